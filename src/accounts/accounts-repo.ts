@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../storage/db.js';
+
+export interface Account {
+  id: string;
+  email: string;
+  emailVerified: boolean;
+  name: string;
+  passwordHash: string | null;
+  createdAt: Date;
+}
+
+interface AccountRow {
+  id: string;
+  email: string;
+  email_verified: boolean;
+  name: string;
+  password_hash: string | null;
+  created_at: Date;
+}
+
+const COLUMNS = 'id, email, email_verified, name, password_hash, created_at';
+
+function toAccount(row: AccountRow): Account {
+  return {
+    id: row.id,
+    email: row.email,
+    emailVerified: row.email_verified,
+    name: row.name,
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+  };
+}
+
+export class DuplicateEmailError extends Error {
+  readonly code = 'account.email_taken';
+  constructor() {
+    super('An account with this email address already exists.');
+  }
+}
+
+/** A stable opaque subject: random, never derived from the email (OIDC Core §8). */
+export function newAccountId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export function createAccountsRepo(db: Db) {
+  return {
+    async findById(id: string): Promise<Account | undefined> {
+      const { rows } = await db.query<AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE id = $1`, [id]);
+      return rows[0] && toAccount(rows[0]);
+    },
+
+    async findByEmail(email: string): Promise<Account | undefined> {
+      const { rows } = await db.query<AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE lower(email) = lower($1)`, [
+        email.trim(),
+      ]);
+      return rows[0] && toAccount(rows[0]);
+    },
+
+    async create(input: { email: string; name: string; passwordHash: string | null; emailVerified?: boolean }): Promise<Account> {
+      try {
+        const { rows } = await db.query<AccountRow>(
+          `INSERT INTO accounts (id, email, name, password_hash, email_verified) VALUES ($1, $2, $3, $4, $5)
+           RETURNING ${COLUMNS}`,
+          [newAccountId(), input.email.trim(), input.name, input.passwordHash, input.emailVerified ?? false],
+        );
+        return toAccount(rows[0]!);
+      } catch (err) {
+        if ((err as { code?: string }).code === '23505') throw new DuplicateEmailError();
+        throw err;
+      }
+    },
+
+    async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+      await db.query('UPDATE accounts SET password_hash = $2, updated_at = now() WHERE id = $1', [id, passwordHash]);
+    },
+
+    async count(): Promise<number> {
+      const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM accounts');
+      return rows[0]!.n;
+    },
+  };
+}
+
+export type AccountsRepo = ReturnType<typeof createAccountsRepo>;

@@ -1,0 +1,53 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import { sha256 } from '../common/hash.js';
+import type { FailureLimiter } from '../storage/rate-limiter.js';
+import type { Account, AccountsRepo } from './accounts-repo.js';
+import { dummyVerify, hashPassword, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.js';
+
+export type PasswordLoginResult =
+  | { ok: true; account: Account }
+  | { ok: false; reason: 'invalid' }
+  // Locked is keyed by the email as typed, existing or not, so it reveals nothing.
+  | { ok: false; reason: 'locked' | 'throttled'; retryAfterSeconds: number };
+
+export interface PasswordLoginDeps {
+  accounts: AccountsRepo;
+  audit: AuditLog;
+  /** Consecutive failures per email (lockout). */
+  byEmail: FailureLimiter;
+  /** Failures per client IP address (spraying many accounts from one place). */
+  byIp: FailureLimiter;
+}
+
+export function createPasswordLogin({ accounts, audit, byEmail, byIp }: PasswordLoginDeps) {
+  return async function passwordLogin(input: { email: string; password: string; ip: string }): Promise<PasswordLoginResult> {
+    const emailKey = sha256(input.email.trim().toLowerCase());
+    const ipBlocked = await byIp.blockedFor(input.ip);
+    if (ipBlocked) return { ok: false, reason: 'throttled', retryAfterSeconds: ipBlocked };
+    const locked = await byEmail.blockedFor(emailKey);
+    if (locked) return { ok: false, reason: 'locked', retryAfterSeconds: locked };
+
+    const account = input.password.length <= PASSWORD_MAX_LENGTH ? await accounts.findByEmail(input.email) : undefined;
+    let verified = false;
+    if (account?.passwordHash) {
+      const result = await verifyPassword(account.passwordHash, input.password);
+      verified = result.ok;
+      if (result.needsRehash) await accounts.setPasswordHash(account.id, await hashPassword(input.password));
+    } else {
+      await dummyVerify(input.password.slice(0, PASSWORD_MAX_LENGTH));
+    }
+
+    if (verified && account) {
+      await byEmail.reset(emailKey);
+      return { ok: true, account };
+    }
+
+    const [lockedFor] = await Promise.all([byEmail.fail(emailKey), byIp.fail(input.ip)]);
+    if (account) {
+      await audit.record({ type: lockedFor ? 'account.locked' : 'login.failed', accountId: account.id, ip: input.ip });
+    }
+    return lockedFor ? { ok: false, reason: 'locked', retryAfterSeconds: lockedFor } : { ok: false, reason: 'invalid' };
+  };
+}
+
+export type PasswordLogin = ReturnType<typeof createPasswordLogin>;

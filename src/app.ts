@@ -1,0 +1,88 @@
+import type Provider from 'oidc-provider';
+import type { Config } from './config/config.js';
+import type { Logger } from './common/logger.js';
+import type { Stores } from './storage/open.js';
+import { createAdapters } from './adapters/index.js';
+import { createAccountsRepo } from './accounts/accounts-repo.js';
+import { createPasswordLogin } from './accounts/password-login.js';
+import { createAuditLog } from './audit/audit-log.js';
+import { createClientsRepo } from './clients/clients-repo.js';
+import { createClientAdapter } from './provider/client-adapter.js';
+import { createProvider } from './provider/create-provider.js';
+import { loadOrCreateKeys } from './provider/keys.js';
+import { createFailureLimiter } from './storage/rate-limiter.js';
+import { interactionRoutes } from './interactions/routes.js';
+import { errorPages } from './http/error-pages.js';
+import { health } from './http/health.js';
+import { requestLog } from './http/request-log.js';
+import { securityHeaders } from './http/security-headers.js';
+import { staticFiles } from './http/static-files.js';
+import { renderPage } from './http/views.js';
+
+export interface Latchkey {
+  /** The Koa application (oidc-provider's Provider is a Koa app). */
+  app: Provider;
+  sweep(): Promise<number>;
+}
+
+/**
+ * Wires one Latchkey over the given stores. main.ts picks the concrete stores; tests
+ * pass their own, which is the seam that lets one suite run on every backend.
+ */
+export async function createLatchkey(config: Config, stores: Stores, logger: Logger): Promise<Latchkey> {
+  const { db, ephemeral } = stores;
+  const accounts = createAccountsRepo(db);
+  const clients = createClientsRepo(db);
+  const audit = createAuditLog(db);
+  const adapters = createAdapters(db, ephemeral, { Client: createClientAdapter(clients) });
+  const keys = await loadOrCreateKeys(db, stores.keyEncryptionKey);
+  const provider = createProvider({ config, adapters, accounts, keys });
+
+  const passwordLogin = createPasswordLogin({
+    accounts,
+    audit,
+    byEmail: createFailureLimiter(ephemeral, {
+      name: 'login-email',
+      points: config.lockout.attempts,
+      durationSeconds: config.lockout.seconds,
+      blockSeconds: config.lockout.seconds,
+    }),
+    byIp: createFailureLimiter(ephemeral, {
+      name: 'login-ip',
+      points: config.lockout.ipFailuresPerHour,
+      durationSeconds: 3600,
+      blockSeconds: 3600,
+    }),
+  });
+
+  provider.on('server_error', (ctx, err) => logger.error({ err, path: ctx.path }, 'oidc-provider server_error'));
+  provider.on('grant.error', (_ctx, err) => logger.info({ error: (err as { error?: string }).error }, 'token request refused'));
+
+  provider.use(requestLog(logger));
+  provider.use(securityHeaders({ hsts: config.issuer.startsWith('https:') }));
+  provider.use(errorPages(logger));
+  provider.use(staticFiles());
+  provider.use(
+    health({
+      database: async () => {
+        await db.query('SELECT 1');
+      },
+      ...(ephemeral.kind === 'redis'
+        ? {
+            redis: async () => {
+              await ephemeral.redis.ping();
+            },
+          }
+        : {}),
+    }),
+  );
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/' && ctx.method === 'GET') return renderPage(ctx as never, 'home', { title: 'Latchkey' });
+    return next();
+  });
+  const interactions = interactionRoutes({ provider, passwordLogin });
+  provider.use(interactions.routes() as never);
+  provider.use(interactions.allowedMethods() as never);
+
+  return { app: provider, sweep: () => adapters.sweep() };
+}

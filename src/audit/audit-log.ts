@@ -1,0 +1,41 @@
+import type { Db } from '../storage/db.js';
+
+export interface AuditEvent {
+  type: string;
+  accountId?: string | undefined;
+  clientId?: string | undefined;
+  ip?: string | undefined;
+  /** Never a secret, token, code or password. */
+  detail?: Record<string, unknown>;
+}
+
+export function createAuditLog(db: Db) {
+  return {
+    async record(event: AuditEvent): Promise<void> {
+      await db.query('INSERT INTO audit_events (type, account_id, client_id, ip, detail) VALUES ($1, $2, $3, $4, $5)', [
+        event.type,
+        event.accountId ?? null,
+        event.clientId ?? null,
+        event.ip ?? null,
+        JSON.stringify(event.detail ?? {}),
+      ]);
+    },
+    async list(filter: { accountId?: string; type?: string } = {}): Promise<Array<AuditEvent & { at: Date }>> {
+      const { rows } = await db.query<{ type: string; account_id: string | null; client_id: string | null; ip: string | null; detail: Record<string, unknown>; at: Date }>(
+        `SELECT type, account_id, client_id, ip, detail, at FROM audit_events
+         WHERE ($1::text IS NULL OR account_id = $1) AND ($2::text IS NULL OR type = $2) ORDER BY id`,
+        [filter.accountId ?? null, filter.type ?? null],
+      );
+      return rows.map((r) => ({
+        type: r.type,
+        accountId: r.account_id ?? undefined,
+        clientId: r.client_id ?? undefined,
+        ip: r.ip ?? undefined,
+        detail: r.detail,
+        at: r.at,
+      }));
+    },
+  };
+}
+
+export type AuditLog = ReturnType<typeof createAuditLog>;

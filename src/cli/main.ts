@@ -1,0 +1,187 @@
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { Command, Option } from 'commander';
+import dotenv from 'dotenv';
+import { ConfigError, parseConfig, type Config } from '../config/config.js';
+import { createLogger } from '../common/logger.js';
+import { createAccountsRepo, DuplicateEmailError } from '../accounts/accounts-repo.js';
+import { checkPasswordPolicy, hashPassword } from '../accounts/passwords.js';
+import { ClientInputError, createClientsRepo } from '../clients/clients-repo.js';
+import { migrate } from '../storage/migrate.js';
+import { openDb } from '../storage/open.js';
+import type { Db } from '../storage/db.js';
+import { serve } from '../main.js';
+
+dotenv.config({ quiet: true });
+
+class UsageError extends Error {}
+
+function loadConfig(): Config {
+  return parseConfig(process.env);
+}
+
+async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openDb(loadConfig());
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function readPassword(flag: string | undefined): Promise<string> {
+  if (flag !== undefined) return flag;
+  if (!process.stdin.isTTY) return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  // Mute the echo while the password is typed.
+  const out = rl as unknown as { _writeToOutput: (s: string) => void };
+  const prompt = 'Password: ';
+  process.stderr.write(prompt);
+  out._writeToOutput = () => {};
+  const password = await rl.question('');
+  rl.close();
+  process.stderr.write('\n');
+  return password;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+const program = new Command('latchkey').description('Latchkey OpenID Connect identity provider').showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the HTTP server (migrates first)')
+  .option('--seed-demo', 'create a demo user and client when the store is empty', false)
+  .action(async (opts: { seedDemo: boolean }) => {
+    const config = loadConfig();
+    const logger = createLogger(config.logLevel);
+    const running = await serve(config, logger, { seedDemo: opts.seedDemo || config.seedDemo });
+    process.stdout.write(`Latchkey is running at ${config.issuer} (listening on ${running.url})\n`);
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        logger.info({ signal }, 'shutting down');
+        running.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      });
+    }
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations')
+  .action(async () => {
+    await withDb(async (db) => {
+      const applied = await migrate(db);
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+    });
+  });
+
+const user = program.command('user').description('manage user accounts');
+user
+  .command('create')
+  .description('create an account (password from --password, the prompt, or stdin)')
+  .requiredOption('--email <email>', 'email address (unique, case-insensitive)')
+  .requiredOption('--name <name>', 'display name')
+  .option('--password <password>', 'password (avoid: it stays in shell history)')
+  .option('--email-verified', 'mark the email address as verified', false)
+  .option('--json', 'print one JSON object', false)
+  .action(async (opts: { email: string; name: string; password?: string; emailVerified: boolean; json: boolean }) => {
+    if (!/^[^\s@]+@[^\s@]+$/.test(opts.email)) throw new UsageError(`--email: ${opts.email} is not an email address`);
+    const password = await readPassword(opts.password);
+    const problem = checkPasswordPolicy(password);
+    if (problem) throw new UsageError(`password: ${problem}`);
+    const passwordHash = await hashPassword(password);
+    const account = await withDb((db) =>
+      createAccountsRepo(db).create({ email: opts.email, name: opts.name, passwordHash, emailVerified: opts.emailVerified }),
+    );
+    process.stdout.write(opts.json ? `${JSON.stringify({ sub: account.id, email: account.email, name: account.name })}\n` : `created account ${account.email} (sub ${account.id})\n`);
+  });
+
+const client = program.command('client').description('manage OAuth clients');
+client
+  .command('create')
+  .description('register a client; prints the secret once')
+  .requiredOption('--name <name>', 'name shown to users')
+  .option('--redirect-uri <uri>', 'redirect URI (repeat for several)', collect, [])
+  .option('--post-logout-redirect-uri <uri>', 'post-logout redirect URI (repeat for several)', collect, [])
+  .addOption(new Option('--grant-types <list>', 'comma-separated grant types').default('authorization_code,refresh_token'))
+  .option('--scope <scope>', 'space-separated scopes the client may ask for', 'openid email profile offline_access')
+  .option('--public', 'public client (no secret; PKCE only), e.g. a single-page or native app', false)
+  .option('--third-party', 'ask users for consent before sharing their data', false)
+  .option('--json', 'print one JSON object', false)
+  .action(
+    async (opts: {
+      name: string;
+      redirectUri: string[];
+      postLogoutRedirectUri: string[];
+      grantTypes: string;
+      scope: string;
+      public: boolean;
+      thirdParty: boolean;
+      json: boolean;
+    }) => {
+      const created = await withDb((db) =>
+        createClientsRepo(db).create({
+          name: opts.name,
+          redirectUris: opts.redirectUri,
+          postLogoutRedirectUris: opts.postLogoutRedirectUri,
+          grantTypes: opts.grantTypes.split(',').map((g) => g.trim()).filter(Boolean),
+          scope: opts.scope.split(/\s+/).filter(Boolean).join(' '),
+          public: opts.public,
+          thirdParty: opts.thirdParty,
+        }),
+      );
+      const out = {
+        client_id: created.clientId,
+        ...(created.clientSecret ? { client_secret: created.clientSecret } : {}),
+        client_name: created.metadata.client_name,
+        redirect_uris: created.metadata.redirect_uris,
+        post_logout_redirect_uris: created.metadata.post_logout_redirect_uris,
+        grant_types: created.metadata.grant_types,
+        scope: created.metadata.scope,
+        token_endpoint_auth_method: created.metadata.token_endpoint_auth_method,
+      };
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(out)}\n`);
+      } else {
+        process.stdout.write(`client_id:     ${out.client_id}\n`);
+        if (out.client_secret) process.stdout.write(`client_secret: ${out.client_secret}\n(shown once: Latchkey keeps only a hash)\n`);
+      }
+    },
+  );
+client
+  .command('list')
+  .description('list registered clients')
+  .option('--json', 'print JSON', false)
+  .action(async (opts: { json: boolean }) => {
+    const list = await withDb((db) => createClientsRepo(db).list());
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(list)}\n`);
+      return;
+    }
+    for (const c of list) {
+      process.stdout.write(`${c.clientId}\t${c.name}\t${c.public ? 'public' : 'confidential'}${c.thirdParty ? ', third-party' : ''}\t${c.grantTypes.join(',')}\n`);
+    }
+  });
+client
+  .command('delete')
+  .description('delete a client and revoke its grants')
+  .argument('<id>', 'client id')
+  .action(async (id: string) => {
+    const deleted = await withDb((db) => createClientsRepo(db).delete(id));
+    if (!deleted) throw new UsageError(`no client with id ${id}`);
+    process.stdout.write(`deleted client ${id}\n`);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof ConfigError || err instanceof UsageError || err instanceof ClientInputError || err instanceof DuplicateEmailError) {
+    process.stderr.write(`latchkey: ${err.message}\n`);
+  } else {
+    process.stderr.write(`latchkey: ${(err as Error).stack ?? String(err)}\n`);
+  }
+  process.exitCode = 1;
+}

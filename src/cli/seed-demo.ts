@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../storage/db.js';
+import { createAccountsRepo } from '../accounts/accounts-repo.js';
+import { hashPassword } from '../accounts/passwords.js';
+import { createClientsRepo } from '../clients/clients-repo.js';
+
+export const DEMO_EMAIL = 'alice@example.com';
+export const DEMO_REDIRECT_URI = 'http://localhost:3001/callback';
+
+export interface DemoSeed {
+  email: string;
+  password: string;
+  clientId: string;
+}
+
+/**
+ * A demo user and a public demo client, only when the store has neither: a new clone
+ * can sign in at once. The password is random and printed once, never a known default.
+ */
+export async function seedDemo(db: Db): Promise<DemoSeed | undefined> {
+  const accounts = createAccountsRepo(db);
+  const clients = createClientsRepo(db);
+  if ((await accounts.count()) > 0 || (await clients.count()) > 0) return undefined;
+  const password = randomBytes(9).toString('base64url');
+  await accounts.create({ email: DEMO_EMAIL, name: 'Alice Example', passwordHash: await hashPassword(password), emailVerified: true });
+  const { clientId } = await clients.create({
+    name: 'Latchkey demo app',
+    redirectUris: [DEMO_REDIRECT_URI],
+    postLogoutRedirectUris: ['http://localhost:3001/'],
+    grantTypes: ['authorization_code', 'refresh_token'],
+    scope: 'openid email profile offline_access',
+    public: true,
+    thirdParty: false,
+  });
+  return { email: DEMO_EMAIL, password, clientId };
+}

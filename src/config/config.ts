@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/**
+ * Environment → one validated, frozen Config. Parsed once at start; a bad variable
+ * stops start-up with its name and what was expected (see DESIGN.md "Operations").
+ */
+const duration = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  LATCHKEY_ISSUER: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  LATCHKEY_REDIS_PREFIX: z.string().default('latchkey:'),
+  LATCHKEY_DATA_DIR: z.string().min(1).default('./data'),
+  /** 32 bytes, base64url: encrypts the private parts of signing and cookie keys at rest. */
+  LATCHKEY_KEY_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64url').length === 32, '32 bytes encoded as base64url')
+    .optional(),
+  LATCHKEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Seed a demo user and client when the store is empty (the README's first command). */
+  LATCHKEY_SEED_DEMO: z.stringbool().default(false),
+  /** Failed sign-ins allowed per account before it is locked for LATCHKEY_LOCKOUT_SECONDS. */
+  LATCHKEY_LOCKOUT_ATTEMPTS: z.coerce.number().int().positive().default(10),
+  LATCHKEY_LOCKOUT_SECONDS: duration.default(15 * 60),
+  /** Failed sign-ins allowed per client IP address per hour. */
+  LATCHKEY_IP_FAILURE_LIMIT: z.coerce.number().int().positive().default(100),
+  LATCHKEY_SESSION_TTL_SECONDS: duration.default(14 * 24 * 3600),
+  LATCHKEY_ACCESS_TOKEN_TTL_SECONDS: duration.default(600),
+  LATCHKEY_REFRESH_TOKEN_TTL_SECONDS: duration.default(30 * 24 * 3600),
+  LATCHKEY_SWEEP_INTERVAL_SECONDS: duration.default(600),
+  /** Trust X-Forwarded-* headers: only behind a reverse proxy that sets them. */
+  LATCHKEY_TRUST_PROXY: z.stringbool().default(false),
+});
+
+export interface Config {
+  readonly issuer: string;
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly redisPrefix: string;
+  readonly dataDir: string;
+  readonly keyEncryptionKey: Buffer | undefined;
+  readonly logLevel: z.infer<typeof envSchema>['LATCHKEY_LOG_LEVEL'];
+  readonly seedDemo: boolean;
+  readonly lockout: { readonly attempts: number; readonly seconds: number; readonly ipFailuresPerHour: number };
+  readonly ttl: { readonly session: number; readonly accessToken: number; readonly refreshToken: number };
+  readonly sweepIntervalSeconds: number;
+  readonly trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings mean "unset", as in most .env files and compose definitions.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = result.data;
+  const issuer = e.LATCHKEY_ISSUER.replace(/\/+$/, '');
+  if (e.DATABASE_URL && !e.LATCHKEY_KEY_ENCRYPTION_KEY) {
+    throw new ConfigError(
+      'Invalid configuration:\n  LATCHKEY_KEY_ENCRYPTION_KEY: required with DATABASE_URL (32 random bytes, base64url; ' +
+        'generate one with `node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"`)',
+    );
+  }
+  return Object.freeze({
+    issuer,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.LATCHKEY_REDIS_PREFIX,
+    dataDir: e.LATCHKEY_DATA_DIR,
+    keyEncryptionKey: e.LATCHKEY_KEY_ENCRYPTION_KEY ? Buffer.from(e.LATCHKEY_KEY_ENCRYPTION_KEY, 'base64url') : undefined,
+    logLevel: e.LATCHKEY_LOG_LEVEL,
+    seedDemo: e.LATCHKEY_SEED_DEMO,
+    lockout: Object.freeze({
+      attempts: e.LATCHKEY_LOCKOUT_ATTEMPTS,
+      seconds: e.LATCHKEY_LOCKOUT_SECONDS,
+      ipFailuresPerHour: e.LATCHKEY_IP_FAILURE_LIMIT,
+    }),
+    ttl: Object.freeze({
+      session: e.LATCHKEY_SESSION_TTL_SECONDS,
+      accessToken: e.LATCHKEY_ACCESS_TOKEN_TTL_SECONDS,
+      refreshToken: e.LATCHKEY_REFRESH_TOKEN_TTL_SECONDS,
+    }),
+    sweepIntervalSeconds: e.LATCHKEY_SWEEP_INTERVAL_SECONDS,
+    trustProxy: e.LATCHKEY_TRUST_PROXY,
+  });
+}

@@ -1,0 +1,72 @@
+import { createServer, type Server } from 'node:http';
+import type { Config } from './config/config.js';
+import type { Logger } from './common/logger.js';
+import { createLatchkey } from './app.js';
+import { openStores } from './storage/open.js';
+import { seedDemo } from './cli/seed-demo.js';
+
+export interface Running {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Composition root: config → stores → Latchkey → HTTP. The only place that picks
+ * concrete backends; graceful shutdown on SIGTERM/SIGINT.
+ */
+export async function serve(config: Config, logger: Logger, options: { seedDemo?: boolean } = {}): Promise<Running> {
+  const stores = await openStores(config);
+  if (stores.createdKeyFile) {
+    logger.warn(
+      { path: stores.createdKeyFile },
+      'generated a key-encryption key in the data directory; in production set LATCHKEY_KEY_ENCRYPTION_KEY instead',
+    );
+  }
+  if (!config.databaseUrl) logger.warn('embedded storage (PGlite + memory): single process only; set DATABASE_URL and REDIS_URL for production');
+
+  const latchkey = await createLatchkey(config, stores, logger);
+  if (options.seedDemo) {
+    const seeded = await seedDemo(stores.db);
+    if (seeded) {
+      // Printed, not logged: the demo password is shown once to the person at the terminal.
+      process.stdout.write(
+        `\nDemo data created (only because the store was empty):\n` +
+          `  user:      ${seeded.email}\n  password:  ${seeded.password}\n` +
+          `  client id: ${seeded.clientId} (public, PKCE; redirect URI http://localhost:3001/callback)\n` +
+          `  discovery: ${config.issuer}/.well-known/openid-configuration\n\n`,
+      );
+    }
+  }
+
+  const server = createServer(latchkey.app.callback());
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const sweeper = setInterval(() => {
+    latchkey.sweep().then(
+      (removed) => removed && logger.info({ removed }, 'expired entries swept'),
+      (err: unknown) => logger.warn({ err }, 'sweep failed'),
+    );
+  }, config.sweepIntervalSeconds * 1000);
+  sweeper.unref();
+
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ issuer: config.issuer, host: config.host, port }, 'Latchkey is listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      clearInterval(sweeper);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await stores.ephemeral.close();
+      await stores.db.close();
+    })());
+  return { server, url: `http://${config.host}:${port}`, close };
+}

@@ -1,0 +1,41 @@
+import type { Config } from '../config/config.js';
+import type { Db } from './db.js';
+import { createMemoryEphemeral, createRedisEphemeral, type Ephemeral } from './ephemeral.js';
+import { loadOrCreateKeyFile } from './key-file.js';
+import { migrate } from './migrate.js';
+import { createPgliteDb } from './pglite.js';
+import { createPostgresDb } from './postgres.js';
+
+export interface Stores {
+  db: Db;
+  ephemeral: Ephemeral;
+  keyEncryptionKey: Buffer;
+  /** Set when the embedded key file was created now: the caller warns once. */
+  createdKeyFile?: string;
+}
+
+/** Opens the durable store selected by config, migrated. */
+export async function openDb(config: Config): Promise<Db> {
+  const db = config.databaseUrl ? createPostgresDb(config.databaseUrl) : await createPgliteDb(`${config.dataDir}/pglite`);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
+}
+
+/** Both stores, as DESIGN.md "Storage" picks them: URLs set → Postgres/Redis, else embedded. */
+export async function openStores(config: Config): Promise<Stores> {
+  let keyEncryptionKey = config.keyEncryptionKey;
+  let createdKeyFile: string | undefined;
+  if (!keyEncryptionKey) {
+    const file = loadOrCreateKeyFile(config.dataDir);
+    keyEncryptionKey = file.key;
+    if (file.created) createdKeyFile = file.path;
+  }
+  const db = await openDb(config);
+  const ephemeral = config.redisUrl ? await createRedisEphemeral(config.redisUrl, config.redisPrefix) : createMemoryEphemeral();
+  return { db, ephemeral, keyEncryptionKey, ...(createdKeyFile ? { createdKeyFile } : {}) };
+}

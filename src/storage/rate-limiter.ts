@@ -1,0 +1,50 @@
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Ephemeral } from './ephemeral.js';
+
+/**
+ * Counters of failures (never of successes, so busy honest traffic is not throttled),
+ * in the ephemeral store so every Latchkey process sees the same counts.
+ */
+export interface FailureLimiter {
+  /** Seconds until `key` may try again, or 0 if it may try now. */
+  blockedFor(key: string): Promise<number>;
+  /** Counts one failure; returns seconds blocked if this failure used up the allowance. */
+  fail(key: string): Promise<number>;
+  reset(key: string): Promise<void>;
+}
+
+export function createFailureLimiter(
+  ephemeral: Ephemeral,
+  options: { name: string; points: number; durationSeconds: number; blockSeconds: number },
+): FailureLimiter {
+  const opts = {
+    keyPrefix: `${ephemeral.prefix}rl:${options.name}`,
+    points: options.points,
+    duration: options.durationSeconds,
+    blockDuration: options.blockSeconds,
+  };
+  const limiter: RateLimiterAbstract =
+    ephemeral.kind === 'redis' ? new RateLimiterRedis({ ...opts, storeClient: ephemeral.redis }) : new RateLimiterMemory(opts);
+
+  return {
+    async blockedFor(key) {
+      const res = await limiter.get(key);
+      if (!res || res.remainingPoints > 0) return 0;
+      return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+    },
+    async fail(key) {
+      try {
+        const res = await limiter.consume(key);
+        return res.remainingPoints > 0 ? 0 : Math.ceil(options.blockSeconds);
+      } catch (rejected) {
+        // rate-limiter-flexible rejects with a RateLimiterRes when the allowance is gone,
+        // and with an Error when the store fails: that must surface (fail closed).
+        if (rejected instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejected.msBeforeNext / 1000));
+        throw rejected;
+      }
+    },
+    async reset(key) {
+      await limiter.delete(key);
+    },
+  };
+}
