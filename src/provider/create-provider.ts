@@ -16,7 +16,7 @@ export interface ProviderDeps {
   keys: KeyMaterial;
 }
 
-// A client may act only on tokens issued to itself (RFC 7662 §4, RFC 7009 §2.1).
+// A client may introspect only tokens issued to itself; others read `active: false` (RFC 7662 §4).
 async function ownTokensOnly(_ctx: KoaContextWithOIDC, client: { clientId: string }, token: { clientId?: string }) {
   return token.clientId === client.clientId;
 }
@@ -32,12 +32,19 @@ export function createProvider({ config, adapters, accounts, keys }: ProviderDep
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
-    claims: { ...CLAIMS, acr: null, amr: null, auth_time: null } as unknown as Configuration['claims'],
+    claims: CLAIMS as unknown as Configuration['claims'], // readonly arrays; oidc-provider only reads them
     scopes: ['openid', 'offline_access', 'email', 'profile'],
     acrValues: [...ACR_VALUES],
     responseTypes: ['code'],
     // RFC 9700 §2.1.1: PKCE for every client, confidential ones too; only S256 exists in v9.
     pkce: { required: () => true },
+    // ES256 unless a client registers id_token_signed_response_alg=RS256 (the spec default).
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      id_token_signed_response_alg: 'ES256',
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     enabledJWA: {
       idTokenSigningAlgValues: ['ES256', 'RS256'],
@@ -59,7 +66,8 @@ export function createProvider({ config, adapters, accounts, keys }: ProviderDep
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
       introspection: { enabled: true, allowedPolicy: ownTokensOnly },
-      revocation: { enabled: true, allowedPolicy: ownTokensOnly },
+      // The default revocation policy already refuses (invalid_request) another client's token.
+      revocation: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {

@@ -1,9 +1,13 @@
 import type { FindAccount } from 'oidc-provider';
 import type { AccountsRepo } from '../accounts/accounts-repo.js';
 
-/** Claims per scope: `openid` gives `sub`, the rest as OIDC Core §5.4. */
+/**
+ * Claims per scope, as OIDC Core §5.4. `openid` also carries acr, amr and auth_time so
+ * every ID token reports how the user signed in, requested or not (DESIGN.md
+ * "Assurance"); oidc-provider would otherwise include them only on request.
+ */
 export const CLAIMS = {
-  openid: ['sub'],
+  openid: ['sub', 'acr', 'amr', 'auth_time'],
   email: ['email', 'email_verified'],
   profile: ['name'],
 } as const;

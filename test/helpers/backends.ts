@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Db } from '../../src/storage/db.js';
+import { createPgliteDb } from '../../src/storage/pglite.js';
+import { createPostgresDb } from '../../src/storage/postgres.js';
+import { createMemoryEphemeral, createRedisEphemeral, type Ephemeral } from '../../src/storage/ephemeral.js';
+import { migrate } from '../../src/storage/migrate.js';
+
+/**
+ * Every suite that touches storage runs once per backend: embedded always, Postgres +
+ * Redis when TEST_DATABASE_URL / TEST_REDIS_URL are set. Under CI=true a missing
+ * backend is a failure, not a skip.
+ */
+export interface Backend {
+  name: 'embedded' | 'postgres+redis';
+  open(): Promise<OpenBackend>;
+}
+
+export interface OpenBackend {
+  db: Db;
+  ephemeral: Ephemeral;
+  /** The database URL, for child processes (CLI tests); undefined when embedded. */
+  databaseUrl?: string;
+  redisUrl?: string;
+  redisPrefix: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+function embedded(): Backend {
+  return {
+    name: 'embedded',
+    async open() {
+      const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-test-'));
+      const db = await createPgliteDb(join(dataDir, 'pglite'));
+      await migrate(db);
+      const ephemeral = createMemoryEphemeral();
+      return {
+        db,
+        ephemeral,
+        redisPrefix: '',
+        dataDir,
+        async close() {
+          await db.close();
+          rmSync(dataDir, { recursive: true, force: true });
+        },
+      };
+    },
+  };
+}
+
+function postgresRedis(databaseUrl: string, redisUrl: string): Backend {
+  return {
+    name: 'postgres+redis',
+    async open() {
+      // A database and a key prefix of its own: no test depends on leftovers.
+      const name = `latchkey_test_${randomBytes(6).toString('hex')}`;
+      const admin = new pg.Client({ connectionString: databaseUrl });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end();
+      const url = new URL(databaseUrl);
+      url.pathname = `/${name}`;
+      const db = createPostgresDb(url.toString());
+      await migrate(db);
+      const redisPrefix = `latchkey-test:${randomBytes(6).toString('hex')}:`;
+      const ephemeral = await createRedisEphemeral(redisUrl, redisPrefix);
+      const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-test-'));
+      return {
+        db,
+        ephemeral,
+        databaseUrl: url.toString(),
+        redisUrl,
+        redisPrefix,
+        dataDir,
+        async close() {
+          if (ephemeral.kind === 'redis') {
+            const keys = await ephemeral.redis.keys(`${redisPrefix}*`);
+            if (keys.length) await ephemeral.redis.del(...keys);
+          }
+          await ephemeral.close();
+          await db.close();
+          const cleanup = new pg.Client({ connectionString: databaseUrl });
+          await cleanup.connect();
+          await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          await cleanup.end();
+          rmSync(dataDir, { recursive: true, force: true });
+        },
+      };
+    },
+  };
+}
+
+export function backends(): Backend[] {
+  const list = [embedded()];
+  const { TEST_DATABASE_URL, TEST_REDIS_URL, CI } = process.env;
+  if (TEST_DATABASE_URL && TEST_REDIS_URL) {
+    list.push(postgresRedis(TEST_DATABASE_URL, TEST_REDIS_URL));
+  } else if (CI === 'true') {
+    throw new Error('CI=true but TEST_DATABASE_URL and TEST_REDIS_URL are not both set: the Postgres + Redis suite must run in CI');
+  }
+  return list;
+}

@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseConfig, type Config } from '../../src/config/config.js';
+import { createLogger } from '../../src/common/logger.js';
+import { createLatchkey } from '../../src/app.js';
+import { createAccountsRepo, type Account } from '../../src/accounts/accounts-repo.js';
+import { hashPassword } from '../../src/accounts/passwords.js';
+import { createClientsRepo, type ClientInput } from '../../src/clients/clients-repo.js';
+import type { OpenBackend } from './backends.js';
+
+export interface TestLatchkey {
+  issuer: string;
+  config: Config;
+  backend: OpenBackend;
+  createUser(input?: { email?: string; password?: string; name?: string }): Promise<Account & { password: string }>;
+  createClient(input?: Partial<ClientInput>): Promise<{ clientId: string; clientSecret: string | undefined; redirectUri: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * An in-process Latchkey on http://localhost:<free port> over an open backend. The
+ * port is known before the issuer is fixed, by listening first.
+ */
+export async function startLatchkey(backend: OpenBackend, env: Record<string, string> = {}): Promise<TestLatchkey> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const issuer = `http://localhost:${port}`;
+  const config = parseConfig({
+    LATCHKEY_ISSUER: issuer,
+    LATCHKEY_DATA_DIR: backend.dataDir,
+    LATCHKEY_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...env,
+  });
+  const logger = createLogger(config.logLevel);
+  const latchkey = await createLatchkey(
+    config,
+    { db: backend.db, ephemeral: backend.ephemeral, keyEncryptionKey: randomBytes(32) },
+    logger,
+  );
+  server.on('request', latchkey.app.callback());
+
+  const accounts = createAccountsRepo(backend.db);
+  const clients = createClientsRepo(backend.db);
+  let n = 0;
+
+  return {
+    issuer,
+    config,
+    backend,
+    async createUser(input = {}) {
+      n += 1;
+      const password = input.password ?? `correct horse ${randomBytes(4).toString('hex')}`;
+      const account = await accounts.create({
+        email: input.email ?? `user${n}-${randomBytes(3).toString('hex')}@example.com`,
+        name: input.name ?? `Test User ${n}`,
+        passwordHash: await hashPassword(password),
+        emailVerified: true,
+      });
+      return { ...account, password };
+    },
+    async createClient(input = {}) {
+      const redirectUri = input.redirectUris?.[0] ?? 'http://localhost:8089/callback';
+      const created = await clients.create({
+        name: 'Test App',
+        redirectUris: [redirectUri],
+        postLogoutRedirectUris: ['http://localhost:8089/signed-out'],
+        grantTypes: ['authorization_code', 'refresh_token'],
+        scope: 'openid email profile offline_access',
+        public: false,
+        thirdParty: false,
+        ...input,
+      });
+      return { clientId: created.clientId, clientSecret: created.clientSecret, redirectUri };
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import * as oidc from 'openid-client';
+import type { TestLatchkey } from './latchkey.js';
+import { UserAgent, type Page } from './user-agent.js';
+
+/** A relying party built on openid-client, the way an app nobody on the team wrote would be. */
+export interface TestRp {
+  config: oidc.Configuration;
+  clientId: string;
+  clientSecret: string | undefined;
+  redirectUri: string;
+}
+
+export async function relyingParty(lk: TestLatchkey, client: { clientId: string; clientSecret: string | undefined; redirectUri: string }): Promise<TestRp> {
+  const config = await oidc.discovery(
+    new URL(lk.issuer),
+    client.clientId,
+    undefined,
+    client.clientSecret ? oidc.ClientSecretBasic(client.clientSecret) : oidc.None(),
+    { execute: [oidc.allowInsecureRequests] },
+  );
+  return { config, ...client };
+}
+
+export interface Started {
+  url: URL;
+  verifier: string;
+  state: string;
+  nonce: string;
+}
+
+export async function startAuthorization(rp: TestRp, extra: Record<string, string> = {}): Promise<Started> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const url = oidc.buildAuthorizationUrl(rp.config, {
+    redirect_uri: rp.redirectUri,
+    scope: 'openid email profile',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    ...extra,
+  });
+  return { url, verifier, state, nonce };
+}
+
+export function userAgentFor(rp: TestRp): UserAgent {
+  const target = new URL(rp.redirectUri);
+  return new UserAgent((u) => u.origin === target.origin && u.pathname === target.pathname);
+}
+
+export function isLoginPage(page: Page): boolean {
+  return page.status === 200 && page.html.includes('name="password"') && page.html.includes('/login"');
+}
+
+/** Signs in through Latchkey's hosted page; returns the callback URL the browser lands on. */
+export async function signIn(
+  ua: UserAgent,
+  rp: TestRp,
+  user: { email: string; password: string },
+  extra: Record<string, string> = {},
+): Promise<{ callback: URL; started: Started }> {
+  const started = await startAuthorization(rp, extra);
+  let page = await ua.go(started.url.toString());
+  if (isLoginPage(page)) page = await ua.submit(page, '/login', { email: user.email, password: user.password });
+  if (page.status !== 0) throw new Error(`sign-in did not return to the app: ${page.status} ${page.url}\n${page.html.slice(0, 1500)}`);
+  return { callback: new URL(page.url), started };
+}
+
+export async function redeem(rp: TestRp, callback: URL, started: Started) {
+  return oidc.authorizationCodeGrant(rp.config, callback, {
+    pkceCodeVerifier: started.verifier,
+    expectedState: started.state,
+    expectedNonce: started.nonce,
+    idTokenExpected: true,
+  });
+}
+
+/** A raw token-endpoint call, for asserting exact error responses. */
+export async function tokenEndpoint(lk: TestLatchkey, params: Record<string, string>, basic?: { id: string; secret: string }) {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (basic) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(basic.id)}:${encodeURIComponent(basic.secret)}`).toString('base64')}`;
+  const res = await fetch(`${lk.issuer}/token`, { method: 'POST', headers, body: new URLSearchParams(params).toString() });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+export { oidc };
