@@ -9,6 +9,7 @@ import { checkPasswordPolicy, hashPassword } from '../accounts/passwords.js';
 import { ClientInputError, createClientsRepo } from '../clients/clients-repo.js';
 import { migrate } from '../storage/migrate.js';
 import { openDb } from '../storage/open.js';
+import { DataDirBusyError } from '../storage/data-dir-lock.js';
 import type { Db } from '../storage/db.js';
 import { serve } from '../main.js';
 
@@ -178,7 +179,7 @@ client
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof UsageError || err instanceof ClientInputError || err instanceof DuplicateEmailError) {
+  if (err instanceof ConfigError || err instanceof DataDirBusyError || err instanceof UsageError || err instanceof ClientInputError || err instanceof DuplicateEmailError) {
     process.stderr.write(`latchkey: ${err.message}\n`);
   } else {
     process.stderr.write(`latchkey: ${(err as Error).stack ?? String(err)}\n`);

@@ -4,6 +4,7 @@ import { createMemoryEphemeral, createRedisEphemeral, type Ephemeral } from './e
 import { loadOrCreateKeyFile } from './key-file.js';
 import { migrate } from './migrate.js';
 import { createPgliteDb } from './pglite.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { createPostgresDb } from './postgres.js';
 
 export interface Stores {
@@ -16,7 +17,7 @@ export interface Stores {
 
 /** Opens the durable store selected by config, migrated. */
 export async function openDb(config: Config): Promise<Db> {
-  const db = config.databaseUrl ? createPostgresDb(config.databaseUrl) : await createPgliteDb(`${config.dataDir}/pglite`);
+  const db = config.databaseUrl ? createPostgresDb(config.databaseUrl) : await openEmbedded(config.dataDir);
   try {
     await migrate(db);
   } catch (err) {
@@ -24,6 +25,23 @@ export async function openDb(config: Config): Promise<Db> {
     throw err;
   }
   return db;
+}
+
+async function openEmbedded(dataDir: string): Promise<Db> {
+  const unlock = lockDataDir(dataDir);
+  try {
+    const db = await createPgliteDb(`${dataDir}/pglite`);
+    return {
+      ...db,
+      async close() {
+        await db.close();
+        unlock();
+      },
+    };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
 }
 
 /** Both stores, as DESIGN.md "Storage" picks them: URLs set → Postgres/Redis, else embedded. */

@@ -62,7 +62,8 @@ for (const backend of backends()) {
     test('PKCE is required, plain refused, implicit refused', async () => {
       const base = { client_id: rp.clientId, redirect_uri: rp.redirectUri, scope: 'openid', state: 's1' };
       const ua = userAgentFor(rp);
-      for (const extra of [{ response_type: 'code' }, { response_type: 'code', code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }]) {
+      const attempts: Array<Record<string, string>> = [{ response_type: 'code' }, { response_type: 'code', code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }];
+      for (const extra of attempts) {
         const page = await ua.go(`${lk.issuer}/auth?${new URLSearchParams({ ...base, ...extra })}`);
         const cb = new URL(page.url);
         assert.equal(page.status, 0, 'the error goes back to the registered redirect_uri');
