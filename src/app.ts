@@ -11,6 +11,9 @@ import { createClientAdapter } from './provider/client-adapter.js';
 import { createProvider } from './provider/create-provider.js';
 import { loadOrCreateKeys } from './provider/keys.js';
 import { createFailureLimiter } from './storage/rate-limiter.js';
+import { createEphemeralKv } from './storage/ephemeral-kv.js';
+import { createPasskeysRepo } from './passkeys/passkeys-repo.js';
+import { createPasskeyCeremonies } from './passkeys/ceremonies.js';
 import { interactionRoutes } from './interactions/routes.js';
 import { errorPages } from './http/error-pages.js';
 import { health } from './http/health.js';
@@ -80,7 +83,14 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     if (ctx.path === '/' && ctx.method === 'GET') return renderPage(ctx as never, 'home', { title: 'Latchkey' });
     return next();
   });
-  const interactions = interactionRoutes({ provider, passwordLogin });
+  const passkeys = createPasskeysRepo(db);
+  const ceremonies = createPasskeyCeremonies({
+    passkeys,
+    challenges: createEphemeralKv(ephemeral, 'webauthn'),
+    audit,
+    webauthn: config.webauthn,
+  });
+  const interactions = interactionRoutes({ provider, passwordLogin, accounts, passkeys, ceremonies });
   provider.use(interactions.routes() as never);
   provider.use(interactions.allowedMethods() as never);
 

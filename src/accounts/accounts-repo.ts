@@ -7,6 +7,7 @@ export interface Account {
   emailVerified: boolean;
   name: string;
   passwordHash: string | null;
+  passkeyOfferDismissedAt: Date | null;
   createdAt: Date;
 }
 
@@ -16,10 +17,11 @@ interface AccountRow {
   email_verified: boolean;
   name: string;
   password_hash: string | null;
+  passkey_offer_dismissed_at: Date | null;
   created_at: Date;
 }
 
-const COLUMNS = 'id, email, email_verified, name, password_hash, created_at';
+const COLUMNS = 'id, email, email_verified, name, password_hash, passkey_offer_dismissed_at, created_at';
 
 function toAccount(row: AccountRow): Account {
   return {
@@ -28,6 +30,7 @@ function toAccount(row: AccountRow): Account {
     emailVerified: row.email_verified,
     name: row.name,
     passwordHash: row.password_hash,
+    passkeyOfferDismissedAt: row.passkey_offer_dismissed_at,
     createdAt: row.created_at,
   };
 }
@@ -74,6 +77,10 @@ export function createAccountsRepo(db: Db) {
 
     async setPasswordHash(id: string, passwordHash: string): Promise<void> {
       await db.query('UPDATE accounts SET password_hash = $2, updated_at = now() WHERE id = $1', [id, passwordHash]);
+    },
+
+    async dismissPasskeyOffer(id: string): Promise<void> {
+      await db.query('UPDATE accounts SET passkey_offer_dismissed_at = now() WHERE id = $1', [id]);
     },
 
     async count(): Promise<number> {

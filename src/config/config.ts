@@ -31,6 +31,11 @@ const envSchema = z.object({
   LATCHKEY_ACCESS_TOKEN_TTL_SECONDS: duration.default(600),
   LATCHKEY_REFRESH_TOKEN_TTL_SECONDS: duration.default(30 * 24 * 3600),
   LATCHKEY_SWEEP_INTERVAL_SECONDS: duration.default(600),
+  /** WebAuthn relying party id; default: the issuer's host name. */
+  LATCHKEY_WEBAUTHN_RP_ID: z.string().regex(/^[a-z0-9.-]+$/i, 'a host name').optional(),
+  LATCHKEY_WEBAUTHN_RP_NAME: z.string().min(1).default('Latchkey'),
+  /** Comma-separated origins WebAuthn responses may come from; default: the issuer's origin. */
+  LATCHKEY_WEBAUTHN_ORIGINS: z.string().optional(),
   /** Trust X-Forwarded-* headers: only behind a reverse proxy that sets them. */
   LATCHKEY_TRUST_PROXY: z.stringbool().default(false),
 });
@@ -50,6 +55,7 @@ export interface Config {
   readonly ttl: { readonly session: number; readonly accessToken: number; readonly refreshToken: number };
   readonly sweepIntervalSeconds: number;
   readonly trustProxy: boolean;
+  readonly webauthn: { readonly rpId: string; readonly rpName: string; readonly origins: readonly string[] };
 }
 
 export class ConfigError extends Error {
@@ -66,6 +72,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   const e = result.data;
   const issuer = e.LATCHKEY_ISSUER.replace(/\/+$/, '');
+  const origins = (e.LATCHKEY_WEBAUTHN_ORIGINS ?? new URL(issuer).origin).split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      throw new ConfigError(`Invalid configuration:\n  LATCHKEY_WEBAUTHN_ORIGINS: ${origin} is not an origin (scheme://host[:port])`);
+    }
+  }
   if (e.DATABASE_URL && !e.LATCHKEY_KEY_ENCRYPTION_KEY) {
     throw new ConfigError(
       'Invalid configuration:\n  LATCHKEY_KEY_ENCRYPTION_KEY: required with DATABASE_URL (32 random bytes, base64url; ' +
@@ -95,5 +107,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     }),
     sweepIntervalSeconds: e.LATCHKEY_SWEEP_INTERVAL_SECONDS,
     trustProxy: e.LATCHKEY_TRUST_PROXY,
+    webauthn: Object.freeze({
+      rpId: e.LATCHKEY_WEBAUTHN_RP_ID ?? new URL(issuer).hostname,
+      rpName: e.LATCHKEY_WEBAUTHN_RP_NAME,
+      origins: Object.freeze(origins),
+    }),
   });
 }

@@ -29,10 +29,10 @@ export function csrfToken(): Middleware {
   };
 }
 
-/** Run after a body parser, on routes that change state. */
+/** Run after a body parser, on routes that change state: `_csrf` in forms, X-CSRF-Token from scripts. */
 export function requireCsrf(): Middleware {
   return async (ctx, next) => {
-    const sent = (ctx.request.body as Record<string, unknown> | undefined)?._csrf;
+    const sent = ctx.get('X-CSRF-Token') || (ctx.request.body as Record<string, unknown> | undefined)?._csrf;
     const expected = ctx.cookies.get(COOKIE, { signed: true });
     if (typeof sent !== 'string' || !expected || !safeEqual(sent, expected)) throw new CsrfError();
     await next();

@@ -11,10 +11,43 @@ interface HttpError {
   message?: string;
 }
 
+interface Shown {
+  status: number;
+  code: string;
+  title: string;
+  message: string;
+  hint?: string;
+}
+
+function describe(err: HttpError): Shown {
+  if (err.name === 'SessionNotFound') {
+    return {
+      status: 400,
+      code: 'session_not_found',
+      title: 'This sign-in page has expired',
+      message: 'The sign-in took too long or was already finished.',
+      hint: 'Go back to the application you came from and choose “Sign in” again.',
+    };
+  }
+  if (err.name === 'ZodError') {
+    return { status: 400, code: 'invalid_request', title: 'Request not accepted', message: 'The request was not understood. Reload the page and try again.' };
+  }
+  const status = err.status ?? err.statusCode ?? 500;
+  if (status < 500 && err.expose !== false && err.message) {
+    return { status, code: err.code ?? 'bad_request', title: 'Request not accepted', message: err.message };
+  }
+  return {
+    status: status < 500 ? status : 500,
+    code: status < 500 ? 'bad_request' : 'server_error',
+    title: status < 500 ? 'Request not accepted' : 'Something went wrong',
+    message: status < 500 ? 'The request was not accepted.' : 'Latchkey could not finish this request. Nothing was changed; try again in a moment.',
+  };
+}
+
 /**
- * Errors from Latchkey's own routes become pages: a readable message, the right status,
- * never a stack trace or raw input. oidc-provider's protocol errors never reach here;
- * they go through its renderError / JSON responses.
+ * Errors from Latchkey's own routes become pages (or JSON for page scripts): a readable
+ * message, the right status, never a stack trace or raw input. oidc-provider's protocol
+ * errors never reach here; they go through its renderError and JSON responses.
  */
 export function errorPages(logger: Logger): Middleware {
   return async (ctx, next) => {
@@ -22,30 +55,15 @@ export function errorPages(logger: Logger): Middleware {
       await next();
     } catch (caught) {
       const err = caught as HttpError;
-      const log: Logger = ctx.state.log ?? logger;
+      const shown = describe(err);
       const requestId = ctx.state.requestId as string | undefined;
-      if (err.name === 'SessionNotFound') {
-        await renderPage(ctx, 'error', {
-          title: 'This sign-in page has expired',
-          code: 'session_not_found',
-          message: 'The sign-in took too long or was already finished.',
-          hint: 'Go back to the application you came from and choose “Sign in” again.',
-          requestId,
-        }, 400);
+      if (shown.status >= 500) ((ctx.state.log as Logger | undefined) ?? logger).error({ err }, 'request failed');
+      if (ctx.request.is('application/json')) {
+        ctx.status = shown.status;
+        ctx.body = { error: shown.code, message: shown.message };
         return;
       }
-      const status = err.status ?? err.statusCode ?? 500;
-      if (status < 500 && err.expose !== false && err.message) {
-        await renderPage(ctx, 'error', { title: 'Request not accepted', code: err.code ?? 'bad_request', message: err.message, requestId }, status);
-        return;
-      }
-      log.error({ err }, 'request failed');
-      await renderPage(ctx, 'error', {
-        title: 'Something went wrong',
-        code: 'server_error',
-        message: 'Latchkey could not finish this request. Nothing was changed; try again in a moment.',
-        requestId,
-      }, 500);
+      await renderPage(ctx, 'error', { ...shown, requestId }, shown.status);
     }
   };
 }

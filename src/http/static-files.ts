@@ -4,6 +4,12 @@ import { fileURLToPath } from 'node:url';
 import type { Middleware } from 'koa';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
+// Browser libraries served from their npm packages, so their versions follow package-lock.
+const VENDOR: Record<string, string> = {
+  '/static/vendor/simplewebauthn-browser.js': fileURLToPath(
+    new URL('../../node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js', import.meta.url),
+  ),
+};
 const TYPES: Record<string, string> = { '.css': 'text/css', '.js': 'text/javascript', '.svg': 'image/svg+xml', '.png': 'image/png' };
 
 function walk(dir: string): string[] {
@@ -19,7 +25,10 @@ function walk(dir: string): string[] {
  */
 export function staticFiles(): Middleware {
   const files = new Map(
-    walk(PUBLIC_DIR).map((path) => [`/static/${relative(PUBLIC_DIR, path).split('\\').join('/')}`, { body: readFileSync(path), type: TYPES[extname(path)] ?? 'application/octet-stream' }]),
+    [
+      ...walk(PUBLIC_DIR).map((path) => [`/static/${relative(PUBLIC_DIR, path).split('\\').join('/')}`, path] as const),
+      ...Object.entries(VENDOR),
+    ].map(([url, path]) => [url, { body: readFileSync(path), type: TYPES[extname(path)] ?? 'application/octet-stream' }]),
   );
   return async (ctx, next) => {
     const file = ctx.method === 'GET' || ctx.method === 'HEAD' ? files.get(ctx.path) : undefined;

@@ -3,37 +3,52 @@ import type { Interaction, InteractionResults } from 'oidc-provider';
 import type { Context } from 'koa';
 import { assuranceFor, type Factor } from '../provider/assurance.js';
 import { saveGrant } from './grants.js';
+import type { PendingLogin } from './next-step.js';
 
-async function complete(ctx: Context, provider: Provider, result: InteractionResults): Promise<void> {
-  const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
-  ctx.status = 303;
-  ctx.redirect(returnTo);
+/**
+ * Every end of an interaction goes through here and returns where the browser goes
+ * next (oidc-provider's resume URL); HTML handlers redirect there, JSON handlers hand
+ * it to the page script.
+ */
+function result(ctx: Context, provider: Provider, value: InteractionResults, merge = false): Promise<string> {
+  return provider.interactionResult(ctx.req, ctx.res, value, { mergeWithLastSubmission: merge });
 }
 
 /**
  * The only writer of `login: { accountId, acr, amr, ts }`: the strength comes from the
- * factors verified in this interaction for this account, via provider/assurance.ts.
+ * factors verified for this account, via provider/assurance.ts.
  */
-export async function finishLogin(
+export async function loginResult(
   ctx: Context,
   provider: Provider,
   interaction: Interaction,
   login: { accountId: string; factors: Factor[]; firstParty: boolean },
-): Promise<void> {
+): Promise<string> {
   const { acr, amr, ts } = assuranceFor(login.factors);
-  const result: InteractionResults = { login: { accountId: login.accountId, acr, amr, ts, remember: true } };
-  if (login.firstParty) result.consent = { grantId: await saveGrant(provider, interaction, login.accountId) };
-  await complete(ctx, provider, result);
+  const value: InteractionResults = { login: { accountId: login.accountId, acr, amr, ts, remember: true } };
+  if (login.firstParty) value.consent = { grantId: await saveGrant(provider, interaction, login.accountId) };
+  return result(ctx, provider, value);
 }
 
-export async function finishConsent(ctx: Context, provider: Provider, interaction: Interaction): Promise<void> {
+/** Keeps factors verified so far inside the interaction, for the next step of the same sign-in. */
+export async function keepPending(ctx: Context, provider: Provider, interaction: Interaction, pending: PendingLogin): Promise<string> {
+  await result(ctx, provider, { latchkey: pending }, true);
+  return `/interaction/${interaction.uid}`;
+}
+
+export async function consentResult(ctx: Context, provider: Provider, interaction: Interaction): Promise<string> {
   const accountId = interaction.session?.accountId;
   if (!accountId) throw new Error('consent without a signed-in account');
   const grantId = await saveGrant(provider, interaction, accountId, interaction.prompt.details);
-  await complete(ctx, provider, { consent: { grantId } });
+  return result(ctx, provider, { consent: { grantId } });
 }
 
-/** Ends the interaction with an OAuth error sent back to the client (e.g. access_denied). */
-export async function finishWithError(ctx: Context, provider: Provider, error: string, description: string): Promise<void> {
-  await complete(ctx, provider, { error, error_description: description });
+/** Ends the interaction with an OAuth error for the client (access_denied, unmet_authentication_requirements). */
+export function errorResult(ctx: Context, provider: Provider, error: string, description: string): Promise<string> {
+  return result(ctx, provider, { error, error_description: description });
+}
+
+export function redirectTo(ctx: Context, url: string): void {
+  ctx.status = 303;
+  ctx.redirect(url);
 }

@@ -5,6 +5,7 @@ import type { AccountsRepo } from '../accounts/accounts-repo.js';
 import { safeEqual, sha256 } from '../common/hash.js';
 import { renderPage } from '../http/views.js';
 import { ACR_VALUES } from './assurance.js';
+import { createInteractionPolicy } from './acr-policy.js';
 import { CLAIMS, createFindAccount } from './find-account.js';
 import { errorText } from './error-texts.js';
 import type { KeyMaterial } from './keys.js';
@@ -78,7 +79,15 @@ export function createProvider({ config, adapters, accounts, keys }: ProviderDep
         },
       },
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: createInteractionPolicy() },
+    // The sign-in's strength travels with user tokens: JWT access tokens and
+    // introspection carry acr, amr and auth_time, so resource servers can apply RFC 9470.
+    async extraTokenClaims(ctx, token) {
+      if (!('accountId' in token) || !token.accountId) return undefined;
+      const source = ctx?.oidc.entities.AuthorizationCode ?? ctx?.oidc.entities.RefreshToken;
+      if (!source?.acr) return undefined;
+      return { acr: source.acr, amr: source.amr, auth_time: source.authTime };
+    },
     rotateRefreshToken: true,
     ttl: {
       AccessToken: config.ttl.accessToken,

@@ -13,13 +13,21 @@ export const CLAIMS = {
 } as const;
 
 export function createFindAccount(accounts: AccountsRepo): FindAccount {
-  return async (_ctx, sub) => {
+  return async (_ctx, sub, token) => {
     const account = await accounts.findById(sub);
     if (!account) return undefined;
+    // At userinfo the access token carries the sign-in's strength (extraTokenClaims).
+    const strength = (token as { extra?: Record<string, unknown> } | undefined)?.extra ?? {};
     return {
       accountId: account.id,
       async claims() {
-        return { sub: account.id, email: account.email, email_verified: account.emailVerified, name: account.name };
+        return {
+          sub: account.id,
+          email: account.email,
+          email_verified: account.emailVerified,
+          name: account.name,
+          ...(strength.acr ? { acr: strength.acr, amr: strength.amr, auth_time: strength.auth_time } : {}),
+        };
       },
     };
   };

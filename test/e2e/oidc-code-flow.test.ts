@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backends, type OpenBackend } from '../helpers/backends.js';
 import { startLatchkey, type TestLatchkey } from '../helpers/latchkey.js';
-import { isLoginPage, oidc, redeem, relyingParty, signIn, startAuthorization, tokenEndpoint, userAgentFor, type TestRp } from '../helpers/rp.js';
+import { isLoginPage, oidc, submitPassword, redeem, relyingParty, signIn, startAuthorization, tokenEndpoint, userAgentFor, type TestRp } from '../helpers/rp.js';
 import { UserAgent } from '../helpers/user-agent.js';
 
 for (const backend of backends()) {
@@ -135,7 +135,7 @@ for (const backend of backends()) {
       const stale = await startAuthorization(rp, { max_age: '1' });
       const page = await ua.go(stale.url.toString());
       assert.ok(isLoginPage(page), 'max_age exceeded asks again');
-      const done = await ua.submit(page, '/login', { email: alice.email, password: alice.password });
+      const done = await submitPassword(ua, page, alice);
       const claims = (await redeem(rp, new URL(done.url), stale)).claims()!;
       assert.ok((claims.auth_time as number) > firstAuthTime, 'auth_time moves forward');
     });
@@ -273,7 +273,7 @@ for (const backend of backends()) {
       const ua = userAgentFor(third);
       const started = await startAuthorization(third);
       const login = await ua.go(started.url.toString());
-      const consent = await ua.submit(login, '/login', { email: alice.email, password: alice.password });
+      const consent = await submitPassword(ua, login, alice);
       assert.equal(consent.status, 200);
       assert.match(consent.html, /Partner App/);
       assert.match(consent.html, /See your email address/);

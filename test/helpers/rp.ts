@@ -53,6 +53,17 @@ export function isLoginPage(page: Page): boolean {
   return page.status === 200 && page.html.includes('name="password"') && page.html.includes('/login"');
 }
 
+/** The skippable "add a passkey" screen shown after a password sign-in. */
+export function isEnrolOffer(page: Page): boolean {
+  return page.status === 200 && page.html.includes('/enrol/skip"');
+}
+
+/** Submits the password form and declines the passkey offer if it comes. */
+export async function submitPassword(ua: UserAgent, page: Page, user: { email: string; password: string }): Promise<Page> {
+  const next = await ua.submit(page, '/login', { email: user.email, password: user.password });
+  return isEnrolOffer(next) ? ua.submit(next, '/enrol/skip') : next;
+}
+
 /** Signs in through Latchkey's hosted page; returns the callback URL the browser lands on. */
 export async function signIn(
   ua: UserAgent,
@@ -62,7 +73,7 @@ export async function signIn(
 ): Promise<{ callback: URL; started: Started }> {
   const started = await startAuthorization(rp, extra);
   let page = await ua.go(started.url.toString());
-  if (isLoginPage(page)) page = await ua.submit(page, '/login', { email: user.email, password: user.password });
+  if (isLoginPage(page)) page = await submitPassword(ua, page, user);
   if (page.status !== 0) throw new Error(`sign-in did not return to the app: ${page.status} ${page.url}\n${page.html.slice(0, 1500)}`);
   return { callback: new URL(page.url), started };
 }

@@ -1,0 +1,81 @@
+// Passkey ceremonies for Latchkey's hosted pages. The page names its endpoint base in
+// data-passkey-base; buttons name their purpose in data-passkey-action. The server
+// decides everything else (challenges, allowed credentials, what happens next).
+(() => {
+  const root = document.querySelector('[data-passkey-base]');
+  const lib = window.SimpleWebAuthnBrowser;
+  if (!root || !lib) return;
+  const base = root.dataset.passkeyBase;
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
+  const status = document.getElementById('passkey-status');
+
+  function show(message) {
+    if (!status) return;
+    status.textContent = message;
+    status.hidden = !message;
+  }
+
+  async function post(path, body) {
+    const res = await fetch(base + path, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: JSON.stringify(body),
+    });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw Object.assign(new Error(data.message || 'Something went wrong. Try again.'), { code: data.error });
+    return data;
+  }
+
+  function explain(err) {
+    if (err && err.name === 'AbortError') return '';
+    if (err && err.name === 'NotAllowedError') return 'The passkey request was cancelled or timed out.';
+    if (err && err.name === 'InvalidStateError') return 'This device already holds a passkey for your account.';
+    return (err && err.message) || 'Something went wrong. Try again.';
+  }
+
+  async function authenticate(purpose, useBrowserAutofill) {
+    const optionsJSON = await post('/options', { purpose });
+    const credential = await lib.startAuthentication({ optionsJSON, useBrowserAutofill });
+    show('Checking your passkey…');
+    const { redirect } = await post('/verify', { purpose, credential });
+    window.location.assign(redirect);
+  }
+
+  async function register(purpose) {
+    const optionsJSON = await post('/options', { purpose });
+    const credential = await lib.startRegistration({ optionsJSON });
+    show('Saving your passkey…');
+    const name = document.getElementById('passkey-name')?.value ?? '';
+    const { redirect } = await post('/verify', { purpose, credential, name });
+    window.location.assign(redirect);
+  }
+
+  for (const button of document.querySelectorAll('[data-passkey-action]')) {
+    button.addEventListener('click', async (event) => {
+      event.preventDefault();
+      const purpose = button.dataset.passkeyAction;
+      const mode = button.dataset.passkeyMode ?? 'authenticate';
+      show('');
+      button.disabled = true;
+      try {
+        if (!lib.browserSupportsWebAuthn()) throw new Error('This browser does not support passkeys.');
+        await (mode === 'register' ? register(purpose) : authenticate(purpose, false));
+      } catch (err) {
+        show(explain(err));
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
+  // Conditional mediation: passkeys offered in the email field's autofill. Submitting
+  // the password form instead cancels the pending request cleanly.
+  if (root.dataset.passkeyAutofill === 'true') {
+    document.querySelector('form[data-password-form]')?.addEventListener('submit', () => lib.WebAuthnAbortService.cancelCeremony());
+    lib.browserSupportsWebAuthnAutofill().then((supported) => {
+      if (!supported) return;
+      authenticate('login', true).catch((err) => show(explain(err)));
+    });
+  }
+})();

@@ -1,0 +1,67 @@
+import type { Passkey } from '../passkeys/passkeys-repo.js';
+import { assuranceFor, type Acr, type Factor } from '../provider/assurance.js';
+import { meets, type AcrRequirement } from '../provider/acr-policy.js';
+
+/** Factors verified so far in this interaction, kept in the interaction's result. */
+export interface PendingLogin {
+  accountId: string;
+  factors: Factor[];
+}
+
+export type Step =
+  | { kind: 'password'; lockedToAccount?: string }
+  | { kind: 'step-up'; accountId: string; allow: Passkey[]; carried: Factor[] }
+  | { kind: 'enrol-offer'; pending: PendingLogin }
+  | { kind: 'unmet'; why: 'no_passkey' | 'only_synced' | 'unknown_acr' }
+  | { kind: 'finish'; pending: PendingLogin };
+
+export interface StepInput {
+  requirement: AcrRequirement;
+  /** oidc-provider's reasons for the login prompt (no_session, login_prompt, max_age, acr_bar…). */
+  reasons: string[];
+  /** The signed-in account and what its session already proved, when there is a session. */
+  session?: { accountId: string; factors: Factor[] };
+  pending?: PendingLogin;
+  /** Passkeys of the account in play (pending's, else the session's). */
+  passkeys: Passkey[];
+  offerDismissed: boolean;
+}
+
+// Reasons that mean "whoever signs in now": the full sign-in page, any account.
+const FULL_SIGN_IN = new Set(['no_session', 'login_prompt', 'id_token_hint', 'claims_id_token_sub_value']);
+
+/** Passkeys that can reach `bar`: a device-bound one for phrh, any for phr. */
+export function passkeysFor(bar: Acr | undefined, passkeys: Passkey[]): Passkey[] {
+  return bar === 'phrh' ? passkeys.filter((p) => !p.backupEligible) : passkeys;
+}
+
+/**
+ * What the sign-in asks for next. The login finishes only when the factors verified for
+ * the account reach the bar; a bar that cannot be reached ends with
+ * unmet_authentication_requirements, never a token at a lower level.
+ */
+export function nextStep(input: StepInput): Step {
+  const { bar, unmeetable } = input.requirement;
+  if (unmeetable) return { kind: 'unmet', why: 'unknown_acr' };
+  const usable = passkeysFor(bar, input.passkeys);
+  const cannot: Step = { kind: 'unmet', why: input.passkeys.length ? 'only_synced' : 'no_passkey' };
+
+  if (input.pending) {
+    if (meets(assuranceFor(input.pending.factors).acr, bar)) {
+      const onlyPassword = input.pending.factors.every((f) => f.type === 'pwd');
+      return onlyPassword && input.passkeys.length === 0 && !input.offerDismissed
+        ? { kind: 'enrol-offer', pending: input.pending }
+        : { kind: 'finish', pending: input.pending };
+    }
+    return usable.length ? { kind: 'step-up', accountId: input.pending.accountId, allow: usable, carried: input.pending.factors } : cannot;
+  }
+
+  if (!input.session || input.reasons.some((r) => FULL_SIGN_IN.has(r))) return { kind: 'password' };
+
+  // A session exists and is too old (max_age) or too weak (acr_bar): ask only for what
+  // is missing, on top of the same account.
+  const carried = input.session.factors.filter((f) => f.type === 'pwd');
+  if (usable.length) return { kind: 'step-up', accountId: input.session.accountId, allow: usable, carried };
+  if (bar && !meets('pwd', bar)) return cannot;
+  return { kind: 'password', lockedToAccount: input.session.accountId };
+}
