@@ -15,6 +15,7 @@ import { createEphemeralKv } from './storage/ephemeral-kv.js';
 import { createPasskeysRepo } from './passkeys/passkeys-repo.js';
 import { createPasskeyCeremonies } from './passkeys/ceremonies.js';
 import { interactionRoutes } from './interactions/routes.js';
+import { accountRoutes } from './account-ui/routes.js';
 import { errorPages } from './http/error-pages.js';
 import { health } from './http/health.js';
 import { requestLog } from './http/request-log.js';
@@ -91,7 +92,9 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     webauthn: config.webauthn,
   });
   const interactions = interactionRoutes({ provider, passwordLogin, accounts, passkeys, ceremonies });
+  const account = accountRoutes({ provider, accounts, passkeys, ceremonies, audit });
   provider.use(interactions.routes() as never);
+  provider.use(account.routes() as never);
   provider.use(interactions.allowedMethods() as never);
 
   return { app: provider, sweep: () => adapters.sweep() };

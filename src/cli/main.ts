@@ -11,7 +11,6 @@ import { migrate } from '../storage/migrate.js';
 import { openDb } from '../storage/open.js';
 import { DataDirBusyError } from '../storage/data-dir-lock.js';
 import type { Db } from '../storage/db.js';
-import { serve } from '../main.js';
 
 dotenv.config({ quiet: true });
 
@@ -53,11 +52,19 @@ program
   .command('serve')
   .description('run the HTTP server (migrates first)')
   .option('--seed-demo', 'create a demo user and client when the store is empty', false)
-  .action(async (opts: { seedDemo: boolean }) => {
+  .option('--demo-rp', 'also run the demo app (examples/demo-rp) on http://localhost:3001', false)
+  .action(async (opts: { seedDemo: boolean; demoRp: boolean }) => {
     const config = loadConfig();
     const logger = createLogger(config.logLevel);
+    const { serve } = await import('../main.js');
     const running = await serve(config, logger, { seedDemo: opts.seedDemo || config.seedDemo });
     process.stdout.write(`Latchkey is running at ${config.issuer} (listening on ${running.url})\n`);
+    if (opts.demoRp) {
+      const { startDemoRp } = await import('../../examples/demo-rp/app.js');
+      const demo = await startDemoRp({ issuer: config.issuer, clientId: 'latchkey-demo', baseUrl: 'http://localhost:3001', port: 3001 });
+      process.once('exit', () => demo.close());
+      process.stdout.write('Demo app: http://localhost:3001 (sign in, then open its "sensitive" page, which needs a passkey)\n');
+    }
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.once(signal, () => {
         logger.info({ signal }, 'shutting down');

@@ -6,6 +6,8 @@ import { createClientsRepo } from '../clients/clients-repo.js';
 
 export const DEMO_EMAIL = 'alice@example.com';
 export const DEMO_REDIRECT_URI = 'http://localhost:3001/callback';
+/** Fixed so the demo app (examples/demo-rp) works with no configuration. */
+export const DEMO_CLIENT_ID = 'latchkey-demo';
 
 export interface DemoSeed {
   email: string;
@@ -24,6 +26,7 @@ export async function seedDemo(db: Db): Promise<DemoSeed | undefined> {
   const password = randomBytes(9).toString('base64url');
   await accounts.create({ email: DEMO_EMAIL, name: 'Alice Example', passwordHash: await hashPassword(password), emailVerified: true });
   const { clientId } = await clients.create({
+    clientId: DEMO_CLIENT_ID,
     name: 'Latchkey demo app',
     redirectUris: [DEMO_REDIRECT_URI],
     postLogoutRedirectUris: ['http://localhost:3001/'],

@@ -10,6 +10,8 @@ export interface ClientInput {
   scope: string;
   public: boolean;
   thirdParty: boolean;
+  /** Normally generated; a fixed id only for well-known clients such as the demo app. */
+  clientId?: string;
 }
 
 export interface ClientSummary {
@@ -68,7 +70,7 @@ export function createClientsRepo(db: Db) {
   return {
     async create(input: ClientInput): Promise<{ clientId: string; clientSecret: string | undefined; metadata: ClientMetadata }> {
       validate(input);
-      const clientId = randomBytes(16).toString('base64url');
+      const clientId = input.clientId ?? randomBytes(16).toString('base64url');
       const clientSecret = input.public ? undefined : randomBytes(32).toString('base64url');
       const usesCode = input.grantTypes.includes('authorization_code');
       const metadata: ClientMetadata = {

@@ -6,6 +6,7 @@ import { safeEqual, sha256 } from '../common/hash.js';
 import { renderPage } from '../http/views.js';
 import { ACR_VALUES } from './assurance.js';
 import { createInteractionPolicy } from './acr-policy.js';
+import { accountClientMetadata } from './account-client.js';
 import { CLAIMS, createFindAccount } from './find-account.js';
 import { errorText } from './error-texts.js';
 import type { KeyMaterial } from './keys.js';
@@ -25,7 +26,7 @@ async function ownTokensOnly(_ctx: KoaContextWithOIDC, client: { clientId: strin
 export function createProvider({ config, adapters, accounts, keys }: ProviderDeps): Provider {
   const configuration: Configuration = {
     adapter: adapters.factory as unknown as Configuration['adapter'], // the factory form, typed as a class in @types
-    clients: [],
+    clients: [accountClientMetadata(config.issuer)],
     findAccount: createFindAccount(accounts),
     jwks: keys.jwks as Configuration['jwks'],
     cookies: {

@@ -1,0 +1,183 @@
+import { randomBytes, createHash } from 'node:crypto';
+import { Router } from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type Provider from 'oidc-provider';
+import type { Context, Next } from 'koa';
+import { z } from 'zod';
+import type { RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { AccountsRepo, Account } from '../accounts/accounts-repo.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { csrfToken, requireCsrf } from '../http/csrf.js';
+import { renderPage } from '../http/views.js';
+import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
+import { PasskeyError } from '../passkeys/passkey-error.js';
+import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
+import { ACCOUNT_CLIENT_ID, accountRedirectUri } from '../provider/account-client.js';
+
+export interface AccountUiDeps {
+  provider: Provider;
+  accounts: AccountsRepo;
+  passkeys: PasskeysRepo;
+  ceremonies: PasskeyCeremonies;
+  audit: AuditLog;
+}
+
+// DESIGN.md "Enrol a passkey": changes need a factor verified in the last five minutes.
+const FRESH_SECONDS = 5 * 60;
+
+interface SignedIn {
+  account: Account;
+  sessionUid: string;
+  /** Which factor kinds the session verified within FRESH_SECONDS. */
+  fresh: { password: boolean; passkey: boolean };
+}
+
+const renameForm = z.object({ name: z.string().trim().min(1).max(64) });
+const enrolBody = z.object({
+  purpose: z.literal('enrol'),
+  credential: z.record(z.string(), z.unknown()).optional(),
+  name: z.string().trim().max(64).optional(),
+});
+
+class NeedsFreshFactor extends Error {
+  readonly status = 403;
+  readonly expose = true;
+  readonly code = 'account.reauthentication_required';
+}
+
+/**
+ * /account — the signed-in user's own page, on the Latchkey session. Signing in (and
+ * re-verifying before sensitive changes) goes through the ordinary OIDC interaction as
+ * the built-in first-party client, so every sign-in rule applies here too.
+ */
+export function accountRoutes({ provider, accounts, passkeys, ceremonies, audit }: AccountUiDeps): Router {
+  const router = new Router({ prefix: '/account' });
+  const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
+  const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
+
+  async function signedIn(ctx: Context): Promise<SignedIn | undefined> {
+    const session = await provider.Session.get(ctx as never);
+    if (!session.accountId || !session.uid) return undefined;
+    const account = await accounts.findById(session.accountId);
+    if (!account) return undefined;
+    const recent = typeof session.loginTs === 'number' && Date.now() / 1000 - session.loginTs <= FRESH_SECONDS;
+    const amr = (session.amr as string[] | undefined) ?? [];
+    return {
+      account,
+      sessionUid: session.uid,
+      fresh: { password: recent && amr.includes('pwd'), passkey: recent && (amr.includes('swk') || amr.includes('hwk')) },
+    };
+  }
+
+  async function requireSignedIn(ctx: Context, next: Next) {
+    const who = await signedIn(ctx);
+    if (!who) {
+      if (ctx.method === 'GET') return ctx.redirect('/account/sign-in');
+      throw Object.assign(new Error('sign-in expired'), { name: 'SessionNotFound' });
+    }
+    ctx.state.who = who;
+    await next();
+  }
+
+  /** What a change needs now: nothing, a fresh password, or a fresh passkey. */
+  async function missingFreshness(who: SignedIn): Promise<'password' | 'passkey' | undefined> {
+    const hasPasskey = (await passkeys.listForAccount(who.account.id)).length > 0;
+    if (hasPasskey) return who.fresh.passkey ? undefined : 'passkey';
+    return who.fresh.password ? undefined : 'password';
+  }
+
+  router.use(csrfToken());
+
+  router.get('/sign-in', async (ctx) => {
+    const reauth = ctx.query.reauth;
+    // PKCE is required of every client; this one never redeems its code (the session
+    // cookie is what the account page uses), so the verifier is not kept.
+    const challenge = createHash('sha256').update(randomBytes(32)).digest('base64url');
+    const params = new URLSearchParams({
+      client_id: ACCOUNT_CLIENT_ID,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: accountRedirectUri(provider.issuer),
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: randomBytes(12).toString('base64url'),
+    });
+    if (reauth === 'password') params.set('prompt', 'login');
+    if (reauth === 'passkey') {
+      params.set('acr_values', 'phr');
+      params.set('max_age', '0');
+    }
+    ctx.redirect(`/auth?${params}`);
+  });
+
+  router.get('/callback', async (ctx) => {
+    const error = typeof ctx.query.error === 'string' ? ctx.query.error : undefined;
+    ctx.redirect(error ? `/account?notice=${encodeURIComponent(error)}` : '/account');
+  });
+
+  router.get('/', requireSignedIn, async (ctx) => {
+    const who = ctx.state.who as SignedIn;
+    const list = await passkeys.listForAccount(who.account.id);
+    const notice = ctx.query.notice === 'unmet_authentication_requirements' ? 'The passkey check was not completed.' : undefined;
+    await renderPage(ctx, 'account', {
+      title: 'Your account',
+      account: who.account,
+      passkeyList: list,
+      needs: await missingFreshness(who),
+      notice,
+    });
+  });
+
+  router.post('/passkeys/options', requireSignedIn, json, requireCsrf(), async (ctx) => {
+    const who = ctx.state.who as SignedIn;
+    enrolBody.parse(ctx.request.body);
+    const needs = await missingFreshness(who);
+    if (needs) throw new NeedsFreshFactor(`Confirm it is you with your ${needs} first (it must be from the last five minutes).`);
+    ctx.body = await ceremonies.registrationOptions({
+      binding: { session: who.sessionUid },
+      account: who.account,
+      existing: await passkeys.listForAccount(who.account.id),
+    });
+  });
+
+  router.post('/passkeys/verify', requireSignedIn, json, requireCsrf(), async (ctx) => {
+    const who = ctx.state.who as SignedIn;
+    const body = enrolBody.parse(ctx.request.body);
+    const needs = await missingFreshness(who);
+    if (needs) throw new NeedsFreshFactor(`Confirm it is you with your ${needs} first (it must be from the last five minutes).`);
+    if (!body.credential) throw new PasskeyError('passkey.invalid', 'No passkey was sent.');
+    await ceremonies.register({
+      binding: { session: who.sessionUid },
+      accountId: who.account.id,
+      response: body.credential as unknown as RegistrationResponseJSON,
+      name: body.name || 'Passkey',
+      ip: ctx.ip,
+    });
+    ctx.body = { redirect: '/account' };
+  });
+
+  router.post('/passkeys/:id/rename', requireSignedIn, form, requireCsrf(), async (ctx) => {
+    const who = ctx.state.who as SignedIn;
+    const { name } = renameForm.parse(ctx.request.body);
+    if (await passkeys.rename(who.account.id, String(ctx.params.id), name)) {
+      await audit.record({ type: 'passkey.renamed', accountId: who.account.id, ip: ctx.ip, detail: { passkeyId: ctx.params.id } });
+    }
+    ctx.status = 303;
+    ctx.redirect('/account');
+  });
+
+  router.post('/passkeys/:id/delete', requireSignedIn, form, requireCsrf(), async (ctx) => {
+    const who = ctx.state.who as SignedIn;
+    if (await missingFreshness(who)) {
+      ctx.status = 303;
+      return ctx.redirect('/account/sign-in?reauth=passkey');
+    }
+    if (await passkeys.remove(who.account.id, String(ctx.params.id))) {
+      await audit.record({ type: 'passkey.removed', accountId: who.account.id, ip: ctx.ip, detail: { passkeyId: ctx.params.id } });
+    }
+    ctx.status = 303;
+    ctx.redirect('/account');
+  });
+
+  return router;
+}
