@@ -15,7 +15,6 @@ export interface PageLocals {
  */
 export async function renderPage(ctx: Context, view: string, locals: PageLocals, status = 200): Promise<void> {
   const html = await ejs.renderFile(`${VIEWS_DIR}${view}.ejs`, { ...locals, csrfToken: ctx.state.csrfToken ?? '' }, {
-    async: true,
     cache: process.env.NODE_ENV === 'production',
     root: VIEWS_DIR,
     views: [VIEWS_DIR],
