@@ -104,8 +104,10 @@ export function accountRoutes({ provider, accounts, passkeys, ceremonies, audit 
     });
     if (reauth === 'password') params.set('prompt', 'login');
     if (reauth === 'passkey') {
+      // phr lifts a password session; max_age=1 makes an older passkey session verify
+      // again. (max_age=0 would mean prompt=login: a full sign-in, not a step-up.)
       params.set('acr_values', 'phr');
-      params.set('max_age', '0');
+      params.set('max_age', '1');
     }
     ctx.redirect(`/auth?${params}`);
   });

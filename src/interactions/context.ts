@@ -79,7 +79,6 @@ export async function decideStep(deps: InteractionDeps, state: InteractionState)
   return nextStep({
     requirement,
     reasons: interaction.prompt.reasons,
-    explicitLogin: String(interaction.params.prompt ?? '').split(' ').includes('login'),
     ...(sessionAccount ? { session: { accountId: sessionAccount, factors: await sessionFactors(deps.provider, interaction) } } : {}),
     ...(pending ? { pending } : {}),
     passkeys: account ? await deps.passkeys.listForAccount(account.id) : [],

@@ -19,8 +19,6 @@ export interface StepInput {
   requirement: AcrRequirement;
   /** oidc-provider's reasons for the login prompt (no_session, login_prompt, max_age, acr_bar…). */
   reasons: string[];
-  /** The request itself said prompt=login (oidc-provider also reports login_prompt for an exceeded max_age). */
-  explicitLogin: boolean;
   /** The signed-in account and what its session already proved, when there is a session. */
   session?: { accountId: string; factors: Factor[] };
   pending?: PendingLogin;
@@ -30,7 +28,8 @@ export interface StepInput {
 }
 
 // Reasons that mean "whoever signs in now": the full sign-in page, any account.
-const FULL_SIGN_IN = new Set(['no_session', 'id_token_hint', 'claims_id_token_sub_value']);
+// (oidc-provider turns max_age=0 into prompt=login, so that one lands here too.)
+const FULL_SIGN_IN = new Set(['no_session', 'login_prompt', 'id_token_hint', 'claims_id_token_sub_value']);
 
 /** Passkeys that can reach `bar`: a device-bound one for phrh, any for phr. */
 export function passkeysFor(bar: Acr | undefined, passkeys: Passkey[]): Passkey[] {
@@ -58,7 +57,7 @@ export function nextStep(input: StepInput): Step {
     return usable.length ? { kind: 'step-up', accountId: input.pending.accountId, allow: usable, carried: input.pending.factors } : cannot;
   }
 
-  if (!input.session || input.explicitLogin || input.reasons.some((r) => FULL_SIGN_IN.has(r))) return { kind: 'password' };
+  if (!input.session || input.reasons.some((r) => FULL_SIGN_IN.has(r))) return { kind: 'password' };
 
   // A session exists and is too old (max_age) or too weak (acr_bar): ask only for what
   // is missing, on top of the same account.
