@@ -97,6 +97,8 @@ for (const backend of backends()) {
       assert.equal(own.active, true);
       assert.equal(own.sub, alice.id);
       assert.equal(own.client_id, rp.clientId);
+      assert.equal(own.acr, 'pwd', 'the sign-in strength travels with the token');
+      assert.deepEqual(own.amr, ['pwd']);
       assert.equal((await oidc.tokenIntrospection(other.config, tokens.access_token)).active, false, 'another client learns nothing');
       await assert.rejects(oidc.tokenRevocation(other.config, tokens.access_token));
       assert.equal((await oidc.tokenIntrospection(rp.config, tokens.access_token)).active, true, 'another client cannot revoke it');
@@ -231,6 +233,8 @@ for (const backend of backends()) {
       const ua = userAgentFor(rp);
       const started = await startAuthorization(rp);
       const page = await ua.go(started.url.toString());
+      assert.match(page.html, /<title>Sign in · Latchkey<\/title>/, 'the page is rendered whole, layout included');
+      assert.match(page.html, /name="email" type="email" autocomplete="username webauthn"/);
       const unknown = await ua.submit(page, '/login', { email: 'nobody@example.com', password: 'whatever-password' });
       const wrong = await ua.submit(page, '/login', { email: alice.email, password: 'not-her-password' });
       assert.equal(unknown.status, 401);
