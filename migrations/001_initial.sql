@@ -10,16 +10,34 @@ CREATE TABLE accounts (
 );
 CREATE UNIQUE INDEX accounts_email_lower_key ON accounts (lower(email));
 
--- Registered clients. The secret is kept only as a SHA-256 hash; `metadata` is the
--- oidc-provider client metadata without any secret.
+-- Registered clients. `metadata` is the oidc-provider client metadata, never with a
+-- secret; `scopes` is every scope the client may ask for (OIDC and API scopes alike).
 CREATE TABLE clients (
   client_id text PRIMARY KEY,
   name text NOT NULL,
-  secret_hash text,
+  confidential boolean NOT NULL,
   third_party boolean NOT NULL DEFAULT false,
+  can_introspect boolean NOT NULL DEFAULT false,
+  scopes text[] NOT NULL DEFAULT '{}',
   metadata jsonb NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now()
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz,
+  disabled_at timestamptz
 );
+
+-- Client secrets: 256-bit random values stored only as SHA-256 (a random secret needs
+-- no slow hash). Several may be active at once: rotation keeps the old one valid until
+-- `expires_at` (the overlap window). `last_used_at` is written in batches.
+CREATE TABLE client_secrets (
+  id text PRIMARY KEY,
+  client_id text NOT NULL REFERENCES clients (client_id) ON DELETE CASCADE,
+  secret_hash text NOT NULL UNIQUE,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz,
+  revoked_at timestamptz,
+  last_used_at timestamptz
+);
+CREATE INDEX client_secrets_client_idx ON client_secrets (client_id);
 
 -- Durable oidc-provider models (sessions, grants, refresh tokens…), one jsonb table.
 -- `id_hash` is SHA-256 of the model id, so a dump holds no usable token or cookie.

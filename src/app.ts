@@ -7,6 +7,8 @@ import { createAccountsRepo } from './accounts/accounts-repo.js';
 import { createPasswordLogin } from './accounts/password-login.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { createClientsRepo } from './clients/clients-repo.js';
+import { createResourcesRepo } from './clients/resources-repo.js';
+import { createLastUsedRecorder } from './clients/last-used.js';
 import { createClientAdapter } from './provider/client-adapter.js';
 import { createProvider } from './provider/create-provider.js';
 import { loadOrCreateKeys } from './provider/keys.js';
@@ -27,20 +29,34 @@ export interface Latchkey {
   /** The Koa application (oidc-provider's Provider is a Koa app). */
   app: Provider;
   sweep(): Promise<number>;
+  /** Writes batched bookkeeping (client-secret last-used times). */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LatchkeyOptions {
+  /** The clock for expiry decisions (secret overlap windows); tests pass their own. */
+  clock?: () => Date;
 }
 
 /**
  * Wires one Latchkey over the given stores. main.ts picks the concrete stores; tests
  * pass their own, which is the seam that lets one suite run on every backend.
  */
-export async function createLatchkey(config: Config, stores: Stores, logger: Logger): Promise<Latchkey> {
+export async function createLatchkey(config: Config, stores: Stores, logger: Logger, options: LatchkeyOptions = {}): Promise<Latchkey> {
   const { db, ephemeral } = stores;
+  const clock = options.clock ?? (() => new Date());
   const accounts = createAccountsRepo(db);
   const clients = createClientsRepo(db);
+  const resources = createResourcesRepo(db);
   const audit = createAuditLog(db);
-  const adapters = createAdapters(db, ephemeral, { Client: createClientAdapter(clients) });
+  const lastUsed = createLastUsedRecorder(clients, {
+    flushSeconds: config.lastUsedFlushSeconds,
+    onError: (err) => logger.warn({ err }, 'could not record client secret use'),
+  });
+  const adapters = createAdapters(db, ephemeral, { Client: createClientAdapter(clients, clock) });
   const keys = await loadOrCreateKeys(db, stores.keyEncryptionKey);
-  const provider = createProvider({ config, adapters, accounts, keys });
+  const provider = createProvider({ config, adapters, accounts, keys, clients, resources, lastUsed, clock });
 
   const passwordLogin = createPasswordLogin({
     accounts,
@@ -97,5 +113,5 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   provider.use(account.routes() as never);
   provider.use(interactions.allowedMethods() as never);
 
-  return { app: provider, sweep: () => adapters.sweep() };
+  return { app: provider, sweep: () => adapters.sweep(), flush: () => lastUsed.flush(), close: () => lastUsed.close() };
 }

@@ -65,6 +65,7 @@ export async function serve(config: Config, logger: Logger, options: { seedDemo?
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await latchkey.close();
       await stores.ephemeral.close();
       await stores.db.close();
     })());

@@ -6,7 +6,9 @@ import { ConfigError, parseConfig, type Config } from '../config/config.js';
 import { createLogger } from '../common/logger.js';
 import { createAccountsRepo, DuplicateEmailError } from '../accounts/accounts-repo.js';
 import { checkPasswordPolicy, hashPassword } from '../accounts/passwords.js';
-import { ClientInputError, createClientsRepo } from '../clients/clients-repo.js';
+import { ClientInputError, createClientsRepo, type AuthMethod } from '../clients/clients-repo.js';
+import { createResourcesRepo, ResourceInputError } from '../clients/resources-repo.js';
+import { parseDuration } from '../common/duration.js';
 import { migrate } from '../storage/migrate.js';
 import { openDb } from '../storage/open.js';
 import { DataDirBusyError } from '../storage/data-dir-lock.js';
@@ -45,6 +47,14 @@ async function readPassword(flag: string | undefined): Promise<string> {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+function durationOption(flag: string, value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message}`);
+  }
+}
 
 const program = new Command('latchkey').description('Latchkey OpenID Connect identity provider').showHelpAfterError();
 
@@ -118,6 +128,10 @@ client
   .option('--scope <scope>', 'space-separated scopes the client may ask for', 'openid email profile offline_access')
   .option('--public', 'public client (no secret; PKCE only), e.g. a single-page or native app', false)
   .option('--third-party', 'ask users for consent before sharing their data', false)
+  .addOption(new Option('--auth-method <method>', 'how the client authenticates').choices(['client_secret_basic', 'client_secret_post', 'private_key_jwt']))
+  .option('--jwks-file <path>', 'JSON Web Key Set with the public key(s), for private_key_jwt')
+  .option('--can-introspect', 'a resource server: may introspect any token', false)
+  .option('--expires-in <duration>', 'the client stops working after this long (e.g. 90d)')
   .option('--json', 'print one JSON object', false)
   .action(
     async (opts: {
@@ -128,8 +142,21 @@ client
       scope: string;
       public: boolean;
       thirdParty: boolean;
+      authMethod?: AuthMethod;
+      jwksFile?: string;
+      canIntrospect: boolean;
+      expiresIn?: string;
       json: boolean;
     }) => {
+      const expiresIn = opts.expiresIn ? durationOption('--expires-in', opts.expiresIn) : undefined;
+      let jwks: { keys: Array<Record<string, unknown>> } | undefined;
+      if (opts.jwksFile) {
+        try {
+          jwks = JSON.parse(readFileSync(opts.jwksFile, 'utf8')) as { keys: Array<Record<string, unknown>> };
+        } catch (err) {
+          throw new UsageError(`--jwks-file: ${(err as Error).message}`);
+        }
+      }
       const created = await withDb((db) =>
         createClientsRepo(db).create({
           name: opts.name,
@@ -139,16 +166,20 @@ client
           scope: opts.scope.split(/\s+/).filter(Boolean).join(' '),
           public: opts.public,
           thirdParty: opts.thirdParty,
+          canIntrospect: opts.canIntrospect,
+          ...(opts.authMethod ? { authMethod: opts.authMethod } : {}),
+          ...(jwks ? { jwks } : {}),
+          ...(expiresIn ? { expiresAt: new Date(Date.now() + expiresIn * 1000) } : {}),
         }),
       );
       const out = {
         client_id: created.clientId,
-        ...(created.clientSecret ? { client_secret: created.clientSecret } : {}),
+        ...(created.clientSecret ? { client_secret: created.clientSecret, secret_id: created.secretId } : {}),
         client_name: created.metadata.client_name,
         redirect_uris: created.metadata.redirect_uris,
         post_logout_redirect_uris: created.metadata.post_logout_redirect_uris,
         grant_types: created.metadata.grant_types,
-        scope: created.metadata.scope,
+        scope: opts.scope.split(/\s+/).filter(Boolean).join(' '),
         token_endpoint_auth_method: created.metadata.token_endpoint_auth_method,
       };
       if (opts.json) {
@@ -170,9 +201,103 @@ client
       return;
     }
     for (const c of list) {
-      process.stdout.write(`${c.clientId}\t${c.name}\t${c.public ? 'public' : 'confidential'}${c.thirdParty ? ', third-party' : ''}\t${c.grantTypes.join(',')}\n`);
+      const flags = [c.public ? 'public' : 'confidential', c.thirdParty && 'third-party', c.disabledAt && 'disabled'].filter(Boolean).join(', ');
+      process.stdout.write(`${c.clientId}\t${c.name}\t${flags}\t${c.grantTypes.join(',')}\n`);
     }
   });
+client
+  .command('show')
+  .description('show a client and its secrets (creation, expiry, last use; never the secret)')
+  .argument('<id>', 'client id')
+  .option('--json', 'print JSON', false)
+  .action(async (id: string, opts: { json: boolean }) => {
+    const shown = await withDb((db) => createClientsRepo(db).show(id));
+    if (!shown) throw new UsageError(`no client with id ${id}`);
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(shown)}\n`);
+      return;
+    }
+    const when = (d: Date | null) => (d ? d.toISOString() : '-');
+    process.stdout.write(
+      `${shown.clientId}  ${shown.name}\n  grant types: ${shown.grantTypes.join(', ')}\n  scope: ${shown.scope}\n  auth: ${shown.authMethod}\n` +
+        `  created: ${when(shown.createdAt)}  expires: ${when(shown.expiresAt)}  disabled: ${when(shown.disabledAt)}\n`,
+    );
+    for (const s of shown.secrets) {
+      process.stdout.write(`  secret ${s.id}  created ${when(s.createdAt)}  expires ${when(s.expiresAt)}  last used ${when(s.lastUsedAt)}${s.revokedAt ? `  revoked ${when(s.revokedAt)}` : ''}\n`);
+    }
+  });
+client
+  .command('disable')
+  .description('disable a client: no new tokens, and its tokens stop introspecting as active')
+  .argument('<id>', 'client id')
+  .action(async (id: string) => {
+    const done = await withDb((db) => createClientsRepo(db).disable(id, new Date()));
+    if (!done) throw new UsageError(`no enabled client with id ${id}`);
+    process.stdout.write(`disabled client ${id}\n`);
+  });
+const secret = client.command('secret').description('manage client secrets');
+secret
+  .command('rotate')
+  .description('issue a new secret; the current ones keep working for the overlap, then stop')
+  .argument('<id>', 'client id')
+  .option('--overlap <duration>', 'how long the old secrets stay valid (e.g. 1h, 7d)', '24h')
+  .option('--json', 'print one JSON object', false)
+  .action(async (id: string, opts: { overlap: string; json: boolean }) => {
+    const overlap = durationOption('--overlap', opts.overlap);
+    const rotated = await withDb((db) => createClientsRepo(db).rotateSecret(id, overlap, new Date()));
+    process.stdout.write(
+      opts.json
+        ? `${JSON.stringify({ client_id: id, secret_id: rotated.secretId, client_secret: rotated.clientSecret, previous_secrets_expire_in: overlap })}\n`
+        : `secret_id:     ${rotated.secretId}\nclient_secret: ${rotated.clientSecret}\n(shown once; previous secrets stop working in ${opts.overlap})\n`,
+    );
+  });
+secret
+  .command('revoke')
+  .description('revoke one secret now')
+  .argument('<id>', 'client id')
+  .argument('<secretId>', 'secret id (see client show)')
+  .action(async (id: string, secretId: string) => {
+    const done = await withDb((db) => createClientsRepo(db).revokeSecret(id, secretId, new Date()));
+    if (!done) throw new UsageError(`no live secret ${secretId} on client ${id}`);
+    process.stdout.write(`revoked secret ${secretId}\n`);
+  });
+
+const resource = program.command('resource').description('manage API resources (RFC 8707)');
+resource
+  .command('create')
+  .description('register an API that clients can request tokens for')
+  .requiredOption('--indicator <url>', 'resource indicator (absolute URI), the tokens\' aud')
+  .requiredOption('--scope <scopes>', 'space-separated scopes of this API')
+  .option('--name <name>', 'display name')
+  .addOption(new Option('--format <format>', 'access token format').choices(['jwt', 'opaque']).default('jwt'))
+  .option('--ttl <duration>', 'access token lifetime', '10m')
+  .option('--json', 'print JSON', false)
+  .action(async (opts: { indicator: string; scope: string; name?: string; format: 'jwt' | 'opaque'; ttl: string; json: boolean }) => {
+    const ttl = durationOption('--ttl', opts.ttl);
+    const created = await withDb((db) =>
+      createResourcesRepo(db).create({
+        indicator: opts.indicator,
+        scopes: opts.scope.split(/\s+/).filter(Boolean),
+        tokenFormat: opts.format,
+        accessTokenTtl: ttl,
+        ...(opts.name ? { name: opts.name } : {}),
+      }),
+    );
+    process.stdout.write(opts.json ? `${JSON.stringify(created)}\n` : `registered ${created.indicator} (${created.scopes.join(' ')}; ${created.tokenFormat} tokens)\n`);
+  });
+resource
+  .command('list')
+  .description('list API resources')
+  .option('--json', 'print JSON', false)
+  .action(async (opts: { json: boolean }) => {
+    const list = await withDb((db) => createResourcesRepo(db).list());
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(list)}\n`);
+      return;
+    }
+    for (const r of list) process.stdout.write(`${r.indicator}\t${r.name}\t${r.scopes.join(' ')}\t${r.tokenFormat}\t${r.accessTokenTtl}s\n`);
+  });
+
 client
   .command('delete')
   .description('delete a client and revoke its grants')
@@ -186,7 +311,7 @@ client
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof DataDirBusyError || err instanceof UsageError || err instanceof ClientInputError || err instanceof DuplicateEmailError) {
+  if (err instanceof ConfigError || err instanceof DataDirBusyError || err instanceof UsageError || err instanceof ClientInputError || err instanceof ResourceInputError || err instanceof DuplicateEmailError) {
     process.stderr.write(`latchkey: ${err.message}\n`);
   } else {
     process.stderr.write(`latchkey: ${(err as Error).stack ?? String(err)}\n`);

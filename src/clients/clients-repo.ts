@@ -1,17 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../storage/db.js';
-import { sha256 } from '../common/hash.js';
+import { safeEqual, sha256 } from '../common/hash.js';
+
+export type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
 
 export interface ClientInput {
   name: string;
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   grantTypes: string[];
+  /** Every scope the client may ask for: OIDC scopes and API (resource) scopes. */
   scope: string;
   public: boolean;
   thirdParty: boolean;
+  /** Default client_secret_basic (confidential) or none (public). */
+  authMethod?: AuthMethod;
+  /** Public keys for private_key_jwt. */
+  jwks?: { keys: Array<Record<string, unknown>> };
+  /** May introspect any token (a resource server), not only its own. */
+  canIntrospect?: boolean;
+  expiresAt?: Date;
   /** Normally generated; a fixed id only for well-known clients such as the demo app. */
   clientId?: string;
+}
+
+export interface SecretSummary {
+  id: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
 }
 
 export interface ClientSummary {
@@ -19,10 +37,14 @@ export interface ClientSummary {
   name: string;
   public: boolean;
   thirdParty: boolean;
+  canIntrospect: boolean;
   redirectUris: string[];
   grantTypes: string[];
   scope: string;
+  authMethod: string;
   createdAt: Date;
+  expiresAt: Date | null;
+  disabledAt: Date | null;
 }
 
 /** oidc-provider client metadata as stored (never with a secret). */
@@ -31,10 +53,23 @@ export type ClientMetadata = Record<string, unknown> & { client_id: string };
 interface ClientRow {
   client_id: string;
   name: string;
-  secret_hash: string | null;
+  confidential: boolean;
   third_party: boolean;
+  can_introspect: boolean;
+  scopes: string[];
   metadata: ClientMetadata;
   created_at: Date;
+  expires_at: Date | null;
+  disabled_at: Date | null;
+}
+
+interface SecretRow {
+  id: string;
+  secret_hash: string;
+  created_at: Date;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
 }
 
 export class ClientInputError extends Error {
@@ -42,18 +77,34 @@ export class ClientInputError extends Error {
 }
 
 const GRANT_TYPES = new Set(['authorization_code', 'refresh_token', 'client_credentials']);
+const AUTH_METHODS = new Set<AuthMethod>(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']);
+/** The scopes oidc-provider itself knows; the rest are API scopes of registered resources. */
+export const OIDC_SCOPES = new Set(['openid', 'offline_access', 'email', 'profile']);
+/**
+ * oidc-provider insists on a client_secret for secret-based methods, and uses it only to
+ * compare (we override that: see provider/create-provider.ts) and for HS* algorithms
+ * (disabled). The real secrets are hashes in client_secrets.
+ */
+export const SECRET_PLACEHOLDER = 'latchkey:secrets-are-stored-hashed';
 
 function validate(input: ClientInput): void {
   if (!input.name.trim()) throw new ClientInputError('name must not be empty');
+  if (!input.grantTypes.length) throw new ClientInputError('at least one grant type is needed');
   for (const g of input.grantTypes) {
     if (!GRANT_TYPES.has(g)) throw new ClientInputError(`grant type ${g} is not supported (use ${[...GRANT_TYPES].join(', ')})`);
   }
   if (input.grantTypes.includes('authorization_code') && input.redirectUris.length === 0) {
     throw new ClientInputError('authorization_code clients need at least one redirect URI');
   }
+  if (input.grantTypes.includes('refresh_token') && !input.grantTypes.includes('authorization_code')) {
+    throw new ClientInputError('refresh_token goes with authorization_code');
+  }
   if (input.public && input.grantTypes.includes('client_credentials')) {
     throw new ClientInputError('a public client cannot use client_credentials');
   }
+  if (input.authMethod && !AUTH_METHODS.has(input.authMethod)) throw new ClientInputError(`unknown auth method ${input.authMethod}`);
+  if (input.public && input.authMethod && input.authMethod !== 'none') throw new ClientInputError('a public client authenticates with none');
+  if (input.authMethod === 'private_key_jwt' && !input.jwks?.keys?.length) throw new ClientInputError('private_key_jwt needs a JWKS with the public key');
   for (const uri of [...input.redirectUris, ...input.postLogoutRedirectUris]) {
     let url: URL;
     try {
@@ -65,67 +116,182 @@ function validate(input: ClientInput): void {
   }
 }
 
+function newSecret(): { id: string; value: string; hash: string } {
+  const value = randomBytes(32).toString('base64url');
+  return { id: `sec_${randomBytes(9).toString('base64url')}`, value, hash: sha256(value) };
+}
+
+function summary(r: ClientRow): ClientSummary {
+  return {
+    clientId: r.client_id,
+    name: r.name,
+    public: !r.confidential,
+    thirdParty: r.third_party,
+    canIntrospect: r.can_introspect,
+    redirectUris: (r.metadata.redirect_uris as string[] | undefined) ?? [],
+    grantTypes: (r.metadata.grant_types as string[] | undefined) ?? [],
+    scope: r.scopes.join(' '),
+    authMethod: String(r.metadata.token_endpoint_auth_method),
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    disabledAt: r.disabled_at,
+  };
+}
+
+const CLIENT_COLUMNS = 'client_id, name, confidential, third_party, can_introspect, scopes, metadata, created_at, expires_at, disabled_at';
+
 /** Client ids are public; secrets carry 256 bits and are stored only as SHA-256. */
 export function createClientsRepo(db: Db) {
   return {
-    async create(input: ClientInput): Promise<{ clientId: string; clientSecret: string | undefined; metadata: ClientMetadata }> {
+    async create(input: ClientInput): Promise<{ clientId: string; clientSecret: string | undefined; secretId: string | undefined; metadata: ClientMetadata }> {
       validate(input);
       const clientId = input.clientId ?? randomBytes(16).toString('base64url');
-      const clientSecret = input.public ? undefined : randomBytes(32).toString('base64url');
-      const usesCode = input.grantTypes.includes('authorization_code');
+      const authMethod: AuthMethod = input.public ? 'none' : (input.authMethod ?? 'client_secret_basic');
+      const usesSecret = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post';
+      const scopes = input.scope.split(/\s+/).filter(Boolean);
+      const oidcScope = scopes.filter((s) => OIDC_SCOPES.has(s)).join(' ');
       const metadata: ClientMetadata = {
         client_id: clientId,
         client_name: input.name.trim(),
         redirect_uris: input.redirectUris,
         post_logout_redirect_uris: input.postLogoutRedirectUris,
         grant_types: input.grantTypes,
-        response_types: usesCode ? ['code'] : [],
-        scope: input.scope,
-        token_endpoint_auth_method: input.public ? 'none' : 'client_secret_basic',
+        response_types: input.grantTypes.includes('authorization_code') ? ['code'] : [],
+        // oidc-provider validates `scope` against the scopes it knows; API scopes are
+        // enforced by Latchkey from the `scopes` column (provider/scope-policy.ts).
+        ...(oidcScope ? { scope: oidcScope } : {}),
+        token_endpoint_auth_method: authMethod,
         third_party: input.thirdParty,
+        ...(input.jwks ? { jwks: input.jwks } : {}),
       };
-      await db.query(
-        'INSERT INTO clients (client_id, name, secret_hash, third_party, metadata) VALUES ($1, $2, $3, $4, $5)',
-        [clientId, metadata.client_name, clientSecret ? sha256(clientSecret) : null, input.thirdParty, JSON.stringify(metadata)],
-      );
-      return { clientId, clientSecret, metadata };
+      const secret = usesSecret ? newSecret() : undefined;
+      await db.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO clients (client_id, name, confidential, third_party, can_introspect, scopes, metadata, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [clientId, metadata.client_name, !input.public, input.thirdParty, input.canIntrospect ?? false, scopes, JSON.stringify(metadata), input.expiresAt ?? null],
+        );
+        if (secret) {
+          await tx.query('INSERT INTO client_secrets (id, client_id, secret_hash) VALUES ($1, $2, $3)', [secret.id, clientId, secret.hash]);
+        }
+      });
+      return { clientId, clientSecret: secret?.value, secretId: secret?.id, metadata };
     },
 
-    /** Metadata for oidc-provider; `client_secret` carries the hash (see provider/client-secrets.ts). */
-    async findForProvider(clientId: string): Promise<ClientMetadata | undefined> {
-      const { rows } = await db.query<ClientRow>('SELECT metadata, secret_hash FROM clients WHERE client_id = $1', [clientId]);
+    /**
+     * Metadata for oidc-provider, or undefined for a client that is unknown, disabled or
+     * expired — which also makes its outstanding tokens introspect as inactive.
+     */
+    async findForProvider(clientId: string, now: Date): Promise<ClientMetadata | undefined> {
+      const { rows } = await db.query<ClientRow>(`SELECT ${CLIENT_COLUMNS} FROM clients WHERE client_id = $1`, [clientId]);
       const row = rows[0];
-      if (!row) return undefined;
-      return row.secret_hash ? { ...row.metadata, client_secret: row.secret_hash } : row.metadata;
+      if (!row || row.disabled_at || (row.expires_at && row.expires_at <= now)) return undefined;
+      const method = row.metadata.token_endpoint_auth_method;
+      return {
+        ...row.metadata,
+        latchkey_scopes: row.scopes,
+        can_introspect: row.can_introspect,
+        ...(method === 'client_secret_basic' || method === 'client_secret_post' ? { client_secret: SECRET_PLACEHOLDER } : {}),
+      };
+    },
+
+    /** True when `secret` is one of the client's live secrets; compared in constant time. */
+    async verifySecret(clientId: string, secret: string, now: Date): Promise<{ secretId: string } | undefined> {
+      const { rows } = await db.query<SecretRow>(
+        'SELECT id, secret_hash, created_at, expires_at, revoked_at, last_used_at FROM client_secrets WHERE client_id = $1 AND revoked_at IS NULL',
+        [clientId],
+      );
+      const hash = sha256(secret);
+      let match: string | undefined;
+      for (const row of rows) {
+        // Every live row is compared, so timing does not tell which one matched.
+        const live = !row.expires_at || row.expires_at > now;
+        if (safeEqual(row.secret_hash, hash) && live) match = row.id;
+      }
+      return match ? { secretId: match } : undefined;
+    },
+
+    /** A new secret; the live ones stay valid for `overlapSeconds` more, then stop. */
+    async rotateSecret(clientId: string, overlapSeconds: number, now: Date): Promise<{ secretId: string; clientSecret: string }> {
+      const secret = newSecret();
+      await db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ confidential: boolean; metadata: ClientMetadata }>('SELECT confidential, metadata FROM clients WHERE client_id = $1', [clientId]);
+        const method = rows[0]?.metadata.token_endpoint_auth_method;
+        if (!rows[0]) throw new ClientInputError(`no client with id ${clientId}`);
+        if (method !== 'client_secret_basic' && method !== 'client_secret_post') throw new ClientInputError(`client ${clientId} does not use a client secret`);
+        const until = new Date(now.getTime() + overlapSeconds * 1000);
+        await tx.query(
+          `UPDATE client_secrets SET expires_at = CASE WHEN expires_at IS NULL OR expires_at > $2 THEN $2 ELSE expires_at END
+           WHERE client_id = $1 AND revoked_at IS NULL`,
+          [clientId, until],
+        );
+        await tx.query('INSERT INTO client_secrets (id, client_id, secret_hash, created_at) VALUES ($1, $2, $3, $4)', [secret.id, clientId, secret.hash, now]);
+      });
+      return { secretId: secret.id, clientSecret: secret.value };
+    },
+
+    async revokeSecret(clientId: string, secretId: string, now: Date): Promise<boolean> {
+      const { rowCount } = await db.query('UPDATE client_secrets SET revoked_at = $3 WHERE client_id = $1 AND id = $2 AND revoked_at IS NULL', [clientId, secretId, now]);
+      return rowCount > 0;
+    },
+
+    /** Last-used times, batched by the caller (see clients/last-used.ts). */
+    async recordSecretsUsed(uses: Array<{ secretId: string; at: Date }>): Promise<void> {
+      if (!uses.length) return;
+      await db.query(
+        `UPDATE client_secrets s SET last_used_at = u.at
+         FROM (SELECT unnest($1::text[]) AS id, unnest($2::timestamptz[]) AS at) u
+         WHERE s.id = u.id AND (s.last_used_at IS NULL OR s.last_used_at < u.at)`,
+        [uses.map((u) => u.secretId), uses.map((u) => u.at.toISOString())],
+      );
+    },
+
+    async disable(clientId: string, now: Date): Promise<boolean> {
+      const { rowCount } = await db.query('UPDATE clients SET disabled_at = $2 WHERE client_id = $1 AND disabled_at IS NULL', [clientId, now]);
+      return rowCount > 0;
+    },
+
+    async show(clientId: string): Promise<(ClientSummary & { secrets: SecretSummary[] }) | undefined> {
+      const { rows } = await db.query<ClientRow>(`SELECT ${CLIENT_COLUMNS} FROM clients WHERE client_id = $1`, [clientId]);
+      if (!rows[0]) return undefined;
+      const secrets = await db.query<SecretRow>(
+        'SELECT id, secret_hash, created_at, expires_at, revoked_at, last_used_at FROM client_secrets WHERE client_id = $1 ORDER BY created_at, id',
+        [clientId],
+      );
+      return {
+        ...summary(rows[0]),
+        secrets: secrets.rows.map((s) => ({ id: s.id, createdAt: s.created_at, expiresAt: s.expires_at, revokedAt: s.revoked_at, lastUsedAt: s.last_used_at })),
+      };
     },
 
     async list(): Promise<ClientSummary[]> {
-      const { rows } = await db.query<ClientRow>(
-        'SELECT client_id, name, secret_hash, third_party, metadata, created_at FROM clients ORDER BY created_at, client_id',
-      );
-      return rows.map((r) => ({
-        clientId: r.client_id,
-        name: r.name,
-        public: r.secret_hash === null,
-        thirdParty: r.third_party,
-        redirectUris: (r.metadata.redirect_uris as string[] | undefined) ?? [],
-        grantTypes: (r.metadata.grant_types as string[] | undefined) ?? [],
-        scope: (r.metadata.scope as string | undefined) ?? '',
-        createdAt: r.created_at,
-      }));
+      const { rows } = await db.query<ClientRow>(`SELECT ${CLIENT_COLUMNS} FROM clients ORDER BY created_at, client_id`);
+      return rows.map(summary);
     },
 
-    /** Deletes the client and every grant, session entry and refresh token issued to it. */
+    /** Deletes the client, its secrets, and every grant and refresh token issued to it. */
     async delete(clientId: string): Promise<boolean> {
       return db.transaction(async (tx) => {
         const { rowCount } = await tx.query('DELETE FROM clients WHERE client_id = $1', [clientId]);
         if (rowCount > 0) {
-          await tx.query(
-            `DELETE FROM oidc_models WHERE model IN ('Grant', 'RefreshToken') AND payload->>'clientId' = $1`,
-            [clientId],
-          );
+          await tx.query(`DELETE FROM oidc_models WHERE model IN ('Grant', 'RefreshToken') AND payload->>'clientId' = $1`, [clientId]);
         }
         return rowCount > 0;
+      });
+    },
+
+    /** Dynamic registration (RFC 7591): metadata from oidc-provider, secret stored hashed. */
+    async register(metadata: ClientMetadata & { client_secret?: string }): Promise<void> {
+      const { client_secret: secret, ...rest } = metadata;
+      const scopes = String(rest.scope ?? '').split(' ').filter(Boolean);
+      await db.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO clients (client_id, name, confidential, third_party, scopes, metadata) VALUES ($1, $2, $3, true, $4, $5)`,
+          [rest.client_id, String(rest.client_name ?? rest.client_id), rest.token_endpoint_auth_method !== 'none', scopes, JSON.stringify({ ...rest, third_party: true })],
+        );
+        if (secret) {
+          await tx.query('INSERT INTO client_secrets (id, client_id, secret_hash) VALUES ($1, $2, $3)', [newSecret().id, rest.client_id, sha256(secret)]);
+        }
       });
     },
 

@@ -36,6 +36,10 @@ const envSchema = z.object({
   LATCHKEY_WEBAUTHN_RP_NAME: z.string().min(1).default('Latchkey'),
   /** Comma-separated origins WebAuthn responses may come from; default: the issuer's origin. */
   LATCHKEY_WEBAUTHN_ORIGINS: z.string().optional(),
+  /** Enables dynamic client registration (RFC 7591) for callers presenting this bearer token. */
+  LATCHKEY_INITIAL_ACCESS_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
+  /** How often client-secret last-used times are written (batched). */
+  LATCHKEY_LAST_USED_FLUSH_SECONDS: duration.default(30),
   /** Trust X-Forwarded-* headers: only behind a reverse proxy that sets them. */
   LATCHKEY_TRUST_PROXY: z.stringbool().default(false),
 });
@@ -55,6 +59,8 @@ export interface Config {
   readonly ttl: { readonly session: number; readonly accessToken: number; readonly refreshToken: number };
   readonly sweepIntervalSeconds: number;
   readonly trustProxy: boolean;
+  readonly initialAccessToken: string | undefined;
+  readonly lastUsedFlushSeconds: number;
   readonly webauthn: { readonly rpId: string; readonly rpName: string; readonly origins: readonly string[] };
 }
 
@@ -107,6 +113,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     }),
     sweepIntervalSeconds: e.LATCHKEY_SWEEP_INTERVAL_SECONDS,
     trustProxy: e.LATCHKEY_TRUST_PROXY,
+    initialAccessToken: e.LATCHKEY_INITIAL_ACCESS_TOKEN,
+    lastUsedFlushSeconds: e.LATCHKEY_LAST_USED_FLUSH_SECONDS,
     webauthn: Object.freeze({
       rpId: e.LATCHKEY_WEBAUTHN_RP_ID ?? new URL(issuer).hostname,
       rpName: e.LATCHKEY_WEBAUTHN_RP_NAME,

@@ -20,5 +20,6 @@ export function accountClientMetadata(issuer: string): ClientMetadata {
     response_types: ['code'],
     token_endpoint_auth_method: 'none',
     third_party: false,
+    latchkey_scopes: ['openid'],
   };
 }

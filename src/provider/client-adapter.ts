@@ -1,17 +1,20 @@
-import type { Adapter } from 'oidc-provider';
-import type { ClientsRepo } from '../clients/clients-repo.js';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { ClientMetadata, ClientsRepo } from '../clients/clients-repo.js';
 
-/** oidc-provider reads clients from Latchkey's own table; it never writes them. */
-export function createClientAdapter(clients: ClientsRepo): Adapter {
-  const readOnly = async () => {
-    throw new Error('clients are managed by the latchkey CLI, not by oidc-provider');
+/**
+ * oidc-provider reads clients from Latchkey's own tables. The only write it makes is
+ * dynamic registration (RFC 7591), whose secret is stored hashed like any other.
+ */
+export function createClientAdapter(clients: ClientsRepo, clock: () => Date): Adapter {
+  const unsupported = async () => {
+    throw new Error('clients are managed by the latchkey CLI');
   };
   return {
-    find: (id) => clients.findForProvider(id),
-    upsert: readOnly,
-    destroy: readOnly,
-    consume: readOnly,
-    revokeByGrantId: readOnly,
+    find: (id) => clients.findForProvider(id, clock()) as Promise<AdapterPayload | undefined>,
+    upsert: async (_id, payload) => clients.register(payload as ClientMetadata),
+    destroy: unsupported,
+    consume: unsupported,
+    revokeByGrantId: unsupported,
     findByUid: async () => undefined,
     findByUserCode: async () => undefined,
   };

@@ -1,8 +1,11 @@
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/config.js';
 import type { Adapters } from '../adapters/index.js';
 import type { AccountsRepo } from '../accounts/accounts-repo.js';
-import { safeEqual, sha256 } from '../common/hash.js';
+import type { ClientsRepo } from '../clients/clients-repo.js';
+import type { ResourcesRepo } from '../clients/resources-repo.js';
+import type { LastUsedRecorder } from '../clients/last-used.js';
+import { assertScopesAllowed, requestedClientCredentialsScope } from './scope-policy.js';
 import { renderPage } from '../http/views.js';
 import { ACR_VALUES } from './assurance.js';
 import { createInteractionPolicy } from './acr-policy.js';
@@ -16,14 +19,25 @@ export interface ProviderDeps {
   adapters: Adapters;
   accounts: AccountsRepo;
   keys: KeyMaterial;
+  clients: ClientsRepo;
+  resources: ResourcesRepo;
+  lastUsed: LastUsedRecorder;
+  clock: () => Date;
 }
 
-// A client may introspect only tokens issued to itself; others read `active: false` (RFC 7662 §4).
-async function ownTokensOnly(_ctx: KoaContextWithOIDC, client: { clientId: string }, token: { clientId?: string }) {
-  return token.clientId === client.clientId;
+// A client may introspect the tokens issued to itself; a client registered as a
+// resource server (can_introspect) any token of a client that is still enabled.
+// Everything else reads `active: false` (RFC 7662 §4).
+async function introspectionAllowed(ctx: KoaContextWithOIDC, client: { clientId: string; metadata(): Record<string, unknown> }, token: { clientId?: string }) {
+  if (token.clientId === client.clientId) return true;
+  if (client.metadata().can_introspect !== true || !token.clientId) return false;
+  return Boolean(await ctx.oidc.provider.Client.find(token.clientId));
 }
 
-export function createProvider({ config, adapters, accounts, keys }: ProviderDeps): Provider {
+// Set by Latchkey's own tables, never by a client registering itself.
+const LATCHKEY_METADATA = ['third_party', 'latchkey_scopes', 'can_introspect'];
+
+export function createProvider({ config, adapters, accounts, keys, clients, resources, lastUsed, clock }: ProviderDeps): Provider {
   const configuration: Configuration = {
     adapter: adapters.factory as unknown as Configuration['adapter'], // the factory form, typed as a class in @types
     clients: [accountClientMetadata(config.issuer)],
@@ -57,17 +71,44 @@ export function createProvider({ config, adapters, accounts, keys }: ProviderDep
       clientAuthSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'],
     },
     extraClientMetadata: {
-      properties: ['third_party'],
-      validator(_ctx, key, value) {
-        if (key === 'third_party' && value !== undefined && typeof value !== 'boolean') {
-          throw new Error('third_party must be a boolean');
+      properties: LATCHKEY_METADATA,
+      validator(ctx, key, value) {
+        if (value !== undefined && ctx?.oidc?.route === 'registration') {
+          throw new errors.InvalidClientMetadata(`${key} cannot be registered`);
         }
       },
     },
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
-      introspection: { enabled: true, allowedPolicy: ownTokensOnly },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed as never },
+      clientCredentials: { enabled: true },
+      // RFC 8707: a token for a registered resource is audienced to it, carries only its
+      // scopes, and is a JWT (RFC 9068, typ at+jwt, ES256) unless the resource says opaque.
+      resourceIndicators: {
+        enabled: true,
+        async defaultResource(ctx, _client, oneOf) {
+          // Runs before oidc-provider drops API scopes from a request without a resource.
+          assertScopesAllowed(ctx, requestedClientCredentialsScope(ctx));
+          return oneOf;
+        },
+        useGrantedResource: async () => true,
+        async getResourceServerInfo(_ctx, indicator) {
+          const resource = await resources.find(indicator);
+          if (!resource) throw new errors.InvalidTarget('resource indicator is not registered');
+          return {
+            scope: resource.scopes.join(' '),
+            audience: resource.indicator,
+            accessTokenTTL: resource.accessTokenTtl,
+            accessTokenFormat: resource.tokenFormat,
+            ...(resource.tokenFormat === 'jwt' ? { jwt: { sign: { alg: 'ES256' as const } } } : {}),
+          };
+        },
+      },
+      // RFC 7591 only when an initial access token is configured.
+      registration: config.initialAccessToken
+        ? { enabled: true, initialAccessToken: config.initialAccessToken }
+        : { enabled: false },
       // The default revocation policy already refuses (invalid_request) another client's token.
       revocation: { enabled: true },
       rpInitiatedLogout: {
@@ -84,6 +125,7 @@ export function createProvider({ config, adapters, accounts, keys }: ProviderDep
     // The sign-in's strength travels with user tokens: JWT access tokens and
     // introspection carry acr, amr and auth_time, so resource servers can apply RFC 9470.
     async extraTokenClaims(ctx, token) {
+      assertScopesAllowed(ctx, token.kind === 'ClientCredentials' ? requestedClientCredentialsScope(ctx) : token.scope);
       if (!('accountId' in token) || !token.accountId) return undefined;
       const source = ctx?.oidc.entities.AuthorizationCode ?? ctx?.oidc.entities.RefreshToken;
       if (!source?.acr) return undefined;
@@ -108,10 +150,13 @@ export function createProvider({ config, adapters, accounts, keys }: ProviderDep
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
 
-  // Client secrets are stored only as SHA-256 (clients-repo); the registry hands the
-  // hash to oidc-provider as `client_secret`, so compare hashes, in constant time.
-  provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
-    return Promise.resolve(Boolean(this.clientSecret) && safeEqual(sha256(actual), this.clientSecret!));
+  // Client secrets live only as SHA-256 hashes, several per client during a rotation
+  // (clients-repo.verifySecret compares them in constant time).
+  provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientId: string }, actual: string) {
+    const now = clock();
+    const match = await clients.verifySecret(this.clientId, actual, now);
+    if (match) lastUsed.used(match.secretId, now);
+    return Boolean(match);
   } as never;
 
   return provider;

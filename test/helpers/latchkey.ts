@@ -15,6 +15,8 @@ export interface TestLatchkey {
   backend: OpenBackend;
   createUser(input?: { email?: string; password?: string; name?: string }): Promise<Account & { password: string }>;
   createClient(input?: Partial<ClientInput>): Promise<{ clientId: string; clientSecret: string | undefined; redirectUri: string }>;
+  /** Writes batched last-used times now. */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -22,7 +24,11 @@ export interface TestLatchkey {
  * An in-process Latchkey on http://localhost:<free port> over an open backend. The
  * port is known before the issuer is fixed, by listening first.
  */
-export async function startLatchkey(backend: OpenBackend, env: Record<string, string> = {}): Promise<TestLatchkey> {
+export async function startLatchkey(
+  backend: OpenBackend,
+  env: Record<string, string> = {},
+  options: { clock?: () => Date } = {},
+): Promise<TestLatchkey> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -38,6 +44,7 @@ export async function startLatchkey(backend: OpenBackend, env: Record<string, st
     config,
     { db: backend.db, ephemeral: backend.ephemeral, keyEncryptionKey: randomBytes(32) },
     logger,
+    options,
   );
   server.on('request', latchkey.app.callback());
 
@@ -74,11 +81,13 @@ export async function startLatchkey(backend: OpenBackend, env: Record<string, st
       });
       return { clientId: created.clientId, clientSecret: created.clientSecret, redirectUri };
     },
+    flush: () => latchkey.flush(),
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await latchkey.close();
     },
   };
 }

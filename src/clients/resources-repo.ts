@@ -1,0 +1,76 @@
+import type { Db } from '../storage/db.js';
+
+export interface Resource {
+  indicator: string;
+  name: string;
+  scopes: string[];
+  tokenFormat: 'jwt' | 'opaque';
+  accessTokenTtl: number;
+  createdAt: Date;
+}
+
+interface ResourceRow {
+  indicator: string;
+  name: string;
+  scopes: string[];
+  token_format: 'jwt' | 'opaque';
+  access_token_ttl: number;
+  created_at: Date;
+}
+
+export class ResourceInputError extends Error {
+  readonly code = 'resource.invalid';
+}
+
+const toResource = (r: ResourceRow): Resource => ({
+  indicator: r.indicator,
+  name: r.name,
+  scopes: r.scopes,
+  tokenFormat: r.token_format,
+  accessTokenTtl: r.access_token_ttl,
+  createdAt: r.created_at,
+});
+
+/** RFC 8707 resource indicators: absolute URIs without a fragment. */
+export function createResourcesRepo(db: Db) {
+  return {
+    async create(input: { indicator: string; name?: string; scopes: string[]; tokenFormat?: 'jwt' | 'opaque'; accessTokenTtl?: number }): Promise<Resource> {
+      let url: URL;
+      try {
+        url = new URL(input.indicator);
+      } catch {
+        throw new ResourceInputError(`${input.indicator} is not an absolute URI (RFC 8707 §2)`);
+      }
+      if (url.hash) throw new ResourceInputError(`${input.indicator} must not have a fragment (RFC 8707 §2)`);
+      if (!input.scopes.length) throw new ResourceInputError('a resource needs at least one scope');
+      const bad = input.scopes.find((s) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s));
+      if (bad) throw new ResourceInputError(`${bad} is not a valid scope token (RFC 6749 §3.3)`);
+      try {
+        const { rows } = await db.query<ResourceRow>(
+          `INSERT INTO resources (indicator, name, scopes, token_format, access_token_ttl) VALUES ($1, $2, $3, $4, $5)
+           RETURNING indicator, name, scopes, token_format, access_token_ttl, created_at`,
+          [input.indicator, input.name ?? url.host, input.scopes, input.tokenFormat ?? 'jwt', input.accessTokenTtl ?? 600],
+        );
+        return toResource(rows[0]!);
+      } catch (err) {
+        if ((err as { code?: string }).code === '23505') throw new ResourceInputError(`${input.indicator} is already registered`);
+        throw err;
+      }
+    },
+
+    async find(indicator: string): Promise<Resource | undefined> {
+      const { rows } = await db.query<ResourceRow>(
+        'SELECT indicator, name, scopes, token_format, access_token_ttl, created_at FROM resources WHERE indicator = $1',
+        [indicator],
+      );
+      return rows[0] && toResource(rows[0]);
+    },
+
+    async list(): Promise<Resource[]> {
+      const { rows } = await db.query<ResourceRow>('SELECT indicator, name, scopes, token_format, access_token_ttl, created_at FROM resources ORDER BY indicator');
+      return rows.map(toResource);
+    },
+  };
+}
+
+export type ResourcesRepo = ReturnType<typeof createResourcesRepo>;
