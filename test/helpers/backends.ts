@@ -27,6 +27,8 @@ export interface OpenBackend {
   redisUrl?: string;
   redisPrefix: string;
   dataDir: string;
+  /** One per open backend, so several Latchkey instances over it share their keys. */
+  keyEncryptionKey: Buffer;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ function embedded(): Backend {
         ephemeral,
         redisPrefix: '',
         dataDir,
+        keyEncryptionKey: randomBytes(32),
         async close() {
           await db.close();
           rmSync(dataDir, { recursive: true, force: true });
@@ -76,6 +79,7 @@ function postgresRedis(databaseUrl: string, redisUrl: string): Backend {
         redisUrl,
         redisPrefix,
         dataDir,
+        keyEncryptionKey: randomBytes(32),
         async close() {
           if (ephemeral.kind === 'redis') {
             const keys = await ephemeral.redis.keys(`${redisPrefix}*`);

@@ -42,7 +42,7 @@ export async function startLatchkey(
   const logger = createLogger(config.logLevel);
   const latchkey = await createLatchkey(
     config,
-    { db: backend.db, ephemeral: backend.ephemeral, keyEncryptionKey: randomBytes(32) },
+    { db: backend.db, ephemeral: backend.ephemeral, keyEncryptionKey: backend.keyEncryptionKey },
     logger,
     options,
   );
