@@ -1,0 +1,148 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { createPostgresDb } from '../src/storage/postgres.js';
+import { migrate } from '../src/storage/migrate.js';
+import type { Db } from '../src/storage/db.js';
+
+/** Shared plumbing for the benchmarks: real Postgres + Redis, servers as child processes. */
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+export const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+
+export interface Stores {
+  db: Db;
+  databaseUrl: string;
+  redisPrefix: string;
+  close(): Promise<void>;
+}
+
+/** A fresh database and Redis key prefix, dropped afterwards. */
+export async function freshStores(): Promise<Stores> {
+  const name = `latchkey_bench_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(DATABASE_URL);
+  url.pathname = `/${name}`;
+  const db = createPostgresDb(url.toString());
+  await migrate(db);
+  const redisPrefix = `latchkey-bench:${randomBytes(5).toString('hex')}:`;
+  return {
+    db,
+    databaseUrl: url.toString(),
+    redisPrefix,
+    async close() {
+      await db.close();
+      const redis = new Redis(REDIS_URL);
+      const keys = await redis.keys(`${redisPrefix}*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+      const cleanup = new pg.Client({ connectionString: DATABASE_URL });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a node script (optionally pinned to CPUs with taskset) and waits for a URL to answer. */
+export async function startProcess(
+  args: string[],
+  env: Record<string, string>,
+  readyUrl: string,
+  cpus?: string,
+): Promise<ChildProcess> {
+  const command = cpus ? 'taskset' : process.execPath;
+  const argv = cpus ? ['-c', cpus, process.execPath, ...args] : args;
+  const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${stderr}`);
+    try {
+      if ((await fetch(readyUrl)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill();
+  throw new Error(`server did not become ready at ${readyUrl}:\n${stderr}`);
+}
+
+export function startLatchkey(stores: Stores, port: number, cpus?: string, extraEnv: Record<string, string> = {}) {
+  return startProcess(
+    ['bin/latchkey.js', 'serve'],
+    {
+      DATABASE_URL: stores.databaseUrl,
+      REDIS_URL: REDIS_URL,
+      LATCHKEY_REDIS_PREFIX: stores.redisPrefix,
+      LATCHKEY_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+      LATCHKEY_ISSUER: `http://localhost:${port}`,
+      PORT: String(port),
+      LATCHKEY_LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      ...extraEnv,
+    },
+    `http://localhost:${port}/readyz`,
+    cpus,
+  );
+}
+
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/**
+ * Runs `once` from `concurrency` loops: a warm-up, then a measured window. Bounded by
+ * time; any failure stops the run with its message.
+ */
+export async function measure(name: string, concurrency: number, once: () => Promise<void>): Promise<number> {
+  let count = 0;
+  let measuring = false;
+  let stopAt = Date.now() + WARMUP_SECONDS * 1000;
+  const loop = async () => {
+    while (Date.now() < stopAt) {
+      await once();
+      if (measuring) count += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  measuring = true;
+  const started = performance.now();
+  stopAt = Date.now() + SECONDS * 1000;
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  const rate = count / ((performance.now() - started) / 1000);
+  process.stdout.write(`  ${name.padEnd(44)} ${rate.toFixed(1).padStart(9)} /s  (${count} in ${SECONDS}s, concurrency ${concurrency})\n`);
+  return rate;
+}
+
+export function basic(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+}
+
+export function ratioLine(label: string, value: number, baseline: number, target: number): string {
+  const ratio = value / baseline;
+  return `  ${label.padEnd(44)} ratio ${ratio.toFixed(2)}  (target ≥ ${target}: ${ratio >= target ? 'met' : 'NOT met'})\n`;
+}
