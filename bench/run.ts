@@ -1,9 +1,13 @@
 // `npm run bench`: every benchmark, each printing rates and ratios against a baseline
 // measured in the same run. BENCH_ONLY=password|passkey|machine runs one.
 import { passwordSignInBench } from './password-sign-in.js';
+import { passkeySignInBench } from './passkey-sign-in.js';
 
 const only = process.env.BENCH_ONLY;
-const benches: Array<[string, () => Promise<void>]> = [['password', passwordSignInBench]];
+const benches: Array<[string, () => Promise<void>]> = [
+  ['password', passwordSignInBench],
+  ['passkey', passkeySignInBench],
+];
 for (const [name, run] of benches) {
   if (!only || only === name) await run();
 }

@@ -1,0 +1,66 @@
+/**
+ * Passkey sign-in on Postgres + Redis with a software authenticator in this process:
+ * authorize → sign-in page → options → assertion verify → code → token, each iteration
+ * a new browser. Printed as sign-ins per second, next to the password sign-in's
+ * argon2id baseline for scale (a passkey sign-in does no password hashing).
+ */
+import { createAccountsRepo } from '../src/accounts/accounts-repo.js';
+import { createClientsRepo } from '../src/clients/clients-repo.js';
+import { createPasskeysRepo } from '../src/passkeys/passkeys-repo.js';
+import { authorizeUrl, csrfOf, expectStatus, followToCode, Jar, location, pkce, redeem, request } from './browserless.js';
+import { freePort, freshStores, measure, startLatchkey, stop } from './lib.js';
+import { SoftwareAuthenticator } from './software-authenticator.js';
+
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+
+export async function passkeySignInBench(): Promise<void> {
+  process.stdout.write('\nPasskey sign-in (Postgres + Redis), software authenticator\n');
+  const stores = await freshStores();
+  const port = await freePort();
+  const issuer = `http://localhost:${port}`;
+  const redirectUri = 'http://localhost:8099/callback';
+  const account = await createAccountsRepo(stores.db).create({ email: 'alice@example.com', name: 'Alice', passwordHash: null });
+  const authenticator = new SoftwareAuthenticator('localhost', issuer, account.id);
+  await createPasskeysRepo(stores.db).insert({
+    id: authenticator.credentialId,
+    accountId: account.id,
+    publicKey: authenticator.cosePublicKey,
+    counter: 0,
+    transports: ['internal'],
+    aaguid: '00000000-0000-0000-0000-000000000000',
+    backupEligible: true,
+    backupState: true,
+    name: 'Bench passkey',
+  });
+  const created = await createClientsRepo(stores.db).create({
+    name: 'Bench app', redirectUris: [redirectUri], postLogoutRedirectUris: [], grantTypes: ['authorization_code'],
+    scope: 'openid', public: false, thirdParty: false,
+  });
+  const client = { id: created.clientId, secret: created.clientSecret! };
+  const server = await startLatchkey(stores, port);
+  try {
+    await measure('passkey sign-in, authorize → token', CONCURRENCY, async () => {
+      const jar = new Jar();
+      const { verifier, challenge } = pkce();
+      const pageUrl = location(await request(jar, authorizeUrl(issuer, client.id, redirectUri, challenge)), issuer);
+      const page = await request(jar, pageUrl);
+      expectStatus(page, 200, 'sign-in page');
+      const headers = { 'x-csrf-token': csrfOf(await page.text()) };
+      const json = 'application/json';
+      const options = await request(jar, `${pageUrl}/passkey/options`, { method: 'POST', type: json, headers, body: JSON.stringify({ purpose: 'login' }) });
+      expectStatus(options, 200, 'passkey options');
+      const { challenge: webauthnChallenge } = (await options.json()) as { challenge: string };
+      const credential = authenticator.assert(webauthnChallenge);
+      const verified = await request(jar, `${pageUrl}/passkey/verify`, { method: 'POST', type: json, headers, body: JSON.stringify({ purpose: 'login', credential }) });
+      expectStatus(verified, 200, 'passkey verify');
+      const { redirect } = (await verified.json()) as { redirect: string };
+      const code = await followToCode(jar, new URL(redirect, issuer).toString(), redirectUri);
+      const tokens = await redeem(issuer, client, code, verifier, redirectUri);
+      const claims = JSON.parse(Buffer.from(tokens.id_token!.split('.')[1]!, 'base64url').toString()) as { acr?: string };
+      if (claims.acr !== 'phr') throw new Error(`expected acr phr, got ${claims.acr}`);
+    });
+  } finally {
+    await stop(server);
+    await stores.close();
+  }
+}

@@ -1,0 +1,52 @@
+import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { isoCBOR } from '@simplewebauthn/server/helpers';
+
+/**
+ * A passkey in software, for benchmarks: a P-256 key, its COSE public key for the
+ * passkeys table, and assertions shaped as a browser would send them (WebAuthn §6.1,
+ * §5.8.1): authenticatorData ‖ SHA-256(clientDataJSON), signed ES256.
+ */
+export class SoftwareAuthenticator {
+  readonly credentialId = randomBytes(16).toString('base64url');
+  private readonly privateKey: KeyObject;
+  readonly cosePublicKey: Uint8Array<ArrayBuffer>;
+
+  constructor(private readonly rpId: string, private readonly origin: string, private readonly userHandle: string) {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    this.privateKey = privateKey;
+    const jwk = publicKey.export({ format: 'jwk' });
+    const cose = new Map<number, number | Uint8Array>([
+      [1, 2], // kty: EC2
+      [3, -7], // alg: ES256
+      [-1, 1], // crv: P-256
+      [-2, Buffer.from(jwk.x!, 'base64url')],
+      [-3, Buffer.from(jwk.y!, 'base64url')],
+    ]);
+    this.cosePublicKey = new Uint8Array(isoCBOR.encode(cose)) as Uint8Array<ArrayBuffer>;
+  }
+
+  /** A get() response for `challenge`: user present and verified, backup eligible and backed up. */
+  assert(challenge: string) {
+    const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge, origin: this.origin, crossOrigin: false }));
+    const flags = 0x01 | 0x04 | 0x08 | 0x10; // UP | UV | BE | BS
+    const authenticatorData = Buffer.concat([
+      createHash('sha256').update(this.rpId).digest(),
+      Buffer.from([flags]),
+      Buffer.alloc(4), // signCount 0: a synced passkey
+    ]);
+    const signature = sign('sha256', Buffer.concat([authenticatorData, createHash('sha256').update(clientDataJSON).digest()]), this.privateKey);
+    return {
+      id: this.credentialId,
+      rawId: this.credentialId,
+      type: 'public-key',
+      authenticatorAttachment: 'platform',
+      clientExtensionResults: {},
+      response: {
+        clientDataJSON: clientDataJSON.toString('base64url'),
+        authenticatorData: authenticatorData.toString('base64url'),
+        signature: signature.toString('base64url'),
+        userHandle: Buffer.from(this.userHandle, 'utf8').toString('base64url'),
+      },
+    };
+  }
+}
