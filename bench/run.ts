@@ -2,11 +2,13 @@
 // measured in the same run. BENCH_ONLY=password|passkey|machine runs one.
 import { passwordSignInBench } from './password-sign-in.js';
 import { passkeySignInBench } from './passkey-sign-in.js';
+import { clientCredentialsBench } from './client-credentials.js';
 
 const only = process.env.BENCH_ONLY;
 const benches: Array<[string, () => Promise<void>]> = [
   ['password', passwordSignInBench],
   ['passkey', passkeySignInBench],
+  ['machine', clientCredentialsBench],
 ];
 for (const [name, run] of benches) {
   if (!only || only === name) await run();
