@@ -9,6 +9,7 @@ import { createAuditLog } from './audit/audit-log.js';
 import { createClientsRepo } from './clients/clients-repo.js';
 import { createResourcesRepo } from './clients/resources-repo.js';
 import { createLastUsedRecorder } from './clients/last-used.js';
+import { createClientDirectory } from './clients/client-directory.js';
 import { createClientAdapter } from './provider/client-adapter.js';
 import { createProvider } from './provider/create-provider.js';
 import { loadOrCreateKeys } from './provider/keys.js';
@@ -54,9 +55,10 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     flushSeconds: config.lastUsedFlushSeconds,
     onError: (err) => logger.warn({ err }, 'could not record client secret use'),
   });
-  const adapters = createAdapters(db, ephemeral, { Client: createClientAdapter(clients, clock) });
+  const directory = createClientDirectory(clients, resources, { ttlSeconds: config.clientCacheSeconds });
+  const adapters = createAdapters(db, ephemeral, { Client: createClientAdapter(clients, directory, clock) });
   const keys = await loadOrCreateKeys(db, stores.keyEncryptionKey);
-  const provider = createProvider({ config, adapters, accounts, keys, clients, resources, lastUsed, clock });
+  const provider = createProvider({ config, adapters, accounts, keys, directory, lastUsed, clock });
 
   const passwordLogin = createPasswordLogin({
     accounts,

@@ -50,7 +50,7 @@ export interface ClientSummary {
 /** oidc-provider client metadata as stored (never with a secret). */
 export type ClientMetadata = Record<string, unknown> & { client_id: string };
 
-interface ClientRow {
+export interface ClientRow {
   client_id: string;
   name: string;
   confidential: boolean;
@@ -140,6 +140,38 @@ function summary(r: ClientRow): ClientSummary {
 
 const CLIENT_COLUMNS = 'client_id, name, confidential, third_party, can_introspect, scopes, metadata, created_at, expires_at, disabled_at';
 
+export interface ClientRecord {
+  row: ClientRow;
+  secrets: Array<{ id: string; hash: string; expiresAt: Date | null }>;
+}
+
+/**
+ * Metadata for oidc-provider, or undefined for a client that is disabled or expired —
+ * which also makes its outstanding tokens introspect as inactive.
+ */
+export function providerMetadata(record: ClientRecord, now: Date): ClientMetadata | undefined {
+  const { row } = record;
+  if (row.disabled_at || (row.expires_at && row.expires_at <= now)) return undefined;
+  const method = row.metadata.token_endpoint_auth_method;
+  return {
+    ...row.metadata,
+    latchkey_scopes: row.scopes,
+    can_introspect: row.can_introspect,
+    ...(method === 'client_secret_basic' || method === 'client_secret_post' ? { client_secret: SECRET_PLACEHOLDER } : {}),
+  };
+}
+
+/** The id of the live secret that matches, comparing every one in constant time. */
+export function matchSecret(record: ClientRecord, secret: string, now: Date): string | undefined {
+  const hash = sha256(secret);
+  let match: string | undefined;
+  for (const s of record.secrets) {
+    // Every live row is compared, so timing does not tell which one matched.
+    if (safeEqual(s.hash, hash) && (!s.expiresAt || s.expiresAt > now)) match = s.id;
+  }
+  return match;
+}
+
 /** Client ids are public; secrets carry 256 bits and are stored only as SHA-256. */
 export function createClientsRepo(db: Db) {
   return {
@@ -178,37 +210,22 @@ export function createClientsRepo(db: Db) {
       return { clientId, clientSecret: secret?.value, secretId: secret?.id, metadata };
     },
 
-    /**
-     * Metadata for oidc-provider, or undefined for a client that is unknown, disabled or
-     * expired — which also makes its outstanding tokens introspect as inactive.
-     */
-    async findForProvider(clientId: string, now: Date): Promise<ClientMetadata | undefined> {
-      const { rows } = await db.query<ClientRow>(`SELECT ${CLIENT_COLUMNS} FROM clients WHERE client_id = $1`, [clientId]);
-      const row = rows[0];
-      if (!row || row.disabled_at || (row.expires_at && row.expires_at <= now)) return undefined;
-      const method = row.metadata.token_endpoint_auth_method;
-      return {
-        ...row.metadata,
-        latchkey_scopes: row.scopes,
-        can_introspect: row.can_introspect,
-        ...(method === 'client_secret_basic' || method === 'client_secret_post' ? { client_secret: SECRET_PLACEHOLDER } : {}),
-      };
-    },
-
-    /** True when `secret` is one of the client's live secrets; compared in constant time. */
-    async verifySecret(clientId: string, secret: string, now: Date): Promise<{ secretId: string } | undefined> {
-      const { rows } = await db.query<SecretRow>(
-        'SELECT id, secret_hash, created_at, expires_at, revoked_at, last_used_at FROM client_secrets WHERE client_id = $1 AND revoked_at IS NULL',
+    /** The client with its unrevoked secrets, in one query: what authenticating a client needs. */
+    async loadForAuth(clientId: string): Promise<ClientRecord | undefined> {
+      const { rows } = await db.query<ClientRow & { secrets: Array<{ id: string; secret_hash: string; expires_at: string | null }> }>(
+        `SELECT ${CLIENT_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')},
+           coalesce(json_agg(json_build_object('id', s.id, 'secret_hash', s.secret_hash, 'expires_at', s.expires_at))
+             FILTER (WHERE s.id IS NOT NULL), '[]') AS secrets
+         FROM clients c LEFT JOIN client_secrets s ON s.client_id = c.client_id AND s.revoked_at IS NULL
+         WHERE c.client_id = $1 GROUP BY c.client_id`,
         [clientId],
       );
-      const hash = sha256(secret);
-      let match: string | undefined;
-      for (const row of rows) {
-        // Every live row is compared, so timing does not tell which one matched.
-        const live = !row.expires_at || row.expires_at > now;
-        if (safeEqual(row.secret_hash, hash) && live) match = row.id;
-      }
-      return match ? { secretId: match } : undefined;
+      const row = rows[0];
+      if (!row) return undefined;
+      return {
+        row,
+        secrets: row.secrets.map((x) => ({ id: x.id, hash: x.secret_hash, expiresAt: x.expires_at ? new Date(x.expires_at) : null })),
+      };
     },
 
     /** A new secret; the live ones stay valid for `overlapSeconds` more, then stop. */

@@ -38,6 +38,8 @@ const envSchema = z.object({
   LATCHKEY_WEBAUTHN_ORIGINS: z.string().optional(),
   /** Enables dynamic client registration (RFC 7591) for callers presenting this bearer token. */
   LATCHKEY_INITIAL_ACCESS_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
+  /** How long a process keeps a client's metadata and secret hashes before reading them again. */
+  LATCHKEY_CLIENT_CACHE_SECONDS: z.coerce.number().int().min(0).default(5),
   /** How often client-secret last-used times are written (batched). */
   LATCHKEY_LAST_USED_FLUSH_SECONDS: duration.default(30),
   /** Trust X-Forwarded-* headers: only behind a reverse proxy that sets them. */
@@ -61,6 +63,7 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly initialAccessToken: string | undefined;
   readonly lastUsedFlushSeconds: number;
+  readonly clientCacheSeconds: number;
   readonly webauthn: { readonly rpId: string; readonly rpName: string; readonly origins: readonly string[] };
 }
 
@@ -115,6 +118,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.LATCHKEY_TRUST_PROXY,
     initialAccessToken: e.LATCHKEY_INITIAL_ACCESS_TOKEN,
     lastUsedFlushSeconds: e.LATCHKEY_LAST_USED_FLUSH_SECONDS,
+    clientCacheSeconds: e.LATCHKEY_CLIENT_CACHE_SECONDS,
     webauthn: Object.freeze({
       rpId: e.LATCHKEY_WEBAUTHN_RP_ID ?? new URL(issuer).hostname,
       rpName: e.LATCHKEY_WEBAUTHN_RP_NAME,

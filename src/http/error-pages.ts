@@ -57,7 +57,7 @@ export function errorPages(logger: Logger): Middleware {
       const err = caught as HttpError;
       const shown = describe(err);
       const requestId = ctx.state.requestId as string | undefined;
-      if (shown.status >= 500) ((ctx.state.log as Logger | undefined) ?? logger).error({ err }, 'request failed');
+      if (shown.status >= 500) logger.error({ err, reqId: requestId }, 'request failed');
       if (ctx.request.is('application/json')) {
         ctx.status = shown.status;
         ctx.body = { error: shown.code, message: shown.message };

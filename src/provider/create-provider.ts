@@ -2,8 +2,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import type { Config } from '../config/config.js';
 import type { Adapters } from '../adapters/index.js';
 import type { AccountsRepo } from '../accounts/accounts-repo.js';
-import type { ClientsRepo } from '../clients/clients-repo.js';
-import type { ResourcesRepo } from '../clients/resources-repo.js';
+import type { ClientDirectory } from '../clients/client-directory.js';
 import type { LastUsedRecorder } from '../clients/last-used.js';
 import { assertScopesAllowed, requestedClientCredentialsScope } from './scope-policy.js';
 import { renderPage } from '../http/views.js';
@@ -19,8 +18,7 @@ export interface ProviderDeps {
   adapters: Adapters;
   accounts: AccountsRepo;
   keys: KeyMaterial;
-  clients: ClientsRepo;
-  resources: ResourcesRepo;
+  directory: ClientDirectory;
   lastUsed: LastUsedRecorder;
   clock: () => Date;
 }
@@ -37,7 +35,7 @@ async function introspectionAllowed(ctx: KoaContextWithOIDC, client: { clientId:
 // Set by Latchkey's own tables, never by a client registering itself.
 const LATCHKEY_METADATA = ['third_party', 'latchkey_scopes', 'can_introspect'];
 
-export function createProvider({ config, adapters, accounts, keys, clients, resources, lastUsed, clock }: ProviderDeps): Provider {
+export function createProvider({ config, adapters, accounts, keys, directory, lastUsed, clock }: ProviderDeps): Provider {
   const configuration: Configuration = {
     adapter: adapters.factory as unknown as Configuration['adapter'], // the factory form, typed as a class in @types
     clients: [accountClientMetadata(config.issuer)],
@@ -94,7 +92,7 @@ export function createProvider({ config, adapters, accounts, keys, clients, reso
         },
         useGrantedResource: async () => true,
         async getResourceServerInfo(_ctx, indicator) {
-          const resource = await resources.find(indicator);
+          const resource = await directory.resource(indicator);
           if (!resource) throw new errors.InvalidTarget('resource indicator is not registered');
           return {
             scope: resource.scopes.join(' '),
@@ -154,9 +152,9 @@ export function createProvider({ config, adapters, accounts, keys, clients, reso
   // (clients-repo.verifySecret compares them in constant time).
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientId: string }, actual: string) {
     const now = clock();
-    const match = await clients.verifySecret(this.clientId, actual, now);
-    if (match) lastUsed.used(match.secretId, now);
-    return Boolean(match);
+    const secretId = await directory.verifySecret(this.clientId, actual, now);
+    if (secretId) lastUsed.used(secretId, now);
+    return Boolean(secretId);
   } as never;
 
   return provider;

@@ -37,6 +37,8 @@ export async function startLatchkey(
     LATCHKEY_ISSUER: issuer,
     LATCHKEY_DATA_DIR: backend.dataDir,
     LATCHKEY_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Tests change clients under a running Latchkey and expect the change at once.
+    LATCHKEY_CLIENT_CACHE_SECONDS: '0',
     ...env,
   });
   const logger = createLogger(config.logLevel);
