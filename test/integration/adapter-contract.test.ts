@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backends, type OpenBackend } from '../helpers/backends.js';
+import { createAdapters, type Adapters } from '../../src/adapters/index.js';
+
+/**
+ * The oidc-provider adapter contract, run against every backend: durable models in
+ * SQL, ephemeral ones in memory or Redis (DESIGN.md "Storage").
+ */
+const DURABLE = ['Session', 'Grant', 'RefreshToken'];
+const EPHEMERAL = ['AuthorizationCode', 'AccessToken', 'Interaction'];
+
+for (const backend of backends()) {
+  describe(`adapter contract (${backend.name})`, () => {
+    let open: OpenBackend;
+    let adapters: Adapters;
+    let n = 0;
+    const id = () => `id-${Date.now()}-${(n += 1)}-secretvalue`;
+
+    before(async () => {
+      open = await backend.open();
+      adapters = createAdapters(open.db, open.ephemeral);
+    });
+    after(async () => open?.close());
+
+    for (const model of [...DURABLE, ...EPHEMERAL]) {
+      test(`${model}: upsert, find, overwrite, destroy`, async () => {
+        const adapter = adapters.factory(model);
+        const key = id();
+        assert.equal(await adapter.find(key), undefined);
+        await adapter.upsert(key, { jti: key, kind: model, accountId: 'acc-1', grantId: 'g-1', exp: 9 }, 60);
+        assert.deepEqual(await adapter.find(key), { jti: key, kind: model, accountId: 'acc-1', grantId: 'g-1', exp: 9 });
+        await adapter.upsert(key, { jti: key, kind: model, accountId: 'acc-2' }, 60);
+        assert.equal((await adapter.find(key))?.accountId, 'acc-2');
+        await adapter.destroy(key);
+        assert.equal(await adapter.find(key), undefined);
+      });
+
+      test(`${model}: 20 parallel consumes of one id, exactly one succeeds`, async () => {
+        const adapter = adapters.factory(model);
+        const key = id();
+        await adapter.upsert(key, { jti: key, kind: model }, 60);
+        const results = await Promise.allSettled(Array.from({ length: 20 }, () => adapter.consume(key)));
+        assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+        for (const r of results.filter((x): x is PromiseRejectedResult => x.status === 'rejected')) {
+          assert.equal((r.reason as { error?: string }).error, 'invalid_grant');
+        }
+        assert.equal(typeof (await adapter.find(key))?.consumed, 'number');
+      });
+
+      test(`${model}: revokeByGrantId removes that grant's entries only`, async () => {
+        const adapter = adapters.factory(model);
+        const [a, b, c] = [id(), id(), id()];
+        const grant = `grant-${a}`;
+        await adapter.upsert(a, { jti: a, grantId: grant }, 60);
+        await adapter.upsert(b, { jti: b, grantId: grant }, 60);
+        await adapter.upsert(c, { jti: c, grantId: `other-${c}` }, 60);
+        await adapter.revokeByGrantId(grant);
+        assert.equal(await adapter.find(a), undefined);
+        assert.equal(await adapter.find(b), undefined);
+        assert.ok(await adapter.find(c));
+      });
+    }
+
+    test('expired entries are not found, and the sweep deletes durable ones', async () => {
+      const durable = adapters.factory('RefreshToken');
+      const ephemeral = adapters.factory('AuthorizationCode');
+      const [d, e] = [id(), id()];
+      await durable.upsert(d, { jti: d }, 1);
+      await ephemeral.upsert(e, { jti: e }, 1);
+      await sleep(1300);
+      assert.equal(await durable.find(d), undefined);
+      assert.equal(await ephemeral.find(e), undefined);
+      assert.ok((await adapters.sweep()) >= 1);
+      const { rows } = await open.db.query('SELECT 1 FROM oidc_models WHERE expires_at <= now()');
+      assert.equal(rows.length, 0);
+    });
+
+    test('sessions are found by uid', async () => {
+      const sessions = adapters.factory('Session');
+      const key = id();
+      await sessions.upsert(key, { jti: key, uid: `uid-${key}`, accountId: 'acc-9' }, 60);
+      assert.equal((await sessions.findByUid!(`uid-${key}`))?.accountId, 'acc-9');
+      assert.equal(await sessions.findByUid!('no-such-uid'), undefined);
+    });
+
+    test('ids are stored hashed: no plain token id anywhere in the stores', async () => {
+      const secret = id();
+      for (const model of [...DURABLE, ...EPHEMERAL]) await adapters.factory(model).upsert(`${secret}-${model}`, { jti: `${secret}-${model}`, grantId: 'g' }, 60);
+      const sql = JSON.stringify((await open.db.query('SELECT * FROM oidc_models')).rows);
+      assert.ok(!sql.includes(secret), 'the SQL table holds no id');
+      if (open.ephemeral.kind === 'redis') {
+        const redis = open.ephemeral.redis;
+        const keys = await redis.keys(`${open.redisPrefix}*`);
+        assert.ok(keys.length > 0);
+        assert.ok(!keys.some((k) => k.includes(secret)), 'no Redis key holds an id');
+        for (const k of keys) {
+          const type = await redis.type(k);
+          const value = type === 'hash' ? JSON.stringify(await redis.hgetall(k)) : type === 'set' ? JSON.stringify(await redis.smembers(k)) : String(await redis.get(k));
+          assert.ok(!value.includes(secret), `no Redis value holds an id (${k})`);
+        }
+      }
+    });
+  });
+}

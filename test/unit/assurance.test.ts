@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { assuranceFor } from '../../src/provider/assurance.js';
+import { acrRequirement, meets } from '../../src/provider/acr-policy.js';
+import { nextStep } from '../../src/interactions/next-step.js';
+import type { Passkey } from '../../src/passkeys/passkeys-repo.js';
+
+test('password → pwd; synced passkey → phr/swk; device-bound → phrh/hwk; both keep pwd in amr', () => {
+  assert.deepEqual(assuranceFor([{ type: 'pwd', at: 10 }]), { acr: 'pwd', amr: ['pwd'], ts: 10 });
+  assert.deepEqual(assuranceFor([{ type: 'passkey', at: 20, backupEligible: true, userVerified: true }]), { acr: 'phr', amr: ['swk', 'mfa'], ts: 20 });
+  assert.deepEqual(assuranceFor([{ type: 'passkey', at: 20, backupEligible: false, userVerified: true }]), { acr: 'phrh', amr: ['hwk', 'mfa'], ts: 20 });
+  assert.deepEqual(
+    assuranceFor([{ type: 'pwd', at: 10 }, { type: 'passkey', at: 30, backupEligible: true, userVerified: true }]),
+    { acr: 'phr', amr: ['pwd', 'swk', 'mfa'], ts: 30 },
+    'auth_time is the most recent factor',
+  );
+  assert.throws(() => assuranceFor([{ type: 'passkey', at: 1, backupEligible: true, userVerified: false }]));
+  assert.throws(() => assuranceFor([]));
+});
+
+test('the acr bar: known values required, unknown ignored, the weakest known wins', () => {
+  assert.deepEqual(acrRequirement('urn:example:gold', undefined), {});
+  assert.deepEqual(acrRequirement('phrh phr', undefined), { bar: 'phr' });
+  assert.deepEqual(acrRequirement(undefined, { id_token: { acr: { essential: true, value: 'phrh' } } }), { bar: 'phrh' });
+  assert.deepEqual(acrRequirement(undefined, { id_token: { acr: { essential: true, values: ['urn:x'] } } }), { unmeetable: true });
+  assert.deepEqual(acrRequirement(undefined, { id_token: { acr: { value: 'phr' } } }), {}, 'a voluntary claim is not a bar');
+  assert.equal(meets('phrh', 'phr'), true);
+  assert.equal(meets('pwd', 'phr'), false);
+  assert.equal(meets(undefined, undefined), true);
+});
+
+const passkey = (backupEligible: boolean): Passkey => ({
+  id: `pk-${backupEligible}`,
+  accountId: 'a',
+  publicKey: new Uint8Array() as Uint8Array<ArrayBuffer>,
+  counter: 0,
+  transports: [],
+  aaguid: '',
+  backupEligible,
+  backupState: backupEligible,
+  name: 'Key',
+  createdAt: new Date(),
+  lastUsedAt: null,
+});
+
+test('next step: step-up only for what is missing, unmet when it cannot be reached', () => {
+  const session = { accountId: 'a', factors: [{ type: 'pwd' as const, at: 1 }] };
+  const base = { reasons: ['acr_bar'], session, offerDismissed: true };
+  assert.equal(nextStep({ ...base, requirement: { bar: 'phr' }, passkeys: [passkey(true)] }).kind, 'step-up');
+  assert.deepEqual(nextStep({ ...base, requirement: { bar: 'phr' }, passkeys: [] }), { kind: 'unmet', why: 'no_passkey' });
+  assert.deepEqual(nextStep({ ...base, requirement: { bar: 'phrh' }, passkeys: [passkey(true)] }), { kind: 'unmet', why: 'only_synced' });
+  const hard = nextStep({ ...base, requirement: { bar: 'phrh' }, passkeys: [passkey(true), passkey(false)] });
+  assert.equal(hard.kind === 'step-up' && hard.allow.map((p) => p.id).join(), 'pk-false', 'phrh offers only device-bound passkeys');
+  assert.equal(nextStep({ ...base, reasons: ['no_session'], session: undefined, requirement: {}, passkeys: [] }).kind, 'password');
+  assert.equal(nextStep({ ...base, reasons: ['login_prompt'], requirement: {}, passkeys: [passkey(true)] }).kind, 'password', 'prompt=login is a full sign-in');
+  assert.equal(nextStep({ ...base, reasons: ['max_age'], requirement: {}, passkeys: [passkey(true)] }).kind, 'step-up', 'max_age re-verifies with a passkey');
+  const pending = { accountId: 'a', factors: [{ type: 'pwd' as const, at: 5 }] };
+  assert.equal(nextStep({ ...base, reasons: ['no_session'], requirement: {}, pending, passkeys: [], offerDismissed: false }).kind, 'enrol-offer');
+  assert.equal(nextStep({ ...base, reasons: ['no_session'], requirement: {}, pending, passkeys: [], offerDismissed: true }).kind, 'finish');
+  assert.deepEqual(nextStep({ ...base, requirement: { unmeetable: true }, passkeys: [] }), { kind: 'unmet', why: 'unknown_acr' });
+});

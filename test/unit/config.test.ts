@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, parseConfig } from '../../src/config/config.js';
+import { parseDuration } from '../../src/common/duration.js';
+
+test('defaults give a working embedded setup', () => {
+  const config = parseConfig({});
+  assert.equal(config.issuer, 'http://localhost:3000');
+  assert.equal(config.port, 3000);
+  assert.equal(config.host, '127.0.0.1');
+  assert.equal(config.databaseUrl, undefined);
+  assert.equal(config.webauthn.rpId, 'localhost');
+  assert.deepEqual(config.webauthn.origins, ['http://localhost:3000']);
+  assert.ok(Object.isFrozen(config));
+});
+
+test('a bad value stops start-up with the variable\'s name', () => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ PORT: 'abc' }, /PORT/],
+    [{ LATCHKEY_ISSUER: 'not a url' }, /LATCHKEY_ISSUER/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
+    [{ DATABASE_URL: 'postgres://localhost/db' }, /LATCHKEY_KEY_ENCRYPTION_KEY/],
+    [{ LATCHKEY_KEY_ENCRYPTION_KEY: 'short' }, /LATCHKEY_KEY_ENCRYPTION_KEY/],
+    [{ LATCHKEY_WEBAUTHN_ORIGINS: 'https://a.example.com/path' }, /LATCHKEY_WEBAUTHN_ORIGINS/],
+    [{ LATCHKEY_LOG_LEVEL: 'loud' }, /LATCHKEY_LOG_LEVEL/],
+  ];
+  for (const [env, name] of cases) {
+    assert.throws(() => parseConfig(env), (err: Error) => err instanceof ConfigError && name.test(err.message), JSON.stringify(env));
+  }
+});
+
+test('empty strings count as unset; trailing slashes leave the issuer', () => {
+  const config = parseConfig({ PORT: '', LATCHKEY_ISSUER: 'https://id.example.com/' });
+  assert.equal(config.port, 3000);
+  assert.equal(config.issuer, 'https://id.example.com');
+  assert.equal(config.webauthn.rpId, 'id.example.com');
+});
+
+test('durations', () => {
+  assert.equal(parseDuration('90'), 90);
+  assert.equal(parseDuration('15m'), 900);
+  assert.equal(parseDuration('7d'), 604800);
+  assert.throws(() => parseDuration('soon'), /not a duration/);
+});
