@@ -27,10 +27,10 @@ export interface TestLatchkey {
 export async function startLatchkey(
   backend: OpenBackend,
   env: Record<string, string> = {},
-  options: { clock?: () => Date } = {},
+  options: { clock?: () => Date; port?: number } = {},
 ): Promise<TestLatchkey> {
   const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const issuer = `http://localhost:${port}`;
   const config = parseConfig({
@@ -46,7 +46,7 @@ export async function startLatchkey(
     config,
     { db: backend.db, ephemeral: backend.ephemeral, keyEncryptionKey: backend.keyEncryptionKey },
     logger,
-    options,
+    options.clock ? { clock: options.clock } : {},
   );
   server.on('request', latchkey.app.callback());
 
