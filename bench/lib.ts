@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { scratchDatabase } from '../test/helpers/scratch-database.js';
 import { Redis } from 'ioredis';
 import { createPostgresDb } from '../src/storage/postgres.js';
 import { migrate } from '../src/storage/migrate.js';
 import type { Db } from '../src/storage/db.js';
+import { createClientsRepo } from '../src/clients/clients-repo.js';
 
 /** Shared plumbing for the benchmarks: real Postgres + Redis, servers as child processes. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -23,19 +24,13 @@ export interface Stores {
 
 /** A fresh database and Redis key prefix, dropped afterwards. */
 export async function freshStores(): Promise<Stores> {
-  const name = `latchkey_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(DATABASE_URL);
-  url.pathname = `/${name}`;
-  const db = createPostgresDb(url.toString());
+  const scratch = await scratchDatabase(DATABASE_URL, 'latchkey_bench');
+  const db = createPostgresDb(scratch.url);
   await migrate(db);
   const redisPrefix = `latchkey-bench:${randomBytes(5).toString('hex')}:`;
   return {
     db,
-    databaseUrl: url.toString(),
+    databaseUrl: scratch.url,
     redisPrefix,
     async close() {
       await db.close();
@@ -43,10 +38,7 @@ export async function freshStores(): Promise<Stores> {
       const keys = await redis.keys(`${redisPrefix}*`);
       if (keys.length) await redis.del(...keys);
       await redis.quit();
-      const cleanup = new pg.Client({ connectionString: DATABASE_URL });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
+      await scratch.drop();
     },
   };
 }
@@ -136,6 +128,20 @@ export async function measure(name: string, concurrency: number, once: () => Pro
   const rate = count / ((performance.now() - started) / 1000);
   process.stdout.write(`  ${name.padEnd(44)} ${rate.toFixed(1).padStart(9)} /s  (${count} in ${SECONDS}s, concurrency ${concurrency})\n`);
   return rate;
+}
+
+/** A confidential code-flow client for the sign-in benches. */
+export async function benchWebClient(db: Db, redirectUri: string): Promise<{ id: string; secret: string }> {
+  const created = await createClientsRepo(db).create({
+    name: 'Bench app',
+    redirectUris: [redirectUri],
+    postLogoutRedirectUris: [],
+    grantTypes: ['authorization_code'],
+    scope: 'openid',
+    public: false,
+    thirdParty: false,
+  });
+  return { id: created.clientId, secret: created.clientSecret! };
 }
 
 export function basic(id: string, secret: string): string {

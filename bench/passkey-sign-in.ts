@@ -5,10 +5,9 @@
  * argon2id baseline for scale (a passkey sign-in does no password hashing).
  */
 import { createAccountsRepo } from '../src/accounts/accounts-repo.js';
-import { createClientsRepo } from '../src/clients/clients-repo.js';
 import { createPasskeysRepo } from '../src/passkeys/passkeys-repo.js';
 import { authorizeUrl, csrfOf, expectStatus, followToCode, Jar, location, pkce, redeem, request } from './browserless.js';
-import { freePort, freshStores, measure, startLatchkey, stop } from './lib.js';
+import { benchWebClient, freePort, freshStores, measure, startLatchkey, stop } from './lib.js';
 import { SoftwareAuthenticator } from './software-authenticator.js';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
@@ -32,11 +31,7 @@ export async function passkeySignInBench(): Promise<void> {
     backupState: true,
     name: 'Bench passkey',
   });
-  const created = await createClientsRepo(stores.db).create({
-    name: 'Bench app', redirectUris: [redirectUri], postLogoutRedirectUris: [], grantTypes: ['authorization_code'],
-    scope: 'openid', public: false, thirdParty: false,
-  });
-  const client = { id: created.clientId, secret: created.clientSecret! };
+  const client = await benchWebClient(stores.db, redirectUri);
   const server = await startLatchkey(stores, port);
   try {
     await measure('passkey sign-in, authorize → token', CONCURRENCY, async () => {

@@ -13,9 +13,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { hashPassword } from '../src/accounts/passwords.js';
 import { createAccountsRepo } from '../src/accounts/accounts-repo.js';
-import { createClientsRepo } from '../src/clients/clients-repo.js';
 import { authorizeUrl, csrfOf, expectStatus, followToCode, Jar, location, pkce, redeem, request } from './browserless.js';
-import { freePort, freshStores, measure, ratioLine, ROOT, startLatchkey, stop } from './lib.js';
+import { benchWebClient, freePort, freshStores, measure, ratioLine, ROOT, startLatchkey, stop } from './lib.js';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 
@@ -32,11 +31,7 @@ export async function passwordSignInBench(): Promise<void> {
   const password = 'correct horse battery staple';
   const account = await createAccountsRepo(stores.db).create({ email: 'alice@example.com', name: 'Alice', passwordHash: await hashPassword(password) });
   await createAccountsRepo(stores.db).dismissPasskeyOffer(account.id);
-  const created = await createClientsRepo(stores.db).create({
-    name: 'Bench app', redirectUris: [redirectUri], postLogoutRedirectUris: [], grantTypes: ['authorization_code'],
-    scope: 'openid', public: false, thirdParty: false,
-  });
-  const client = { id: created.clientId, secret: created.clientSecret! };
+  const client = await benchWebClient(stores.db, redirectUri);
   const server = await startLatchkey(stores, port);
   try {
     const rate = await measure('password sign-in, authorize → token', CONCURRENCY, async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { scratchDatabase } from '../helpers/scratch-database.js';
 
 const BIN = fileURLToPath(new URL('../../bin/latchkey.js', import.meta.url));
 
@@ -40,21 +40,10 @@ if (process.env.TEST_DATABASE_URL) {
   targets.push({
     name: 'postgres',
     async setup() {
-      const name = `latchkey_cli_${randomBytes(5).toString('hex')}`;
-      const client = new pg.Client({ connectionString: admin });
-      await client.connect();
-      await client.query(`CREATE DATABASE ${name}`);
-      await client.end();
-      const url = new URL(admin);
-      url.pathname = `/${name}`;
+      const scratch = await scratchDatabase(admin, 'latchkey_cli');
       return {
-        env: { DATABASE_URL: url.toString(), LATCHKEY_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') },
-        async cleanup() {
-          const c = new pg.Client({ connectionString: admin });
-          await c.connect();
-          await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          await c.end();
-        },
+        env: { DATABASE_URL: scratch.url, LATCHKEY_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') },
+        cleanup: scratch.drop,
       };
     },
   });

@@ -181,7 +181,6 @@ for (const backend of backends()) {
     });
 
     test('an unregistered or altered redirect_uri gets an error page, never a redirect', async () => {
-      const ua = userAgentFor(rp);
       for (const redirectUri of ['https://attacker.example/cb', `${rp.redirectUri}/extra`, `${rp.redirectUri}?x=1`]) {
         const started = await startAuthorization(rp, { redirect_uri: redirectUri });
         const res = await fetch(started.url, { redirect: 'manual' });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { scratchDatabase } from './scratch-database.js';
 import type { Db } from '../../src/storage/db.js';
 import { createPgliteDb } from '../../src/storage/pglite.js';
 import { createPostgresDb } from '../../src/storage/postgres.js';
@@ -60,14 +60,8 @@ function postgresRedis(databaseUrl: string, redisUrl: string): Backend {
     name: 'postgres+redis',
     async open() {
       // A database and a key prefix of its own: no test depends on leftovers.
-      const name = `latchkey_test_${randomBytes(6).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: databaseUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const url = new URL(databaseUrl);
-      url.pathname = `/${name}`;
-      const db = createPostgresDb(url.toString());
+      const scratch = await scratchDatabase(databaseUrl);
+      const db = createPostgresDb(scratch.url);
       await migrate(db);
       const redisPrefix = `latchkey-test:${randomBytes(6).toString('hex')}:`;
       const ephemeral = await createRedisEphemeral(redisUrl, redisPrefix);
@@ -75,7 +69,7 @@ function postgresRedis(databaseUrl: string, redisUrl: string): Backend {
       return {
         db,
         ephemeral,
-        databaseUrl: url.toString(),
+        databaseUrl: scratch.url,
         redisUrl,
         redisPrefix,
         dataDir,
@@ -87,10 +81,7 @@ function postgresRedis(databaseUrl: string, redisUrl: string): Backend {
           }
           await ephemeral.close();
           await db.close();
-          const cleanup = new pg.Client({ connectionString: databaseUrl });
-          await cleanup.connect();
-          await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          await cleanup.end();
+          await scratch.drop();
           rmSync(dataDir, { recursive: true, force: true });
         },
       };
