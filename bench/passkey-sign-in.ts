@@ -8,7 +8,7 @@ import { createAccountsRepo } from '../src/accounts/accounts-repo.js';
 import { createPasskeysRepo } from '../src/passkeys/passkeys-repo.js';
 import { authorizeUrl, csrfOf, expectStatus, followToCode, Jar, location, pkce, redeem, request } from './browserless.js';
 import { benchWebClient, freePort, freshStores, measure, startLatchkey, stop } from './lib.js';
-import { SoftwareAuthenticator } from './software-authenticator.js';
+import { SoftwareAuthenticator } from '../test/helpers/software-authenticator.js';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 

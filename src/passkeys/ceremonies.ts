@@ -170,6 +170,8 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
           await audit.record({ type: 'passkey.counter_regressed', accountId: passkey.accountId, ip: input.ip, detail: { passkeyId: passkey.id } });
           throw new PasskeyError('passkey.counter_regressed', REFUSED);
         }
+        // WebAuthn §7.2 step 17: UV is required for every Latchkey passkey sign-in.
+        if (err instanceof Error && /user verification/i.test(err.message)) throw new PasskeyError('passkey.not_verified', REFUSED);
         throw new PasskeyError('passkey.invalid', REFUSED);
       }
       const info = verification.authenticationInfo;

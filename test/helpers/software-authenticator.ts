@@ -2,9 +2,9 @@ import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } fr
 import { isoCBOR } from '@simplewebauthn/server/helpers';
 
 /**
- * A passkey in software, for benchmarks: a P-256 key, its COSE public key for the
- * passkeys table, and assertions shaped as a browser would send them (WebAuthn §6.1,
- * §5.8.1): authenticatorData ‖ SHA-256(clientDataJSON), signed ES256.
+ * A passkey in software, for ceremony tests and benchmarks: a P-256 key, its COSE
+ * public key for the passkeys table, and assertions shaped as a browser would send them
+ * (WebAuthn §6.1, §5.8.1): authenticatorData ‖ SHA-256(clientDataJSON), signed ES256.
  */
 export class SoftwareAuthenticator {
   readonly credentialId = randomBytes(16).toString('base64url');
@@ -25,15 +25,17 @@ export class SoftwareAuthenticator {
     this.cosePublicKey = new Uint8Array(isoCBOR.encode(cose)) as Uint8Array<ArrayBuffer>;
   }
 
-  /** A get() response for `challenge`: user present and verified, backup eligible and backed up. */
-  assert(challenge: string) {
-    const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge, origin: this.origin, crossOrigin: false }));
-    const flags = 0x01 | 0x04 | 0x08 | 0x10; // UP | UV | BE | BS
-    const authenticatorData = Buffer.concat([
-      createHash('sha256').update(this.rpId).digest(),
-      Buffer.from([flags]),
-      Buffer.alloc(4), // signCount 0: a synced passkey
-    ]);
+  /**
+   * A get() response for `challenge`. Defaults: user present and verified, backup
+   * eligible and backed up, signature counter 0 (a synced passkey).
+   */
+  assert(challenge: string, options: { userVerified?: boolean; backupEligible?: boolean; counter?: number; userHandle?: string; origin?: string } = {}) {
+    const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge, origin: options.origin ?? this.origin, crossOrigin: false }));
+    const be = options.backupEligible ?? true;
+    const flags = 0x01 | (options.userVerified === false ? 0 : 0x04) | (be ? 0x08 | 0x10 : 0); // UP | UV | BE | BS
+    const counter = Buffer.alloc(4);
+    counter.writeUInt32BE(options.counter ?? 0);
+    const authenticatorData = Buffer.concat([createHash('sha256').update(this.rpId).digest(), Buffer.from([flags]), counter]);
     const signature = sign('sha256', Buffer.concat([authenticatorData, createHash('sha256').update(clientDataJSON).digest()]), this.privateKey);
     return {
       id: this.credentialId,
@@ -45,7 +47,7 @@ export class SoftwareAuthenticator {
         clientDataJSON: clientDataJSON.toString('base64url'),
         authenticatorData: authenticatorData.toString('base64url'),
         signature: signature.toString('base64url'),
-        userHandle: Buffer.from(this.userHandle, 'utf8').toString('base64url'),
+        userHandle: Buffer.from(options.userHandle ?? this.userHandle, 'utf8').toString('base64url'),
       },
     };
   }
