@@ -22,10 +22,9 @@ export interface PasswordLoginDeps {
 export function createPasswordLogin({ accounts, audit, byEmail, byIp }: PasswordLoginDeps) {
   return async function passwordLogin(input: { email: string; password: string; ip: string }): Promise<PasswordLoginResult> {
     const emailKey = sha256(input.email.trim().toLowerCase());
-    const ipBlocked = await byIp.blockedFor(input.ip);
-    if (ipBlocked) return { ok: false, reason: 'throttled', retryAfterSeconds: ipBlocked };
-    const locked = await byEmail.blockedFor(emailKey);
-    if (locked) return { ok: false, reason: 'locked', retryAfterSeconds: locked };
+    const [ip, email] = await Promise.all([byIp.check(input.ip), byEmail.check(emailKey)]);
+    if (ip.blockedFor) return { ok: false, reason: 'throttled', retryAfterSeconds: ip.blockedFor };
+    if (email.blockedFor) return { ok: false, reason: 'locked', retryAfterSeconds: email.blockedFor };
 
     const account = input.password.length <= PASSWORD_MAX_LENGTH ? await accounts.findByEmail(input.email) : undefined;
     let verified = false;
@@ -38,7 +37,8 @@ export function createPasswordLogin({ accounts, audit, byEmail, byIp }: Password
     }
 
     if (verified && account) {
-      await byEmail.reset(emailKey);
+      // Success clears the account's failure count (the lockout counts consecutive failures).
+      if (email.failures) await byEmail.reset(emailKey);
       return { ok: true, account };
     }
 

@@ -6,8 +6,8 @@ import type { Ephemeral } from './ephemeral.js';
  * in the ephemeral store so every Latchkey process sees the same counts.
  */
 export interface FailureLimiter {
-  /** Seconds until `key` may try again, or 0 if it may try now. */
-  blockedFor(key: string): Promise<number>;
+  /** Seconds until `key` may try again (0: it may try now), and whether it has failures on record. */
+  check(key: string): Promise<{ blockedFor: number; failures: boolean }>;
   /** Counts one failure; returns seconds blocked if this failure used up the allowance. */
   fail(key: string): Promise<number>;
   reset(key: string): Promise<void>;
@@ -27,10 +27,11 @@ export function createFailureLimiter(
     ephemeral.kind === 'redis' ? new RateLimiterRedis({ ...opts, storeClient: ephemeral.redis }) : new RateLimiterMemory(opts);
 
   return {
-    async blockedFor(key) {
+    async check(key) {
       const res = await limiter.get(key);
-      if (!res || res.remainingPoints > 0) return 0;
-      return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+      if (!res) return { blockedFor: 0, failures: false };
+      const blockedFor = res.remainingPoints > 0 ? 0 : Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+      return { blockedFor, failures: res.consumedPoints > 0 };
     },
     async fail(key) {
       try {
