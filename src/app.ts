@@ -115,5 +115,10 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   provider.use(account.routes() as never);
   provider.use(interactions.allowedMethods() as never);
 
-  return { app: provider, sweep: () => adapters.sweep(), flush: () => lastUsed.flush(), close: () => lastUsed.close() };
+  return {
+    app: provider,
+    sweep: async () => (await adapters.sweep()) + (await audit.prune(config.auditRetentionDays)),
+    flush: () => lastUsed.flush(),
+    close: () => lastUsed.close(),
+  };
 }

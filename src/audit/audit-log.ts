@@ -20,6 +20,11 @@ export function createAuditLog(db: Db) {
         JSON.stringify(event.detail ?? {}),
       ]);
     },
+    /** Drops events older than `days`, so the table does not grow without bound. */
+    async prune(days: number): Promise<number> {
+      const { rowCount } = await db.query("DELETE FROM audit_events WHERE at < now() - make_interval(days => $1)", [days]);
+      return rowCount;
+    },
     async list(filter: { accountId?: string; type?: string } = {}): Promise<Array<AuditEvent & { at: Date }>> {
       const { rows } = await db.query<{ type: string; account_id: string | null; client_id: string | null; ip: string | null; detail: Record<string, unknown>; at: Date }>(
         `SELECT type, account_id, client_id, ip, detail, at FROM audit_events

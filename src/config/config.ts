@@ -31,6 +31,8 @@ const envSchema = z.object({
   LATCHKEY_ACCESS_TOKEN_TTL_SECONDS: duration.default(600),
   LATCHKEY_REFRESH_TOKEN_TTL_SECONDS: duration.default(30 * 24 * 3600),
   LATCHKEY_SWEEP_INTERVAL_SECONDS: duration.default(600),
+  /** Audit events older than this are deleted by the periodic sweep. */
+  LATCHKEY_AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().default(365),
   /** WebAuthn relying party id; default: the issuer's host name. */
   LATCHKEY_WEBAUTHN_RP_ID: z.string().regex(/^[a-z0-9.-]+$/i, 'a host name').optional(),
   LATCHKEY_WEBAUTHN_RP_NAME: z.string().min(1).default('Latchkey'),
@@ -60,6 +62,7 @@ export interface Config {
   readonly lockout: { readonly attempts: number; readonly seconds: number; readonly ipFailuresPerHour: number };
   readonly ttl: { readonly session: number; readonly accessToken: number; readonly refreshToken: number };
   readonly sweepIntervalSeconds: number;
+  readonly auditRetentionDays: number;
   readonly trustProxy: boolean;
   readonly initialAccessToken: string | undefined;
   readonly lastUsedFlushSeconds: number;
@@ -115,6 +118,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       refreshToken: e.LATCHKEY_REFRESH_TOKEN_TTL_SECONDS,
     }),
     sweepIntervalSeconds: e.LATCHKEY_SWEEP_INTERVAL_SECONDS,
+    auditRetentionDays: e.LATCHKEY_AUDIT_RETENTION_DAYS,
     trustProxy: e.LATCHKEY_TRUST_PROXY,
     initialAccessToken: e.LATCHKEY_INITIAL_ACCESS_TOKEN,
     lastUsedFlushSeconds: e.LATCHKEY_LAST_USED_FLUSH_SECONDS,

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backends, type OpenBackend } from '../helpers/backends.js';
 import { createAdapters, type Adapters } from '../../src/adapters/index.js';
+import { createAuditLog } from '../../src/audit/audit-log.js';
 
 /**
  * The oidc-provider adapter contract, run against every backend: durable models in
@@ -102,5 +103,21 @@ for (const backend of backends()) {
         }
       }
     });
+  });
+}
+
+for (const backend of backends()) {
+  test(`audit events older than the retention are pruned (${backend.name})`, async () => {
+    const open = await backend.open();
+    try {
+      const audit = createAuditLog(open.db);
+      await audit.record({ type: 'login.failed', accountId: 'old' });
+      await audit.record({ type: 'login.failed', accountId: 'new' });
+      await open.db.query("UPDATE audit_events SET at = now() - interval '400 days' WHERE account_id = 'old'");
+      assert.equal(await audit.prune(365), 1);
+      assert.deepEqual((await audit.list()).map((e) => e.accountId), ['new']);
+    } finally {
+      await open.close();
+    }
   });
 }
