@@ -17,9 +17,17 @@ export interface PasswordLoginDeps {
   byEmail: FailureLimiter;
   /** Failures per client IP address (spraying many accounts from one place). */
   byIp: FailureLimiter;
+  /** The slow-down before a failure answer; tests pass a recorder. */
+  delay?: (ms: number) => Promise<void>;
 }
 
-export function createPasswordLogin({ accounts, audit, byEmail, byIp }: PasswordLoginDeps) {
+// Repeated failures slow down before they lock (DESIGN.md "Sign in"): from the third
+// consecutive failure on an email, each answer waits longer, up to two seconds.
+export function slowDownMs(failures: number): number {
+  return failures < 3 ? 0 : Math.min(2000, 250 * 2 ** (failures - 3));
+}
+
+export function createPasswordLogin({ accounts, audit, byEmail, byIp, delay = (ms) => new Promise((r) => setTimeout(r, ms)) }: PasswordLoginDeps) {
   return async function passwordLogin(input: { email: string; password: string; ip: string }): Promise<PasswordLoginResult> {
     const emailKey = sha256(input.email.trim().toLowerCase());
     const [ip, email] = await Promise.all([byIp.check(input.ip), byEmail.check(emailKey)]);
@@ -42,11 +50,14 @@ export function createPasswordLogin({ accounts, audit, byEmail, byIp }: Password
       return { ok: true, account };
     }
 
-    const [lockedFor] = await Promise.all([byEmail.fail(emailKey), byIp.fail(input.ip)]);
+    const [counted] = await Promise.all([byEmail.fail(emailKey), byIp.fail(input.ip)]);
     if (account) {
-      await audit.record({ type: lockedFor ? 'account.locked' : 'login.failed', accountId: account.id, ip: input.ip });
+      await audit.record({ type: counted.blockedFor ? 'account.locked' : 'login.failed', accountId: account.id, ip: input.ip });
     }
-    return lockedFor ? { ok: false, reason: 'locked', retryAfterSeconds: lockedFor } : { ok: false, reason: 'invalid' };
+    if (counted.blockedFor) return { ok: false, reason: 'locked', retryAfterSeconds: counted.blockedFor };
+    const wait = slowDownMs(counted.failures);
+    if (wait) await delay(wait);
+    return { ok: false, reason: 'invalid' };
   };
 }
 

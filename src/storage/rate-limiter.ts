@@ -8,8 +8,8 @@ import type { Ephemeral } from './ephemeral.js';
 export interface FailureLimiter {
   /** Seconds until `key` may try again (0: it may try now), and whether it has failures on record. */
   check(key: string): Promise<{ blockedFor: number; failures: boolean }>;
-  /** Counts one failure; returns seconds blocked if this failure used up the allowance. */
-  fail(key: string): Promise<number>;
+  /** Counts one failure: how many are on record now, and seconds blocked if this used up the allowance. */
+  fail(key: string): Promise<{ failures: number; blockedFor: number }>;
   reset(key: string): Promise<void>;
 }
 
@@ -36,11 +36,13 @@ export function createFailureLimiter(
     async fail(key) {
       try {
         const res = await limiter.consume(key);
-        return res.remainingPoints > 0 ? 0 : Math.ceil(options.blockSeconds);
+        return { failures: res.consumedPoints, blockedFor: res.remainingPoints > 0 ? 0 : Math.ceil(options.blockSeconds) };
       } catch (rejected) {
         // rate-limiter-flexible rejects with a RateLimiterRes when the allowance is gone,
         // and with an Error when the store fails: that must surface (fail closed).
-        if (rejected instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejected.msBeforeNext / 1000));
+        if (rejected instanceof RateLimiterRes) {
+          return { failures: rejected.consumedPoints, blockedFor: Math.max(1, Math.ceil(rejected.msBeforeNext / 1000)) };
+        }
         throw rejected;
       }
     },
