@@ -132,6 +132,7 @@ client
   .option('--jwks-file <path>', 'JSON Web Key Set with the public key(s), for private_key_jwt')
   .option('--can-introspect', 'a resource server: may introspect any token', false)
   .option('--expires-in <duration>', 'the client stops working after this long (e.g. 90d)')
+  .option('--secret-expires-in <duration>', 'the secret stops working after this long (rotate before then)')
   .option('--json', 'print one JSON object', false)
   .action(
     async (opts: {
@@ -146,9 +147,11 @@ client
       jwksFile?: string;
       canIntrospect: boolean;
       expiresIn?: string;
+      secretExpiresIn?: string;
       json: boolean;
     }) => {
       const expiresIn = opts.expiresIn ? durationOption('--expires-in', opts.expiresIn) : undefined;
+      const secretExpiresIn = opts.secretExpiresIn ? durationOption('--secret-expires-in', opts.secretExpiresIn) : undefined;
       let jwks: { keys: Array<Record<string, unknown>> } | undefined;
       if (opts.jwksFile) {
         try {
@@ -170,6 +173,7 @@ client
           ...(opts.authMethod ? { authMethod: opts.authMethod } : {}),
           ...(jwks ? { jwks } : {}),
           ...(expiresIn ? { expiresAt: new Date(Date.now() + expiresIn * 1000) } : {}),
+          ...(secretExpiresIn ? { secretExpiresAt: new Date(Date.now() + secretExpiresIn * 1000) } : {}),
         }),
       );
       const out = {
@@ -241,10 +245,15 @@ secret
   .description('issue a new secret; the current ones keep working for the overlap, then stop')
   .argument('<id>', 'client id')
   .option('--overlap <duration>', 'how long the old secrets stay valid (e.g. 1h, 7d)', '24h')
+  .option('--expires-in <duration>', 'the new secret stops working after this long')
   .option('--json', 'print one JSON object', false)
-  .action(async (id: string, opts: { overlap: string; json: boolean }) => {
+  .action(async (id: string, opts: { overlap: string; expiresIn?: string; json: boolean }) => {
     const overlap = durationOption('--overlap', opts.overlap);
-    const rotated = await withDb((db) => createClientsRepo(db).rotateSecret(id, overlap, new Date()));
+    const expiresIn = opts.expiresIn ? durationOption('--expires-in', opts.expiresIn) : undefined;
+    const now = new Date();
+    const rotated = await withDb((db) =>
+      createClientsRepo(db).rotateSecret(id, overlap, now, expiresIn ? new Date(now.getTime() + expiresIn * 1000) : undefined),
+    );
     process.stdout.write(
       opts.json
         ? `${JSON.stringify({ client_id: id, secret_id: rotated.secretId, client_secret: rotated.clientSecret, previous_secrets_expire_in: overlap })}\n`

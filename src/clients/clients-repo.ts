@@ -20,6 +20,8 @@ export interface ClientInput {
   /** May introspect any token (a resource server), not only its own. */
   canIntrospect?: boolean;
   expiresAt?: Date;
+  /** When the first secret stops working (rotate before then). */
+  secretExpiresAt?: Date;
   /** Normally generated; a fixed id only for well-known clients such as the demo app. */
   clientId?: string;
 }
@@ -204,7 +206,12 @@ export function createClientsRepo(db: Db) {
           [clientId, metadata.client_name, !input.public, input.thirdParty, input.canIntrospect ?? false, scopes, JSON.stringify(metadata), input.expiresAt ?? null],
         );
         if (secret) {
-          await tx.query('INSERT INTO client_secrets (id, client_id, secret_hash) VALUES ($1, $2, $3)', [secret.id, clientId, secret.hash]);
+          await tx.query('INSERT INTO client_secrets (id, client_id, secret_hash, expires_at) VALUES ($1, $2, $3, $4)', [
+            secret.id,
+            clientId,
+            secret.hash,
+            input.secretExpiresAt ?? null,
+          ]);
         }
       });
       return { clientId, clientSecret: secret?.value, secretId: secret?.id, metadata };
@@ -228,8 +235,8 @@ export function createClientsRepo(db: Db) {
       };
     },
 
-    /** A new secret; the live ones stay valid for `overlapSeconds` more, then stop. */
-    async rotateSecret(clientId: string, overlapSeconds: number, now: Date): Promise<{ secretId: string; clientSecret: string }> {
+    /** A new secret (optionally with its own expiry); the live ones stay valid for `overlapSeconds` more, then stop. */
+    async rotateSecret(clientId: string, overlapSeconds: number, now: Date, newExpiresAt?: Date): Promise<{ secretId: string; clientSecret: string }> {
       const secret = newSecret();
       await db.transaction(async (tx) => {
         const { rows } = await tx.query<{ confidential: boolean; metadata: ClientMetadata }>('SELECT confidential, metadata FROM clients WHERE client_id = $1', [clientId]);
@@ -242,7 +249,13 @@ export function createClientsRepo(db: Db) {
            WHERE client_id = $1 AND revoked_at IS NULL`,
           [clientId, until],
         );
-        await tx.query('INSERT INTO client_secrets (id, client_id, secret_hash, created_at) VALUES ($1, $2, $3, $4)', [secret.id, clientId, secret.hash, now]);
+        await tx.query('INSERT INTO client_secrets (id, client_id, secret_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
+          secret.id,
+          clientId,
+          secret.hash,
+          now,
+          newExpiresAt ?? null,
+        ]);
       });
       return { secretId: secret.id, clientSecret: secret.value };
     },

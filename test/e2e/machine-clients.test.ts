@@ -155,6 +155,13 @@ for (const backend of backends()) {
       assert.equal((await token({ ...job, clientSecret: rotated.clientSecret }, { scope: SCOPE, resource: API })).body.error, 'invalid_client', 'revoked');
     });
 
+    test('a secret with its own expiry stops working at that time', async () => {
+      const job = await machine({ secretExpiresAt: new Date(now.getTime() + 600_000) });
+      assert.equal((await token(job, { scope: SCOPE, resource: API })).status, 200);
+      now = new Date(now.getTime() + 601_000);
+      assert.equal((await token(job, { scope: SCOPE, resource: API })).body.error, 'invalid_client');
+    });
+
     test('expired and disabled clients get invalid_client; their tokens stop introspecting as active', async () => {
       const expiring = await machine({ expiresAt: new Date(now.getTime() + 60_000) });
       const issued = await token(expiring, { scope: SCOPE, resource: API });
