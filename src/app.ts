@@ -24,7 +24,7 @@ import { health } from './http/health.js';
 import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticFiles } from './http/static-files.js';
-import { renderPage } from './http/views.js';
+import { renderPage } from './pages/render.js';
 
 export interface Latchkey {
   /** The Koa application (oidc-provider's Provider is a Koa app). */

@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import type { Logger } from '../common/logger.js';
-import { renderPage } from './views.js';
+import { renderPage } from '../pages/render.js';
 
 interface HttpError {
   name?: string;

@@ -3,8 +3,8 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import { csrfToken, requireCsrf } from '../http/csrf.js';
-import { renderPage } from '../http/views.js';
+import { csrfToken, requireCsrf } from '../pages/csrf.js';
+import { renderPage } from '../pages/render.js';
 import { PasskeyError } from '../passkeys/passkey-error.js';
 import type { Factor } from '../provider/assurance.js';
 import { decideStep, interactionState, loadInteraction, type InteractionDeps } from './context.js';
@@ -144,10 +144,10 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const binding = { interaction: state.interaction.uid };
     let next: string;
     if (body.purpose === 'login' && step.kind === 'password') {
-      const { passkey, factor } = await ceremonies.authenticate({ binding, response: body.credential as unknown as AuthenticationResponseJSON, ip: ctx.ip });
-      next = await advance(ctx, { accountId: passkey.accountId, factors: [factor] });
+      const { passkey, verified } = await ceremonies.authenticate({ binding, response: body.credential as unknown as AuthenticationResponseJSON, ip: ctx.ip });
+      next = await advance(ctx, { accountId: passkey.accountId, factors: [{ type: 'passkey', ...verified }] });
     } else if (body.purpose === 'step-up' && step.kind === 'step-up') {
-      const { passkey, factor } = await ceremonies.authenticate({
+      const { passkey, verified } = await ceremonies.authenticate({
         binding,
         response: body.credential as unknown as AuthenticationResponseJSON,
         expectedAccountId: step.accountId,
@@ -156,7 +156,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       if (!step.allow.some((p) => p.id === passkey.id)) {
         throw new PasskeyError('passkey.invalid', 'This app needs a passkey that stays on one device, such as a security key.');
       }
-      const factors: Factor[] = [...step.carried, factor];
+      const factors: Factor[] = [...step.carried, { type: 'passkey', ...verified }];
       next = await advance(ctx, { accountId: step.accountId, factors });
     } else if (body.purpose === 'enrol' && step.kind === 'enrol-offer') {
       const pwd = step.pending.factors.find((f) => f.type === 'pwd');

@@ -10,7 +10,6 @@ import {
 } from '@simplewebauthn/server';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { EphemeralKv } from '../storage/ephemeral-kv.js';
-import type { Factor } from '../provider/assurance.js';
 import { DuplicateCredentialError, type Passkey, type PasskeysRepo } from './passkeys-repo.js';
 import { PasskeyError } from './passkey-error.js';
 
@@ -37,6 +36,14 @@ const REFUSED = 'This passkey could not be verified. Try again, or use another p
 
 /** A challenge belongs to one binding (an interaction or a session) and one ceremony type. */
 export type Binding = { interaction: string } | { session: string };
+
+/** What a verified assertion proves; provider/assurance.ts turns it into acr/amr. */
+export interface PasskeyVerification {
+  /** Seconds since the epoch. */
+  at: number;
+  backupEligible: boolean;
+  userVerified: boolean;
+}
 
 function bindingKey(ceremony: 'register' | 'authenticate', binding: Binding): string {
   return 'interaction' in binding ? `${ceremony}:i:${binding.interaction}` : `${ceremony}:s:${binding.session}`;
@@ -138,7 +145,7 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
       response: AuthenticationResponseJSON;
       expectedAccountId?: string;
       ip?: string;
-    }): Promise<{ passkey: Passkey; factor: Factor }> {
+    }): Promise<{ passkey: Passkey; verified: PasskeyVerification }> {
       const { challenge } = await takeChallenge('authenticate', input.binding);
       const passkey = typeof input.response?.id === 'string' ? await passkeys.find(input.response.id) : undefined;
       if (!passkey) throw new PasskeyError('passkey.unknown_credential', 'This passkey is not registered with Latchkey.');
@@ -188,7 +195,7 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
       }
       return {
         passkey,
-        factor: { type: 'passkey', at: Math.floor(now() / 1000), backupEligible: passkey.backupEligible, userVerified: info.userVerified },
+        verified: { at: Math.floor(now() / 1000), backupEligible: passkey.backupEligible, userVerified: info.userVerified },
       };
     },
   };

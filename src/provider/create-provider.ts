@@ -5,7 +5,7 @@ import type { AccountsRepo } from '../accounts/accounts-repo.js';
 import type { ClientDirectory } from '../clients/client-directory.js';
 import type { LastUsedRecorder } from '../clients/last-used.js';
 import { assertScopesAllowed, requestedClientCredentialsScope } from './scope-policy.js';
-import { renderPage } from '../http/views.js';
+import { renderPage } from '../pages/render.js';
 import { ACR_VALUES } from './assurance.js';
 import { createInteractionPolicy } from './acr-policy.js';
 import { accountClientMetadata } from './account-client.js';

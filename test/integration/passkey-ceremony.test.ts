@@ -62,9 +62,9 @@ for (const backend of backends()) {
 
     test('a good assertion verifies; synced → phr-level factor', async () => {
       const who = await enrolled(true);
-      const { passkey, factor } = await attempt(who);
+      const { passkey, verified } = await attempt(who);
       assert.equal(passkey.accountId, who.account.id);
-      assert.deepEqual({ ...factor, at: 0 }, { type: 'passkey', at: 0, backupEligible: true, userVerified: true });
+      assert.deepEqual({ ...verified, at: 0 }, { at: 0, backupEligible: true, userVerified: true });
     });
 
     test('challenges are single use and bound to their binding', async () => {

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * DESIGN.md "Layout and dependency direction", checked from the import lines of src:
+ * arrows point one way, domain modules never import Koa, handlers hold no SQL, and each
+ * third-party package has one owner (type-only imports aside).
+ */
+const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
+
+// Lower layers first; a module may import its own layer's files only within itself.
+const LAYERS: Record<string, number> = {
+  common: 0,
+  config: 1,
+  storage: 2,
+  adapters: 3,
+  pages: 3,
+  audit: 3,
+  accounts: 4,
+  passkeys: 4,
+  clients: 4,
+  provider: 5,
+  interactions: 6,
+  'account-ui': 6,
+  http: 7,
+  cli: 8,
+  'app.ts': 8,
+  'main.ts': 8,
+};
+
+const OWNERS: Array<[RegExp, (file: string) => boolean]> = [
+  [/^(pg|@electric-sql\/pglite|ioredis|rate-limiter-flexible)$/, (f) => f.startsWith('storage/')],
+  [/^@node-rs\/argon2$/, (f) => f === 'accounts/passwords.ts'],
+  [/^@simplewebauthn\/server$/, (f) => f.startsWith('passkeys/')],
+  [/^ejs$/, (f) => f === 'pages/render.ts'],
+  [/^pino$/, (f) => f === 'common/logger.ts'],
+];
+const DOMAIN = /^(accounts|passkeys|clients|audit|adapters|storage|config|common)\//;
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+const moduleOf = (file: string) => (file.includes('/') ? file.split('/')[0]! : file);
+
+const imports = files(SRC).map((path) => {
+  const file = relative(SRC, path).split('\\').join('/');
+  const text = readFileSync(path, 'utf8');
+  const found = [...text.matchAll(/^\s*import\s+(type\s+)?[^'"]*?from\s+'([^']+)'|import\('([^']+)'\)/gm)].map((m) => ({
+    typeOnly: Boolean(m[1]),
+    spec: (m[2] ?? m[3])!,
+  }));
+  return { file, text, found };
+});
+
+test('src imports point one way, from higher layers to lower ones', () => {
+  const wrong: string[] = [];
+  for (const { file, found } of imports) {
+    const from = moduleOf(file);
+    assert.ok(from in LAYERS, `${file}: module ${from} has no layer in this test`);
+    for (const { spec } of found) {
+      if (!spec.startsWith('.')) continue;
+      const target = relative(SRC, join(SRC, file, '..', spec)).split('\\').join('/').replace(/\.js$/, '.ts');
+      if (target.startsWith('..')) continue; // examples/ (the demo app) from the CLI
+      const to = moduleOf(target);
+      if (to === from) continue;
+      if (LAYERS[to]! >= LAYERS[from]! && !(LAYERS[from] === 8 && LAYERS[to] === 8)) wrong.push(`${file} → ${target}`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
+
+test('each third-party package has one owner; domain modules never import Koa', () => {
+  const wrong: string[] = [];
+  for (const { file, found } of imports) {
+    for (const { spec, typeOnly } of found) {
+      if (spec.startsWith('.') || spec.startsWith('node:') || typeOnly) continue;
+      for (const [pkg, owns] of OWNERS) if (pkg.test(spec) && !owns(file)) wrong.push(`${file} imports ${spec}`);
+      if (DOMAIN.test(file) && /^(koa|@koa\/)/.test(spec)) wrong.push(`${file} imports ${spec}`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
+
+test('route handlers hold no SQL', () => {
+  const wrong = imports
+    .filter(({ file }) => /^(interactions|account-ui|http)\//.test(file))
+    .filter(({ text }) => /\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\b\s/.test(text))
+    .map(({ file }) => file);
+  assert.deepEqual(wrong, []);
+});
