@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { backends, type OpenBackend } from '../helpers/backends.js';
+import { startLatchkey, type TestLatchkey } from '../helpers/latchkey.js';
+import { relyingParty, startAuthorization, type TestRp } from '../helpers/rp.js';
+
+// Only the Postgres + Redis backend has a store that can go away under a running process.
+const withRedis = backends().filter((b) => b.name === 'postgres+redis');
+
+for (const backend of withRedis) {
+  describe('a store outage fails closed', () => {
+    let open: OpenBackend;
+    let lk: TestLatchkey;
+    let rp: TestRp;
+    before(async () => {
+      open = await backend.open();
+      lk = await startLatchkey(open);
+      rp = await relyingParty(lk, await lk.createClient());
+    });
+    after(async () => {
+      await lk?.close();
+      await open?.close();
+    });
+
+    test('with Redis gone: /readyz is 503 and sign-in shows an error page, never a session', async () => {
+      assert.equal((await fetch(`${lk.issuer}/readyz`)).status, 200);
+      if (open.ephemeral.kind !== 'redis') throw new Error('expected Redis');
+      open.ephemeral.redis.disconnect();
+      try {
+        const ready = await fetch(`${lk.issuer}/readyz`);
+        assert.equal(ready.status, 503);
+        assert.deepEqual(((await ready.json()) as { checks: Record<string, string> }).checks, { database: 'ok', redis: 'unavailable' });
+        const started = await startAuthorization(rp);
+        const res = await fetch(started.url, { redirect: 'manual' });
+        assert.ok(res.status >= 500, `status ${res.status}`);
+        assert.equal(res.headers.get('location'), null, 'no redirect with a code or into a half-made sign-in');
+        assert.equal(res.headers.getSetCookie().length, 0, 'no session cookie');
+        assert.match(await res.text(), /<title>/);
+      } finally {
+        await open.ephemeral.redis.connect();
+      }
+      assert.equal((await fetch(`${lk.issuer}/readyz`)).status, 200, 'ready again once Redis is back');
+    });
+  });
+}
