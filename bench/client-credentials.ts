@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createClientsRepo } from '../src/clients/clients-repo.js';
 import { createResourcesRepo } from '../src/clients/resources-repo.js';
+import { send } from './browserless.js';
 import { basic, freePort, freshStores, measure, ratioLine, startLatchkey, startProcess, stop } from './lib.js';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -19,7 +20,7 @@ interface Target {
 }
 
 async function post(url: string, auth: string, params: Record<string, string>): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
+  const res = await send(url, {
     method: 'POST',
     headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(params).toString(),
