@@ -24,7 +24,8 @@ export function createAdapters(db: Db, ephemeral: Ephemeral, overrides: Record<s
   function build(model: string): Adapter {
     const override = overrides[model];
     if (override) return override;
-    if (DURABLE_MODELS.has(model)) return createSqlAdapter(db, model);
+    // Refresh tokens are looked up for every access token presented; see createMissCache.
+    if (DURABLE_MODELS.has(model)) return createSqlAdapter(db, model, model === 'RefreshToken' ? { missCacheSeconds: 60 } : {});
     if (ephemeral.kind === 'redis') return createRedisAdapter(ephemeral.redis, ephemeral.prefix, model);
     return memory!.adapter(model);
   }

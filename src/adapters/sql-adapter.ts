@@ -10,8 +10,36 @@ interface Row {
 
 const LIVE = '(expires_at IS NULL OR expires_at > now())';
 
+/**
+ * Remembers, briefly, ids that were looked up and not found. oidc-provider looks every
+ * introspected or presented access token up as a refresh token too, which would cost a
+ * SQL query per introspection. Safe because ids are 256-bit random: an id that was
+ * presented before it existed can only come into existence by collision; an upsert in
+ * this process forgets the entry anyway.
+ */
+function createMissCache(seconds: number, max = 50_000) {
+  const misses = new Map<string, number>();
+  return {
+    has(hash: string): boolean {
+      const until = misses.get(hash);
+      if (until === undefined) return false;
+      if (until > Date.now()) return true;
+      misses.delete(hash);
+      return false;
+    },
+    add(hash: string): void {
+      if (misses.size >= max) misses.clear();
+      misses.set(hash, Date.now() + seconds * 1000);
+    },
+    forget(hash: string): void {
+      misses.delete(hash);
+    },
+  };
+}
+
 /** Durable oidc-provider models in the one `oidc_models` table (see migrations/001). */
-export function createSqlAdapter(db: Db, model: string): Adapter {
+export function createSqlAdapter(db: Db, model: string, options: { missCacheSeconds?: number } = {}): Adapter {
+  const misses = options.missCacheSeconds ? createMissCache(options.missCacheSeconds) : undefined;
   function revive(row: Row | undefined, jti: string): AdapterPayload | undefined {
     if (!row) return undefined;
     return { ...row.payload, jti, ...(row.consumed_at ? { consumed: Math.floor(row.consumed_at.getTime() / 1000) } : {}) };
@@ -19,6 +47,7 @@ export function createSqlAdapter(db: Db, model: string): Adapter {
 
   return {
     async upsert(id, payload, expiresIn) {
+      misses?.forget(sha256(id));
       await db.query(
         `INSERT INTO oidc_models (model, id_hash, payload, grant_id, uid, account_id, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -37,10 +66,13 @@ export function createSqlAdapter(db: Db, model: string): Adapter {
     },
 
     async find(id) {
-      const { rows } = await db.query<Row>(
-        `SELECT payload, consumed_at FROM oidc_models WHERE model = $1 AND id_hash = $2 AND ${LIVE}`,
-        [model, sha256(id)],
-      );
+      const hash = sha256(id);
+      if (misses?.has(hash)) return undefined;
+      const { rows } = await db.query<Row>(`SELECT payload, consumed_at FROM oidc_models WHERE model = $1 AND id_hash = $2 AND ${LIVE}`, [
+        model,
+        hash,
+      ]);
+      if (!rows[0]) misses?.add(hash);
       return revive(rows[0], id);
     },
 

@@ -78,6 +78,14 @@ for (const backend of backends()) {
       assert.equal(rows.length, 0);
     });
 
+    test('a refresh token id looked up before it exists is found once it is saved', async () => {
+      const tokens = adapters.factory('RefreshToken');
+      const key = id();
+      assert.equal(await tokens.find(key), undefined);
+      await tokens.upsert(key, { jti: key, grantId: 'g' }, 60);
+      assert.equal((await tokens.find(key))?.jti, key);
+    });
+
     test('sessions are found by uid', async () => {
       const sessions = adapters.factory('Session');
       const key = id();
