@@ -1,4 +1,6 @@
 import type Provider from 'oidc-provider';
+import compose from 'koa-compose';
+import type { Middleware } from 'koa';
 import type { Config } from './config/config.js';
 import type { Logger } from './common/logger.js';
 import type { Stores } from './storage/open.js';
@@ -83,25 +85,6 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   provider.use(requestLog(logger));
   provider.use(securityHeaders({ hsts: config.issuer.startsWith('https:') }));
   provider.use(errorPages(logger));
-  provider.use(staticFiles());
-  provider.use(
-    health({
-      database: async () => {
-        await db.query('SELECT 1');
-      },
-      ...(ephemeral.kind === 'redis'
-        ? {
-            redis: async () => {
-              await ephemeral.redis.ping();
-            },
-          }
-        : {}),
-    }),
-  );
-  provider.use(async (ctx, next) => {
-    if (ctx.path === '/' && ctx.method === 'GET') return renderPage(ctx as never, 'home', { title: 'Latchkey' });
-    return next();
-  });
   const passkeys = createPasskeysRepo(db);
   const ceremonies = createPasskeyCeremonies({
     passkeys,
@@ -111,9 +94,33 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   });
   const interactions = interactionRoutes({ provider, passwordLogin, accounts, passkeys, ceremonies });
   const account = accountRoutes({ provider, accounts, passkeys, ceremonies, audit });
-  provider.use(interactions.routes() as never);
-  provider.use(account.routes() as never);
-  provider.use(interactions.allowedMethods() as never);
+  const readiness = health({
+    database: async () => {
+      await db.query('SELECT 1');
+    },
+    ...(ephemeral.kind === 'redis'
+      ? {
+          redis: async () => {
+            await ephemeral.redis.ping();
+          },
+        }
+      : {}),
+  });
+  const pages = compose([
+    staticFiles(),
+    readiness,
+    async (ctx, next) => {
+      if (ctx.path === '/' && ctx.method === 'GET') return renderPage(ctx, 'home', { title: 'Latchkey' });
+      return next();
+    },
+    interactions.routes(),
+    interactions.allowedMethods(),
+    account.routes(),
+  ] as Middleware[]);
+  // Latchkey's own pages by path prefix, so protocol requests (token, introspection…)
+  // skip them entirely on their way to oidc-provider.
+  const OWN = /^\/(interaction|account|static)\/|^\/(account|healthz|readyz)?$/;
+  provider.use((ctx, next) => (OWN.test(ctx.path) ? pages(ctx as never, next) : next()));
 
   return {
     app: provider,
