@@ -149,7 +149,7 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
   provider.proxy = config.trustProxy;
 
   // Client secrets live only as SHA-256 hashes, several per client during a rotation
-  // (clients-repo.verifySecret compares them in constant time).
+  // (clients-repo matchSecret compares every live one in constant time).
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientId: string }, actual: string) {
     const now = clock();
     const secretId = await directory.verifySecret(this.clientId, actual, now);
