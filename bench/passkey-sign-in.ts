@@ -20,17 +20,7 @@ export async function passkeySignInBench(): Promise<void> {
   const redirectUri = 'http://localhost:8099/callback';
   const account = await createAccountsRepo(stores.db).create({ email: 'alice@example.com', name: 'Alice', passwordHash: null });
   const authenticator = new SoftwareAuthenticator('localhost', issuer, account.id);
-  await createPasskeysRepo(stores.db).insert({
-    id: authenticator.credentialId,
-    accountId: account.id,
-    publicKey: authenticator.cosePublicKey,
-    counter: 0,
-    transports: ['internal'],
-    aaguid: '00000000-0000-0000-0000-000000000000',
-    backupEligible: true,
-    backupState: true,
-    name: 'Bench passkey',
-  });
+  await authenticator.enrolIn(createPasskeysRepo(stores.db), { name: 'Bench passkey' });
   const client = await benchWebClient(stores.db, redirectUri);
   const server = await startLatchkey(stores, port);
   try {

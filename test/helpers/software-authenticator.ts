@@ -1,5 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { isoCBOR } from '@simplewebauthn/server/helpers';
+import type { PasskeysRepo } from '../../src/passkeys/passkeys-repo.js';
 
 /**
  * A passkey in software, for ceremony tests and benchmarks: a P-256 key, its COSE
@@ -23,6 +24,22 @@ export class SoftwareAuthenticator {
       [-3, Buffer.from(jwk.y!, 'base64url')],
     ]);
     this.cosePublicKey = new Uint8Array(isoCBOR.encode(cose)) as Uint8Array<ArrayBuffer>;
+  }
+
+  /** Stores this credential as the user's passkey, as a completed registration would. */
+  async enrolIn(passkeys: PasskeysRepo, options: { backupEligible?: boolean; name?: string } = {}) {
+    const backupEligible = options.backupEligible ?? true;
+    return passkeys.insert({
+      id: this.credentialId,
+      accountId: this.userHandle,
+      publicKey: this.cosePublicKey,
+      counter: 0,
+      transports: ['internal'],
+      aaguid: '00000000-0000-0000-0000-000000000000',
+      backupEligible,
+      backupState: backupEligible,
+      name: options.name ?? 'Software passkey',
+    });
   }
 
   /**

@@ -33,17 +33,7 @@ for (const backend of backends()) {
       n += 1;
       const account = await createAccountsRepo(open.db).create({ email: `p${n}-${Date.now()}@example.com`, name: 'P', passwordHash: null });
       const authenticator = new SoftwareAuthenticator('id.example.com', ORIGIN, account.id);
-      await createPasskeysRepo(open.db).insert({
-        id: authenticator.credentialId,
-        accountId: account.id,
-        publicKey: authenticator.cosePublicKey,
-        counter: 0,
-        transports: [],
-        aaguid: '00000000-0000-0000-0000-000000000000',
-        backupEligible,
-        backupState: backupEligible,
-        name: 'Key',
-      });
+      await authenticator.enrolIn(createPasskeysRepo(open.db), { backupEligible });
       return { account, authenticator, binding: { interaction: `uid-${n}` } };
     }
 
