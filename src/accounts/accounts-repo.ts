@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { AppError } from '../common/errors.js';
 import type { Db } from '../storage/db.js';
+import { onUniqueViolation } from '../storage/unique-violation.js';
 
 export interface Account {
   id: string;
@@ -35,10 +37,9 @@ function toAccount(row: AccountRow): Account {
   };
 }
 
-export class DuplicateEmailError extends Error {
-  readonly code = 'account.email_taken';
+export class DuplicateEmailError extends AppError {
   constructor() {
-    super('An account with this email address already exists.');
+    super('account.email_taken', 'An account with this email address already exists.', { status: 409 });
   }
 }
 
@@ -62,17 +63,16 @@ export function createAccountsRepo(db: Db) {
     },
 
     async create(input: { email: string; name: string; passwordHash: string | null; emailVerified?: boolean }): Promise<Account> {
-      try {
-        const { rows } = await db.query<AccountRow>(
-          `INSERT INTO accounts (id, email, name, password_hash, email_verified) VALUES ($1, $2, $3, $4, $5)
-           RETURNING ${COLUMNS}`,
-          [newAccountId(), input.email.trim(), input.name, input.passwordHash, input.emailVerified ?? false],
-        );
-        return toAccount(rows[0]!);
-      } catch (err) {
-        if ((err as { code?: string }).code === '23505') throw new DuplicateEmailError();
-        throw err;
-      }
+      const { rows } = await onUniqueViolation(
+        () =>
+          db.query<AccountRow>(
+            `INSERT INTO accounts (id, email, name, password_hash, email_verified) VALUES ($1, $2, $3, $4, $5)
+             RETURNING ${COLUMNS}`,
+            [newAccountId(), input.email.trim(), input.name, input.passwordHash, input.emailVerified ?? false],
+          ),
+        () => new DuplicateEmailError(),
+      );
+      return toAccount(rows[0]!);
     },
 
     async setPasswordHash(id: string, passwordHash: string): Promise<void> {

@@ -1,4 +1,6 @@
+import { AppError } from '../common/errors.js';
 import type { Db } from '../storage/db.js';
+import { onUniqueViolation } from '../storage/unique-violation.js';
 
 export interface Resource {
   indicator: string;
@@ -18,8 +20,10 @@ interface ResourceRow {
   created_at: Date;
 }
 
-export class ResourceInputError extends Error {
-  readonly code = 'resource.invalid';
+export class ResourceInputError extends AppError {
+  constructor(message: string) {
+    super('resource.invalid', message);
+  }
 }
 
 const toResource = (r: ResourceRow): Resource => ({
@@ -45,17 +49,16 @@ export function createResourcesRepo(db: Db) {
       if (!input.scopes.length) throw new ResourceInputError('a resource needs at least one scope');
       const bad = input.scopes.find((s) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s));
       if (bad) throw new ResourceInputError(`${bad} is not a valid scope token (RFC 6749 §3.3)`);
-      try {
-        const { rows } = await db.query<ResourceRow>(
-          `INSERT INTO resources (indicator, name, scopes, token_format, access_token_ttl) VALUES ($1, $2, $3, $4, $5)
-           RETURNING indicator, name, scopes, token_format, access_token_ttl, created_at`,
-          [input.indicator, input.name ?? url.host, input.scopes, input.tokenFormat ?? 'jwt', input.accessTokenTtl ?? 600],
-        );
-        return toResource(rows[0]!);
-      } catch (err) {
-        if ((err as { code?: string }).code === '23505') throw new ResourceInputError(`${input.indicator} is already registered`);
-        throw err;
-      }
+      const { rows } = await onUniqueViolation(
+        () =>
+          db.query<ResourceRow>(
+            `INSERT INTO resources (indicator, name, scopes, token_format, access_token_ttl) VALUES ($1, $2, $3, $4, $5)
+             RETURNING indicator, name, scopes, token_format, access_token_ttl, created_at`,
+            [input.indicator, input.name ?? url.host, input.scopes, input.tokenFormat ?? 'jwt', input.accessTokenTtl ?? 600],
+          ),
+        () => new ResourceInputError(`${input.indicator} is already registered`),
+      );
+      return toResource(rows[0]!);
     },
 
     async find(indicator: string): Promise<Resource | undefined> {

@@ -1,4 +1,6 @@
+import { AppError } from '../common/errors.js';
 import type { Db } from '../storage/db.js';
+import { onUniqueViolation } from '../storage/unique-violation.js';
 
 export interface Passkey {
   id: string;
@@ -46,10 +48,9 @@ function toPasskey(r: PasskeyRow): Passkey {
   };
 }
 
-export class DuplicateCredentialError extends Error {
-  readonly code = 'passkey.duplicate';
+export class DuplicateCredentialError extends AppError {
   constructor() {
-    super('This passkey is already registered.');
+    super('passkey.duplicate', 'This passkey is already registered.', { status: 409 });
   }
 }
 
@@ -66,17 +67,16 @@ export function createPasskeysRepo(db: Db) {
     },
 
     async insert(p: Omit<Passkey, 'createdAt' | 'lastUsedAt'>): Promise<Passkey> {
-      try {
-        const { rows } = await db.query<PasskeyRow>(
-          `INSERT INTO passkeys (id, account_id, public_key, counter, transports, aaguid, backup_eligible, backup_state, name)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
-          [p.id, p.accountId, Buffer.from(p.publicKey), p.counter, p.transports, p.aaguid, p.backupEligible, p.backupState, p.name],
-        );
-        return toPasskey(rows[0]!);
-      } catch (err) {
-        if ((err as { code?: string }).code === '23505') throw new DuplicateCredentialError();
-        throw err;
-      }
+      const { rows } = await onUniqueViolation(
+        () =>
+          db.query<PasskeyRow>(
+            `INSERT INTO passkeys (id, account_id, public_key, counter, transports, aaguid, backup_eligible, backup_state, name)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+            [p.id, p.accountId, Buffer.from(p.publicKey), p.counter, p.transports, p.aaguid, p.backupEligible, p.backupState, p.name],
+          ),
+        () => new DuplicateCredentialError(),
+      );
+      return toPasskey(rows[0]!);
     },
 
     /**
