@@ -30,7 +30,7 @@ export async function passwordSignInBench(): Promise<void> {
   const redirectUri = 'http://localhost:8099/callback';
   const password = 'correct horse battery staple';
   const account = await createAccountsRepo(stores.db).create({ email: 'alice@example.com', name: 'Alice', passwordHash: await hashPassword(password) });
-  await createAccountsRepo(stores.db).dismissPasskeyOffer(account.id);
+  await createAccountsRepo(stores.db).dismissPasskeyOffer(account.id, new Date());
   const client = await benchWebClient(stores.db, redirectUri);
   const server = await startLatchkey(stores, port);
   try {

@@ -19,7 +19,7 @@ import { createFailureLimiter } from './storage/rate-limiter.js';
 import { createEphemeralKv } from './storage/ephemeral-kv.js';
 import { createPasskeysRepo } from './passkeys/passkeys-repo.js';
 import { createPasskeyCeremonies } from './passkeys/ceremonies.js';
-import { interactionRoutes } from './interactions/routes.js';
+import { interactionRoutes } from './interactions/index.js';
 import { accountRoutes } from './account-ui/routes.js';
 import { errorPages } from './http/error-pages.js';
 import { health } from './http/health.js';
@@ -91,9 +91,10 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     challenges: createEphemeralKv(ephemeral, 'webauthn'),
     audit,
     webauthn: config.webauthn,
+    clock,
   });
-  const interactions = interactionRoutes({ provider, passwordLogin, accounts, passkeys, ceremonies });
-  const account = accountRoutes({ provider, accounts, passkeys, ceremonies, audit });
+  const interactions = interactionRoutes({ provider, passwordLogin, accounts, passkeys, ceremonies, clock });
+  const account = accountRoutes({ provider, accounts, passkeys, ceremonies, audit, clock });
   const readiness = health({
     database: async () => {
       await db.query('SELECT 1');

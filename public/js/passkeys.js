@@ -1,6 +1,7 @@
 // Passkey ceremonies for Latchkey's hosted pages. The page names its endpoint base in
-// data-passkey-base; buttons name their purpose in data-passkey-action. The server
-// decides everything else (challenges, allowed credentials, what happens next).
+// data-passkey-base; each button names its step in data-step (the same names as the
+// server's step modules), and the ceremony posts to <base>/<step>/options and /verify.
+// The server decides everything else (challenges, allowed credentials, what is next).
 (() => {
   const root = document.querySelector('[data-passkey-base]');
   const lib = window.SimpleWebAuthnBrowser;
@@ -34,33 +35,33 @@
     return (err && err.message) || 'Something went wrong. Try again.';
   }
 
-  async function authenticate(purpose, useBrowserAutofill) {
-    const optionsJSON = await post('/options', { purpose });
+  async function authenticate(step, useBrowserAutofill) {
+    const optionsJSON = await post(`/${step}/options`, {});
     const credential = await lib.startAuthentication({ optionsJSON, useBrowserAutofill });
     show('Checking your passkey…');
-    const { redirect } = await post('/verify', { purpose, credential });
+    const { redirect } = await post(`/${step}/verify`, { credential });
     window.location.assign(redirect);
   }
 
-  async function register(purpose) {
-    const optionsJSON = await post('/options', { purpose });
+  async function register(step) {
+    const optionsJSON = await post(`/${step}/options`, {});
     const credential = await lib.startRegistration({ optionsJSON });
     show('Saving your passkey…');
     const name = document.getElementById('passkey-name')?.value ?? '';
-    const { redirect } = await post('/verify', { purpose, credential, name });
+    const { redirect } = await post(`/${step}/verify`, { credential, name });
     window.location.assign(redirect);
   }
 
-  for (const button of document.querySelectorAll('[data-passkey-action]')) {
+  for (const button of document.querySelectorAll('[data-step]')) {
     button.addEventListener('click', async (event) => {
       event.preventDefault();
-      const purpose = button.dataset.passkeyAction;
+      const step = button.dataset.step;
       const mode = button.dataset.passkeyMode ?? 'authenticate';
       show('');
       button.disabled = true;
       try {
         if (!lib.browserSupportsWebAuthn()) throw new Error('This browser does not support passkeys.');
-        await (mode === 'register' ? register(purpose) : authenticate(purpose, false));
+        await (mode === 'register' ? register(step) : authenticate(step, false));
       } catch (err) {
         show(explain(err));
       } finally {
@@ -75,7 +76,7 @@
     document.querySelector('form[data-password-form]')?.addEventListener('submit', () => lib.WebAuthnAbortService.cancelCeremony());
     lib.browserSupportsWebAuthnAutofill().then((supported) => {
       if (!supported) return;
-      authenticate('login', true).catch((err) => show(explain(err)));
+      authenticate('passkey-sign-in', true).catch((err) => show(explain(err)));
     });
   }
 })();

@@ -4,15 +4,17 @@ import { bodyParser } from '@koa/bodyparser';
 import type Provider from 'oidc-provider';
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
-import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { AccountsRepo, Account } from '../accounts/accounts-repo.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { epochSeconds, type Clock } from '../common/clock.js';
+import { AppError } from '../common/errors.js';
 import { csrfToken, requireCsrf } from '../pages/csrf.js';
 import { renderPage } from '../pages/render.js';
 import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
-import { PasskeyError } from '../passkeys/passkey-error.js';
 import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
 import { ACCOUNT_CLIENT_ID, accountRedirectUri } from '../provider/account-client.js';
+import { FRESH_SECONDS, isFresh } from '../provider/assurance.js';
+import { sessionOfRequest } from '../provider/oidc-internals.js';
 
 export interface AccountUiDeps {
   provider: Provider;
@@ -20,10 +22,11 @@ export interface AccountUiDeps {
   passkeys: PasskeysRepo;
   ceremonies: PasskeyCeremonies;
   audit: AuditLog;
+  clock: Clock;
 }
 
-// DESIGN.md "Enrol a passkey": changes need a factor verified in the last five minutes.
-const FRESH_SECONDS = 5 * 60;
+/** Where the account pages live; the dispatch in http/ sends these paths here. */
+export const ACCOUNT_PREFIX = '/account';
 
 interface SignedIn {
   account: Account;
@@ -34,15 +37,14 @@ interface SignedIn {
 
 const renameForm = z.object({ name: z.string().trim().min(1).max(64) });
 const enrolBody = z.object({
-  purpose: z.literal('enrol'),
-  credential: z.record(z.string(), z.unknown()).optional(),
+  credential: z.record(z.string(), z.unknown()),
   name: z.string().trim().max(64).optional(),
 });
 
-class NeedsFreshFactor extends Error {
-  readonly status = 403;
-  readonly expose = true;
-  readonly code = 'account.reauthentication_required';
+function needsFreshFactor(needs: 'password' | 'passkey'): AppError {
+  return new AppError('account.reauthentication_required', `Confirm it is you with your ${needs} first (it must be from the last five minutes).`, {
+    status: 403,
+  });
 }
 
 /**
@@ -50,30 +52,26 @@ class NeedsFreshFactor extends Error {
  * re-verifying before sensitive changes) goes through the ordinary OIDC interaction as
  * the built-in first-party client, so every sign-in rule applies here too.
  */
-export function accountRoutes({ provider, accounts, passkeys, ceremonies, audit }: AccountUiDeps): Router {
-  const router = new Router({ prefix: '/account' });
+export function accountRoutes({ provider, accounts, passkeys, ceremonies, audit, clock }: AccountUiDeps): Router {
+  const router = new Router({ prefix: ACCOUNT_PREFIX });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
 
   async function signedIn(ctx: Context): Promise<SignedIn | undefined> {
-    const session = await provider.Session.get(ctx as never);
-    if (!session.accountId || !session.uid) return undefined;
+    const session = await sessionOfRequest(provider, ctx);
+    if (!session) return undefined;
     const account = await accounts.findById(session.accountId);
     if (!account) return undefined;
-    const recent = typeof session.loginTs === 'number' && Date.now() / 1000 - session.loginTs <= FRESH_SECONDS;
-    const amr = (session.amr as string[] | undefined) ?? [];
-    return {
-      account,
-      sessionUid: session.uid,
-      fresh: { password: recent && amr.includes('pwd'), passkey: recent && (amr.includes('swk') || amr.includes('hwk')) },
-    };
+    const now = epochSeconds(clock);
+    const fresh = (type: 'pwd' | 'passkey') => session.factors.some((f) => f.type === type && isFresh(f, FRESH_SECONDS, now));
+    return { account, sessionUid: session.uid, fresh: { password: fresh('pwd'), passkey: fresh('passkey') } };
   }
 
   async function requireSignedIn(ctx: Context, next: Next) {
     const who = await signedIn(ctx);
     if (!who) {
       if (ctx.method === 'GET') return ctx.redirect('/account/sign-in');
-      throw Object.assign(new Error('sign-in expired'), { name: 'SessionNotFound' });
+      throw new AppError('interaction.expired', 'sign-in expired', { status: 400, expose: false });
     }
     ctx.state.who = who;
     await next();
@@ -132,9 +130,8 @@ export function accountRoutes({ provider, accounts, passkeys, ceremonies, audit 
 
   router.post('/passkeys/options', requireSignedIn, json, requireCsrf(), async (ctx) => {
     const who = ctx.state.who as SignedIn;
-    enrolBody.parse(ctx.request.body);
     const needs = await missingFreshness(who);
-    if (needs) throw new NeedsFreshFactor(`Confirm it is you with your ${needs} first (it must be from the last five minutes).`);
+    if (needs) throw needsFreshFactor(needs);
     ctx.body = await ceremonies.registrationOptions({
       binding: { session: who.sessionUid },
       account: who.account,
@@ -146,12 +143,11 @@ export function accountRoutes({ provider, accounts, passkeys, ceremonies, audit 
     const who = ctx.state.who as SignedIn;
     const body = enrolBody.parse(ctx.request.body);
     const needs = await missingFreshness(who);
-    if (needs) throw new NeedsFreshFactor(`Confirm it is you with your ${needs} first (it must be from the last five minutes).`);
-    if (!body.credential) throw new PasskeyError('passkey.invalid', 'No passkey was sent.');
+    if (needs) throw needsFreshFactor(needs);
     await ceremonies.register({
       binding: { session: who.sessionUid },
       accountId: who.account.id,
-      response: body.credential as unknown as RegistrationResponseJSON,
+      response: body.credential,
       name: body.name || 'Passkey',
       ip: ctx.ip,
     });

@@ -79,8 +79,8 @@ export function createAccountsRepo(db: Db) {
       await db.query('UPDATE accounts SET password_hash = $2, updated_at = now() WHERE id = $1', [id, passwordHash]);
     },
 
-    async dismissPasskeyOffer(id: string): Promise<void> {
-      await db.query('UPDATE accounts SET passkey_offer_dismissed_at = now() WHERE id = $1', [id]);
+    async dismissPasskeyOffer(id: string, at: Date): Promise<void> {
+      await db.query('UPDATE accounts SET passkey_offer_dismissed_at = $2 WHERE id = $1', [id, at]);
     },
 
     async count(): Promise<number> {

@@ -1,13 +1,15 @@
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import type { Context, Next } from 'koa';
-import type { AccountsRepo } from '../accounts/accounts-repo.js';
+import type { Account, AccountsRepo } from '../accounts/accounts-repo.js';
 import type { PasswordLogin } from '../accounts/password-login.js';
+import { epochSeconds, type Clock } from '../common/clock.js';
+import { AppError } from '../common/errors.js';
 import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
 import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
-import type { Factor } from '../provider/assurance.js';
 import { acrRequirement, type AcrRequirement } from '../provider/acr-policy.js';
-import { nextStep, type PendingLogin, type Step } from './next-step.js';
+import { sessionOfInteraction } from '../provider/oidc-internals.js';
+import { nextStep, OFFER_DISMISSED_SECONDS, type PendingLogin, type Step } from './next-step.js';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -15,6 +17,7 @@ export interface InteractionDeps {
   passkeys: PasskeysRepo;
   ceremonies: PasskeyCeremonies;
   passwordLogin: PasswordLogin;
+  clock: Clock;
 }
 
 export interface ClientView {
@@ -22,66 +25,79 @@ export interface ClientView {
   firstParty: boolean;
 }
 
+/** What `load` puts on ctx.state for the handlers after it. */
 export interface InteractionState {
   interaction: Interaction;
   client: ClientView;
   requirement: AcrRequirement;
   pending?: PendingLogin;
+  /** The current step, once `expectStep` has decided it. */
+  step?: Step;
 }
 
 export function interactionState(ctx: Context): InteractionState {
   return ctx.state.lk as InteractionState;
 }
 
-class InteractionGone extends Error {
-  override name = 'SessionNotFound';
+/** The current step as `expectStep` found it; only after that middleware. */
+export function currentStep<K extends Step['kind']>(ctx: Context, kind: K): Extract<Step, { kind: K }> {
+  const step = interactionState(ctx).step;
+  if (step?.kind !== kind) throw new Error(`step ${kind} expected before this handler`);
+  return step as Extract<Step, { kind: K }>;
+}
+
+export function interactionExpired(reason: string): AppError {
+  return new AppError('interaction.expired', `This sign-in page has expired (${reason}).`, { status: 400, expose: false });
+}
+
+function parseClaims(claims: unknown): Parameters<typeof acrRequirement>[1] {
+  if (typeof claims !== 'string') return undefined;
+  try {
+    return JSON.parse(claims) as Parameters<typeof acrRequirement>[1];
+  } catch {
+    // oidc-provider has already refused malformed claims; nothing to require here.
+    return undefined;
+  }
 }
 
 /** Loads this browser's interaction for /interaction/:uid, or fails with the expired page. */
 export function loadInteraction(provider: Provider) {
-  return async (ctx: Context, next: Next) => {
+  return async function load(ctx: Context, next: Next) {
     const interaction = await provider.interactionDetails(ctx.req, ctx.res);
     // The uid in the path must be this browser's interaction (its cookie says which).
-    if (interaction.uid !== ctx.params.uid) throw new InteractionGone('interaction mismatch');
+    if (interaction.uid !== ctx.params.uid) throw interactionExpired('interaction mismatch');
     const client = await provider.Client.find(String(interaction.params.client_id));
-    if (!client) throw new InteractionGone('client gone');
-    let claims: Parameters<typeof acrRequirement>[1];
-    try {
-      claims = typeof interaction.params.claims === 'string' ? JSON.parse(interaction.params.claims) : undefined;
-    } catch {
-      claims = undefined;
-    }
+    if (!client) throw interactionExpired('client gone');
     const pending = (interaction.result as { latchkey?: PendingLogin } | undefined)?.latchkey;
     ctx.state.lk = {
       interaction,
       client: { name: client.clientName ?? client.clientId, firstParty: client.metadata().third_party !== true },
-      requirement: acrRequirement(interaction.params.acr_values, claims),
+      requirement: acrRequirement(interaction.params.acr_values, parseClaims(interaction.params.claims)),
       ...(pending ? { pending } : {}),
     } satisfies InteractionState;
     await next();
   };
 }
 
-/** The session's own factors, so a step-up adds to them instead of starting over. */
-async function sessionFactors(provider: Provider, interaction: Interaction): Promise<Factor[]> {
-  const uid = interaction.session?.uid;
-  const amr = (interaction.session as { amr?: string[] } | undefined)?.amr ?? [];
-  if (!uid || !amr.includes('pwd')) return [];
-  const session = await provider.Session.findByUid(uid);
-  return session?.loginTs ? [{ type: 'pwd', at: session.loginTs }] : [];
-}
-
-export async function decideStep(deps: InteractionDeps, state: InteractionState): Promise<Step> {
+/**
+ * Decides the step this interaction is at (next-step.ts, pure) from what the stores
+ * hold. `loaded`: an account row this request has just read, so it is not read twice.
+ */
+export async function decideStep(deps: InteractionDeps, state: InteractionState, loaded?: Account): Promise<Step> {
   const { interaction, requirement, pending } = state;
+  const session = interaction.session?.accountId ? await sessionOfInteraction(deps.provider, interaction) : undefined;
   const sessionAccount = interaction.session?.accountId;
   const accountId = pending?.accountId ?? sessionAccount;
-  const account = accountId ? await deps.accounts.findById(accountId) : undefined;
+  const account = accountId ? (loaded?.id === accountId ? loaded : await deps.accounts.findById(accountId)) : undefined;
+  const now = epochSeconds(deps.clock);
+  const dismissedAt = account?.passkeyOfferDismissedAt;
   return nextStep({
     requirement,
     reasons: interaction.prompt.reasons,
-    ...(sessionAccount ? { session: { accountId: sessionAccount, factors: await sessionFactors(deps.provider, interaction) } } : {}),
+    ...(sessionAccount ? { session: { accountId: sessionAccount, factors: session?.accountId === sessionAccount ? session.factors : [] } } : {}),
     ...(pending ? { pending } : {}),
     passkeys: account ? await deps.passkeys.listForAccount(account.id) : [],
-    offerDismissed: Boolean(account?.passkeyOfferDismissedAt && Date.now() - account.passkeyOfferDismissedAt.getTime() < 30 * 24 * 3600 * 1000),
+    offerDismissed: Boolean(dismissedAt && now - Math.floor(dismissedAt.getTime() / 1000) < OFFER_DISMISSED_SECONDS),
+    now,
   });
 }

@@ -2,6 +2,7 @@ import type Provider from 'oidc-provider';
 import type { Interaction, InteractionResults } from 'oidc-provider';
 import type { Context } from 'koa';
 import { assuranceFor, type Factor } from '../provider/assurance.js';
+import { interactionExpired } from './context.js';
 import { saveGrant } from './grants.js';
 import type { PendingLogin } from './next-step.js';
 
@@ -16,7 +17,9 @@ function result(ctx: Context, provider: Provider, value: InteractionResults, mer
 
 /**
  * The only writer of `login: { accountId, acr, amr, ts }`: the strength comes from the
- * factors verified for this account, via provider/assurance.ts.
+ * factors verified for this account, via provider/assurance.ts. The factors themselves,
+ * each with its own time, go along in `login.factors` and are kept on the session
+ * (provider/oidc-internals.ts), so later freshness checks judge each factor by itself.
  */
 export async function loginResult(
   ctx: Context,
@@ -25,7 +28,7 @@ export async function loginResult(
   login: { accountId: string; factors: Factor[]; firstParty: boolean },
 ): Promise<string> {
   const { acr, amr, ts } = assuranceFor(login.factors);
-  const value: InteractionResults = { login: { accountId: login.accountId, acr, amr, ts, remember: true } };
+  const value: InteractionResults = { login: { accountId: login.accountId, acr, amr, ts, remember: true, factors: login.factors } };
   if (login.firstParty) value.consent = { grantId: await saveGrant(provider, interaction, login.accountId) };
   return result(ctx, provider, value);
 }
@@ -38,7 +41,7 @@ export async function keepPending(ctx: Context, provider: Provider, interaction:
 
 export async function consentResult(ctx: Context, provider: Provider, interaction: Interaction): Promise<string> {
   const accountId = interaction.session?.accountId;
-  if (!accountId) throw new Error('consent without a signed-in account');
+  if (!accountId) throw interactionExpired('consent without a signed-in account');
   const grantId = await saveGrant(provider, interaction, accountId, interaction.prompt.details);
   return result(ctx, provider, { consent: { grantId } });
 }

@@ -1,5 +1,5 @@
 import type { Passkey } from '../passkeys/passkeys-repo.js';
-import { assuranceFor, type Acr, type Factor } from '../provider/assurance.js';
+import { assuranceFor, FRESH_SECONDS, isFresh, type Acr, type Factor } from '../provider/assurance.js';
 import { meets, type AcrRequirement } from '../provider/acr-policy.js';
 
 /** Factors verified so far in this interaction, kept in the interaction's result. */
@@ -8,10 +8,24 @@ export interface PendingLogin {
   factors: Factor[];
 }
 
+/**
+ * The steps of a sign-in, one vocabulary everywhere: these names are the step modules
+ * in this folder, the path segments under /interaction/:uid, and the `data-step`
+ * attributes of the pages.
+ */
+export type StepName = Step['kind'];
+
 export type Step =
-  | { kind: 'password'; lockedToAccount?: string }
+  /** Who is signing in: email + password, or a discoverable passkey. */
+  | { kind: 'sign-in'; lockedToAccount?: string }
+  /** A passkey on top of what is already verified for this account. */
   | { kind: 'step-up'; accountId: string; allow: Passkey[]; carried: Factor[] }
-  | { kind: 'enrol-offer'; pending: PendingLogin }
+  /**
+   * The offer to create a first passkey after a password sign-in. `fresh` is false
+   * once that password is older than FRESH_SECONDS: the offer is then skipped, and a
+   * page still showing it is refused before any passkey options are issued.
+   */
+  | { kind: 'enrol'; pending: PendingLogin; fresh: boolean }
   | { kind: 'unmet'; why: 'no_passkey' | 'only_synced' | 'unknown_acr' }
   | { kind: 'finish'; pending: PendingLogin };
 
@@ -25,11 +39,16 @@ export interface StepInput {
   /** Passkeys of the account in play (pending's, else the session's). */
   passkeys: Passkey[];
   offerDismissed: boolean;
+  /** Seconds since the epoch. */
+  now: number;
 }
 
 // Reasons that mean "whoever signs in now": the full sign-in page, any account.
 // (oidc-provider turns max_age=0 into prompt=login, so that one lands here too.)
 const FULL_SIGN_IN = new Set(['no_session', 'login_prompt', 'id_token_hint', 'claims_id_token_sub_value']);
+
+/** How long a dismissed passkey offer stays dismissed. */
+export const OFFER_DISMISSED_SECONDS = 30 * 24 * 3600;
 
 /** Passkeys that can reach `bar`: a device-bound one for phrh, any for phr. */
 export function passkeysFor(bar: Acr | undefined, passkeys: Passkey[]): Passkey[] {
@@ -48,21 +67,23 @@ export function nextStep(input: StepInput): Step {
   const cannot: Step = { kind: 'unmet', why: input.passkeys.length ? 'only_synced' : 'no_passkey' };
 
   if (input.pending) {
-    if (meets(assuranceFor(input.pending.factors).acr, bar)) {
-      const onlyPassword = input.pending.factors.every((f) => f.type === 'pwd');
-      return onlyPassword && input.passkeys.length === 0 && !input.offerDismissed
-        ? { kind: 'enrol-offer', pending: input.pending }
-        : { kind: 'finish', pending: input.pending };
+    const { pending } = input;
+    if (meets(assuranceFor(pending.factors).acr, bar)) {
+      const password = pending.factors.find((f) => f.type === 'pwd');
+      const onlyPassword = pending.factors.every((f) => f.type === 'pwd');
+      return password && onlyPassword && input.passkeys.length === 0 && !input.offerDismissed
+        ? { kind: 'enrol', pending, fresh: isFresh(password, FRESH_SECONDS, input.now) }
+        : { kind: 'finish', pending };
     }
-    return usable.length ? { kind: 'step-up', accountId: input.pending.accountId, allow: usable, carried: input.pending.factors } : cannot;
+    return usable.length ? { kind: 'step-up', accountId: pending.accountId, allow: usable, carried: pending.factors } : cannot;
   }
 
-  if (!input.session || input.reasons.some((r) => FULL_SIGN_IN.has(r))) return { kind: 'password' };
+  if (!input.session || input.reasons.some((r) => FULL_SIGN_IN.has(r))) return { kind: 'sign-in' };
 
   // A session exists and is too old (max_age) or too weak (acr_bar): ask only for what
   // is missing, on top of the same account.
   const carried = input.session.factors.filter((f) => f.type === 'pwd');
   if (usable.length) return { kind: 'step-up', accountId: input.session.accountId, allow: usable, carried };
   if (bar && !meets('pwd', bar)) return cannot;
-  return { kind: 'password', lockedToAccount: input.session.accountId };
+  return { kind: 'sign-in', lockedToAccount: input.session.accountId };
 }

@@ -3,15 +3,15 @@ import {
   generateRegistrationOptions,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
   type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { AuditLog } from '../audit/audit-log.js';
+import { epochSeconds, systemClock, type Clock } from '../common/clock.js';
 import type { EphemeralKv } from '../storage/ephemeral-kv.js';
 import { DuplicateCredentialError, type Passkey, type PasskeysRepo } from './passkeys-repo.js';
 import { PasskeyError } from './passkey-error.js';
+import { authenticationResponse, registrationResponse } from './response-schemas.js';
 
 /** The one owner of `@simplewebauthn/server`: WebAuthn registration and authentication. */
 export interface WebAuthnSettings {
@@ -26,7 +26,7 @@ export interface CeremonyDeps {
   challenges: EphemeralKv;
   audit: AuditLog;
   webauthn: WebAuthnSettings;
-  now?: () => number;
+  clock?: Clock;
 }
 
 export const CHALLENGE_TTL_SECONDS = 5 * 60;
@@ -49,7 +49,7 @@ function bindingKey(ceremony: 'register' | 'authenticate', binding: Binding): st
   return 'interaction' in binding ? `${ceremony}:i:${binding.interaction}` : `${ceremony}:s:${binding.session}`;
 }
 
-export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn, now = () => Date.now() }: CeremonyDeps) {
+export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn, clock = systemClock }: CeremonyDeps) {
   const expectedOrigin = [...webauthn.origins];
 
   async function takeChallenge(ceremony: 'register' | 'authenticate', binding: Binding): Promise<{ challenge: string; accountId?: string }> {
@@ -85,13 +85,16 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
       return options;
     },
 
-    async register(input: { binding: Binding; accountId: string; response: RegistrationResponseJSON; name: string; ip?: string }): Promise<Passkey> {
+    /** `response`: the browser's JSON as received; it is checked here. */
+    async register(input: { binding: Binding; accountId: string; response: unknown; name: string; ip?: string }): Promise<Passkey> {
       const { challenge, accountId } = await takeChallenge('register', input.binding);
       if (accountId !== input.accountId) throw new PasskeyError('passkey.challenge_expired', 'This passkey request has expired. Try again.');
+      const response = registrationResponse.safeParse(input.response);
+      if (!response.success) throw new PasskeyError('passkey.invalid', REFUSED);
       let verification;
       try {
         verification = await verifyRegistrationResponse({
-          response: input.response,
+          response: response.data,
           expectedChallenge: challenge,
           expectedOrigin,
           expectedRPID: webauthn.rpId,
@@ -142,60 +145,61 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
      */
     async authenticate(input: {
       binding: Binding;
-      response: AuthenticationResponseJSON;
+      /** The browser's JSON as received; it is checked here. */
+      response: unknown;
       expectedAccountId?: string;
       ip?: string;
     }): Promise<{ passkey: Passkey; verified: PasskeyVerification }> {
       const { challenge } = await takeChallenge('authenticate', input.binding);
-      const passkey = typeof input.response?.id === 'string' ? await passkeys.find(input.response.id) : undefined;
+      const parsed = authenticationResponse.safeParse(input.response);
+      if (!parsed.success) throw new PasskeyError('passkey.invalid', REFUSED);
+      const response = parsed.data;
+      const passkey = await passkeys.find(response.id);
       if (!passkey) throw new PasskeyError('passkey.unknown_credential', 'This passkey is not registered with Latchkey.');
+      const refuse = async (code: 'passkey.counter_regressed' | 'passkey.backup_eligibility_changed' | 'passkey.user_handle_mismatch') => {
+        await audit.record({ type: code, accountId: passkey.accountId, ip: input.ip, detail: { passkeyId: passkey.id } });
+        return new PasskeyError(code, REFUSED);
+      };
       if (input.expectedAccountId && passkey.accountId !== input.expectedAccountId) {
         await audit.record({ type: 'passkey.wrong_account', accountId: input.expectedAccountId, ip: input.ip, detail: { passkeyId: passkey.id } });
         throw new PasskeyError('passkey.wrong_account', 'This passkey belongs to another account. Use a passkey of the account you are signed in with.');
       }
       // WebAuthn §7.2 step 6: the user handle, when given, must be the credential's owner;
       // a discoverable sign-in has no other way to name the user, so it must be given.
-      const userHandle = input.response.response?.userHandle;
+      const userHandle = response.response.userHandle;
       const owner = userHandle ? Buffer.from(userHandle, 'base64url').toString('utf8') : undefined;
-      if ((userHandle && owner !== passkey.accountId) || (!userHandle && !input.expectedAccountId)) {
-        await audit.record({ type: 'passkey.user_handle_mismatch', accountId: passkey.accountId, ip: input.ip, detail: { passkeyId: passkey.id } });
-        throw new PasskeyError('passkey.user_handle_mismatch', REFUSED);
-      }
+      if ((userHandle && owner !== passkey.accountId) || (!userHandle && !input.expectedAccountId)) throw await refuse('passkey.user_handle_mismatch');
       let verification;
       try {
+        // The library checks signature, challenge, origin and RP ID. User verification
+        // and the counter are judged below from the verified authenticator data, so each
+        // refusal gets its own code from structured data, never from an error message.
         verification = await verifyAuthenticationResponse({
-          response: input.response,
+          response,
           expectedChallenge: challenge,
           expectedOrigin,
           expectedRPID: webauthn.rpId,
-          credential: { id: passkey.id, publicKey: passkey.publicKey, counter: passkey.counter, transports: passkey.transports },
-          requireUserVerification: true, // WebAuthn §7.2 step 17
+          credential: { id: passkey.id, publicKey: passkey.publicKey, counter: 0, transports: passkey.transports },
+          requireUserVerification: false,
         });
-      } catch (err) {
-        // WebAuthn §7.2 step 22: a counter that does not move forward may mean a cloned authenticator.
-        if (err instanceof Error && /counter/i.test(err.message)) {
-          await audit.record({ type: 'passkey.counter_regressed', accountId: passkey.accountId, ip: input.ip, detail: { passkeyId: passkey.id } });
-          throw new PasskeyError('passkey.counter_regressed', REFUSED);
-        }
-        // WebAuthn §7.2 step 17: UV is required for every Latchkey passkey sign-in.
-        if (err instanceof Error && /user verification/i.test(err.message)) throw new PasskeyError('passkey.not_verified', REFUSED);
+      } catch {
         throw new PasskeyError('passkey.invalid', REFUSED);
       }
       const info = verification.authenticationInfo;
-      if (!verification.verified || !info.userVerified) throw new PasskeyError('passkey.not_verified', REFUSED);
+      if (!verification.verified) throw new PasskeyError('passkey.invalid', REFUSED);
+      // WebAuthn §7.2 step 17: UV is required for every Latchkey passkey sign-in.
+      if (!info.userVerified) throw new PasskeyError('passkey.not_verified', REFUSED);
+      // WebAuthn §7.2 step 22: a signature counter that does not move forward (either side
+      // non-zero) may mean a cloned authenticator.
+      if ((info.newCounter > 0 || passkey.counter > 0) && info.newCounter <= passkey.counter) throw await refuse('passkey.counter_regressed');
       // The BE flag is fixed for a credential's life (WebAuthn §6.1.3); a change means
       // something is not what it claims to be, and BE decides phr vs phrh.
-      if ((info.credentialDeviceType === 'multiDevice') !== passkey.backupEligible) {
-        await audit.record({ type: 'passkey.backup_eligibility_changed', accountId: passkey.accountId, ip: input.ip, detail: { passkeyId: passkey.id } });
-        throw new PasskeyError('passkey.backup_eligibility_changed', REFUSED);
-      }
-      if (!(await passkeys.recordUse(passkey.id, info.newCounter, info.credentialBackedUp))) {
-        await audit.record({ type: 'passkey.counter_regressed', accountId: passkey.accountId, ip: input.ip, detail: { passkeyId: passkey.id } });
-        throw new PasskeyError('passkey.counter_regressed', REFUSED);
-      }
+      if ((info.credentialDeviceType === 'multiDevice') !== passkey.backupEligible) throw await refuse('passkey.backup_eligibility_changed');
+      // The same rule again, atomically in the store, for two assertions racing.
+      if (!(await passkeys.recordUse(passkey.id, info.newCounter, info.credentialBackedUp))) throw await refuse('passkey.counter_regressed');
       return {
         passkey,
-        verified: { at: Math.floor(now() / 1000), backupEligible: passkey.backupEligible, userVerified: info.userVerified },
+        verified: { at: epochSeconds(clock), backupEligible: passkey.backupEligible, userVerified: info.userVerified },
       };
     },
   };

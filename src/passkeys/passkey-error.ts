@@ -1,21 +1,22 @@
+import { AppError } from '../common/errors.js';
+
+export type PasskeyErrorCode =
+  | 'passkey.challenge_expired'
+  | 'passkey.stale_page'
+  | 'passkey.needs_fresh_password'
+  | 'passkey.unknown_credential'
+  | 'passkey.wrong_account'
+  | 'passkey.user_handle_mismatch'
+  | 'passkey.not_verified'
+  | 'passkey.counter_regressed'
+  | 'passkey.backup_eligibility_changed'
+  | 'passkey.duplicate'
+  | 'passkey.invalid';
+
 /** A refused WebAuthn ceremony. `message` is safe to show; `code` is stable for clients and logs. */
-export class PasskeyError extends Error {
-  readonly status = 400;
-  readonly expose = true;
-  constructor(
-    readonly code:
-      | 'passkey.challenge_expired'
-      | 'passkey.unknown_credential'
-      | 'passkey.wrong_account'
-      | 'passkey.user_handle_mismatch'
-      | 'passkey.not_verified'
-      | 'passkey.counter_regressed'
-      | 'passkey.backup_eligibility_changed'
-      | 'passkey.duplicate'
-      | 'passkey.invalid',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PasskeyError';
+export class PasskeyError extends AppError {
+  declare readonly code: PasskeyErrorCode;
+  constructor(code: PasskeyErrorCode, message: string, status = 400) {
+    super(code, message, { status, expose: true });
   }
 }

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * The one place acr/amr are decided (DESIGN.md "Assurance"). Every login result is
  * computed here from the factors verified for the identified account, and nowhere else.
@@ -46,4 +48,32 @@ export function assuranceFor(factors: readonly Factor[]): Assurance {
     amr: [...amr].sort((a, b) => order.indexOf(a) - order.indexOf(b)),
     ts: Math.max(...factors.map((f) => f.at)),
   };
+}
+
+/**
+ * How recent a factor must be for sensitive changes (DESIGN.md "Enrol a passkey": the
+ * first passkey needs a password sign-in from the last few minutes; later changes a
+ * fresh passkey). The one freshness window in Latchkey.
+ */
+export const FRESH_SECONDS = 5 * 60;
+
+/** Whether `factor` was verified within `seconds` before `now` (seconds since the epoch). */
+export function isFresh(factor: Factor, seconds: number, now: number): boolean {
+  return now - factor.at <= seconds;
+}
+
+const storedFactor = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('pwd'), at: z.number().int() }),
+  z.object({ type: z.literal('passkey'), at: z.number().int(), backupEligible: z.boolean(), userVerified: z.boolean() }),
+]);
+
+/**
+ * The factors a Latchkey session holds, each with its own time, as finish.ts wrote
+ * them. Anything else (a session from before factors were kept, a damaged payload)
+ * yields none: nothing counts as fresh and nothing is carried into a step-up, which
+ * is the safe direction.
+ */
+export function factorsOfSession(stored: unknown): Factor[] {
+  const parsed = z.array(storedFactor).safeParse(stored);
+  return parsed.success ? parsed.data : [];
 }

@@ -12,6 +12,7 @@ import { accountClientMetadata } from './account-client.js';
 import { CLAIMS, createFindAccount } from './find-account.js';
 import { errorText } from './error-texts.js';
 import type { KeyMaterial } from './keys.js';
+import { keepSessionFactors } from './oidc-internals.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -157,5 +158,6 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
     return Boolean(secretId);
   } as never;
 
+  keepSessionFactors(provider);
   return provider;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assuranceFor } from '../../src/provider/assurance.js';
+import { assuranceFor, factorsOfSession, FRESH_SECONDS, isFresh } from '../../src/provider/assurance.js';
 import { acrRequirement, meets } from '../../src/provider/acr-policy.js';
 import { nextStep } from '../../src/interactions/next-step.js';
 import type { Passkey } from '../../src/passkeys/passkeys-repo.js';
@@ -45,17 +45,36 @@ const passkey = (backupEligible: boolean): Passkey => ({
 
 test('next step: step-up only for what is missing, unmet when it cannot be reached', () => {
   const session = { accountId: 'a', factors: [{ type: 'pwd' as const, at: 1 }] };
-  const base = { reasons: ['acr_bar'], session, offerDismissed: true };
+  const base = { reasons: ['acr_bar'], session, offerDismissed: true, now: 10 };
   assert.equal(nextStep({ ...base, requirement: { bar: 'phr' }, passkeys: [passkey(true)] }).kind, 'step-up');
   assert.deepEqual(nextStep({ ...base, requirement: { bar: 'phr' }, passkeys: [] }), { kind: 'unmet', why: 'no_passkey' });
   assert.deepEqual(nextStep({ ...base, requirement: { bar: 'phrh' }, passkeys: [passkey(true)] }), { kind: 'unmet', why: 'only_synced' });
   const hard = nextStep({ ...base, requirement: { bar: 'phrh' }, passkeys: [passkey(true), passkey(false)] });
   assert.equal(hard.kind === 'step-up' && hard.allow.map((p) => p.id).join(), 'pk-false', 'phrh offers only device-bound passkeys');
-  assert.equal(nextStep({ ...base, reasons: ['no_session'], session: undefined, requirement: {}, passkeys: [] }).kind, 'password');
-  assert.equal(nextStep({ ...base, reasons: ['login_prompt'], requirement: {}, passkeys: [passkey(true)] }).kind, 'password', 'prompt=login is a full sign-in');
+  assert.equal(nextStep({ ...base, reasons: ['no_session'], session: undefined, requirement: {}, passkeys: [] }).kind, 'sign-in');
+  assert.equal(nextStep({ ...base, reasons: ['login_prompt'], requirement: {}, passkeys: [passkey(true)] }).kind, 'sign-in', 'prompt=login is a full sign-in');
   assert.equal(nextStep({ ...base, reasons: ['max_age'], requirement: {}, passkeys: [passkey(true)] }).kind, 'step-up', 'max_age re-verifies with a passkey');
   const pending = { accountId: 'a', factors: [{ type: 'pwd' as const, at: 5 }] };
-  assert.equal(nextStep({ ...base, reasons: ['no_session'], requirement: {}, pending, passkeys: [], offerDismissed: false }).kind, 'enrol-offer');
+  assert.equal(nextStep({ ...base, reasons: ['no_session'], requirement: {}, pending, passkeys: [], offerDismissed: false }).kind, 'enrol');
   assert.equal(nextStep({ ...base, reasons: ['no_session'], requirement: {}, pending, passkeys: [], offerDismissed: true }).kind, 'finish');
   assert.deepEqual(nextStep({ ...base, requirement: { unmeetable: true }, passkeys: [] }), { kind: 'unmet', why: 'unknown_acr' });
+});
+
+test('the first-passkey offer needs a fresh password: a stale one is marked before any options are issued', () => {
+  const pending = { accountId: 'a', factors: [{ type: 'pwd' as const, at: 1000 }] };
+  const input = { reasons: ['no_session'], requirement: {}, pending, passkeys: [], offerDismissed: false };
+  assert.deepEqual(nextStep({ ...input, now: 1000 + FRESH_SECONDS }), { kind: 'enrol', pending, fresh: true });
+  assert.deepEqual(nextStep({ ...input, now: 1001 + FRESH_SECONDS }), { kind: 'enrol', pending, fresh: false });
+});
+
+test('freshness is judged per factor, each by its own time', () => {
+  const factors = factorsOfSession([
+    { type: 'pwd', at: 100 },
+    { type: 'passkey', at: 900, backupEligible: true, userVerified: true },
+  ]);
+  const now = 100 + FRESH_SECONDS + 1;
+  assert.equal(isFresh(factors[0]!, FRESH_SECONDS, now), false, 'an old password is not made fresh by a recent passkey');
+  assert.equal(isFresh(factors[1]!, FRESH_SECONDS, now), true);
+  assert.deepEqual(factorsOfSession(undefined), [], 'a session without stored factors has none');
+  assert.deepEqual(factorsOfSession([{ type: 'pwd', at: 'yesterday' }]), [], 'a damaged payload counts as none');
 });

@@ -1,0 +1,55 @@
+import type { Context, Next } from 'koa';
+import { requireCsrf } from '../pages/csrf.js';
+import { PasskeyError } from '../passkeys/passkey-error.js';
+import { currentStep, interactionState, loadInteraction, type InteractionDeps } from './context.js';
+import { redirectTo } from './finish.js';
+import { passkeyVerifyBody } from './passkey-body.js';
+import { expectStep, finishLogin, form, json, type StepRoute } from './step-kit.js';
+
+/**
+ * /interaction/:uid/enrol/{options,verify,skip} — the offer of a first passkey after a
+ * password sign-in. The binding rule (DESIGN.md "Binding") is decided in next-step.ts:
+ * a password older than FRESH_SECONDS is refused before any options are issued.
+ */
+export function enrolStep(deps: InteractionDeps): StepRoute[] {
+  const pre = [loadInteraction(deps.provider), json, requireCsrf(), expectStep(deps, 'enrol', 'json')];
+
+  async function requireFresh(ctx: Context, next: Next) {
+    if (!currentStep(ctx, 'enrol').fresh) {
+      throw new PasskeyError('passkey.needs_fresh_password', 'Your password sign-in is more than five minutes old. Sign in again to add a passkey.', 403);
+    }
+    await next();
+  }
+
+  async function options(ctx: Context) {
+    const { pending } = currentStep(ctx, 'enrol');
+    const account = await deps.accounts.findById(pending.accountId);
+    if (!account) throw new PasskeyError('passkey.invalid', 'The account is gone.');
+    ctx.body = await deps.ceremonies.registrationOptions({ binding: { interaction: interactionState(ctx).interaction.uid }, account, existing: [] });
+  }
+
+  async function verify(ctx: Context) {
+    const { pending } = currentStep(ctx, 'enrol');
+    const body = passkeyVerifyBody.parse(ctx.request.body);
+    await deps.ceremonies.register({
+      binding: { interaction: interactionState(ctx).interaction.uid },
+      accountId: pending.accountId,
+      response: body.credential,
+      name: body.name || 'Passkey',
+      ip: ctx.ip,
+    });
+    ctx.body = { redirect: await finishLogin(ctx, deps, pending) };
+  }
+
+  async function skip(ctx: Context) {
+    const { pending } = currentStep(ctx, 'enrol');
+    await deps.accounts.dismissPasskeyOffer(pending.accountId, deps.clock());
+    redirectTo(ctx, await finishLogin(ctx, deps, pending));
+  }
+
+  return [
+    { method: 'post', path: '/enrol/options', handlers: [...pre, requireFresh, options] },
+    { method: 'post', path: '/enrol/verify', handlers: [...pre, requireFresh, verify] },
+    { method: 'post', path: '/enrol/skip', handlers: [loadInteraction(deps.provider), form, requireCsrf(), expectStep(deps, 'enrol', 'page'), skip] },
+  ];
+}

@@ -1,0 +1,40 @@
+import { Router } from '@koa/router';
+import { csrfToken } from '../pages/csrf.js';
+import type { InteractionDeps } from './context.js';
+import { abortStep } from './abort.js';
+import { consentStep } from './consent.js';
+import { enrolStep } from './enrol.js';
+import { passkeySignInStep } from './passkey-sign-in.js';
+import { passwordStep } from './password.js';
+import { showStep } from './show.js';
+import { stepUpStep } from './step-up.js';
+import { unmetStep } from './unmet.js';
+import type { StepRoute } from './step-kit.js';
+
+export type { InteractionDeps } from './context.js';
+
+/** Where the hosted sign-in lives; the dispatch in http/ sends these paths here. */
+export const INTERACTION_PREFIX = '/interaction';
+
+/**
+ * /interaction/:uid — the hosted sign-in, one module per step, in flow order. Each
+ * module's routes are short named middleware: load the interaction → parse → expect
+ * the step → verify → advance (next-step.ts decides what is asked next).
+ */
+const STEPS: Array<(deps: InteractionDeps) => StepRoute[]> = [
+  showStep, //           GET  /            the current step's page
+  passwordStep, //       POST /password    sign-in with email + password
+  passkeySignInStep, //  POST /passkey-sign-in/{options,verify}
+  stepUpStep, //         POST /step-up/{options,verify}
+  enrolStep, //          POST /enrol/{options,verify,skip}
+  consentStep, //        POST /consent
+  unmetStep, //          POST /unmet       the requirement cannot be met
+  abortStep, //          POST /abort       cancel / deny
+];
+
+export function interactionRoutes(deps: InteractionDeps): Router {
+  const router = new Router({ prefix: `${INTERACTION_PREFIX}/:uid` });
+  router.use(csrfToken());
+  for (const { method, path, handlers } of STEPS.flatMap((step) => step(deps))) router[method](path, ...handlers);
+  return router;
+}

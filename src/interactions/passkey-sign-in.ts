@@ -1,0 +1,30 @@
+import type { Context } from 'koa';
+import { requireCsrf } from '../pages/csrf.js';
+import { interactionState, loadInteraction, type InteractionDeps } from './context.js';
+import { passkeyVerifyBody } from './passkey-body.js';
+import { advance, expectStep, json, type StepRoute } from './step-kit.js';
+
+/**
+ * POST /interaction/:uid/passkey-sign-in/{options,verify} — the sign-in step answered
+ * with a discoverable passkey (the button, or the browser's autofill): the credential
+ * names the account.
+ */
+export function passkeySignInStep(deps: InteractionDeps): StepRoute[] {
+  const pre = [loadInteraction(deps.provider), json, requireCsrf(), expectStep(deps, 'sign-in', 'json')];
+
+  async function options(ctx: Context) {
+    ctx.body = await deps.ceremonies.authenticationOptions({ binding: { interaction: interactionState(ctx).interaction.uid } });
+  }
+
+  async function verify(ctx: Context) {
+    const { credential } = passkeyVerifyBody.parse(ctx.request.body);
+    const binding = { interaction: interactionState(ctx).interaction.uid };
+    const { passkey, verified } = await deps.ceremonies.authenticate({ binding, response: credential, ip: ctx.ip });
+    ctx.body = { redirect: await advance(ctx, deps, { accountId: passkey.accountId, factors: [{ type: 'passkey', ...verified }] }) };
+  }
+
+  return [
+    { method: 'post', path: '/passkey-sign-in/options', handlers: [...pre, options] },
+    { method: 'post', path: '/passkey-sign-in/verify', handlers: [...pre, verify] },
+  ];
+}

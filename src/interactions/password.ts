@@ -1,0 +1,49 @@
+import type { Context, Next } from 'koa';
+import { z } from 'zod';
+import { epochSeconds } from '../common/clock.js';
+import { requireCsrf } from '../pages/csrf.js';
+import { currentStep, loadInteraction, type InteractionDeps } from './context.js';
+import { redirectTo } from './finish.js';
+import { advance, expectStep, form, type StepRoute } from './step-kit.js';
+import { renderStep } from './step-pages.js';
+
+const passwordForm = z.object({
+  email: z.string().trim().min(1).max(320),
+  password: z.string().min(1).max(4096),
+});
+
+// One message for an unknown email and a wrong password: no account enumeration.
+const SIGN_IN_FAILED = 'The email address or password is not right.';
+
+/** POST /interaction/:uid/password — the sign-in step answered with email and password. */
+export function passwordStep(deps: InteractionDeps): StepRoute[] {
+  async function parse(ctx: Context, next: Next) {
+    const parsed = passwordForm.safeParse(ctx.request.body);
+    if (!parsed.success) {
+      const typed = (ctx.request.body as Record<string, unknown> | undefined)?.email;
+      const email = typeof typed === 'string' ? typed.slice(0, 320) : '';
+      return renderStep(ctx, deps, currentStep(ctx, 'sign-in'), { email, error: 'Enter your email address and password.' }, 400);
+    }
+    ctx.state.input = parsed.data;
+    await next();
+  }
+
+  async function verify(ctx: Context) {
+    const step = currentStep(ctx, 'sign-in');
+    const { email, password } = ctx.state.input as z.infer<typeof passwordForm>;
+    const result = await deps.passwordLogin({ email, password, ip: ctx.ip });
+    if (!result.ok) {
+      if (result.reason === 'invalid') return renderStep(ctx, deps, step, { email, error: SIGN_IN_FAILED }, 401);
+      ctx.set('Retry-After', String(result.retryAfterSeconds));
+      const error =
+        result.reason === 'locked'
+          ? 'Too many failed attempts for this account. Try again later, or reset your password.'
+          : 'Too many failed sign-ins from your network. Try again later.';
+      return renderStep(ctx, deps, step, { email, error }, 429);
+    }
+    const factors = [{ type: 'pwd' as const, at: epochSeconds(deps.clock) }];
+    redirectTo(ctx, await advance(ctx, deps, { accountId: result.account.id, factors }, result.account));
+  }
+
+  return [{ method: 'post', path: '/password', handlers: [loadInteraction(deps.provider), form, requireCsrf(), expectStep(deps, 'sign-in', 'page'), parse, verify] }];
+}

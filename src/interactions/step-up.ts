@@ -1,0 +1,39 @@
+import type { Context } from 'koa';
+import { requireCsrf } from '../pages/csrf.js';
+import { PasskeyError } from '../passkeys/passkey-error.js';
+import { currentStep, interactionState, loadInteraction, type InteractionDeps } from './context.js';
+import { passkeyVerifyBody } from './passkey-body.js';
+import { advance, expectStep, json, type StepRoute } from './step-kit.js';
+
+/**
+ * POST /interaction/:uid/step-up/{options,verify} — a passkey of the account already in
+ * play, on top of the factors verified so far (a password, or the session's).
+ */
+export function stepUpStep(deps: InteractionDeps): StepRoute[] {
+  const pre = [loadInteraction(deps.provider), json, requireCsrf(), expectStep(deps, 'step-up', 'json')];
+
+  async function options(ctx: Context) {
+    const step = currentStep(ctx, 'step-up');
+    ctx.body = await deps.ceremonies.authenticationOptions({ binding: { interaction: interactionState(ctx).interaction.uid }, allow: step.allow });
+  }
+
+  async function verify(ctx: Context) {
+    const step = currentStep(ctx, 'step-up');
+    const { credential } = passkeyVerifyBody.parse(ctx.request.body);
+    const { passkey, verified } = await deps.ceremonies.authenticate({
+      binding: { interaction: interactionState(ctx).interaction.uid },
+      response: credential,
+      expectedAccountId: step.accountId,
+      ip: ctx.ip,
+    });
+    if (!step.allow.some((p) => p.id === passkey.id)) {
+      throw new PasskeyError('passkey.invalid', 'This app needs a passkey that stays on one device, such as a security key.');
+    }
+    ctx.body = { redirect: await advance(ctx, deps, { accountId: step.accountId, factors: [...step.carried, { type: 'passkey', ...verified }] }) };
+  }
+
+  return [
+    { method: 'post', path: '/step-up/options', handlers: [...pre, options] },
+    { method: 'post', path: '/step-up/verify', handlers: [...pre, verify] },
+  ];
+}

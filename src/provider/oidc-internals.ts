@@ -1,0 +1,63 @@
+import type Provider from 'oidc-provider';
+import type { Interaction, KoaContextWithOIDC } from 'oidc-provider';
+import { factorsOfSession, type Factor } from './assurance.js';
+
+/**
+ * The only module allowed to reach inside oidc-provider: prototype overrides, payload
+ * fields the engine does not know, and casts against its types. An engine upgrade has
+ * this one file to check (a layering test keeps such casts out of every other file).
+ */
+
+/** What Latchkey reads of a Latchkey session. */
+export interface SessionView {
+  uid: string;
+  accountId: string;
+  acr?: string;
+  /** The verified factors, each with its own time (assurance.ts `factorsOfSession`). */
+  factors: Factor[];
+}
+
+interface EngineSession {
+  uid?: string;
+  accountId?: string;
+  acr?: string;
+  factors?: unknown;
+}
+
+/**
+ * Keeps each verified factor with its own time on the session, beside the engine's
+ * single `loginTs`, so a step-up carries the password factor at the time it was
+ * verified and freshness is judged per factor. The engine saves only the payload
+ * fields its Session model lists, so `factors` is added to that list; the login result
+ * written by interactions/finish.ts carries them in `login.factors`, and the
+ * `interaction.ended` event fires right after the engine applied that result.
+ */
+export function keepSessionFactors(provider: Provider): void {
+  const Session = provider.Session as unknown as { IN_PAYLOAD: string[] };
+  const fields = Session.IN_PAYLOAD;
+  if (!fields.includes('factors')) Object.defineProperty(Session, 'IN_PAYLOAD', { value: [...fields, 'factors'] });
+  provider.on('interaction.ended', (ctx: KoaContextWithOIDC) => {
+    const login = (ctx.oidc.result as { login?: { factors?: Factor[] } } | undefined)?.login;
+    const session = ctx.oidc.session as unknown as EngineSession | undefined;
+    if (!login || !session) return;
+    if (login.factors) session.factors = login.factors;
+    else delete session.factors;
+  });
+}
+
+function view(session: EngineSession | undefined): SessionView | undefined {
+  if (!session?.uid || !session.accountId) return undefined;
+  return { uid: session.uid, accountId: session.accountId, ...(session.acr ? { acr: session.acr } : {}), factors: factorsOfSession(session.factors) };
+}
+
+/** The browser's Latchkey session on one of Latchkey's own pages (account page), if signed in. */
+export async function sessionOfRequest(provider: Provider, ctx: unknown): Promise<SessionView | undefined> {
+  return view((await provider.Session.get(ctx as never)) as unknown as EngineSession);
+}
+
+/** The session an interaction runs on top of (a step-up or max_age re-check), if any. */
+export async function sessionOfInteraction(provider: Provider, interaction: Interaction): Promise<SessionView | undefined> {
+  const uid = interaction.session?.uid;
+  if (!uid) return undefined;
+  return view((await provider.Session.findByUid(uid)) as unknown as EngineSession | undefined);
+}
