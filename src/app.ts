@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import compose from 'koa-compose';
 import type { Middleware } from 'koa';
+import type { Router } from '@koa/router';
 import type { Config } from './config/config.js';
 import type { Logger } from './common/logger.js';
 import type { Stores } from './storage/open.js';
@@ -21,12 +22,14 @@ import { createPasskeysRepo } from './passkeys/passkeys-repo.js';
 import { createPasskeyCeremonies } from './passkeys/ceremonies.js';
 import { interactionRoutes } from './interactions/index.js';
 import { accountRoutes } from './account-ui/routes.js';
+import { dispatch } from './http/dispatch.js';
 import { errorPages } from './http/error-pages.js';
 import { health } from './http/health.js';
+import { homePage } from './http/home.js';
 import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticFiles } from './http/static-files.js';
-import { renderPage } from './pages/render.js';
+import type { PageModule } from './pages/page-module.js';
 
 export interface Latchkey {
   /** The Koa application (oidc-provider's Provider is a Koa app). */
@@ -107,21 +110,15 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
         }
       : {}),
   });
-  const pages = compose([
-    staticFiles(),
-    readiness,
-    async (ctx, next) => {
-      if (ctx.path === '/' && ctx.method === 'GET') return renderPage(ctx, 'home', { title: 'Latchkey' });
-      return next();
-    },
-    interactions.routes(),
-    interactions.allowedMethods(),
-    account.routes(),
-  ] as Middleware[]);
-  // Latchkey's own pages by path prefix, so protocol requests (token, introspection…)
-  // skip them entirely on their way to oidc-provider.
-  const OWN = /^\/(interaction|account|static)\/|^\/(account|healthz|readyz)?$/;
-  provider.use((ctx, next) => (OWN.test(ctx.path) ? pages(ctx as never, next) : next()));
+  provider.use(
+    dispatch([
+      staticFiles(),
+      readiness,
+      homePage(),
+      mounted('/interaction', interactions, { allowedMethods: true }),
+      mounted('/account', account),
+    ]),
+  );
 
   return {
     app: provider,
@@ -129,4 +126,12 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     flush: () => lastUsed.flush(),
     close: () => lastUsed.close(),
   };
+}
+
+// TODO(#8): interactions/ and account-ui/ export their own PageModule; until then their
+// routers' prefixes are named here.
+function mounted(prefix: string, router: Router, options: { allowedMethods?: boolean } = {}): PageModule {
+  // The router's middleware asks for the params it sets itself; as a Koa middleware it is sound.
+  const middleware = [router.routes(), ...(options.allowedMethods ? [router.allowedMethods()] : [])] as Middleware[];
+  return { prefixes: [prefix], middleware: compose(middleware) };
 }

@@ -3,7 +3,9 @@ import type { Config } from './config/config.js';
 import type { Logger } from './common/logger.js';
 import { createLatchkey } from './app.js';
 import { openStores } from './storage/open.js';
-import { seedDemo } from './cli/seed-demo.js';
+import { seedDemo } from './demo/seed-demo.js';
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 export interface Running {
   server: Server;
@@ -60,6 +62,7 @@ export async function serve(config: Config, logger: Logger, options: { seedDemo?
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      for (const signal of SIGNALS) process.off(signal, onSignal);
       clearInterval(sweeper);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -69,5 +72,15 @@ export async function serve(config: Config, logger: Logger, options: { seedDemo?
       await stores.ephemeral.close();
       await stores.db.close();
     })());
+  // Graceful shutdown: stop accepting, let requests in flight finish, close the stores.
+  // Closing by hand (tests, embedding) removes these again.
+  function onSignal(signal: NodeJS.Signals) {
+    logger.info({ signal }, 'shutting down');
+    close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  }
+  for (const signal of SIGNALS) process.once(signal, onSignal);
   return { server, url: `http://${config.host}:${port}`, close };
 }

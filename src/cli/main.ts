@@ -3,20 +3,25 @@ import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import dotenv from 'dotenv';
 import { ConfigError, parseConfig, type Config } from '../config/config.js';
+import { AppError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
-import { createAccountsRepo, DuplicateEmailError } from '../accounts/accounts-repo.js';
+import { createAccountsRepo } from '../accounts/accounts-repo.js';
 import { checkPasswordPolicy, hashPassword } from '../accounts/passwords.js';
-import { ClientInputError, createClientsRepo, type AuthMethod } from '../clients/clients-repo.js';
-import { createResourcesRepo, ResourceInputError } from '../clients/resources-repo.js';
+import { createClientsRepo, type AuthMethod } from '../clients/clients-repo.js';
+import { createResourcesRepo } from '../clients/resources-repo.js';
 import { parseDuration } from '../common/duration.js';
 import { migrate } from '../storage/migrate.js';
 import { openDb } from '../storage/open.js';
-import { DataDirBusyError } from '../storage/data-dir-lock.js';
 import type { Db } from '../storage/db.js';
 
 dotenv.config({ quiet: true });
 
-class UsageError extends Error {}
+/** Bad flags or arguments: the message says which, and is printed as it is. */
+class UsageError extends AppError {
+  constructor(message: string) {
+    super('cli.usage', message);
+  }
+}
 
 function loadConfig(): Config {
   return parseConfig(process.env);
@@ -74,15 +79,6 @@ program
       const demo = await startDemoRp({ issuer: config.issuer, clientId: 'latchkey-demo', baseUrl: 'http://localhost:3001', port: 3001 });
       process.once('exit', () => demo.close());
       process.stdout.write('Demo app: http://localhost:3001 (sign in, then open its "sensitive" page, which needs a passkey)\n');
-    }
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.once(signal, () => {
-        logger.info({ signal }, 'shutting down');
-        running.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      });
     }
   });
 
@@ -320,10 +316,9 @@ client
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof DataDirBusyError || err instanceof UsageError || err instanceof ClientInputError || err instanceof ResourceInputError || err instanceof DuplicateEmailError) {
-    process.stderr.write(`latchkey: ${err.message}\n`);
-  } else {
-    process.stderr.write(`latchkey: ${(err as Error).stack ?? String(err)}\n`);
-  }
+  // Exposed messages are written for the person at the terminal; anything else is a
+  // failure of Latchkey itself, printed whole for whoever debugs it.
+  const shown = err instanceof ConfigError || (err instanceof AppError && err.expose);
+  process.stderr.write(`latchkey: ${shown ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 }

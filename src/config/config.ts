@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '../common/errors.js';
 
 /**
  * Environment → one validated, frozen Config. Parsed once at start; a bad variable
@@ -70,8 +71,16 @@ export interface Config {
   readonly webauthn: { readonly rpId: string; readonly rpName: string; readonly origins: readonly string[] };
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+/**
+ * A bad environment. Status 500: over HTTP it would be Latchkey's fault, never the
+ * caller's, so the message (which names variables) is not exposed there; the CLI and
+ * start-up print it.
+ */
+export class ConfigError extends AppError {
+  constructor(message: string) {
+    super('config.invalid', message, { status: 500 });
+    this.name = 'ConfigError';
+  }
 }
 
 export function parseConfig(env: Record<string, string | undefined>): Config {

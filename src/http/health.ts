@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa';
+import type { PageModule } from '../pages/page-module.js';
 
 export type ReadinessCheck = () => Promise<void>;
 
@@ -6,8 +7,8 @@ export type ReadinessCheck = () => Promise<void>;
  * /healthz: the process is up. /readyz: every store answers; a load balancer stops
  * sending traffic while one is down, and sign-ins fail closed meanwhile.
  */
-export function health(checks: Record<string, ReadinessCheck>): Middleware {
-  return async (ctx, next) => {
+export function health(checks: Record<string, ReadinessCheck>): PageModule {
+  const middleware: Middleware = async (ctx, next) => {
     if (ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };
       return;
@@ -27,4 +28,5 @@ export function health(checks: Record<string, ReadinessCheck>): Middleware {
     ctx.status = ready ? 200 : 503;
     ctx.body = { status: ready ? 'ready' : 'unavailable', checks: Object.fromEntries(results) };
   };
+  return { prefixes: ['/healthz', '/readyz'], middleware };
 }

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Middleware } from 'koa';
+import { AppError } from '../common/errors.js';
 import { safeEqual } from '../common/hash.js';
 
 const COOKIE = 'latchkey.csrf';
 
-export class CsrfError extends Error {
-  readonly code = 'csrf.invalid';
-  readonly status = 403;
+export class CsrfError extends AppError {
   constructor() {
-    super('This form has expired. Go back, reload the page and try again.');
+    super('csrf.invalid', 'This form has expired. Go back, reload the page and try again.', { status: 403 });
   }
 }
 
