@@ -20,8 +20,8 @@ import { createFailureLimiter } from './storage/rate-limiter.js';
 import { createEphemeralKv } from './storage/ephemeral-kv.js';
 import { createPasskeysRepo } from './passkeys/passkeys-repo.js';
 import { createPasskeyCeremonies } from './passkeys/ceremonies.js';
-import { interactionRoutes } from './interactions/index.js';
-import { accountRoutes } from './account-ui/routes.js';
+import { interactionPages } from './interactions/index.js';
+import { accountPages } from './account-ui/routes.js';
 import { dispatch } from './http/dispatch.js';
 import { errorPages } from './http/error-pages.js';
 import { health } from './http/health.js';
@@ -96,8 +96,6 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     webauthn: config.webauthn,
     clock,
   });
-  const interactions = interactionRoutes({ provider, passwordLogin, accounts, passkeys, ceremonies, clock });
-  const account = accountRoutes({ provider, accounts, passkeys, ceremonies, audit, clock });
   const readiness = health({
     database: async () => {
       await db.query('SELECT 1');
@@ -115,8 +113,8 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
       staticFiles(),
       readiness,
       homePage(),
-      mounted('/interaction', interactions, { allowedMethods: true }),
-      mounted('/account', account),
+      interactionPages({ provider, passwordLogin, accounts, passkeys, ceremonies, clock }),
+      accountPages({ provider, accounts, passkeys, ceremonies, audit, clock }),
     ]),
   );
 
@@ -126,12 +124,4 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     flush: () => lastUsed.flush(),
     close: () => lastUsed.close(),
   };
-}
-
-// TODO(#8): interactions/ and account-ui/ export their own PageModule; until then their
-// routers' prefixes are named here.
-function mounted(prefix: string, router: Router, options: { allowedMethods?: boolean } = {}): PageModule {
-  // The router's middleware asks for the params it sets itself; as a Koa middleware it is sound.
-  const middleware = [router.routes(), ...(options.allowedMethods ? [router.allowedMethods()] : [])] as Middleware[];
-  return { prefixes: [prefix], middleware: compose(middleware) };
 }

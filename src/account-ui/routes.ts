@@ -2,13 +2,14 @@ import { randomBytes, createHash } from 'node:crypto';
 import { Router } from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type Provider from 'oidc-provider';
-import type { Context, Next } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 import { z } from 'zod';
 import type { AccountsRepo, Account } from '../accounts/accounts-repo.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { epochSeconds, type Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { csrfToken, requireCsrf } from '../pages/csrf.js';
+import type { PageModule } from '../pages/page-module.js';
 import { renderPage } from '../pages/render.js';
 import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
 import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
@@ -52,7 +53,7 @@ function needsFreshFactor(needs: 'password' | 'passkey'): AppError {
  * re-verifying before sensitive changes) goes through the ordinary OIDC interaction as
  * the built-in first-party client, so every sign-in rule applies here too.
  */
-export function accountRoutes({ provider, accounts, passkeys, ceremonies, audit, clock }: AccountUiDeps): Router {
+export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock }: AccountUiDeps): PageModule {
   const router = new Router({ prefix: ACCOUNT_PREFIX });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
@@ -177,5 +178,6 @@ export function accountRoutes({ provider, accounts, passkeys, ceremonies, audit,
     ctx.redirect('/account');
   });
 
-  return router;
+  // The router's middleware is typed for the params it sets itself; as Koa middleware it is sound.
+  return { prefixes: [ACCOUNT_PREFIX], middleware: router.routes() as Middleware };
 }

@@ -40,26 +40,13 @@ function shown(status: number, code: string, message: string | undefined): Shown
   return { status, code, title: 'Request not accepted', message: message || 'The request was not accepted.' };
 }
 
-/**
- * TODO(#8): errors thrown by modules not yet on AppError (passkeys/passkey-error.ts,
- * account-ui's NeedsFreshFactor and its stand-in for SessionNotFound, interactions'
- * InteractionGone). Delete this once they extend AppError.
- */
-function notYetAppError(err: unknown): Shown | undefined {
-  if (!(err instanceof Error)) return undefined;
-  const { status, code, expose } = err as Error & { status?: unknown; code?: unknown; expose?: unknown };
-  if (err.name === 'SessionNotFound') return EXPIRED;
-  if (typeof status !== 'number' || typeof code !== 'string') return undefined;
-  return shown(status, code, expose === true ? err.message : undefined);
-}
-
 function describe(err: unknown): Shown {
   if (err instanceof errors.SessionNotFound || (err instanceof AppError && err.code === 'interaction.expired')) return EXPIRED;
   if (err instanceof ZodError) return MALFORMED;
   if (err instanceof AppError) return shown(err.status, err.code, err.expose ? err.message : undefined);
   // Koa's own and its body parser's (too large, wrong type), and oidc-provider's errors.
   if (err instanceof HttpError) return shown(err.status, 'bad_request', err.expose ? err.message : undefined);
-  return notYetAppError(err) ?? shown(500, 'server_error', undefined);
+  return shown(500, 'server_error', undefined);
 }
 
 /** Page scripts send JSON and read `{ error, message }`; browsers get the page. */

@@ -1,4 +1,7 @@
 import { Router } from '@koa/router';
+import compose from 'koa-compose';
+import type { Middleware } from 'koa';
+import type { PageModule } from '../pages/page-module.js';
 import { csrfToken } from '../pages/csrf.js';
 import type { InteractionDeps } from './context.js';
 import { abortStep } from './abort.js';
@@ -32,9 +35,10 @@ const STEPS: Array<(deps: InteractionDeps) => StepRoute[]> = [
   abortStep, //          POST /abort       cancel / deny
 ];
 
-export function interactionRoutes(deps: InteractionDeps): Router {
+export function interactionPages(deps: InteractionDeps): PageModule {
   const router = new Router({ prefix: `${INTERACTION_PREFIX}/:uid` });
   router.use(csrfToken());
   for (const { method, path, handlers } of STEPS.flatMap((step) => step(deps))) router[method](path, ...handlers);
-  return router;
+  // The router's middleware is typed for the params it sets itself; as Koa middleware it is sound.
+  return { prefixes: [INTERACTION_PREFIX], middleware: compose([router.routes(), router.allowedMethods()] as Middleware[]) };
 }
