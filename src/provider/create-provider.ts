@@ -10,6 +10,7 @@ import { ACR_VALUES } from './assurance.js';
 import { createInteractionPolicy } from './acr-policy.js';
 import { accountClientMetadata } from './account-client.js';
 import { CLAIMS, createFindAccount } from './find-account.js';
+import { OIDC_SCOPES } from '../clients/metadata.js';
 import { errorText } from './error-texts.js';
 import type { KeyMaterial } from './keys.js';
 
@@ -47,7 +48,7 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
     claims: CLAIMS as unknown as Configuration['claims'], // readonly arrays; oidc-provider only reads them
-    scopes: ['openid', 'offline_access', 'email', 'profile'],
+    scopes: [...OIDC_SCOPES],
     acrValues: [...ACR_VALUES],
     responseTypes: ['code'],
     // RFC 9700 §2.1.1: PKCE for every client, confidential ones too; only S256 exists in v9.
@@ -149,7 +150,7 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
   provider.proxy = config.trustProxy;
 
   // Client secrets live only as SHA-256 hashes, several per client during a rotation
-  // (clients-repo matchSecret compares every live one in constant time).
+  // (clients/secrets.ts matchSecret compares every live one in constant time).
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientId: string }, actual: string) {
     const now = clock();
     const secretId = await directory.verifySecret(this.clientId, actual, now);
