@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createClientsRepo } from '../src/clients/clients-repo.js';
+import { createClientRegistry } from '../src/clients/registry.js';
 import { createResourcesRepo } from '../src/clients/resources-repo.js';
 import { send } from './browserless.js';
 import { basic, freePort, freshStores, measure, ratioLine, startLatchkey, startProcess, stop } from './lib.js';
@@ -61,7 +61,7 @@ export async function clientCredentialsBench(): Promise<void> {
     }
 
     await createResourcesRepo(stores.db).create({ indicator: RESOURCE, scopes: ['reports:read'] });
-    const created = await createClientsRepo(stores.db).create({
+    const created = await createClientRegistry(stores.db).create({
       name: 'Bench job', redirectUris: [], postLogoutRedirectUris: [], grantTypes: ['client_credentials'],
       scope: 'reports:read', public: false, thirdParty: false,
     });

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { createPostgresDb } from '../src/storage/postgres.js';
 import { migrate } from '../src/storage/migrate.js';
 import type { Db } from '../src/storage/db.js';
-import { createClientsRepo } from '../src/clients/clients-repo.js';
+import { createClientRegistry } from '../src/clients/registry.js';
 
 /** Shared plumbing for the benchmarks: real Postgres + Redis, servers as child processes. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -132,7 +132,7 @@ export async function measure(name: string, concurrency: number, once: () => Pro
 
 /** A confidential code-flow client for the sign-in benches. */
 export async function benchWebClient(db: Db, redirectUri: string): Promise<{ id: string; secret: string }> {
-  const created = await createClientsRepo(db).create({
+  const created = await createClientRegistry(db).create({
     name: 'Bench app',
     redirectUris: [redirectUri],
     postLogoutRedirectUris: [],

@@ -9,7 +9,7 @@ import { createAdapters } from './adapters/index.js';
 import { createAccountsRepo } from './accounts/accounts-repo.js';
 import { createPasswordLogin } from './accounts/password-login.js';
 import { createAuditLog } from './audit/audit-log.js';
-import { createClientsRepo } from './clients/clients-repo.js';
+import { createClientRegistry } from './clients/registry.js';
 import { createResourcesRepo } from './clients/resources-repo.js';
 import { createLastUsedRecorder } from './clients/last-used.js';
 import { createClientDirectory } from './clients/client-directory.js';
@@ -53,7 +53,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   const { db, ephemeral } = stores;
   const clock = options.clock ?? (() => new Date());
   const accounts = createAccountsRepo(db);
-  const clients = createClientsRepo(db);
+  const clients = createClientRegistry(db, { clock });
   const resources = createResourcesRepo(db);
   const audit = createAuditLog(db);
   const lastUsed = createLastUsedRecorder(clients, {

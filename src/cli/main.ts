@@ -7,7 +7,8 @@ import { AppError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { createAccountsRepo } from '../accounts/accounts-repo.js';
 import { checkPasswordPolicy, hashPassword } from '../accounts/passwords.js';
-import { createClientsRepo, type AuthMethod } from '../clients/clients-repo.js';
+import type { AuthMethod } from '../clients/metadata.js';
+import { createClientRegistry } from '../clients/registry.js';
 import { createResourcesRepo } from '../clients/resources-repo.js';
 import { parseDuration } from '../common/duration.js';
 import { migrate } from '../storage/migrate.js';
@@ -157,7 +158,7 @@ client
         }
       }
       const created = await withDb((db) =>
-        createClientsRepo(db).create({
+        createClientRegistry(db).create({
           name: opts.name,
           redirectUris: opts.redirectUri,
           postLogoutRedirectUris: opts.postLogoutRedirectUri,
@@ -195,7 +196,7 @@ client
   .description('list registered clients')
   .option('--json', 'print JSON', false)
   .action(async (opts: { json: boolean }) => {
-    const list = await withDb((db) => createClientsRepo(db).list());
+    const list = await withDb((db) => createClientRegistry(db).list());
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(list)}\n`);
       return;
@@ -211,7 +212,7 @@ client
   .argument('<id>', 'client id')
   .option('--json', 'print JSON', false)
   .action(async (id: string, opts: { json: boolean }) => {
-    const shown = await withDb((db) => createClientsRepo(db).show(id));
+    const shown = await withDb((db) => createClientRegistry(db).show(id));
     if (!shown) throw new UsageError(`no client with id ${id}`);
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(shown)}\n`);
@@ -231,7 +232,7 @@ client
   .description('disable a client: no new tokens, and its tokens stop introspecting as active')
   .argument('<id>', 'client id')
   .action(async (id: string) => {
-    const done = await withDb((db) => createClientsRepo(db).disable(id, new Date()));
+    const done = await withDb((db) => createClientRegistry(db).disable(id));
     if (!done) throw new UsageError(`no enabled client with id ${id}`);
     process.stdout.write(`disabled client ${id}\n`);
   });
@@ -246,10 +247,7 @@ secret
   .action(async (id: string, opts: { overlap: string; expiresIn?: string; json: boolean }) => {
     const overlap = durationOption('--overlap', opts.overlap);
     const expiresIn = opts.expiresIn ? durationOption('--expires-in', opts.expiresIn) : undefined;
-    const now = new Date();
-    const rotated = await withDb((db) =>
-      createClientsRepo(db).rotateSecret(id, overlap, now, expiresIn ? new Date(now.getTime() + expiresIn * 1000) : undefined),
-    );
+    const rotated = await withDb((db) => createClientRegistry(db).rotateSecret(id, overlap, expiresIn));
     process.stdout.write(
       opts.json
         ? `${JSON.stringify({ client_id: id, secret_id: rotated.secretId, client_secret: rotated.clientSecret, previous_secrets_expire_in: overlap })}\n`
@@ -262,7 +260,7 @@ secret
   .argument('<id>', 'client id')
   .argument('<secretId>', 'secret id (see client show)')
   .action(async (id: string, secretId: string) => {
-    const done = await withDb((db) => createClientsRepo(db).revokeSecret(id, secretId, new Date()));
+    const done = await withDb((db) => createClientRegistry(db).revokeSecret(id, secretId));
     if (!done) throw new UsageError(`no live secret ${secretId} on client ${id}`);
     process.stdout.write(`revoked secret ${secretId}\n`);
   });
@@ -308,7 +306,7 @@ client
   .description('delete a client and revoke its grants')
   .argument('<id>', 'client id')
   .action(async (id: string) => {
-    const deleted = await withDb((db) => createClientsRepo(db).delete(id));
+    const deleted = await withDb((db) => createClientRegistry(db).delete(id));
     if (!deleted) throw new UsageError(`no client with id ${id}`);
     process.stdout.write(`deleted client ${id}\n`);
   });

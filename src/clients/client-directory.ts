@@ -1,6 +1,8 @@
 import { ttlCache } from '../common/ttl-cache.js';
-import { matchSecret, providerMetadata, type ClientMetadata, type ClientsRepo } from './clients-repo.js';
+import { providerMetadata, type ClientMetadata } from './metadata.js';
+import type { ClientsRepository } from './repository.js';
 import type { Resource, ResourcesRepo } from './resources-repo.js';
+import { matchSecret } from './secrets.js';
 
 /**
  * How oidc-provider sees clients and resources: one query per client (metadata and
@@ -8,18 +10,18 @@ import type { Resource, ResourcesRepo } from './resources-repo.js';
  * endpoint does not read the same rows for every request. A disable, expiry, rotation
  * or revocation made by another process takes effect within that time (0 = always read).
  */
-export function createClientDirectory(clients: ClientsRepo, resources: ResourcesRepo, options: { ttlSeconds: number }) {
+export function createClientDirectory(clients: Pick<ClientsRepository, 'loadForAuth'>, resources: ResourcesRepo, options: { ttlSeconds: number }) {
   const client = ttlCache((id) => clients.loadForAuth(id), options.ttlSeconds);
   const resource = ttlCache((indicator) => resources.find(indicator), options.ttlSeconds);
 
   return {
     async metadata(clientId: string, now: Date): Promise<ClientMetadata | undefined> {
       const record = await client(clientId);
-      return record && providerMetadata(record, now);
+      return record && providerMetadata(record.row, now);
     },
     async verifySecret(clientId: string, secret: string, now: Date): Promise<string | undefined> {
       const record = await client(clientId);
-      return record ? matchSecret(record, secret, now) : undefined;
+      return record ? matchSecret(record.secrets, secret, now) : undefined;
     },
     resource(indicator: string): Promise<Resource | undefined> {
       return resource(indicator);

@@ -1,10 +1,10 @@
-import type { ClientsRepo } from './clients-repo.js';
+import type { ClientsRepository } from './repository.js';
 
 /**
  * Remembers which client secret was used when, and writes it in one statement per
  * interval instead of one write per token request.
  */
-export function createLastUsedRecorder(clients: ClientsRepo, options: { flushSeconds: number; onError: (err: unknown) => void }) {
+export function createLastUsedRecorder(clients: Pick<ClientsRepository, 'recordSecretsUsed'>, options: { flushSeconds: number; onError: (err: unknown) => void }) {
   let pending = new Map<string, Date>();
   const timer = setInterval(() => void flush().catch(options.onError), options.flushSeconds * 1000);
   timer.unref();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../storage/db.js';
 import { createAccountsRepo } from '../accounts/accounts-repo.js';
 import { hashPassword } from '../accounts/passwords.js';
-import { createClientsRepo } from '../clients/clients-repo.js';
+import { createClientRegistry } from '../clients/registry.js';
 
 export const DEMO_EMAIL = 'alice@example.com';
 export const DEMO_REDIRECT_URI = 'http://localhost:3001/callback';
@@ -21,7 +21,7 @@ export interface DemoSeed {
  */
 export async function seedDemo(db: Db): Promise<DemoSeed | undefined> {
   const accounts = createAccountsRepo(db);
-  const clients = createClientsRepo(db);
+  const clients = createClientRegistry(db);
   if ((await accounts.count()) > 0 || (await clients.count()) > 0) return undefined;
   const password = randomBytes(9).toString('base64url');
   await accounts.create({ email: DEMO_EMAIL, name: 'Alice Example', passwordHash: await hashPassword(password), emailVerified: true });

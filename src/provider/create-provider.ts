@@ -6,13 +6,14 @@ import type { ClientDirectory } from '../clients/client-directory.js';
 import type { LastUsedRecorder } from '../clients/last-used.js';
 import { assertScopesAllowed, requestedClientCredentialsScope } from './scope-policy.js';
 import { renderPage } from '../pages/render.js';
+import { keepSessionFactors, replaceClientSecretCheck } from './oidc-internals.js';
 import { ACR_VALUES } from './assurance.js';
 import { createInteractionPolicy } from './acr-policy.js';
 import { accountClientMetadata } from './account-client.js';
 import { CLAIMS, createFindAccount } from './find-account.js';
+import { OIDC_SCOPES } from '../clients/metadata.js';
 import { errorText } from './error-texts.js';
 import type { KeyMaterial } from './keys.js';
-import { keepSessionFactors } from './oidc-internals.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -38,17 +39,17 @@ const LATCHKEY_METADATA = ['third_party', 'latchkey_scopes', 'can_introspect'];
 
 export function createProvider({ config, adapters, accounts, keys, directory, lastUsed, clock }: ProviderDeps): Provider {
   const configuration: Configuration = {
-    adapter: adapters.factory as unknown as Configuration['adapter'], // the factory form, typed as a class in @types
+    adapter: adapters.factory,
     clients: [accountClientMetadata(config.issuer)],
     findAccount: createFindAccount(accounts),
-    jwks: keys.jwks as Configuration['jwks'],
+    jwks: keys.jwks,
     cookies: {
       keys: keys.cookieKeys,
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
-    claims: CLAIMS as unknown as Configuration['claims'], // readonly arrays; oidc-provider only reads them
-    scopes: ['openid', 'offline_access', 'email', 'profile'],
+    claims: CLAIMS,
+    scopes: [...OIDC_SCOPES],
     acrValues: [...ACR_VALUES],
     responseTypes: ['code'],
     // RFC 9700 §2.1.1: PKCE for every client, confidential ones too; only S256 exists in v9.
@@ -80,7 +81,7 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
-      introspection: { enabled: true, allowedPolicy: introspectionAllowed as never },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
       clientCredentials: { enabled: true },
       // RFC 8707: a token for a registered resource is audienced to it, carries only its
       // scopes, and is a JWT (RFC 9068, typ at+jwt, ES256) unless the resource says opaque.
@@ -113,10 +114,10 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
-          await renderPage(ctx as never, 'logout', { title: 'Sign out', form, clientName: ctx.oidc.client?.clientName });
+          await renderPage(ctx, 'logout', { title: 'Sign out', form, clientName: ctx.oidc.client?.clientName });
         },
         async postLogoutSuccessSource(ctx) {
-          await renderPage(ctx as never, 'logged-out', { title: 'Signed out', clientName: ctx.oidc.client?.clientName });
+          await renderPage(ctx, 'logged-out', { title: 'Signed out', clientName: ctx.oidc.client?.clientName });
         },
       },
     },
@@ -142,7 +143,7 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
       ClientCredentials: config.ttl.accessToken,
     },
     async renderError(ctx, out) {
-      await renderPage(ctx as never, 'error', { title: 'Sign-in problem', code: out.error, message: errorText(out.error) }, ctx.status);
+      await renderPage(ctx, 'error', { title: 'Sign-in problem', code: out.error, message: errorText(out.error) }, ctx.status);
     },
   };
 
@@ -150,13 +151,13 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
   provider.proxy = config.trustProxy;
 
   // Client secrets live only as SHA-256 hashes, several per client during a rotation
-  // (clients-repo matchSecret compares every live one in constant time).
-  provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientId: string }, actual: string) {
+  // (clients/secrets.ts matchSecret compares every live one in constant time).
+  replaceClientSecretCheck(provider, async (clientId, secret) => {
     const now = clock();
-    const secretId = await directory.verifySecret(this.clientId, actual, now);
+    const secretId = await directory.verifySecret(clientId, secret, now);
     if (secretId) lastUsed.used(secretId, now);
     return Boolean(secretId);
-  } as never;
+  });
 
   keepSessionFactors(provider);
   return provider;

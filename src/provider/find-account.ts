@@ -1,5 +1,6 @@
 import type { FindAccount } from 'oidc-provider';
 import type { AccountsRepo } from '../accounts/accounts-repo.js';
+import { tokenExtra } from './oidc-internals.js';
 
 /**
  * Claims per scope, as OIDC Core §5.4. `openid` also carries acr, amr and auth_time so
@@ -17,7 +18,7 @@ export function createFindAccount(accounts: AccountsRepo): FindAccount {
     const account = await accounts.findById(sub);
     if (!account) return undefined;
     // At userinfo the access token carries the sign-in's strength (extraTokenClaims).
-    const strength = (token as { extra?: Record<string, unknown> } | undefined)?.extra ?? {};
+    const strength = tokenExtra(token);
     return {
       accountId: account.id,
       async claims() {

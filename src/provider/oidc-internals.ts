@@ -1,5 +1,5 @@
 import type Provider from 'oidc-provider';
-import type { Interaction, KoaContextWithOIDC } from 'oidc-provider';
+import type { Client, FindAccount, Interaction, KoaContextWithOIDC } from 'oidc-provider';
 import { factorsOfSession, type Factor } from './assurance.js';
 
 /**
@@ -51,8 +51,8 @@ function view(session: EngineSession | undefined): SessionView | undefined {
 }
 
 /** The browser's Latchkey session on one of Latchkey's own pages (account page), if signed in. */
-export async function sessionOfRequest(provider: Provider, ctx: unknown): Promise<SessionView | undefined> {
-  return view((await provider.Session.get(ctx as never)) as unknown as EngineSession);
+export async function sessionOfRequest(provider: Provider, ctx: Parameters<Provider['Session']['get']>[0]): Promise<SessionView | undefined> {
+  return view((await provider.Session.get(ctx)) as unknown as EngineSession);
 }
 
 /** The session an interaction runs on top of (a step-up or max_age re-check), if any. */
@@ -60,4 +60,23 @@ export async function sessionOfInteraction(provider: Provider, interaction: Inte
   const uid = interaction.session?.uid;
   if (!uid) return undefined;
   return view((await provider.Session.findByUid(uid)) as unknown as EngineSession | undefined);
+}
+
+/**
+ * Replaces the engine's plain comparison with the stored `client_secret`: Latchkey keeps
+ * only SHA-256 hashes, several per client during a rotation (clients/secrets.ts). The
+ * engine calls `compareClientSecret` for client_secret_basic and client_secret_post.
+ */
+export function replaceClientSecretCheck(provider: Provider, verify: (clientId: string, secret: string) => Promise<boolean>): void {
+  provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: Client, actual: string) {
+    return verify(this.clientId, actual);
+  };
+}
+
+/**
+ * The extra claims a token carries (set by extraTokenClaims). Not every token kind that
+ * findAccount receives is typed with `extra`; those without it give {}.
+ */
+export function tokenExtra(token: Parameters<FindAccount>[2]): Record<string, unknown> {
+  return token && 'extra' in token && token.extra ? token.extra : {};
 }

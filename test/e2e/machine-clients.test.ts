@@ -6,7 +6,8 @@ import { createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, 
 import { backends, type OpenBackend } from '../helpers/backends.js';
 import { startLatchkey, type TestLatchkey } from '../helpers/latchkey.js';
 import { oidc, redeem, relyingParty, signIn, userAgentFor } from '../helpers/rp.js';
-import { createClientsRepo, type ClientInput } from '../../src/clients/clients-repo.js';
+import type { ClientInput } from '../../src/clients/metadata.js';
+import { createClientRegistry } from '../../src/clients/registry.js';
 import { createResourcesRepo } from '../../src/clients/resources-repo.js';
 import { createResourceServer } from '../../examples/resource-server/app.js';
 
@@ -22,7 +23,7 @@ for (const backend of backends()) {
     let api: { server: Server; url: string };
     let opaqueApi: { server: Server; url: string };
     let introspector: { clientId: string; clientSecret: string };
-    const clients = () => createClientsRepo(open.db);
+    const clients = () => createClientRegistry(open.db, { clock: () => now });
 
     async function machine(extra: Partial<ClientInput> = {}) {
       const created = await clients().create({
@@ -145,13 +146,13 @@ for (const backend of backends()) {
 
     test('rotation: the old secret works inside the overlap and fails after it (test clock)', async () => {
       const job = await machine();
-      const rotated = await clients().rotateSecret(job.clientId, 3600, now);
+      const rotated = await clients().rotateSecret(job.clientId, 3600);
       assert.equal((await token(job, { scope: SCOPE, resource: API })).status, 200, 'old secret inside the window');
       assert.equal((await token({ ...job, clientSecret: rotated.clientSecret }, { scope: SCOPE, resource: API })).status, 200, 'new secret');
       now = new Date(now.getTime() + 3601 * 1000);
       assert.equal((await token(job, { scope: SCOPE, resource: API })).body.error, 'invalid_client', 'old secret after the window');
       assert.equal((await token({ ...job, clientSecret: rotated.clientSecret }, { scope: SCOPE, resource: API })).status, 200);
-      await clients().revokeSecret(job.clientId, rotated.secretId, now);
+      await clients().revokeSecret(job.clientId, rotated.secretId);
       assert.equal((await token({ ...job, clientSecret: rotated.clientSecret }, { scope: SCOPE, resource: API })).body.error, 'invalid_client', 'revoked');
     });
 
@@ -173,7 +174,7 @@ for (const backend of backends()) {
       // JWT access tokens are checked by signature, not introspected; opaque ones are.
       const live = await token(job, { scope: SCOPE, resource: OPAQUE_API });
       assert.equal((await introspect(introspector, String(live.body.access_token))).active, true);
-      await clients().disable(job.clientId, now);
+      await clients().disable(job.clientId);
       assert.equal((await token(job, { scope: SCOPE, resource: API })).body.error, 'invalid_client');
       assert.equal((await introspect(introspector, String(live.body.access_token))).active, false);
     });

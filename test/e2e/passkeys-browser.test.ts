@@ -10,7 +10,7 @@ import { redeem, relyingParty, startAuthorization, type Started, type TestRp } f
 import { createPasskeysRepo } from '../../src/passkeys/passkeys-repo.js';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import { startDemoRp } from '../../examples/demo-rp/app.js';
-import { createClientsRepo } from '../../src/clients/clients-repo.js';
+import { createClientRegistry } from '../../src/clients/registry.js';
 
 // Browser flows on the embedded backend: the storage suites cover Postgres + Redis.
 const embedded = backends()[0]!;
@@ -321,7 +321,7 @@ describe('passkeys and step-up in Chromium', async () => {
     const demoPort = probe.port; // a free port for the demo app
     await new Promise((r) => probe.server.close(r));
     const demoUrl = `http://localhost:${demoPort}`;
-    await createClientsRepo(open.db).create({
+    await createClientRegistry(open.db).create({
       name: 'Demo app',
       redirectUris: [`${demoUrl}/callback`],
       postLogoutRedirectUris: [`${demoUrl}/`],

@@ -6,7 +6,8 @@ import { createLogger } from '../../src/common/logger.js';
 import { createLatchkey } from '../../src/app.js';
 import { createAccountsRepo, type Account } from '../../src/accounts/accounts-repo.js';
 import { hashPassword } from '../../src/accounts/passwords.js';
-import { createClientsRepo, type ClientInput } from '../../src/clients/clients-repo.js';
+import type { ClientInput } from '../../src/clients/metadata.js';
+import { createClientRegistry } from '../../src/clients/registry.js';
 import type { OpenBackend } from './backends.js';
 
 export interface TestLatchkey {
@@ -51,7 +52,7 @@ export async function startLatchkey(
   server.on('request', latchkey.app.callback());
 
   const accounts = createAccountsRepo(backend.db);
-  const clients = createClientsRepo(backend.db);
+  const clients = createClientRegistry(backend.db);
   let n = 0;
 
   return {

@@ -96,3 +96,12 @@ test('route handlers hold no SQL', () => {
     .map(({ file }) => file);
   assert.deepEqual(wrong, []);
 });
+
+test('only provider/oidc-internals.ts casts past the type checker (as never, as unknown as)', () => {
+  const wrong = imports
+    .filter(({ file }) => file !== 'provider/oidc-internals.ts')
+    .flatMap(({ file, text }) =>
+      text.split('\n').flatMap((line, i) => (/\bas (never|unknown as)\b/.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
+    );
+  assert.deepEqual(wrong, [], `engine-reaching code belongs in provider/oidc-internals.ts:\n${wrong.join('\n')}`);
+});

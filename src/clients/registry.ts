@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { revokeByClient } from '../adapters/revoke-by-client.js';
+import { systemClock, type Clock } from '../common/clock.js';
+import type { Db } from '../storage/db.js';
+import { ClientInputError } from './client-input-error.js';
+import { newClient, registeredClient, usesSecret, validateClientInput, type ClientInput, type ClientMetadata } from './metadata.js';
+import { createClientsRepository } from './repository.js';
+import { hashSecret, newSecret, newSecretId, rotation } from './secrets.js';
+
+export interface CreatedClient {
+  clientId: string;
+  /** Shown once: only its hash is kept. */
+  clientSecret: string | undefined;
+  secretId: string | undefined;
+  metadata: ClientMetadata;
+}
+
+/**
+ * Registering and managing clients (CLI, admin, dynamic registration): validation and
+ * metadata from metadata.ts, secrets from secrets.ts, rows through the repository.
+ * Client ids are public; the clock decides expiry, overlap and revocation times.
+ */
+export function createClientRegistry(db: Db, options: { clock?: Clock } = {}) {
+  const clock = options.clock ?? systemClock;
+  const repository = createClientsRepository(db);
+
+  return {
+    loadForAuth: repository.loadForAuth,
+    recordSecretsUsed: repository.recordSecretsUsed,
+    show: repository.show,
+    list: repository.list,
+    count: repository.count,
+
+    async create(input: ClientInput): Promise<CreatedClient> {
+      validateClientInput(input);
+      const client = newClient(input, input.clientId ?? randomBytes(16).toString('base64url'));
+      const secret = usesSecret(client.metadata.token_endpoint_auth_method) ? newSecret() : undefined;
+      await repository.insert(client, secret && { id: secret.id, hash: secret.hash, expiresAt: input.secretExpiresAt ?? null });
+      return { clientId: client.clientId, clientSecret: secret?.value, secretId: secret?.id, metadata: client.metadata };
+    },
+
+    /** A new secret (optionally expiring); the live ones keep working for `overlapSeconds` more, then stop. */
+    async rotateSecret(clientId: string, overlapSeconds: number, expiresInSeconds?: number): Promise<{ secretId: string; clientSecret: string }> {
+      const next = rotation(clock, overlapSeconds, expiresInSeconds);
+      const stored = { id: next.secret.id, hash: next.secret.hash, createdAt: next.createdAt, expiresAt: next.expiresAt };
+      await repository.rotateSecret(clientId, stored, next.overlapUntil, (metadata) => {
+        if (!metadata) throw new ClientInputError(`no client with id ${clientId}`);
+        if (!usesSecret(metadata.token_endpoint_auth_method)) throw new ClientInputError(`client ${clientId} does not use a client secret`);
+      });
+      return { secretId: next.secret.id, clientSecret: next.secret.value };
+    },
+
+    revokeSecret(clientId: string, secretId: string): Promise<boolean> {
+      return repository.revokeSecret(clientId, secretId, clock());
+    },
+
+    disable(clientId: string): Promise<boolean> {
+      return repository.disable(clientId, clock());
+    },
+
+    /** Deletes the client, its secrets, and every grant and refresh token issued to it. */
+    async delete(clientId: string): Promise<boolean> {
+      return db.transaction(async (tx) => {
+        const deleted = await createClientsRepository(tx).delete(clientId);
+        if (deleted) await revokeByClient(tx, clientId);
+        return deleted;
+      });
+    },
+
+    /** Dynamic registration (RFC 7591): metadata from oidc-provider, secret stored hashed. */
+    async register(metadata: ClientMetadata & { client_secret?: string }): Promise<void> {
+      const { client, secret } = registeredClient(metadata);
+      await repository.insert(client, secret ? { id: newSecretId(), hash: hashSecret(secret), expiresAt: null } : undefined);
+    },
+  };
+}
+
+export type ClientRegistry = ReturnType<typeof createClientRegistry>;
