@@ -9,7 +9,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { EphemeralKv } from '../storage/ephemeral-kv.js';
+import type { EphemeralKv } from '../storage/ephemeral-store.js';
 import { DuplicateCredentialError, type Passkey, type PasskeysRepo } from './passkeys-repo.js';
 import { PasskeyError } from './passkey-error.js';
 
