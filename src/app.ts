@@ -16,8 +16,6 @@ import { createClientDirectory } from './clients/client-directory.js';
 import { createClientAdapter } from './provider/client-adapter.js';
 import { createProvider } from './provider/create-provider.js';
 import { loadOrCreateKeys } from './provider/keys.js';
-import { createFailureLimiter } from './storage/rate-limiter.js';
-import { createEphemeralKv } from './storage/ephemeral-kv.js';
 import { createPasskeysRepo } from './passkeys/passkeys-repo.js';
 import { createPasskeyCeremonies } from './passkeys/ceremonies.js';
 import { interactionPages } from './interactions/index.js';
@@ -68,13 +66,13 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   const passwordLogin = createPasswordLogin({
     accounts,
     audit,
-    byEmail: createFailureLimiter(ephemeral, {
+    byEmail: ephemeral.failureLimiter({
       name: 'login-email',
       points: config.lockout.attempts,
       durationSeconds: config.lockout.seconds,
       blockSeconds: config.lockout.seconds,
     }),
-    byIp: createFailureLimiter(ephemeral, {
+    byIp: ephemeral.failureLimiter({
       name: 'login-ip',
       points: config.lockout.ipFailuresPerHour,
       durationSeconds: 3600,
@@ -91,7 +89,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   const passkeys = createPasskeysRepo(db);
   const ceremonies = createPasskeyCeremonies({
     passkeys,
-    challenges: createEphemeralKv(ephemeral, 'webauthn'),
+    challenges: ephemeral.kv('webauthn'),
     audit,
     webauthn: config.webauthn,
     clock,
@@ -100,13 +98,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     database: async () => {
       await db.query('SELECT 1');
     },
-    ...(ephemeral.kind === 'redis'
-      ? {
-          redis: async () => {
-            await ephemeral.redis.ping();
-          },
-        }
-      : {}),
+    [ephemeral.name]: () => ephemeral.ping(),
   });
   provider.use(
     dispatch([

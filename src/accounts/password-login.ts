@@ -1,6 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { sha256 } from '../common/hash.js';
-import type { FailureLimiter } from '../storage/rate-limiter.js';
+import type { FailureLimiter } from '../storage/ephemeral-store.js';
 import type { Account, AccountsRepo } from './accounts-repo.js';
 import { dummyVerify, hashPassword, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.js';
 

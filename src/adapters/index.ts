@@ -1,8 +1,7 @@
+import type { Clock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
-import type { Ephemeral } from '../storage/ephemeral.js';
+import type { EphemeralStore } from '../storage/ephemeral-store.js';
 import { type Adapter, DURABLE_MODELS } from './adapter.js';
-import { createMemoryStore } from './memory-adapter.js';
-import { createRedisAdapter } from './redis-adapter.js';
 import { createSqlAdapter, sweepExpired } from './sql-adapter.js';
 
 export interface Adapters {
@@ -17,17 +16,22 @@ export interface Adapters {
  * to SQL, the rest to the ephemeral store. `overrides` supplies models kept elsewhere
  * (clients live in their own table, owned by the clients module).
  */
-export function createAdapters(db: Db, ephemeral: Ephemeral, overrides: Record<string, Adapter> = {}): Adapters {
-  const memory = ephemeral.kind === 'memory' ? createMemoryStore() : undefined;
+export function createAdapters(
+  db: Db,
+  ephemeral: EphemeralStore,
+  overrides: Record<string, Adapter> = {},
+  deps: { clock?: Clock } = {},
+): Adapters {
   const cache = new Map<string, Adapter>();
 
   function build(model: string): Adapter {
     const override = overrides[model];
     if (override) return override;
     // Refresh tokens are looked up for every access token presented; see createMissCache.
-    if (DURABLE_MODELS.has(model)) return createSqlAdapter(db, model, model === 'RefreshToken' ? { missCacheSeconds: 60 } : {});
-    if (ephemeral.kind === 'redis') return createRedisAdapter(ephemeral.redis, ephemeral.prefix, model);
-    return memory!.adapter(model);
+    if (DURABLE_MODELS.has(model)) {
+      return createSqlAdapter(db, model, model === 'RefreshToken' ? { missCacheSeconds: 60, ...deps } : deps);
+    }
+    return ephemeral.adapterFor(model);
   }
 
   return {
@@ -40,8 +44,8 @@ export function createAdapters(db: Db, ephemeral: Ephemeral, overrides: Record<s
       return adapter;
     },
     async sweep() {
-      // Redis expires its own keys; memory and SQL need a sweep.
-      return (memory?.sweep() ?? 0) + (await sweepExpired(db));
+      // The ephemeral store's sweep also covers its kv values and failure counts.
+      return (await ephemeral.sweep()) + (await sweepExpired(db));
     },
   };
 }

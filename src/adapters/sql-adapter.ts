@@ -1,7 +1,9 @@
 import { errors } from 'oidc-provider';
 import type { Db } from '../storage/db.js';
+import { type Clock, systemClock } from '../common/clock.js';
 import { sha256 } from '../common/hash.js';
-import { type Adapter, type AdapterPayload, expiresAt, storablePayload } from './adapter.js';
+import { storablePayload } from '../storage/model-payload.js';
+import { type Adapter, type AdapterPayload, expiresAt } from './adapter.js';
 
 interface Row {
   payload: AdapterPayload;
@@ -17,19 +19,19 @@ const LIVE = '(expires_at IS NULL OR expires_at > now())';
  * presented before it existed can only come into existence by collision; an upsert in
  * this process forgets the entry anyway.
  */
-function createMissCache(seconds: number, max = 50_000) {
+function createMissCache(seconds: number, clock: Clock, max = 50_000) {
   const misses = new Map<string, number>();
   return {
     has(hash: string): boolean {
       const until = misses.get(hash);
       if (until === undefined) return false;
-      if (until > Date.now()) return true;
+      if (until > clock().getTime()) return true;
       misses.delete(hash);
       return false;
     },
     add(hash: string): void {
       if (misses.size >= max) misses.clear();
-      misses.set(hash, Date.now() + seconds * 1000);
+      misses.set(hash, clock().getTime() + seconds * 1000);
     },
     forget(hash: string): void {
       misses.delete(hash);
@@ -38,8 +40,8 @@ function createMissCache(seconds: number, max = 50_000) {
 }
 
 /** Durable oidc-provider models in the one `oidc_models` table (see migrations/001). */
-export function createSqlAdapter(db: Db, model: string, options: { missCacheSeconds?: number } = {}): Adapter {
-  const misses = options.missCacheSeconds ? createMissCache(options.missCacheSeconds) : undefined;
+export function createSqlAdapter(db: Db, model: string, options: { missCacheSeconds?: number; clock?: Clock } = {}): Adapter {
+  const misses = options.missCacheSeconds ? createMissCache(options.missCacheSeconds, options.clock ?? systemClock) : undefined;
   function revive(row: Row | undefined, jti: string): AdapterPayload | undefined {
     if (!row) return undefined;
     return { ...row.payload, jti, ...(row.consumed_at ? { consumed: Math.floor(row.consumed_at.getTime() / 1000) } : {}) };

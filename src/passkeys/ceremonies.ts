@@ -8,7 +8,7 @@ import {
 } from '@simplewebauthn/server';
 import type { AuditLog } from '../audit/audit-log.js';
 import { epochSeconds, systemClock, type Clock } from '../common/clock.js';
-import type { EphemeralKv } from '../storage/ephemeral-kv.js';
+import type { EphemeralKv } from '../storage/ephemeral-store.js';
 import { DuplicateCredentialError, type Passkey, type PasskeysRepo } from './passkeys-repo.js';
 import { PasskeyError } from './passkey-error.js';
 import { authenticationResponse, registrationResponse } from './response-schemas.js';

@@ -1,8 +1,13 @@
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AppError } from '../common/errors.js';
 
-export class DataDirBusyError extends Error {
-  readonly code = 'storage.data_dir_busy';
+/** Another process holds the embedded store; the message tells the operator what to do. */
+export class DataDirBusyError extends AppError {
+  constructor(message: string) {
+    super('storage.data_dir_busy', message, { status: 503, expose: true });
+    this.name = 'DataDirBusyError';
+  }
 }
 
 function alive(pid: number): boolean {

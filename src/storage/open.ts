@@ -1,15 +1,17 @@
 import type { Config } from '../config/config.js';
 import type { Db } from './db.js';
-import { createMemoryEphemeral, createRedisEphemeral, type Ephemeral } from './ephemeral.js';
+import type { EphemeralStore } from './ephemeral-store.js';
 import { loadOrCreateKeyFile } from './key-file.js';
 import { migrate } from './migrate.js';
+import { createMemoryStore } from './memory.js';
 import { createPgliteDb } from './pglite.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createPostgresDb } from './postgres.js';
+import { connectRedis, createRedisStore } from './redis.js';
 
 export interface Stores {
   db: Db;
-  ephemeral: Ephemeral;
+  ephemeral: EphemeralStore;
   keyEncryptionKey: Buffer;
   /** Set when the embedded key file was created now: the caller warns once. */
   createdKeyFile?: string;
@@ -54,6 +56,8 @@ export async function openStores(config: Config): Promise<Stores> {
     if (file.created) createdKeyFile = file.path;
   }
   const db = await openDb(config);
-  const ephemeral = config.redisUrl ? await createRedisEphemeral(config.redisUrl, config.redisPrefix) : createMemoryEphemeral();
+  const ephemeral = config.redisUrl
+    ? createRedisStore(await connectRedis(config.redisUrl), { prefix: config.redisPrefix })
+    : createMemoryStore();
   return { db, ephemeral, keyEncryptionKey, ...(createdKeyFile ? { createdKeyFile } : {}) };
 }

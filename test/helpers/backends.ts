@@ -6,7 +6,10 @@ import { scratchDatabase } from './scratch-database.js';
 import type { Db } from '../../src/storage/db.js';
 import { createPgliteDb } from '../../src/storage/pglite.js';
 import { createPostgresDb } from '../../src/storage/postgres.js';
-import { createMemoryEphemeral, createRedisEphemeral, type Ephemeral } from '../../src/storage/ephemeral.js';
+import type { Redis } from 'ioredis';
+import type { EphemeralStore } from '../../src/storage/ephemeral-store.js';
+import { createMemoryStore } from '../../src/storage/memory.js';
+import { connectRedis, createRedisStore } from '../../src/storage/redis.js';
 import { migrate } from '../../src/storage/migrate.js';
 
 /**
@@ -21,7 +24,9 @@ export interface Backend {
 
 export interface OpenBackend {
   db: Db;
-  ephemeral: Ephemeral;
+  ephemeral: EphemeralStore;
+  /** The ephemeral store's own Redis client, for tests that look inside it or cut it off. */
+  redis?: Redis;
   /** The database URL, for child processes (CLI tests); undefined when embedded. */
   databaseUrl?: string;
   redisUrl?: string;
@@ -39,7 +44,7 @@ function embedded(): Backend {
       const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-test-'));
       const db = await createPgliteDb(join(dataDir, 'pglite'));
       await migrate(db);
-      const ephemeral = createMemoryEphemeral();
+      const ephemeral = createMemoryStore();
       return {
         db,
         ephemeral,
@@ -64,21 +69,21 @@ function postgresRedis(databaseUrl: string, redisUrl: string): Backend {
       const db = createPostgresDb(scratch.url);
       await migrate(db);
       const redisPrefix = `latchkey-test:${randomBytes(6).toString('hex')}:`;
-      const ephemeral = await createRedisEphemeral(redisUrl, redisPrefix);
+      const redis = await connectRedis(redisUrl);
+      const ephemeral = createRedisStore(redis, { prefix: redisPrefix });
       const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-test-'));
       return {
         db,
         ephemeral,
+        redis,
         databaseUrl: scratch.url,
         redisUrl,
         redisPrefix,
         dataDir,
         keyEncryptionKey: randomBytes(32),
         async close() {
-          if (ephemeral.kind === 'redis') {
-            const keys = await ephemeral.redis.keys(`${redisPrefix}*`);
-            if (keys.length) await ephemeral.redis.del(...keys);
-          }
+          const keys = await redis.keys(`${redisPrefix}*`);
+          if (keys.length) await redis.del(...keys);
           await ephemeral.close();
           await db.close();
           await scratch.drop();

@@ -78,6 +78,65 @@ for (const backend of backends()) {
       assert.equal(rows.length, 0);
     });
 
+    test('kv: a value is taken once, within its namespace only', async () => {
+      const [a, b] = [open.ephemeral.kv(`a-${id()}`), open.ephemeral.kv(`b-${id()}`)];
+      const key = id();
+      assert.equal(await a.take(key), undefined);
+      await a.put(key, 'challenge-a', 60);
+      await b.put(key, 'challenge-b', 60);
+      assert.equal(await a.take(key), 'challenge-a');
+      assert.equal(await a.take(key), undefined, 'single use');
+      assert.equal(await b.take(key), 'challenge-b', 'namespaces do not share keys');
+      await a.put(key, 'first', 60);
+      await a.put(key, 'second', 60);
+      assert.equal(await a.take(key), 'second', 'a put replaces the value');
+    });
+
+    test('kv: 20 parallel takes of one value, exactly one gets it', async () => {
+      const kv = open.ephemeral.kv('race');
+      const key = id();
+      await kv.put(key, 'once', 60);
+      const taken = await Promise.all(Array.from({ length: 20 }, () => kv.take(key)));
+      assert.deepEqual(taken.filter((v) => v !== undefined), ['once']);
+    });
+
+    test('expired kv values and models are gone; the ephemeral sweep keeps live ones', async () => {
+      const kv = open.ephemeral.kv('expiry');
+      const codes = open.ephemeral.adapterFor('AuthorizationCode');
+      const [gone, kept, goneCode, keptCode] = [id(), id(), id(), id()];
+      await kv.put(gone, 'short', 1);
+      await kv.put(kept, 'long', 60);
+      await codes.upsert(goneCode, { jti: goneCode, grantId: `g-${goneCode}` }, 1);
+      await codes.upsert(keptCode, { jti: keptCode, grantId: `g-${keptCode}` }, 60);
+      await sleep(1300);
+      const removed = await open.ephemeral.sweep();
+      assert.ok(Number.isInteger(removed) && removed >= 0, `sweep returns a count (${removed})`);
+      assert.equal(await kv.take(gone), undefined);
+      assert.equal(await codes.find(goneCode), undefined);
+      assert.equal(await kv.take(kept), 'long', 'the sweep leaves live values');
+      assert.equal((await codes.find(keptCode))?.jti, keptCode, 'the sweep leaves live models');
+      await codes.revokeByGrantId(`g-${keptCode}`);
+      assert.equal(await codes.find(keptCode), undefined, 'the grant index survives the sweep');
+    });
+
+    test('failure limiter: counts failures, blocks past the allowance, resets', async () => {
+      const limiter = open.ephemeral.failureLimiter({ name: `contract-${id()}`, points: 2, durationSeconds: 60, blockSeconds: 120 });
+      const other = open.ephemeral.failureLimiter({ name: `other-${id()}`, points: 2, durationSeconds: 60, blockSeconds: 120 });
+      const key = 'someone';
+      assert.deepEqual(await limiter.check(key), { blockedFor: 0, failures: false });
+      assert.deepEqual(await limiter.fail(key), { failures: 1, blockedFor: 0 });
+      assert.deepEqual(await limiter.check(key), { blockedFor: 0, failures: true });
+      assert.deepEqual(await limiter.fail(key), { failures: 2, blockedFor: 120 }, 'the last allowed failure says how long the block is');
+      const spent = await limiter.check(key);
+      assert.ok(spent.failures && spent.blockedFor > 0 && spent.blockedFor <= 60, `blocked for the rest of the window (${spent.blockedFor})`);
+      assert.deepEqual(await limiter.fail(key), { failures: 3, blockedFor: 120 });
+      const blocked = await limiter.check(key);
+      assert.ok(blocked.blockedFor > 60 && blocked.blockedFor <= 120, `blocked for blockSeconds (${blocked.blockedFor})`);
+      assert.deepEqual(await other.check(key), { blockedFor: 0, failures: false }, 'limiters with other names count apart');
+      await limiter.reset(key);
+      assert.deepEqual(await limiter.check(key), { blockedFor: 0, failures: false });
+    });
+
     test('a refresh token id looked up before it exists is found once it is saved', async () => {
       const tokens = adapters.factory('RefreshToken');
       const key = id();
@@ -99,8 +158,8 @@ for (const backend of backends()) {
       for (const model of [...DURABLE, ...EPHEMERAL]) await adapters.factory(model).upsert(`${secret}-${model}`, { jti: `${secret}-${model}`, grantId: 'g' }, 60);
       const sql = JSON.stringify((await open.db.query('SELECT * FROM oidc_models')).rows);
       assert.ok(!sql.includes(secret), 'the SQL table holds no id');
-      if (open.ephemeral.kind === 'redis') {
-        const redis = open.ephemeral.redis;
+      const redis = open.redis;
+      if (redis) {
         const keys = await redis.keys(`${open.redisPrefix}*`);
         assert.ok(keys.length > 0);
         assert.ok(!keys.some((k) => k.includes(secret)), 'no Redis key holds an id');

@@ -7,7 +7,6 @@ import { createAccountsRepo } from '../../src/accounts/accounts-repo.js';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import { createPasskeyCeremonies, type PasskeyCeremonies } from '../../src/passkeys/ceremonies.js';
 import { createPasskeysRepo } from '../../src/passkeys/passkeys-repo.js';
-import { createEphemeralKv } from '../../src/storage/ephemeral-kv.js';
 
 const ORIGIN = 'https://id.example.com';
 
@@ -21,7 +20,7 @@ for (const backend of backends()) {
       open = await backend.open();
       ceremonies = createPasskeyCeremonies({
         passkeys: createPasskeysRepo(open.db),
-        challenges: createEphemeralKv(open.ephemeral, 'webauthn'),
+        challenges: open.ephemeral.kv('webauthn'),
         audit: createAuditLog(open.db),
         webauthn: { rpId: 'id.example.com', rpName: 'Latchkey', origins: [ORIGIN] },
       });

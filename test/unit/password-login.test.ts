@@ -4,8 +4,7 @@ import { createPasswordLogin, slowDownMs } from '../../src/accounts/password-log
 import { hashPassword } from '../../src/accounts/passwords.js';
 import type { Account, AccountsRepo } from '../../src/accounts/accounts-repo.js';
 import type { AuditLog, AuditEvent } from '../../src/audit/audit-log.js';
-import { createMemoryEphemeral } from '../../src/storage/ephemeral.js';
-import { createFailureLimiter } from '../../src/storage/rate-limiter.js';
+import { createMemoryStore } from '../../src/storage/memory.js';
 
 test('failed sign-ins slow down from the third, doubling, capped at two seconds', () => {
   assert.deepEqual([1, 2, 3, 4, 5, 6, 9].map(slowDownMs), [0, 0, 250, 500, 1000, 2000, 2000]);
@@ -24,8 +23,8 @@ test('password login: same answer for unknown and wrong, slow-down, lockout, aud
   const accounts = { findByEmail: async (email: string) => (email.toLowerCase() === alice.email ? alice : undefined), setPasswordHash: async () => {} } as unknown as AccountsRepo;
   const events: AuditEvent[] = [];
   const audit = { record: async (e: AuditEvent) => void events.push(e) } as unknown as AuditLog;
-  const ephemeral = createMemoryEphemeral();
-  const limiter = (name: string, points: number) => createFailureLimiter(ephemeral, { name, points, durationSeconds: 600, blockSeconds: 600 });
+  const ephemeral = createMemoryStore();
+  const limiter = (name: string, points: number) => ephemeral.failureLimiter({ name, points, durationSeconds: 600, blockSeconds: 600 });
   const delays: number[] = [];
   const login = createPasswordLogin({ accounts, audit, byEmail: limiter('e', 5), byIp: limiter('i', 100), delay: async (ms) => void delays.push(ms) });
   const ip = '192.0.2.1';

@@ -1,0 +1,55 @@
+import type { Adapter } from 'oidc-provider';
+
+/**
+ * Short-lived values (WebAuthn challenges, step-up marks) in the ephemeral store.
+ * `take` is atomic get-and-delete, which is what makes a challenge single use even
+ * with several Latchkey processes racing on one Redis.
+ */
+export interface EphemeralKv {
+  put(key: string, value: string, ttlSeconds: number): Promise<void>;
+  take(key: string): Promise<string | undefined>;
+}
+
+/**
+ * Counters of failures (never of successes, so busy honest traffic is not throttled),
+ * in the ephemeral store so every Latchkey process sees the same counts.
+ */
+export interface FailureLimiter {
+  /** Seconds until `key` may try again (0: it may try now), and whether it has failures on record. */
+  check(key: string): Promise<{ blockedFor: number; failures: boolean }>;
+  /** Counts one failure: how many are on record now, and seconds blocked if this used up the allowance. */
+  fail(key: string): Promise<{ failures: number; blockedFor: number }>;
+  reset(key: string): Promise<void>;
+}
+
+export interface FailureLimiterOptions {
+  /** Limiters with the same name share their counts. */
+  name: string;
+  /** Failures allowed within `durationSeconds` of the first one. */
+  points: number;
+  durationSeconds: number;
+  /** How long a key is blocked once it fails beyond its allowance. */
+  blockSeconds: number;
+}
+
+/**
+ * The ephemeral store: Redis in production (storage/redis.ts), process memory when
+ * embedded (storage/memory.ts). Holds interactions, codes, opaque access tokens, replay
+ * detection and rate-limit counters; losing it at worst restarts a sign-in in progress.
+ * Each backend is one file that owns all of its state, so consumers never ask which
+ * one they have, and a third backend is one more file.
+ */
+export interface EphemeralStore {
+  /** What /readyz calls this store ('redis', 'memory'); a label for people, never branched on. */
+  readonly name: string;
+  /** The oidc-provider adapter for an ephemeral model (AuthorizationCode, Interaction…). */
+  adapterFor(model: string): Adapter;
+  /** Values under their own namespace, so two features never see each other's keys. */
+  kv(namespace: string): EphemeralKv;
+  failureLimiter(options: FailureLimiterOptions): FailureLimiter;
+  /** Resolves when the store answers; rejects while it is unreachable. */
+  ping(): Promise<void>;
+  /** Removes expired entries the backend does not expire by itself; returns how many went. */
+  sweep(): Promise<number>;
+  close(): Promise<void>;
+}

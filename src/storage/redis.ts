@@ -1,0 +1,163 @@
+import { Redis } from 'ioredis';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { type Clock, epochSeconds, systemClock } from '../common/clock.js';
+import { sha256 } from '../common/hash.js';
+import type { EphemeralStore, FailureLimiter, FailureLimiterOptions } from './ephemeral-store.js';
+import { storablePayload } from './model-payload.js';
+
+/** A connected client with the options the ephemeral store relies on. */
+export async function connectRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    // Fail requests fast while Redis is down instead of queueing them: Latchkey must
+    // fail closed with an error page and an unready /readyz, not hang.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+  });
+  redis.on('error', () => {});
+  await redis.connect();
+  return redis;
+}
+
+/**
+ * The ephemeral store in Redis, shared by every Latchkey process. Every key starts with
+ * `prefix`; Redis expires entries itself, so the sweep has nothing to do. The store
+ * owns `redis` from here on: `close()` quits it.
+ */
+export function createRedisStore(redis: Redis, options: { prefix: string; clock?: Clock }): EphemeralStore {
+  const { prefix } = options;
+  const clock = options.clock ?? systemClock;
+  const scripts = withScripts(redis);
+  return {
+    name: 'redis',
+    adapterFor: (model) => redisModel(redis, scripts, prefix, model, clock),
+    kv(namespace) {
+      const keyPrefix = `${prefix}${namespace}:`;
+      return {
+        async put(key, value, ttlSeconds) {
+          await redis.set(keyPrefix + key, value, 'EX', ttlSeconds);
+        },
+        async take(key) {
+          return (await redis.getdel(keyPrefix + key)) ?? undefined;
+        },
+      };
+    },
+    failureLimiter: (limiterOptions) => redisLimiter(redis, prefix, limiterOptions),
+    async ping() {
+      await redis.ping();
+    },
+    async sweep() {
+      return 0;
+    },
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+function redisLimiter(redis: Redis, prefix: string, options: FailureLimiterOptions): FailureLimiter {
+  const limiter = new RateLimiterRedis({
+    storeClient: redis,
+    keyPrefix: `${prefix}rl:${options.name}`,
+    points: options.points,
+    duration: options.durationSeconds,
+    blockDuration: options.blockSeconds,
+  });
+  return {
+    async check(key) {
+      const res = await limiter.get(key);
+      if (!res) return { blockedFor: 0, failures: false };
+      const blockedFor = res.remainingPoints > 0 ? 0 : Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+      return { blockedFor, failures: res.consumedPoints > 0 };
+    },
+    async fail(key) {
+      try {
+        const res = await limiter.consume(key);
+        return { failures: res.consumedPoints, blockedFor: res.remainingPoints > 0 ? 0 : Math.ceil(options.blockSeconds) };
+      } catch (rejected) {
+        // rate-limiter-flexible rejects with a RateLimiterRes when the allowance is gone,
+        // and with an Error when the store fails: that must surface (fail closed).
+        if (rejected instanceof RateLimiterRes) {
+          return { failures: rejected.consumedPoints, blockedFor: Math.max(1, Math.ceil(rejected.msBeforeNext / 1000)) };
+        }
+        throw rejected;
+      }
+    },
+    async reset(key) {
+      await limiter.delete(key);
+    },
+  };
+}
+
+// HSETNX makes consume atomic across processes: exactly one caller sets the field.
+const CONSUME = `if redis.call('exists', KEYS[1]) == 0 then return -1 end
+return redis.call('hsetnx', KEYS[1], 'consumed', ARGV[1])`;
+
+// One command per write on the token endpoint's hot path: replace the entity, set its
+// expiry, and add it to its grant's index (whose expiry only ever grows).
+// KEYS: entity, grant index ('' when none); ARGV: payload, ttl seconds (0: none).
+const UPSERT = `redis.call('del', KEYS[1])
+redis.call('hset', KEYS[1], 'payload', ARGV[1])
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then redis.call('expire', KEYS[1], ttl) end
+if KEYS[2] ~= '' then
+  redis.call('sadd', KEYS[2], KEYS[1])
+  if ttl > 0 and redis.call('ttl', KEYS[2]) < ttl then redis.call('expire', KEYS[2], ttl) end
+end
+return 1`;
+
+interface ScriptedRedis {
+  latchkeyUpsert(entity: string, grant: string, payload: string, ttl: number): Promise<number>;
+  latchkeyConsume(entity: string, now: number): Promise<number>;
+}
+
+/** The scripts as commands, so ioredis sends EVALSHA rather than the script each time. */
+function withScripts(redis: Redis): ScriptedRedis {
+  redis.defineCommand('latchkeyUpsert', { numberOfKeys: 2, lua: UPSERT });
+  redis.defineCommand('latchkeyConsume', { numberOfKeys: 1, lua: CONSUME });
+  return redis as unknown as ScriptedRedis; // defineCommand adds the methods at run time
+}
+
+/** An ephemeral oidc-provider model in Redis: one hash per entity, a set per grant. */
+function redisModel(redis: Redis, scripts: ScriptedRedis, prefix: string, model: string, clock: Clock): Adapter {
+  const key = (id: string) => `${prefix}oidc:${model}:${sha256(id)}`;
+  const grantKey = (grantId: string) => `${prefix}oidc:grant:${grantId}`;
+
+  return {
+    async upsert(id, payload, expiresIn) {
+      const grant = payload.grantId ? grantKey(payload.grantId) : '';
+      await scripts.latchkeyUpsert(key(id), grant, JSON.stringify(storablePayload(payload)), expiresIn ?? 0);
+    },
+
+    async find(id) {
+      const data = await redis.hgetall(key(id));
+      if (!data.payload) return undefined;
+      const payload = JSON.parse(data.payload) as AdapterPayload;
+      return { ...payload, jti: id, ...(data.consumed ? { consumed: Number(data.consumed) } : {}) };
+    },
+
+    async findByUid() {
+      return undefined;
+    },
+
+    async findByUserCode() {
+      return undefined;
+    },
+
+    async consume(id) {
+      const won = await scripts.latchkeyConsume(key(id), epochSeconds(clock));
+      if (won !== 1) throw new errors.InvalidGrant(`${model} already consumed`);
+    },
+
+    async destroy(id) {
+      await redis.del(key(id));
+    },
+
+    async revokeByGrantId(grantId) {
+      const g = grantKey(grantId);
+      const members = await redis.smembers(g);
+      await redis.del(g, ...members);
+    },
+  };
+}
