@@ -2,6 +2,7 @@ import type Provider from 'oidc-provider';
 import compose from 'koa-compose';
 import type { Middleware } from 'koa';
 import type { Router } from '@koa/router';
+import { systemClock, type Clock } from './common/clock.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './common/logger.js';
 import type { Stores } from './storage/open.js';
@@ -40,7 +41,7 @@ export interface Latchkey {
 
 export interface LatchkeyOptions {
   /** The clock for expiry decisions (secret overlap windows); tests pass their own. */
-  clock?: () => Date;
+  clock?: Clock;
 }
 
 /**
@@ -49,7 +50,7 @@ export interface LatchkeyOptions {
  */
 export async function createLatchkey(config: Config, stores: Stores, logger: Logger, options: LatchkeyOptions = {}): Promise<Latchkey> {
   const { db, ephemeral } = stores;
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
   const accounts = createAccountsRepo(db);
   const clients = createClientRegistry(db, { clock });
   const resources = createResourcesRepo(db);

@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { systemClock } from '../common/clock.js';
+import type { AuthMethod } from '../clients/metadata.js';
+import { createClientRegistry } from '../clients/registry.js';
+import { collect, durationOption, printList, UsageError, withDb } from './shared.js';
+
+/** `latchkey client …` (secrets included) */
+export function clientCommands(program: Command): void {
+  const client = program.command('client').description('manage OAuth clients');
+  client
+    .command('create')
+    .description('register a client; prints the secret once')
+    .requiredOption('--name <name>', 'name shown to users')
+    .option('--redirect-uri <uri>', 'redirect URI (repeat for several)', collect, [])
+    .option('--post-logout-redirect-uri <uri>', 'post-logout redirect URI (repeat for several)', collect, [])
+    .addOption(new Option('--grant-types <list>', 'comma-separated grant types').default('authorization_code,refresh_token'))
+    .option('--scope <scope>', 'space-separated scopes the client may ask for', 'openid email profile offline_access')
+    .option('--public', 'public client (no secret; PKCE only), e.g. a single-page or native app', false)
+    .option('--third-party', 'ask users for consent before sharing their data', false)
+    .addOption(new Option('--auth-method <method>', 'how the client authenticates').choices(['client_secret_basic', 'client_secret_post', 'private_key_jwt']))
+    .option('--jwks-file <path>', 'JSON Web Key Set with the public key(s), for private_key_jwt')
+    .option('--can-introspect', 'a resource server: may introspect any token', false)
+    .option('--expires-in <duration>', 'the client stops working after this long (e.g. 90d)')
+    .option('--secret-expires-in <duration>', 'the secret stops working after this long (rotate before then)')
+    .option('--json', 'print one JSON object', false)
+    .action(
+      async (opts: {
+        name: string;
+        redirectUri: string[];
+        postLogoutRedirectUri: string[];
+        grantTypes: string;
+        scope: string;
+        public: boolean;
+        thirdParty: boolean;
+        authMethod?: AuthMethod;
+        jwksFile?: string;
+        canIntrospect: boolean;
+        expiresIn?: string;
+        secretExpiresIn?: string;
+        json: boolean;
+      }) => {
+        const expiresIn = opts.expiresIn ? durationOption('--expires-in', opts.expiresIn) : undefined;
+        const secretExpiresIn = opts.secretExpiresIn ? durationOption('--secret-expires-in', opts.secretExpiresIn) : undefined;
+        let jwks: { keys: Array<Record<string, unknown>> } | undefined;
+        if (opts.jwksFile) {
+          try {
+            jwks = JSON.parse(readFileSync(opts.jwksFile, 'utf8')) as { keys: Array<Record<string, unknown>> };
+          } catch (err) {
+            throw new UsageError(`--jwks-file: ${(err as Error).message}`);
+          }
+        }
+        const created = await withDb((db) =>
+          createClientRegistry(db).create({
+            name: opts.name,
+            redirectUris: opts.redirectUri,
+            postLogoutRedirectUris: opts.postLogoutRedirectUri,
+            grantTypes: opts.grantTypes
+              .split(',')
+              .map((g) => g.trim())
+              .filter(Boolean),
+            scope: opts.scope.split(/\s+/).filter(Boolean).join(' '),
+            public: opts.public,
+            thirdParty: opts.thirdParty,
+            canIntrospect: opts.canIntrospect,
+            ...(opts.authMethod ? { authMethod: opts.authMethod } : {}),
+            ...(jwks ? { jwks } : {}),
+            ...(expiresIn ? { expiresAt: new Date(systemClock().getTime() + expiresIn * 1000) } : {}),
+            ...(secretExpiresIn ? { secretExpiresAt: new Date(systemClock().getTime() + secretExpiresIn * 1000) } : {}),
+          }),
+        );
+        const out = {
+          client_id: created.clientId,
+          ...(created.clientSecret ? { client_secret: created.clientSecret, secret_id: created.secretId } : {}),
+          client_name: created.metadata.client_name,
+          redirect_uris: created.metadata.redirect_uris,
+          post_logout_redirect_uris: created.metadata.post_logout_redirect_uris,
+          grant_types: created.metadata.grant_types,
+          scope: opts.scope.split(/\s+/).filter(Boolean).join(' '),
+          token_endpoint_auth_method: created.metadata.token_endpoint_auth_method,
+        };
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(out)}\n`);
+        } else {
+          process.stdout.write(`client_id:     ${out.client_id}\n`);
+          if (out.client_secret) process.stdout.write(`client_secret: ${out.client_secret}\n(shown once: Latchkey keeps only a hash)\n`);
+        }
+      },
+    );
+  client
+    .command('list')
+    .description('list registered clients')
+    .option('--json', 'print JSON', false)
+    .action(async (opts: { json: boolean }) => {
+      const list = await withDb((db) => createClientRegistry(db).list());
+      printList(opts.json, list, (c) => {
+        const flags = [c.public ? 'public' : 'confidential', c.thirdParty && 'third-party', c.disabledAt && 'disabled'].filter(Boolean).join(', ');
+        return [c.clientId, c.name, flags, c.grantTypes.join(',')];
+      });
+    });
+  client
+    .command('show')
+    .description('show a client and its secrets (creation, expiry, last use; never the secret)')
+    .argument('<id>', 'client id')
+    .option('--json', 'print JSON', false)
+    .action(async (id: string, opts: { json: boolean }) => {
+      const shown = await withDb((db) => createClientRegistry(db).show(id));
+      if (!shown) throw new UsageError(`no client with id ${id}`);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(shown)}\n`);
+        return;
+      }
+      const when = (d: Date | null) => (d ? d.toISOString() : '-');
+      process.stdout.write(
+        `${shown.clientId}  ${shown.name}\n  grant types: ${shown.grantTypes.join(', ')}\n  scope: ${shown.scope}\n  auth: ${shown.authMethod}\n` +
+          `  created: ${when(shown.createdAt)}  expires: ${when(shown.expiresAt)}  disabled: ${when(shown.disabledAt)}\n`,
+      );
+      for (const s of shown.secrets) {
+        process.stdout.write(
+          `  secret ${s.id}  created ${when(s.createdAt)}  expires ${when(s.expiresAt)}  last used ${when(s.lastUsedAt)}${s.revokedAt ? `  revoked ${when(s.revokedAt)}` : ''}\n`,
+        );
+      }
+    });
+  client
+    .command('disable')
+    .description('disable a client: no new tokens, and its tokens stop introspecting as active')
+    .argument('<id>', 'client id')
+    .action(async (id: string) => {
+      const done = await withDb((db) => createClientRegistry(db).disable(id));
+      if (!done) throw new UsageError(`no enabled client with id ${id}`);
+      process.stdout.write(`disabled client ${id}\n`);
+    });
+  const secret = client.command('secret').description('manage client secrets');
+  secret
+    .command('rotate')
+    .description('issue a new secret; the current ones keep working for the overlap, then stop')
+    .argument('<id>', 'client id')
+    .option('--overlap <duration>', 'how long the old secrets stay valid (e.g. 1h, 7d)', '24h')
+    .option('--expires-in <duration>', 'the new secret stops working after this long')
+    .option('--json', 'print one JSON object', false)
+    .action(async (id: string, opts: { overlap: string; expiresIn?: string; json: boolean }) => {
+      const overlap = durationOption('--overlap', opts.overlap);
+      const expiresIn = opts.expiresIn ? durationOption('--expires-in', opts.expiresIn) : undefined;
+      const rotated = await withDb((db) => createClientRegistry(db).rotateSecret(id, overlap, expiresIn));
+      process.stdout.write(
+        opts.json
+          ? `${JSON.stringify({ client_id: id, secret_id: rotated.secretId, client_secret: rotated.clientSecret, previous_secrets_expire_in: overlap })}\n`
+          : `secret_id:     ${rotated.secretId}\nclient_secret: ${rotated.clientSecret}\n(shown once; previous secrets stop working in ${opts.overlap})\n`,
+      );
+    });
+  secret
+    .command('revoke')
+    .description('revoke one secret now')
+    .argument('<id>', 'client id')
+    .argument('<secretId>', 'secret id (see client show)')
+    .action(async (id: string, secretId: string) => {
+      const done = await withDb((db) => createClientRegistry(db).revokeSecret(id, secretId));
+      if (!done) throw new UsageError(`no live secret ${secretId} on client ${id}`);
+      process.stdout.write(`revoked secret ${secretId}\n`);
+    });
+
+  client
+    .command('delete')
+    .description('delete a client and revoke its grants')
+    .argument('<id>', 'client id')
+    .action(async (id: string) => {
+      const deleted = await withDb((db) => createClientRegistry(db).delete(id));
+      if (!deleted) throw new UsageError(`no client with id ${id}`);
+      process.stdout.write(`deleted client ${id}\n`);
+    });
+}
