@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type ClientContext, type Result } from 'ioredis';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { type Clock, epochSeconds, systemClock } from '../common/clock.js';
@@ -107,20 +107,23 @@ if KEYS[2] ~= '' then
 end
 return 1`;
 
-interface ScriptedRedis {
-  latchkeyUpsert(entity: string, grant: string, payload: string, ttl: number): Promise<number>;
-  latchkeyConsume(entity: string, now: number): Promise<number>;
+// ioredis's documented way to type commands made with defineCommand: declaration merging.
+declare module 'ioredis' {
+  interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
+    latchkeyUpsert(entity: string, grant: string, payload: string, ttl: number): Result<number, Context>;
+    latchkeyConsume(entity: string, now: number): Result<number, Context>;
+  }
 }
 
 /** The scripts as commands, so ioredis sends EVALSHA rather than the script each time. */
-function withScripts(redis: Redis): ScriptedRedis {
+function withScripts(redis: Redis): Redis {
   redis.defineCommand('latchkeyUpsert', { numberOfKeys: 2, lua: UPSERT });
   redis.defineCommand('latchkeyConsume', { numberOfKeys: 1, lua: CONSUME });
-  return redis as unknown as ScriptedRedis; // defineCommand adds the methods at run time
+  return redis;
 }
 
 /** An ephemeral oidc-provider model in Redis: one hash per entity, a set per grant. */
-function redisModel(redis: Redis, scripts: ScriptedRedis, prefix: string, model: string, clock: Clock): Adapter {
+function redisModel(redis: Redis, scripts: Redis, prefix: string, model: string, clock: Clock): Adapter {
   const key = (id: string) => `${prefix}oidc:${model}:${sha256(id)}`;
   const grantKey = (grantId: string) => `${prefix}oidc:grant:${grantId}`;
 
