@@ -1,4 +1,5 @@
 import * as oidc from 'openid-client';
+import { basicAuth } from './client-auth.js';
 import type { TestLatchkey } from './latchkey.js';
 import { UserAgent, type Page } from './user-agent.js';
 
@@ -90,7 +91,7 @@ export async function redeem(rp: TestRp, callback: URL, started: Started) {
 /** A raw token-endpoint call, for asserting exact error responses. */
 export async function tokenEndpoint(lk: TestLatchkey, params: Record<string, string>, basic?: { id: string; secret: string }) {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-  if (basic) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(basic.id)}:${encodeURIComponent(basic.secret)}`).toString('base64')}`;
+  if (basic) headers.authorization = basicAuth(basic.id, basic.secret);
   const res = await fetch(`${lk.issuer}/token`, { method: 'POST', headers, body: new URLSearchParams(params).toString() });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
