@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
+import { basicAuth } from '../test/helpers/client-auth.js';
+import { UserAgent, type Page } from '../test/helpers/user-agent.js';
 
 // node:http with keep-alive costs this process far less CPU per request than fetch, and
 // this process shares the machine's two cores with the server being measured.
@@ -45,34 +47,12 @@ export function send(url: string, init: { method?: string; headers?: Record<stri
 }
 
 /**
- * The smallest user agent that can walk Latchkey's sign-in: a cookie jar, manual
- * redirects, and the CSRF field read from the page. Each sign-in starts a fresh jar
- * (a new browser), so every iteration really signs in.
+ * A new browser for one sign-in: the tests' cookie-jar user agent over this file's
+ * keep-alive transport, stopping at the client's redirect URI. Each iteration takes a
+ * fresh one, so every iteration really signs in.
  */
-export class Jar {
-  private cookies = new Map<string, string>();
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-  store(res: Reply): void {
-    for (const line of res.headers.getSetCookie()) {
-      const pair = line.slice(0, line.indexOf(';') === -1 ? undefined : line.indexOf(';'));
-      const eq = pair.indexOf('=');
-      const value = pair.slice(eq + 1);
-      if (value) this.cookies.set(pair.slice(0, eq), value);
-      else this.cookies.delete(pair.slice(0, eq));
-    }
-  }
-}
-
-export async function request(jar: Jar, url: string, init: { method?: string; body?: string; type?: string; headers?: Record<string, string> } = {}) {
-  const res = await send(url, {
-    method: init.method ?? 'GET',
-    headers: { cookie: jar.header(), ...(init.type ? { 'content-type': init.type } : {}), ...init.headers },
-    ...(init.body !== undefined ? { body: init.body } : {}),
-  });
-  jar.store(res);
-  return res;
+export function browser(redirectUri: string): UserAgent {
+  return new UserAgent((u) => u.toString().startsWith(redirectUri), send);
 }
 
 export function pkce() {
@@ -92,14 +72,8 @@ export function authorizeUrl(issuer: string, clientId: string, redirectUri: stri
   })}`;
 }
 
-export function expectStatus(res: Reply, status: number, step: string): void {
+export function expectStatus(res: { status: number }, status: number, step: string): void {
   if (res.status !== status) throw new Error(`${step}: expected ${status}, got ${res.status}`);
-}
-
-export function location(res: Reply, base: string): string {
-  const to = res.headers.get('location');
-  if (!to) throw new Error(`no redirect from ${res.url || base}`);
-  return new URL(to, base).toString();
 }
 
 export function csrfOf(html: string): string {
@@ -108,20 +82,12 @@ export function csrfOf(html: string): string {
   return match[1]!;
 }
 
-/** Follows redirects until the redirect_uri; returns the code. */
-export async function followToCode(jar: Jar, url: string, redirectUri: string): Promise<string> {
-  let current = url;
-  for (let i = 0; i < 5; i += 1) {
-    if (current.startsWith(redirectUri)) {
-      const code = new URL(current).searchParams.get('code');
-      if (!code) throw new Error(`no code at the redirect URI: ${current}`);
-      return code;
-    }
-    const res = await request(jar, current);
-    await res.arrayBuffer();
-    current = location(res, current);
-  }
-  throw new Error('too many redirects');
+/** The code at the redirect URI where a sign-in ended. */
+export function codeAt(page: Page, step: string): string {
+  if (page.status !== 0) throw new Error(`${step}: expected the redirect URI, got ${page.status} at ${page.url}`);
+  const code = new URL(page.url).searchParams.get('code');
+  if (!code) throw new Error(`no code at the redirect URI: ${page.url}`);
+  return code;
 }
 
 export async function redeem(issuer: string, client: { id: string; secret: string }, code: string, verifier: string, redirectUri: string) {
@@ -129,7 +95,7 @@ export async function redeem(issuer: string, client: { id: string; secret: strin
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
+      authorization: basicAuth(client.id, client.secret),
     },
     body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }).toString(),
   });

@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { createClientRegistry } from '../src/clients/registry.js';
 import { createResourcesRepo } from '../src/clients/resources-repo.js';
 import { send } from './browserless.js';
-import { basic, freePort, freshStores, measure, ratioLine, startLatchkey, startProcess, stop } from './lib.js';
+import { basicAuth } from '../test/helpers/client-auth.js';
+import { freePort, freshStores, measure, ratioLine, startLatchkey, startProcess, stop } from './lib.js';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const RESOURCE = 'https://api.example.com/reports';
@@ -55,7 +56,7 @@ export async function clientCredentialsBench(): Promise<void> {
     const baseline = await startProcess(['--import', 'tsx', 'bench/baseline-provider.ts'], { PORT: String(basePort), BASELINE_SECRET: secret, BASELINE_RESOURCE: RESOURCE }, `http://localhost:${basePort}/.well-known/openid-configuration`, '0');
     let base;
     try {
-      base = await runAll('oidc-provider baseline', { issuer: `http://localhost:${basePort}`, auth: basic('baseline', secret) });
+      base = await runAll('oidc-provider baseline', { issuer: `http://localhost:${basePort}`, auth: basicAuth('baseline', secret) });
     } finally {
       await stop(baseline);
     }
@@ -69,7 +70,7 @@ export async function clientCredentialsBench(): Promise<void> {
     const server = await startLatchkey(stores, port, '0');
     let ours;
     try {
-      ours = await runAll('Latchkey', { issuer: `http://localhost:${port}`, auth: basic(created.clientId, created.clientSecret!) });
+      ours = await runAll('Latchkey', { issuer: `http://localhost:${port}`, auth: basicAuth(created.clientId, created.clientSecret!) });
     } finally {
       await stop(server);
     }

@@ -144,10 +144,6 @@ export async function benchWebClient(db: Db, redirectUri: string): Promise<{ id:
   return { id: created.clientId, secret: created.clientSecret! };
 }
 
-export function basic(id: string, secret: string): string {
-  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-}
-
 export function ratioLine(label: string, value: number, baseline: number, target: number): string {
   const ratio = value / baseline;
   return `  ${label.padEnd(44)} ratio ${ratio.toFixed(2)}  (target ≥ ${target}: ${ratio >= target ? 'met' : 'NOT met'})\n`;

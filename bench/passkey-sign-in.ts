@@ -6,7 +6,7 @@
  */
 import { createAccountsRepo } from '../src/accounts/accounts-repo.js';
 import { createPasskeysRepo } from '../src/passkeys/passkeys-repo.js';
-import { authorizeUrl, csrfOf, expectStatus, followToCode, Jar, location, pkce, redeem, request } from './browserless.js';
+import { authorizeUrl, browser, codeAt, csrfOf, expectStatus, pkce, redeem } from './browserless.js';
 import { benchWebClient, freePort, freshStores, measure, startLatchkey, stop } from './lib.js';
 import { SoftwareAuthenticator } from '../test/helpers/software-authenticator.js';
 
@@ -25,21 +25,19 @@ export async function passkeySignInBench(): Promise<void> {
   const server = await startLatchkey(stores, port);
   try {
     await measure('passkey sign-in, authorize → token', CONCURRENCY, async () => {
-      const jar = new Jar();
+      const ua = browser(redirectUri);
       const { verifier, challenge } = pkce();
-      const pageUrl = location(await request(jar, authorizeUrl(issuer, client.id, redirectUri, challenge)), issuer);
-      const page = await request(jar, pageUrl);
+      const page = await ua.go(authorizeUrl(issuer, client.id, redirectUri, challenge));
       expectStatus(page, 200, 'sign-in page');
-      const headers = { 'x-csrf-token': csrfOf(await page.text()) };
-      const json = 'application/json';
-      const options = await request(jar, `${pageUrl}/passkey/options`, { method: 'POST', type: json, headers, body: JSON.stringify({ purpose: 'login' }) });
+      const headers = { 'x-csrf-token': csrfOf(page.html) };
+      const options = await ua.postJson(`${page.url}/passkey-sign-in/options`, {}, headers);
       expectStatus(options, 200, 'passkey options');
-      const { challenge: webauthnChallenge } = (await options.json()) as { challenge: string };
+      const { challenge: webauthnChallenge } = options.body as { challenge: string };
       const credential = authenticator.assert(webauthnChallenge);
-      const verified = await request(jar, `${pageUrl}/passkey/verify`, { method: 'POST', type: json, headers, body: JSON.stringify({ purpose: 'login', credential }) });
+      const verified = await ua.postJson(`${page.url}/passkey-sign-in/verify`, { credential }, headers);
       expectStatus(verified, 200, 'passkey verify');
-      const { redirect } = (await verified.json()) as { redirect: string };
-      const code = await followToCode(jar, new URL(redirect, issuer).toString(), redirectUri);
+      const { redirect } = verified.body as { redirect: string };
+      const code = codeAt(await ua.go(new URL(redirect, issuer).toString()), 'passkey redirect');
       const tokens = await redeem(issuer, client, code, verifier, redirectUri);
       const claims = JSON.parse(Buffer.from(tokens.id_token!.split('.')[1]!, 'base64url').toString()) as { acr?: string };
       if (claims.acr !== 'phr') throw new Error(`expected acr phr, got ${claims.acr}`);

@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { hashPassword } from '../src/accounts/passwords.js';
 import { createAccountsRepo } from '../src/accounts/accounts-repo.js';
-import { authorizeUrl, csrfOf, expectStatus, followToCode, Jar, location, pkce, redeem, request } from './browserless.js';
+import { authorizeUrl, browser, codeAt, expectStatus, pkce, redeem } from './browserless.js';
 import { benchWebClient, freePort, freshStores, measure, ratioLine, ROOT, startLatchkey, stop } from './lib.js';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
@@ -35,16 +35,12 @@ export async function passwordSignInBench(): Promise<void> {
   const server = await startLatchkey(stores, port);
   try {
     const rate = await measure('password sign-in, authorize → token', CONCURRENCY, async () => {
-      const jar = new Jar();
+      const ua = browser(redirectUri);
       const { verifier, challenge } = pkce();
-      const start = await request(jar, authorizeUrl(issuer, client.id, redirectUri, challenge));
-      const pageUrl = location(start, issuer);
-      const page = await request(jar, pageUrl);
+      const page = await ua.go(authorizeUrl(issuer, client.id, redirectUri, challenge));
       expectStatus(page, 200, 'sign-in page');
-      const body = new URLSearchParams({ _csrf: csrfOf(await page.text()), email: 'alice@example.com', password }).toString();
-      const posted = await request(jar, `${pageUrl}/login`, { method: 'POST', body, type: 'application/x-www-form-urlencoded' });
-      expectStatus(posted, 303, 'sign-in form');
-      const code = await followToCode(jar, location(posted, issuer), redirectUri);
+      const done = await ua.submit(page, '/password', { email: 'alice@example.com', password });
+      const code = codeAt(done, 'sign-in form');
       await redeem(issuer, client, code, verifier, redirectUri);
     });
     process.stdout.write(ratioLine('sign-ins/s ÷ argon2id verifies/s', rate, baseline, 0.75));

@@ -104,3 +104,16 @@ export function backends(): Backend[] {
   }
   return list;
 }
+
+/**
+ * The Postgres server for suites that need only Postgres (the CLI runs in child
+ * processes against a database URL). Undefined when unset, except under CI=true,
+ * where a missing one is a failure, as in `backends()`.
+ */
+export function testDatabaseUrl(): string | undefined {
+  const { TEST_DATABASE_URL, CI } = process.env;
+  if (!TEST_DATABASE_URL && CI === 'true') {
+    throw new Error('CI=true but TEST_DATABASE_URL is not set: the Postgres suites must run in CI');
+  }
+  return TEST_DATABASE_URL || undefined;
+}

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -15,18 +16,52 @@ const ARGS = [
   '--disable-sync',
 ];
 
-/**
- * Debian's Chromium through playwright-core (never a downloaded browser). Missing
- * Chromium: a failure under CI=true, undefined elsewhere so the caller can skip.
- */
-export async function launchBrowser(): Promise<Browser | undefined> {
-  if (!existsSync(CHROMIUM)) {
-    if (process.env.CI === 'true') throw new Error(`CI=true but ${CHROMIUM} is missing: apt-get install -y chromium`);
-    return undefined;
-  }
+/** Debian's Chromium through playwright-core (never a downloaded browser). */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ARGS, // playwright gives each launch a fresh temporary profile
+  });
+}
+
+export interface BrowserSuiteContext {
+  /** The suite's Chromium, launched before its first test and closed after its last. */
+  readonly browser: Browser;
+}
+
+/**
+ * A suite of tests that drive Chromium. Without Chromium the suite is skipped, with the
+ * reason, on a developer's machine; under CI=true it is one failing test instead, so a
+ * CI image that lost its browser cannot pass by skipping.
+ */
+export function browserSuite(name: string, fn: (suite: BrowserSuiteContext) => void): void {
+  if (!existsSync(CHROMIUM)) {
+    if (process.env.CI === 'true') {
+      describe(name, () => {
+        test(`Chromium is installed at ${CHROMIUM}`, () => {
+          throw new Error(`CI=true but ${CHROMIUM} is missing: apt-get install -y chromium`);
+        });
+      });
+    } else {
+      describe(name, { skip: `Chromium not installed at ${CHROMIUM}` }, () => {});
+    }
+    return;
+  }
+  describe(name, () => {
+    let browser: Browser | undefined;
+    before(async () => {
+      browser = await launchBrowser();
+    });
+    after(async () => {
+      await browser?.close();
+    });
+    fn({
+      get browser() {
+        if (!browser) throw new Error('the browser is launched in the suite\'s before hook');
+        return browser;
+      },
+    });
   });
 }
 

@@ -1,4 +1,5 @@
 import * as oidc from 'openid-client';
+import { basicAuth } from './client-auth.js';
 import type { TestLatchkey } from './latchkey.js';
 import { UserAgent, type Page } from './user-agent.js';
 
@@ -50,7 +51,7 @@ export function userAgentFor(rp: TestRp): UserAgent {
 }
 
 export function isLoginPage(page: Page): boolean {
-  return page.status === 200 && page.html.includes('name="password"') && page.html.includes('/login"');
+  return page.status === 200 && page.html.includes('name="password"') && page.html.includes('/password"');
 }
 
 /** The skippable "add a passkey" screen shown after a password sign-in. */
@@ -60,7 +61,7 @@ export function isEnrolOffer(page: Page): boolean {
 
 /** Submits the password form and declines the passkey offer if it comes. */
 export async function submitPassword(ua: UserAgent, page: Page, user: { email: string; password: string }): Promise<Page> {
-  const next = await ua.submit(page, '/login', { email: user.email, password: user.password });
+  const next = await ua.submit(page, '/password', { email: user.email, password: user.password });
   return isEnrolOffer(next) ? ua.submit(next, '/enrol/skip') : next;
 }
 
@@ -90,7 +91,7 @@ export async function redeem(rp: TestRp, callback: URL, started: Started) {
 /** A raw token-endpoint call, for asserting exact error responses. */
 export async function tokenEndpoint(lk: TestLatchkey, params: Record<string, string>, basic?: { id: string; secret: string }) {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-  if (basic) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(basic.id)}:${encodeURIComponent(basic.secret)}`).toString('base64')}`;
+  if (basic) headers.authorization = basicAuth(basic.id, basic.secret);
   const res = await fetch(`${lk.issuer}/token`, { method: 'POST', headers, body: new URLSearchParams(params).toString() });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }

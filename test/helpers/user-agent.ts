@@ -1,30 +1,46 @@
 /**
  * A scripted browser without a browser: a cookie jar, manual redirects, and form
- * submission by field name. It sees exactly what a user agent sees over HTTP.
+ * submission by field name. It sees exactly what a user agent sees over HTTP. The
+ * tests drive it over fetch; the benches hand it their keep-alive node:http transport.
  */
 export interface Page {
   url: string;
   status: number;
   html: string;
-  headers: Headers;
+  headers: ReplyHeaders;
 }
+
+export interface ReplyHeaders {
+  get(name: string): string | null;
+  getSetCookie(): string[];
+}
+
+/** The little of a fetch Response the user agent reads. */
+export interface Reply {
+  status: number;
+  headers: ReplyHeaders;
+  text(): Promise<string>;
+}
+
+/** One HTTP exchange, redirects not followed. */
+export type Transport = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<Reply>;
+
+const fetchTransport: Transport = (url, init) => fetch(url, { ...init, redirect: 'manual' });
 
 function decode(s: string): string {
   return s.replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
-export class UserAgent {
+/** Cookies by name, from Set-Cookie lines; an empty or expired value removes one. */
+export class CookieJar {
   private jar = new Map<string, string>();
 
-  /** Where the last redirect chain stopped outside the issuer (the client's redirect_uri). */
-  constructor(private readonly stopAt: (url: URL) => boolean = () => false) {}
-
-  private cookieHeader(): string {
+  header(): string {
     return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
-  private store(res: Response) {
-    for (const line of res.headers.getSetCookie()) {
+  store(setCookie: string[]): void {
+    for (const line of setCookie) {
       const [pair, ...attrs] = line.split(';');
       const eq = pair!.indexOf('=');
       const name = pair!.slice(0, eq).trim();
@@ -35,8 +51,22 @@ export class UserAgent {
     }
   }
 
-  clearCookies() {
+  clear(): void {
     this.jar.clear();
+  }
+}
+
+export class UserAgent {
+  private readonly cookies = new CookieJar();
+
+  /** Where the last redirect chain stopped outside the issuer (the client's redirect_uri). */
+  constructor(
+    private readonly stopAt: (url: URL) => boolean = () => false,
+    private readonly transport: Transport = fetchTransport,
+  ) {}
+
+  clearCookies() {
+    this.cookies.clear();
   }
 
   /** Follows redirects until a page is rendered or a URL matching stopAt is reached. */
@@ -46,27 +76,35 @@ export class UserAgent {
     let body: URLSearchParams | undefined = init.body;
     for (let hops = 0; hops < 20; hops += 1) {
       if (this.stopAt(new URL(current))) return { url: current, status: 0, html: '', headers: new Headers() };
-      const res = await fetch(current, {
-        method,
-        redirect: 'manual',
-        headers: {
-          cookie: this.cookieHeader(),
-          ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-        },
-        ...(body ? { body: body.toString() } : {}),
-      });
-      this.store(res);
+      const res = await this.send(current, method, body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}, body?.toString());
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location) {
         current = new URL(location, current).toString();
         method = 'GET';
         body = undefined;
-        await res.arrayBuffer();
+        await res.text();
         continue;
       }
       return { url: current, status: res.status, html: await res.text(), headers: res.headers };
     }
     throw new Error('too many redirects');
+  }
+
+  /** A JSON POST with this browser's cookies, as a page's own script makes it. */
+  async postJson(url: string, data: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+    const res = await this.send(url, 'POST', { 'content-type': 'application/json', ...headers }, JSON.stringify(data));
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  }
+
+  private async send(url: string, method: string, headers: Record<string, string>, body: string | undefined): Promise<Reply> {
+    const res = await this.transport(url, {
+      method,
+      headers: { cookie: this.cookies.header(), ...headers },
+      ...(body !== undefined ? { body } : {}),
+    });
+    this.cookies.store(res.headers.getSetCookie());
+    return res;
   }
 
   /** Submits the form whose action contains `actionPart`, with hidden fields kept. */

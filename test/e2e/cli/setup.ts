@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { testDatabaseUrl } from '../../helpers/backends.js';
+import { scratchDatabase } from '../../helpers/scratch-database.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/latchkey.js', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the operator's command as a child process, with only PATH and `env` set. */
+export function latchkey(env: Record<string, string>, args: string[], stdin?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+    child.stdin!.end(stdin ?? '');
+  });
+}
+
+/** The operator's command on embedded storage and, when available, on Postgres. */
+const targets: Array<{ name: string; setup(): Promise<{ env: Record<string, string>; cleanup(): Promise<void> }> }> = [
+  {
+    name: 'embedded',
+    async setup() {
+      const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'));
+      return { env: { LATCHKEY_DATA_DIR: dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  },
+];
+const admin = testDatabaseUrl();
+if (admin) {
+  targets.push({
+    name: 'postgres',
+    async setup() {
+      const scratch = await scratchDatabase(admin, 'latchkey_cli');
+      return {
+        env: { DATABASE_URL: scratch.url, LATCHKEY_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') },
+        cleanup: scratch.drop,
+      };
+    },
+  });
+}
+
+export interface CliSuite {
+  /** The environment that points the command at this suite's own storage. */
+  readonly env: Record<string, string>;
+}
+
+/**
+ * A suite of CLI tests, once per target, each on fresh storage. `migrated` runs
+ * `latchkey migrate` first, for suites that are not about migrating.
+ */
+export function cliSuite(name: string, options: { migrated: boolean }, fn: (c: CliSuite) => void): void {
+  for (const target of targets) {
+    describe(`${name} (${target.name})`, () => {
+      let env: Record<string, string>;
+      let cleanup: () => Promise<void>;
+      before(async () => {
+        ({ env, cleanup } = await target.setup());
+        if (options.migrated) {
+          const migrated = await latchkey(env, ['migrate']);
+          if (migrated.code !== 0) throw new Error(`latchkey migrate failed:\n${migrated.stderr}`);
+        }
+      });
+      after(async () => cleanup?.());
+      fn({
+        get env() {
+          return env;
+        },
+      });
+    });
+  }
+}

@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { oidc, redeem, signIn, userAgentFor } from '../../helpers/rp.js';
+import { codeFlowSuite } from './setup.js';
+
+codeFlowSuite('code flow: refresh tokens', (s) => {
+  test('offline_access gives refresh tokens that rotate; reusing a rotated one revokes the grant', async () => {
+    const ua = userAgentFor(s.rp);
+    const { callback, started } = await signIn(ua, s.rp, s.alice, { scope: 'openid offline_access', prompt: 'consent' });
+    const first = await redeem(s.rp, callback, started);
+    assert.ok(first.refresh_token);
+    const second = await oidc.refreshTokenGrant(s.rp.config, first.refresh_token!);
+    assert.ok(second.refresh_token);
+    assert.notEqual(second.refresh_token, first.refresh_token, 'rotated on use');
+    assert.equal((await oidc.tokenIntrospection(s.rp.config, second.access_token)).active, true);
+
+    await assert.rejects(oidc.refreshTokenGrant(s.rp.config, first.refresh_token!), (err: { error?: string }) => err.error === 'invalid_grant');
+    // The whole grant is gone: the newest refresh token and access token too.
+    await assert.rejects(oidc.refreshTokenGrant(s.rp.config, second.refresh_token!), (err: { error?: string }) => err.error === 'invalid_grant');
+    assert.equal((await oidc.tokenIntrospection(s.rp.config, second.access_token)).active, false);
+  });
+});

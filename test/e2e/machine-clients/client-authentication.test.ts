@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { exportJWK, generateKeyPair } from 'jose';
+import { oidc } from '../../helpers/rp.js';
+import { API, SCOPE, machineClientsSuite } from './setup.js';
+
+machineClientsSuite('machine clients: client authentication', (m) => {
+  const { machine, configFor, token } = m;
+
+  test('wrong secret → invalid_client; client_secret_post clients', async () => {
+    const job = await machine();
+    assert.equal((await token({ ...job, clientSecret: `${job.clientSecret}x` })).status, 401);
+    assert.equal((await token({ ...job, clientSecret: `${job.clientSecret}x` })).body.error, 'invalid_client');
+    const poster = await machine({ authMethod: 'client_secret_post' });
+    assert.equal((await token(poster, { scope: SCOPE, resource: API }, 'post')).status, 200);
+  });
+
+  test('private_key_jwt: signed assertions, single use', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'job-key-1', alg: 'ES256', use: 'sig' };
+    const job = await machine({ authMethod: 'private_key_jwt', jwks: { keys: [jwk] } });
+    let assertion = '';
+    const config = await configFor(job, oidc.PrivateKeyJwt({ key: privateKey, kid: 'job-key-1' }));
+    const fetched: string[] = [];
+    config[oidc.customFetch] = async (url, init) => {
+      const body = new URLSearchParams(String(init.body));
+      if (body.get('client_assertion')) fetched.push((assertion = body.get('client_assertion')!));
+      return fetch(url, init as RequestInit);
+    };
+    const tokens = await oidc.clientCredentialsGrant(config, { scope: SCOPE, resource: API });
+    assert.ok(tokens.access_token);
+    assert.equal(fetched.length, 1);
+    const replay = await fetch(`${m.lk.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: job.clientId,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
+      }),
+    });
+    assert.equal(replay.status, 401);
+    assert.equal(((await replay.json()) as { error: string }).error, 'invalid_client');
+  });
+});

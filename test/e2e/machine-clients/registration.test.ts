@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { backends, type OpenBackend } from '../../helpers/backends.js';
+import { basicAuth } from '../../helpers/client-auth.js';
+import { startLatchkey, type TestLatchkey } from '../../helpers/latchkey.js';
+
+describe('dynamic client registration (RFC 7591)', () => {
+  const backend = backends()[0]!;
+  const INITIAL = 'iat-0123456789abcdef0123456789abcdef';
+  let open: OpenBackend;
+  let lk: TestLatchkey;
+  let plain: TestLatchkey;
+
+  before(async () => {
+    open = await backend.open();
+    lk = await startLatchkey(open, { LATCHKEY_INITIAL_ACCESS_TOKEN: INITIAL });
+    plain = await startLatchkey(open);
+  });
+  after(async () => {
+    await lk?.close();
+    await plain?.close();
+    await open?.close();
+  });
+
+  const register = (issuer: string, body: unknown, bearer?: string) =>
+    fetch(`${issuer}/reg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+      body: JSON.stringify(body),
+    });
+
+  test('off by default; with an initial access token a client registers, and its secret is stored hashed', async () => {
+    const metadata = { client_name: 'Partner sync', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic' };
+    assert.equal((await register(plain.issuer, metadata, INITIAL)).status, 404);
+    assert.equal((await register(lk.issuer, metadata)).status, 401);
+    assert.equal((await register(lk.issuer, metadata, 'wrong-token-0123456789abcdef0123456789')).status, 401);
+    const refused = await register(lk.issuer, { ...metadata, latchkey_scopes: ['reports:write'] }, INITIAL);
+    assert.equal(refused.status, 400, 'Latchkey-only metadata cannot be self-registered');
+
+    const res = await register(lk.issuer, metadata, INITIAL);
+    assert.equal(res.status, 201);
+    const client = (await res.json()) as { client_id: string; client_secret: string };
+    assert.ok(client.client_secret.length >= 43);
+    const { rows } = await open.db.query<{ secret_hash: string }>('SELECT secret_hash FROM client_secrets WHERE client_id = $1', [client.client_id]);
+    assert.equal(rows.length, 1);
+    assert.notEqual(rows[0]!.secret_hash, client.client_secret);
+    const dump = JSON.stringify((await open.db.query('SELECT * FROM clients WHERE client_id = $1', [client.client_id])).rows);
+    assert.ok(!dump.includes(client.client_secret), 'the secret is nowhere in the clients table');
+
+    const tokenRes = await fetch(`${lk.issuer}/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basicAuth(client.client_id, client.client_secret),
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
+    assert.equal(tokenRes.status, 200);
+  });
+});

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { redeem, relyingParty, signIn, userAgentFor } from '../../helpers/rp.js';
+import { API, OPAQUE_API, SCOPE, machineClientsSuite } from './setup.js';
+
+machineClientsSuite('machine clients: the example resource server', (m) => {
+  const { machine, token, call } = m;
+
+  test('the example resource server: user route, service route, either, and the RFC 9470 challenge', async () => {
+    const job = await machine();
+    const service = String((await token(job, { scope: SCOPE, resource: API })).body.access_token);
+    assert.equal((await call('/service', service)).status, 200);
+    assert.equal((await call('/either', service)).body.kind, 'service');
+    assert.equal((await call('/me', service)).status, 401);
+    const opaqueService = String((await token(job, { scope: SCOPE, resource: OPAQUE_API })).body.access_token);
+    assert.equal((await call('/service', opaqueService, m.opaqueApi.url)).status, 200, 'opaque tokens by introspection');
+    assert.equal((await call('/service', opaqueService)).status, 401, 'a token for another API is refused');
+
+    // A user token for the API: sign in with a password, ask for the API's scope.
+    const web = await relyingParty(m.lk, await m.lk.createClient({ name: 'Reports web', scope: `openid email ${SCOPE}` }));
+    const alice = await m.lk.createUser({ email: 'alice@example.com' });
+    const ua = userAgentFor(web);
+    const { callback, started } = await signIn(ua, web, alice, { scope: `openid ${SCOPE}`, resource: API });
+    const tokens = await redeem(web, callback, started);
+    const user = await call('/me', tokens.access_token);
+    assert.equal(user.status, 200);
+    assert.equal(user.body.sub, alice.id);
+    assert.equal(user.body.acr, 'pwd', 'the JWT access token carries the sign-in strength');
+    assert.deepEqual(user.body.amr, ['pwd']);
+    assert.equal((await call('/either', tokens.access_token)).body.kind, 'user');
+    assert.equal((await call('/service', tokens.access_token)).status, 401);
+    const weak = await call('/me/sensitive', tokens.access_token);
+    assert.equal(weak.status, 401);
+    assert.equal(weak.body.error, 'insufficient_user_authentication');
+    assert.match(weak.challenge ?? '', /error="insufficient_user_authentication"/);
+    assert.match(weak.challenge ?? '', /acr_values="phr"/);
+    assert.equal((await call('/me', 'not-a-token')).status, 401);
+  });
+});

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createAuditLog } from '../../../src/audit/audit-log.js';
+import { passkeysSuite } from './setup.js';
+
+passkeysSuite('passkey enrolment', (s) => {
+  const { person, enrol, passkeysOf } = s;
+
+  test('enrol after a password sign-in; the sign-in still reports pwd', async () => {
+    const alice = await s.lk.createUser({ email: 'alice@example.com' });
+    const { context, page, authenticator } = await person({ backupEligible: true });
+    const claims = await enrol(page, alice);
+    assert.equal(claims.acr, 'pwd');
+    assert.deepEqual(claims.amr, ['pwd']);
+    const stored = await passkeysOf(alice.id);
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0]!.backupEligible, true);
+    assert.equal((await authenticator.getCredentials()).length, 1);
+    const events = await createAuditLog(s.open.db).list({ accountId: alice.id, type: 'passkey.added' });
+    assert.equal(events.length, 1);
+    await context.close();
+  });
+
+  test('a second passkey needs a fresh passkey verification, not just a password', async () => {
+    const user = await s.lk.createUser();
+    const { context, page, authenticator } = await person({ backupEligible: true });
+    await enrol(page, user);
+    await page.goto(`${s.lk.issuer}/account`);
+    await page.waitForSelector('text=confirm with a passkey');
+    assert.equal(await page.locator('#passkey-add').count(), 0);
+    const csrf = await page.locator('meta[name="csrf-token"]').getAttribute('content');
+    const refused = await page.request.post(`${s.lk.issuer}/account/passkeys/options`, {
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf! },
+      data: JSON.stringify({}),
+    });
+    assert.equal(refused.status(), 403);
+    assert.equal((await refused.json()).error, 'account.reauthentication_required');
+
+    // After a passkey step-up the same request is allowed and a second passkey is added.
+    await page.click('a[href="/account/sign-in?reauth=passkey"]');
+    await page.click('#passkey-step-up');
+    await page.waitForSelector('#passkey-add');
+    // The new passkey comes from another device: this authenticator forgets the first one
+    // (excludeCredentials would otherwise, rightly, refuse a second on the same device).
+    const [first] = await authenticator.getCredentials();
+    await authenticator.cdp.send('WebAuthn.removeCredential', { authenticatorId: authenticator.authenticatorId, credentialId: first!.credentialId });
+    await page.fill('#passkey-name', 'Laptop');
+    await page.click('#passkey-add');
+    await page.waitForSelector('input[name="name"][value="Laptop"]');
+    assert.equal((await passkeysOf(user.id)).length, 2);
+    await context.close();
+  });
+});

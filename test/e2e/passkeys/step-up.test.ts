@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createAuditLog } from '../../../src/audit/audit-log.js';
+import { passkeysSuite } from './setup.js';
+
+passkeysSuite('step-up to a passkey', (s) => {
+  const { person, authorize, atCallback, claimsAfter, passwordSignIn, enrol, passkeysOf } = s;
+
+  test('password session + acr_values=phr → step-up page without a password field → phr, same sub', async () => {
+    const user = await s.lk.createUser();
+    const { context, page } = await person({ backupEligible: true });
+    const first = await enrol(page, user);
+    const started = await authorize(page, { acr_values: 'phr' });
+    await page.waitForSelector('#passkey-step-up');
+    assert.equal(await page.locator('input[name="password"]').count(), 0, 'no password form on the step-up page');
+    await page.click('#passkey-step-up');
+    const claims = await claimsAfter(page, started);
+    assert.equal(claims.sub, first.sub);
+    assert.equal(claims.acr, 'phr');
+    assert.deepEqual(claims.amr, ['pwd', 'swk', 'mfa']);
+    assert.ok((claims.auth_time as number) >= (first.auth_time as number));
+    await context.close();
+  });
+
+  test('an essential acr claim asks for the passkey too', async () => {
+    const user = await s.lk.createUser();
+    const { context, page } = await person({ backupEligible: false });
+    await enrol(page, user);
+    const started = await authorize(page, { claims: JSON.stringify({ id_token: { acr: { essential: true, value: 'phr' } } }) });
+    await page.click('#passkey-step-up');
+    const claims = await claimsAfter(page, started);
+    assert.equal(claims.acr, 'phrh', 'the level reached is reported, even above the bar');
+    await context.close();
+  });
+
+  test('phrh with only a synced passkey → unmet_authentication_requirements', async () => {
+    const user = await s.lk.createUser();
+    const { context, page } = await person({ backupEligible: true });
+    await enrol(page, user);
+    await authorize(page, { acr_values: 'phrh' });
+    await page.waitForSelector('text=stays on one device');
+    await page.click('button[type="submit"].primary');
+    const cb = await atCallback(page);
+    assert.equal(cb.searchParams.get('error'), 'unmet_authentication_requirements');
+    await context.close();
+  });
+
+  test('no passkey at all + acr_values=phr → the page explains, the client gets unmet_authentication_requirements', async () => {
+    const user = await s.lk.createUser();
+    const { context, page } = await person({ backupEligible: true });
+    await authorize(page, { acr_values: 'phr' });
+    await passwordSignIn(page, user);
+    await page.waitForSelector('text=has no passkey yet');
+    assert.ok(await page.locator('a[href="/account"]').count());
+    await page.click('button[type="submit"].primary');
+    assert.equal((await atCallback(page)).searchParams.get('error'), 'unmet_authentication_requirements');
+    await context.close();
+  });
+
+  test('prompt=none with too weak a session → interaction_required, never a weaker token', async () => {
+    const user = await s.lk.createUser();
+    const { context, page } = await person({ backupEligible: true });
+    await enrol(page, user);
+    await authorize(page, { acr_values: 'phr', prompt: 'none' });
+    const cb = await atCallback(page);
+    assert.equal(cb.searchParams.get('error'), 'interaction_required');
+    assert.equal(cb.searchParams.get('code'), null);
+    await context.close();
+  });
+
+  test('max_age older than the session → passkey step-up on the same account', async () => {
+    const user = await s.lk.createUser();
+    const { context, page } = await person({ backupEligible: true });
+    const first = await enrol(page, user);
+    await new Promise((r) => setTimeout(r, 2100));
+    const started = await authorize(page, { max_age: '1' });
+    await page.waitForSelector('#passkey-step-up');
+    await page.click('#passkey-step-up');
+    const claims = await claimsAfter(page, started);
+    assert.equal(claims.sub, first.sub);
+    assert.ok((claims.auth_time as number) > (first.auth_time as number));
+    await context.close();
+  });
+
+  test('another account\'s passkey during a step-up → refused', async () => {
+    const alice = await s.lk.createUser();
+    const mallory = await s.lk.createUser();
+    const { context, page, authenticator } = await person({ backupEligible: true });
+    await enrol(page, alice);
+    // Mallory's passkey on the same authenticator, then alice's removed from it.
+    await context.clearCookies();
+    await enrol(page, mallory);
+    const aliceKey = (await passkeysOf(alice.id))[0]!;
+    await authenticator.cdp.send('WebAuthn.removeCredential', {
+      authenticatorId: authenticator.authenticatorId,
+      credentialId: Buffer.from(aliceKey.id, 'base64url').toString('base64'),
+    });
+    await context.clearCookies();
+    await authorize(page);
+    await passwordSignIn(page, alice);
+    await atCallback(page);
+    await authorize(page, { acr_values: 'phr' });
+    // The browser would only offer alice's passkeys; present the server with mallory's.
+    await page.route('**/step-up/options', async (route) => {
+      const res = await route.fetch();
+      const options = await res.json();
+      await route.fulfill({ response: res, json: { ...options, allowCredentials: [] } });
+    });
+    await page.click('#passkey-step-up');
+    await page.waitForSelector('text=belongs to another account');
+    const events = await createAuditLog(s.open.db).list({ accountId: alice.id, type: 'passkey.wrong_account' });
+    assert.equal(events.length, 1);
+    await context.close();
+  });
+});
