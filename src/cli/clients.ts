@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { systemClock } from '../common/clock.js';
 import type { AuthMethod } from '../clients/metadata.js';
 import { createClientRegistry } from '../clients/registry.js';
-import { collect, durationOption, printList, UsageError, withDb } from './shared.js';
+import { byIdCommand, collect, durationOption, listCommand, UsageError, withDb } from './shared.js';
 
 /** `latchkey client …` (secrets included) */
 export function clientCommands(program: Command): void {
@@ -87,17 +87,15 @@ export function clientCommands(program: Command): void {
         }
       },
     );
-  client
-    .command('list')
-    .description('list registered clients')
-    .option('--json', 'print JSON', false)
-    .action(async (opts: { json: boolean }) => {
-      const list = await withDb((db) => createClientRegistry(db).list());
-      printList(opts.json, list, (c) => {
-        const flags = [c.public ? 'public' : 'confidential', c.thirdParty && 'third-party', c.disabledAt && 'disabled'].filter(Boolean).join(', ');
-        return [c.clientId, c.name, flags, c.grantTypes.join(',')];
-      });
-    });
+  listCommand(
+    client,
+    'list registered clients',
+    (db) => createClientRegistry(db).list(),
+    (c) => {
+      const flags = [c.public ? 'public' : 'confidential', c.thirdParty && 'third-party', c.disabledAt && 'disabled'].filter(Boolean).join(', ');
+      return [c.clientId, c.name, flags, c.grantTypes.join(',')];
+    },
+  );
   client
     .command('show')
     .description('show a client and its secrets (creation, expiry, last use; never the secret)')
@@ -121,15 +119,16 @@ export function clientCommands(program: Command): void {
         );
       }
     });
-  client
-    .command('disable')
-    .description('disable a client: no new tokens, and its tokens stop introspecting as active')
-    .argument('<id>', 'client id')
-    .action(async (id: string) => {
-      const done = await withDb((db) => createClientRegistry(db).disable(id));
-      if (!done) throw new UsageError(`no enabled client with id ${id}`);
-      process.stdout.write(`disabled client ${id}\n`);
-    });
+  byIdCommand(
+    client,
+    'disable',
+    'disable a client: no new tokens, and its tokens stop introspecting as active',
+    (db, id) => createClientRegistry(db).disable(id),
+    {
+      done: 'disabled client',
+      missing: 'no enabled client with id',
+    },
+  );
   const secret = client.command('secret').description('manage client secrets');
   secret
     .command('rotate')
@@ -159,13 +158,8 @@ export function clientCommands(program: Command): void {
       process.stdout.write(`revoked secret ${secretId}\n`);
     });
 
-  client
-    .command('delete')
-    .description('delete a client and revoke its grants')
-    .argument('<id>', 'client id')
-    .action(async (id: string) => {
-      const deleted = await withDb((db) => createClientRegistry(db).delete(id));
-      if (!deleted) throw new UsageError(`no client with id ${id}`);
-      process.stdout.write(`deleted client ${id}\n`);
-    });
+  byIdCommand(client, 'delete', 'delete a client and revoke its grants', (db, id) => createClientRegistry(db).delete(id), {
+    done: 'deleted client',
+    missing: 'no client with id',
+  });
 }

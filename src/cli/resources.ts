@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { createResourcesRepo } from '../clients/resources-repo.js';
-import { durationOption, printList, withDb } from './shared.js';
+import { durationOption, listCommand, withDb } from './shared.js';
 
 /** `latchkey resource …` */
 export function resourceCommands(program: Command): void {
@@ -29,12 +29,10 @@ export function resourceCommands(program: Command): void {
         opts.json ? `${JSON.stringify(created)}\n` : `registered ${created.indicator} (${created.scopes.join(' ')}; ${created.tokenFormat} tokens)\n`,
       );
     });
-  resource
-    .command('list')
-    .description('list API resources')
-    .option('--json', 'print JSON', false)
-    .action(async (opts: { json: boolean }) => {
-      const list = await withDb((db) => createResourcesRepo(db).list());
-      printList(opts.json, list, (r) => [r.indicator, r.name, r.scopes.join(' '), r.tokenFormat, `${r.accessTokenTtl}s`]);
-    });
+  listCommand(
+    resource,
+    'list API resources',
+    (db) => createResourcesRepo(db).list(),
+    (r) => [r.indicator, r.name, r.scopes.join(' '), r.tokenFormat, `${r.accessTokenTtl}s`],
+  );
 }

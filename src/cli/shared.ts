@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
 import { parseConfig, type Config } from '../config/config.js';
 import { AppError } from '../common/errors.js';
 import { parseDuration } from '../common/duration.js';
@@ -74,11 +75,36 @@ export function durationOption(flag: string, value: string): number {
   }
 }
 
-/** `--json`: the whole list as one JSON value; otherwise one tab-separated line per row. */
-export function printList<T>(json: boolean, rows: T[], line: (row: T) => string[]): void {
-  if (json) {
-    process.stdout.write(`${JSON.stringify(rows)}\n`);
-    return;
-  }
-  for (const row of rows) process.stdout.write(`${line(row).join('\t')}\n`);
+/** `GROUP list [--json]`: the whole list as one JSON value, else one tab-separated line per row. */
+export function listCommand<T>(group: Command, description: string, load: (db: Db) => Promise<T[]>, line: (row: T) => string[]): void {
+  group
+    .command('list')
+    .description(description)
+    .option('--json', 'print JSON', false)
+    .action(async (opts: { json: boolean }) => {
+      const rows = await withDb(load);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(rows)}\n`);
+        return;
+      }
+      for (const row of rows) process.stdout.write(`${line(row).join('\t')}\n`);
+    });
+}
+
+/** `GROUP VERB <id>`: one change to one thing, named by id; false from `run` means no such thing. */
+export function byIdCommand(
+  group: Command,
+  verb: string,
+  description: string,
+  run: (db: Db, id: string) => Promise<boolean>,
+  say: { done: string; missing: string },
+): void {
+  group
+    .command(verb)
+    .description(description)
+    .argument('<id>', 'id')
+    .action(async (id: string) => {
+      if (!(await withDb((db) => run(db, id)))) throw new UsageError(`${say.missing} ${id}`);
+      process.stdout.write(`${say.done} ${id}\n`);
+    });
 }
