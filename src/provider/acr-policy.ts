@@ -25,7 +25,9 @@ function weakest(levels: Acr[]): Acr | undefined {
   return levels.length ? levels.reduce((a, b) => (acrRank(a) <= acrRank(b) ? a : b)) : undefined;
 }
 
-export function acrRequirement(acrValues: unknown, claims: { id_token?: { acr?: AcrClaimRequest | null } } | undefined): AcrRequirement {
+export type AcrClaims = { id_token?: { acr?: AcrClaimRequest | null } };
+
+export function acrRequirement(acrValues: unknown, claims: AcrClaims | undefined): AcrRequirement {
   const requested = typeof acrValues === 'string' ? known(acrValues.split(' ')) : [];
   const claim = claims?.id_token?.acr;
   let unmeetable = false;
@@ -37,6 +39,24 @@ export function acrRequirement(acrValues: unknown, claims: { id_token?: { acr?: 
   }
   const bar = weakest(requested);
   return { ...(bar ? { bar } : {}), ...(unmeetable ? { unmeetable } : {}) };
+}
+
+/**
+ * The `acr` to report for a sign-in that reached `reached`, for this request. Relying
+ * parties compare `acr` exactly (Apache mod_auth_openidc `Require claim acr:phr`, most
+ * hand-written checks), so when the request names known levels the answer is the most
+ * preferred of them that the sign-in meets: an essential `acr` claim's values first (OIDC
+ * Core §5.5.1.1: the value returned MUST be one of them), then `acr_values` in their
+ * order of preference (§3.1.2.1), then a voluntary claim's values. With none named, or
+ * none met, the level reached. `amr` still tells exactly what was used.
+ */
+export function reportedAcr(reached: string | undefined, acrValues: unknown, claims: AcrClaims | undefined): string | undefined {
+  if (reached === undefined) return undefined;
+  const claim = claims?.id_token?.acr;
+  const claimValues = claim ? known([claim.value, ...(Array.isArray(claim.values) ? claim.values : [])]) : [];
+  const fromParam = typeof acrValues === 'string' ? known(acrValues.split(' ')) : [];
+  const preferred = claim?.essential ? [...claimValues, ...fromParam] : [...fromParam, ...claimValues];
+  return preferred.find((level) => meets(reached, level)) ?? reached;
 }
 
 export function meets(acr: string | undefined, bar: Acr | undefined): boolean {

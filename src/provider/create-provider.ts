@@ -6,9 +6,9 @@ import type { ClientDirectory } from '../clients/client-directory.js';
 import type { LastUsedRecorder } from '../clients/last-used.js';
 import { assertScopesAllowed, requestedClientCredentialsScope } from './scope-policy.js';
 import { renderPage } from '../pages/render.js';
-import { keepSessionFactors, replaceClientSecretCheck } from './oidc-internals.js';
+import { keepSessionFactors, replaceClientSecretCheck, reportAcrPerRequest } from './oidc-internals.js';
 import { ACR_VALUES } from './assurance.js';
-import { createInteractionPolicy } from './acr-policy.js';
+import { createInteractionPolicy, reportedAcr } from './acr-policy.js';
 import { accountClientMetadata } from './account-client.js';
 import { CLAIMS, createFindAccount } from './find-account.js';
 import { OIDC_SCOPES } from '../clients/metadata.js';
@@ -160,5 +160,6 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
   });
 
   keepSessionFactors(provider);
+  reportAcrPerRequest(provider, reportedAcr);
   return provider;
 }

@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { Client, FindAccount, Interaction, KoaContextWithOIDC } from 'oidc-provider';
+import type { AcrClaims } from './acr-policy.js';
 import { factorsOfSession, type Factor } from './assurance.js';
 
 /**
@@ -79,4 +80,22 @@ export function replaceClientSecretCheck(provider: Provider, verify: (clientId: 
  */
 export function tokenExtra(token: Parameters<FindAccount>[2]): Record<string, unknown> {
   return token && 'extra' in token && token.extra ? token.extra : {};
+}
+
+/**
+ * The engine copies `ctx.oidc.acr` (the session's acr) into every authorization code,
+ * and from there into the ID token, access tokens, introspection and refreshed tokens.
+ * Latchkey keeps the level reached on the session (the acr policy compares against it)
+ * and reports, per request, what `report` decides (acr-policy.ts `reportedAcr`).
+ */
+export function reportAcrPerRequest(provider: Provider, report: (reached: string | undefined, acrValues: unknown, claims: AcrClaims | undefined) => string | undefined): void {
+  const proto = provider.OIDCContext.prototype as object;
+  const engine = Object.getOwnPropertyDescriptor(proto, 'acr')?.get;
+  if (!engine) throw new Error('oidc-provider no longer defines OIDCContext#acr: check reportAcrPerRequest');
+  Object.defineProperty(proto, 'acr', {
+    configurable: true,
+    get(this: { params?: { acr_values?: unknown }; claims?: unknown }) {
+      return report(engine.call(this) as string | undefined, this.params?.acr_values, this.claims as AcrClaims | undefined);
+    },
+  });
 }

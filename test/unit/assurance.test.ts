@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assuranceFor, factorsOfSession, FRESH_SECONDS, isFresh } from '../../src/provider/assurance.js';
-import { acrRequirement, meets } from '../../src/provider/acr-policy.js';
+import { acrRequirement, meets, reportedAcr } from '../../src/provider/acr-policy.js';
 import { nextStep } from '../../src/interactions/next-step.js';
 import type { Passkey } from '../../src/passkeys/passkeys-repo.js';
 
@@ -77,4 +77,16 @@ test('freshness is judged per factor, each by its own time', () => {
   assert.equal(isFresh(factors[1]!, FRESH_SECONDS, now), true);
   assert.deepEqual(factorsOfSession(undefined), [], 'a session without stored factors has none');
   assert.deepEqual(factorsOfSession([{ type: 'pwd', at: 'yesterday' }]), [], 'a damaged payload counts as none');
+});
+
+test('reported acr: the most preferred requested level reached, else the level reached', () => {
+  assert.equal(reportedAcr('phrh', 'phr', undefined), 'phr', 'a phrh sign-in asked for phr reports phr');
+  assert.equal(reportedAcr('phrh', 'phrh phr', undefined), 'phrh', 'acr_values are in order of preference');
+  assert.equal(reportedAcr('phr', 'phrh phr', undefined), 'phr', 'the first preference that is met');
+  assert.equal(reportedAcr('phrh', undefined, undefined), 'phrh', 'nothing named: the level reached');
+  assert.equal(reportedAcr('phr', 'urn:example:gold', undefined), 'phr', 'unknown values are ignored');
+  assert.equal(reportedAcr('pwd', 'phr', undefined), 'pwd', 'never more than was reached');
+  const essential = { id_token: { acr: { essential: true, values: ['phr', 'phrh'] } } };
+  assert.equal(reportedAcr('phrh', 'phrh', essential), 'phr', 'an essential claim with values decides first (OIDC Core §5.5.1.1)');
+  assert.equal(reportedAcr(undefined, 'phr', undefined), undefined);
 });

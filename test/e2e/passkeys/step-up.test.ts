@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createAuditLog } from '../../../src/audit/audit-log.js';
+import { oidc, redeem } from '../../helpers/rp.js';
 import { passkeysSuite } from './setup.js';
 
 passkeysSuite('step-up to a passkey', (s) => {
@@ -22,14 +23,33 @@ passkeysSuite('step-up to a passkey', (s) => {
     await context.close();
   });
 
-  test('an essential acr claim asks for the passkey too', async () => {
+  test('an essential acr claim asks for the passkey too, and the ID token carries the value it named (OIDC Core §5.5.1.1)', async () => {
     const user = await s.lk.createUser();
     const { context, page } = await person({ backupEligible: false });
     await enrol(page, user);
     const started = await authorize(page, { claims: JSON.stringify({ id_token: { acr: { essential: true, value: 'phr' } } }) });
     await page.click('#passkey-step-up');
     const claims = await claimsAfter(page, started);
-    assert.equal(claims.acr, 'phrh', 'the level reached is reported, even above the bar');
+    assert.equal(claims.acr, 'phr', 'a device-bound passkey reaches phrh, but the request named phr');
+    assert.deepEqual(claims.amr, ['pwd', 'hwk', 'mfa'], 'amr tells what was used');
+    await context.close();
+  });
+
+  test('acr_values names the most preferred level reached, the same acr in access token, introspection and userinfo', async () => {
+    const user = await s.lk.createUser();
+    const { context, page } = await person({ backupEligible: false });
+    await enrol(page, user);
+    const started = await authorize(page, { acr_values: 'phr' });
+    await page.click('#passkey-step-up');
+    const tokens = await redeem(s.rp, await atCallback(page), started);
+    assert.equal(tokens.claims()!.acr, 'phr', 'exact-match relying parties accept it');
+    const introspected = await oidc.tokenIntrospection(s.rp.config, tokens.access_token);
+    assert.equal(introspected.acr, 'phr');
+    const info = await oidc.fetchUserInfo(s.rp.config, tokens.access_token, tokens.claims()!.sub);
+    assert.equal(info.acr, 'phr');
+    // The session still holds what was reached: a later request for phrh needs no new step.
+    const strongest = await authorize(page, { acr_values: 'phrh phr' });
+    assert.equal((await claimsAfter(page, strongest)).acr, 'phrh', 'the first preference that the sign-in meets');
     await context.close();
   });
 
