@@ -1,7 +1,4 @@
 import type Provider from 'oidc-provider';
-import compose from 'koa-compose';
-import type { Middleware } from 'koa';
-import type { Router } from '@koa/router';
 import { systemClock, type Clock } from './common/clock.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './common/logger.js';
@@ -28,7 +25,6 @@ import { homePage } from './http/home.js';
 import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticFiles } from './http/static-files.js';
-import type { PageModule } from './pages/page-module.js';
 
 export interface Latchkey {
   /** The Koa application (oidc-provider's Provider is a Koa app). */

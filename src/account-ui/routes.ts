@@ -12,9 +12,10 @@ import { csrfToken, requireCsrf } from '../pages/csrf.js';
 import type { PageModule } from '../pages/page-module.js';
 import { renderPage } from '../pages/render.js';
 import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
+import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
 import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
 import { ACCOUNT_CLIENT_ID, accountRedirectUri } from '../provider/account-client.js';
-import { FRESH_SECONDS, isFresh } from '../provider/assurance.js';
+import { passkeyChangeNeeds, type Factor } from '../provider/assurance.js';
 import { sessionOfRequest } from '../provider/oidc-internals.js';
 
 export interface AccountUiDeps {
@@ -32,15 +33,11 @@ export const ACCOUNT_PREFIX = '/account';
 interface SignedIn {
   account: Account;
   sessionUid: string;
-  /** Which factor kinds the session verified within FRESH_SECONDS. */
-  fresh: { password: boolean; passkey: boolean };
+  /** The session's verified factors, each with its own time. */
+  factors: Factor[];
 }
 
 const renameForm = z.object({ name: z.string().trim().min(1).max(64) });
-const enrolBody = z.object({
-  credential: z.record(z.string(), z.unknown()),
-  name: z.string().trim().max(64).optional(),
-});
 
 function needsFreshFactor(needs: 'password' | 'passkey'): AppError {
   return new AppError('account.reauthentication_required', `Confirm it is you with your ${needs} first (it must be from the last five minutes).`, {
@@ -63,9 +60,7 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
     if (!session) return undefined;
     const account = await accounts.findById(session.accountId);
     if (!account) return undefined;
-    const now = epochSeconds(clock);
-    const fresh = (type: 'pwd' | 'passkey') => session.factors.some((f) => f.type === type && isFresh(f, FRESH_SECONDS, now));
-    return { account, sessionUid: session.uid, fresh: { password: fresh('pwd'), passkey: fresh('passkey') } };
+    return { account, sessionUid: session.uid, factors: session.factors };
   }
 
   async function requireSignedIn(ctx: Context, next: Next) {
@@ -78,11 +73,10 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
     await next();
   }
 
-  /** What a change needs now: nothing, a fresh password, or a fresh passkey. */
+  /** What a passkey change needs now: nothing, a fresh password, or a fresh passkey. */
   async function missingFreshness(who: SignedIn): Promise<'password' | 'passkey' | undefined> {
     const hasPasskey = (await passkeys.listForAccount(who.account.id)).length > 0;
-    if (hasPasskey) return who.fresh.passkey ? undefined : 'passkey';
-    return who.fresh.password ? undefined : 'password';
+    return passkeyChangeNeeds(who.factors, hasPasskey, epochSeconds(clock));
   }
 
   router.use(csrfToken());
@@ -142,7 +136,7 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
 
   router.post('/passkeys/verify', requireSignedIn, json, requireCsrf(), async (ctx) => {
     const who = ctx.state.who as SignedIn;
-    const body = enrolBody.parse(ctx.request.body);
+    const body = passkeyVerifyBody.parse(ctx.request.body);
     const needs = await missingFreshness(who);
     if (needs) throw needsFreshFactor(needs);
     await ceremonies.register({

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AppError } from '../common/errors.js';
 import type { Db } from '../storage/db.js';
 import { onUniqueViolation } from '../storage/unique-violation.js';
+import { canonicalEmail } from './email.js';
 
 export interface Account {
   id: string;
@@ -56,9 +57,7 @@ export function createAccountsRepo(db: Db) {
     },
 
     async findByEmail(email: string): Promise<Account | undefined> {
-      const { rows } = await db.query<AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE lower(email) = lower($1)`, [
-        email.trim(),
-      ]);
+      const { rows } = await db.query<AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE email = $1`, [canonicalEmail(email)]);
       return rows[0] && toAccount(rows[0]);
     },
 
@@ -68,7 +67,7 @@ export function createAccountsRepo(db: Db) {
           db.query<AccountRow>(
             `INSERT INTO accounts (id, email, name, password_hash, email_verified) VALUES ($1, $2, $3, $4, $5)
              RETURNING ${COLUMNS}`,
-            [newAccountId(), input.email.trim(), input.name, input.passwordHash, input.emailVerified ?? false],
+            [newAccountId(), canonicalEmail(input.email), input.name, input.passwordHash, input.emailVerified ?? false],
           ),
         () => new DuplicateEmailError(),
       );

@@ -2,12 +2,13 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { sha256 } from '../common/hash.js';
 import type { FailureLimiter } from '../storage/ephemeral-store.js';
 import type { Account, AccountsRepo } from './accounts-repo.js';
+import { canonicalEmail } from './email.js';
 import { dummyVerify, hashPassword, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.js';
 
 export type PasswordLoginResult =
   | { ok: true; account: Account }
   | { ok: false; reason: 'invalid' }
-  // Locked is keyed by the email as typed, existing or not, so it reveals nothing.
+  // Locked is keyed by the canonical email, existing or not, so it reveals nothing.
   | { ok: false; reason: 'locked' | 'throttled'; retryAfterSeconds: number };
 
 export interface PasswordLoginDeps {
@@ -29,10 +30,15 @@ export function slowDownMs(failures: number): number {
 
 export function createPasswordLogin({ accounts, audit, byEmail, byIp, delay = (ms) => new Promise((r) => setTimeout(r, ms)) }: PasswordLoginDeps) {
   return async function passwordLogin(input: { email: string; password: string; ip: string }): Promise<PasswordLoginResult> {
-    const emailKey = sha256(input.email.trim().toLowerCase());
-    const [ip, email] = await Promise.all([byIp.check(input.ip), byEmail.check(emailKey)]);
+    // Every counter uses the canonical address: no other spelling opens a fresh budget.
+    const emailKey = sha256(canonicalEmail(input.email));
+    const ip = await byIp.check(input.ip);
     if (ip.blockedFor) return { ok: false, reason: 'throttled', retryAfterSeconds: ip.blockedFor };
-    if (email.blockedFor) return { ok: false, reason: 'locked', retryAfterSeconds: email.blockedFor };
+    // The attempt is counted before the password is checked, atomically in the store, and
+    // refunded on success: fifty guesses sent at once get no more checks than the
+    // allowance, and the right password sent right after them is refused too.
+    const attempt = await byEmail.fail(emailKey);
+    if (attempt.overLimit) return { ok: false, reason: 'locked', retryAfterSeconds: attempt.blockedFor };
 
     const account = input.password.length <= PASSWORD_MAX_LENGTH ? await accounts.findByEmail(input.email) : undefined;
     let verified = false;
@@ -45,17 +51,17 @@ export function createPasswordLogin({ accounts, audit, byEmail, byIp, delay = (m
     }
 
     if (verified && account) {
-      // Success clears the account's failure count (the lockout counts consecutive failures).
-      if (email.failures) await byEmail.reset(emailKey);
+      // Success refunds the attempt and clears the count (the lockout counts consecutive failures).
+      await byEmail.reset(emailKey);
       return { ok: true, account };
     }
 
-    const [counted] = await Promise.all([byEmail.fail(emailKey), byIp.fail(input.ip)]);
+    await byIp.fail(input.ip);
     if (account) {
-      await audit.record({ type: counted.blockedFor ? 'account.locked' : 'login.failed', accountId: account.id, ip: input.ip });
+      await audit.record({ type: attempt.blockedFor ? 'account.locked' : 'login.failed', accountId: account.id, ip: input.ip });
     }
-    if (counted.blockedFor) return { ok: false, reason: 'locked', retryAfterSeconds: counted.blockedFor };
-    const wait = slowDownMs(counted.failures);
+    if (attempt.blockedFor) return { ok: false, reason: 'locked', retryAfterSeconds: attempt.blockedFor };
+    const wait = slowDownMs(attempt.failures);
     if (wait) await delay(wait);
     return { ok: false, reason: 'invalid' };
   };

@@ -44,6 +44,8 @@ function describe(err: unknown): Shown {
   if (err instanceof errors.SessionNotFound || (err instanceof AppError && err.code === 'interaction.expired')) return EXPIRED;
   if (err instanceof ZodError) return MALFORMED;
   if (err instanceof AppError) return shown(err.status, err.code, err.expose ? err.message : undefined);
+  // The engine's own errors met on Latchkey's pages (its Session or Interaction models).
+  if (err instanceof errors.OIDCProviderError) return shown(err.status, err.error, err.expose ? err.error_description : undefined);
   // Koa's own and its body parser's (too large, wrong type), and oidc-provider's errors.
   if (err instanceof HttpError) return shown(err.status, 'bad_request', err.expose ? err.message : undefined);
   return shown(500, 'server_error', undefined);

@@ -3,8 +3,8 @@ import { requireCsrf } from '../pages/csrf.js';
 import { PasskeyError } from '../passkeys/passkey-error.js';
 import { currentStep, interactionState, loadInteraction, type InteractionDeps } from './context.js';
 import { redirectTo } from './finish.js';
-import { passkeyVerifyBody } from './passkey-body.js';
-import { expectStep, finishLogin, form, json, type StepRoute } from './step-kit.js';
+import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
+import { expectStep, finishLogin, form, jsonStep, type StepRoute } from './step-kit.js';
 
 /**
  * /interaction/:uid/enrol/{options,verify,skip} — the offer of a first passkey after a
@@ -12,20 +12,27 @@ import { expectStep, finishLogin, form, json, type StepRoute } from './step-kit.
  * a password older than FRESH_SECONDS is refused before any options are issued.
  */
 export function enrolStep(deps: InteractionDeps): StepRoute[] {
-  const pre = [loadInteraction(deps.provider), json, requireCsrf(), expectStep(deps, 'enrol', 'json')];
+  const pre = jsonStep(deps, 'enrol');
 
   async function requireFresh(ctx: Context, next: Next) {
-    if (!currentStep(ctx, 'enrol').fresh) {
+    if (currentStep(ctx, 'enrol').freshForSeconds <= 0) {
       throw new PasskeyError('passkey.needs_fresh_password', 'Your password sign-in is more than five minutes old. Sign in again to add a passkey.', 403);
     }
     await next();
   }
 
   async function options(ctx: Context) {
-    const { pending } = currentStep(ctx, 'enrol');
+    const { pending, freshForSeconds } = currentStep(ctx, 'enrol');
     const account = await deps.accounts.findById(pending.accountId);
     if (!account) throw new PasskeyError('passkey.invalid', 'The account is gone.');
-    ctx.body = await deps.ceremonies.registrationOptions({ binding: { interaction: interactionState(ctx).interaction.uid }, account, existing: [] });
+    // The challenge lives no longer than the password stays fresh, so the authenticator is
+    // never asked to make a credential that the verify step would then have to refuse.
+    ctx.body = await deps.ceremonies.registrationOptions({
+      binding: { interaction: interactionState(ctx).interaction.uid },
+      account,
+      existing: [],
+      ttlSeconds: freshForSeconds,
+    });
   }
 
   async function verify(ctx: Context) {

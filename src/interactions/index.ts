@@ -3,7 +3,6 @@ import compose from 'koa-compose';
 import type { Middleware } from 'koa';
 import type { PageModule } from '../pages/page-module.js';
 import { csrfToken } from '../pages/csrf.js';
-import type { InteractionDeps } from './context.js';
 import { abortStep } from './abort.js';
 import { consentStep } from './consent.js';
 import { enrolStep } from './enrol.js';
@@ -12,7 +11,8 @@ import { passwordStep } from './password.js';
 import { showStep } from './show.js';
 import { stepUpStep } from './step-up.js';
 import { unmetStep } from './unmet.js';
-import type { StepRoute } from './step-kit.js';
+import { staleRequest, type StepRoute } from './step-kit.js';
+import { loadInteraction, type InteractionDeps } from './context.js';
 
 export type { InteractionDeps } from './context.js';
 
@@ -39,6 +39,9 @@ export function interactionPages(deps: InteractionDeps): PageModule {
   const router = new Router({ prefix: `${INTERACTION_PREFIX}/:uid` });
   router.use(csrfToken());
   for (const { method, path, handlers } of STEPS.flatMap((step) => step(deps))) router[method](path, ...handlers);
+  // A page from an earlier release (or a step this interaction is not at) posting to a
+  // path no step answers: back to the current page, or `passkey.stale_page` for scripts.
+  router.post('/{*rest}', loadInteraction(deps.provider), staleRequest);
   // The router's middleware is typed for the params it sets itself; as Koa middleware it is sound.
   return { prefixes: [INTERACTION_PREFIX], middleware: compose([router.routes(), router.allowedMethods()] as Middleware[]) };
 }

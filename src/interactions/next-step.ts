@@ -21,11 +21,12 @@ export type Step =
   /** A passkey on top of what is already verified for this account. */
   | { kind: 'step-up'; accountId: string; allow: Passkey[]; carried: Factor[] }
   /**
-   * The offer to create a first passkey after a password sign-in. `fresh` is false
-   * once that password is older than FRESH_SECONDS: the offer is then skipped, and a
-   * page still showing it is refused before any passkey options are issued.
+   * The offer to create a first passkey after a password sign-in. `freshForSeconds` is
+   * how long that password stays fresh enough to bind a passkey (FRESH_SECONDS after it
+   * was verified); at 0 the offer is skipped, a page still showing it is refused before
+   * any passkey options are issued, and options never outlive it.
    */
-  | { kind: 'enrol'; pending: PendingLogin; fresh: boolean }
+  | { kind: 'enrol'; pending: PendingLogin; freshForSeconds: number }
   | { kind: 'unmet'; why: 'no_passkey' | 'only_synced' | 'unknown_acr' }
   | { kind: 'finish'; pending: PendingLogin };
 
@@ -72,7 +73,7 @@ export function nextStep(input: StepInput): Step {
       const password = pending.factors.find((f) => f.type === 'pwd');
       const onlyPassword = pending.factors.every((f) => f.type === 'pwd');
       return password && onlyPassword && input.passkeys.length === 0 && !input.offerDismissed
-        ? { kind: 'enrol', pending, fresh: isFresh(password, FRESH_SECONDS, input.now) }
+        ? { kind: 'enrol', pending, freshForSeconds: isFresh(password, FRESH_SECONDS, input.now) ? FRESH_SECONDS - (input.now - password.at) : 0 }
         : { kind: 'finish', pending };
     }
     return usable.length ? { kind: 'step-up', accountId: pending.accountId, allow: usable, carried: pending.factors } : cannot;

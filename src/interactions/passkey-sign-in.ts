@@ -1,8 +1,7 @@
 import type { Context } from 'koa';
-import { requireCsrf } from '../pages/csrf.js';
-import { interactionState, loadInteraction, type InteractionDeps } from './context.js';
-import { passkeyVerifyBody } from './passkey-body.js';
-import { advance, expectStep, json, type StepRoute } from './step-kit.js';
+import { interactionState, type InteractionDeps } from './context.js';
+import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
+import { advance, jsonStep, type StepRoute } from './step-kit.js';
 
 /**
  * POST /interaction/:uid/passkey-sign-in/{options,verify} — the sign-in step answered
@@ -10,7 +9,7 @@ import { advance, expectStep, json, type StepRoute } from './step-kit.js';
  * names the account.
  */
 export function passkeySignInStep(deps: InteractionDeps): StepRoute[] {
-  const pre = [loadInteraction(deps.provider), json, requireCsrf(), expectStep(deps, 'sign-in', 'json')];
+  const pre = jsonStep(deps, 'sign-in');
 
   async function options(ctx: Context) {
     ctx.body = await deps.ceremonies.authenticationOptions({ binding: { interaction: interactionState(ctx).interaction.uid } });

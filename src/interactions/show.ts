@@ -20,7 +20,7 @@ export function showStep(deps: InteractionDeps): StepRoute[] {
           const step = await decideStep(deps, state);
           // Nothing left to ask, or an enrol offer whose password is no longer fresh enough
           // to bind a passkey: the sign-in ends here.
-          if (step.kind === 'finish' || (step.kind === 'enrol' && !step.fresh)) {
+          if (step.kind === 'finish' || (step.kind === 'enrol' && step.freshForSeconds <= 0)) {
             return redirectTo(ctx, await finishLogin(ctx, deps, step.pending));
           }
           return renderStep(ctx, deps, step);

@@ -2,7 +2,8 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
 import type { Account } from '../accounts/accounts-repo.js';
 import { AppError } from '../common/errors.js';
-import { decideStep, interactionState, type InteractionDeps } from './context.js';
+import { requireCsrf } from '../pages/csrf.js';
+import { decideStep, interactionState, loadInteraction, type InteractionDeps } from './context.js';
 import { keepPending, loginResult, redirectTo } from './finish.js';
 import type { PendingLogin, Step } from './next-step.js';
 
@@ -31,13 +32,23 @@ export function expectStep(deps: InteractionDeps, kind: Step['kind'], answer: 'p
   return async function expect(ctx, next) {
     const state = interactionState(ctx);
     const step = await decideStep(deps, state);
-    if (step.kind !== kind) {
-      if (answer === 'json') throw new AppError('passkey.stale_page', STALE_PAGE, { status: 409 });
-      return redirectTo(ctx, `/interaction/${state.interaction.uid}`);
-    }
+    if (step.kind !== kind) return stale(ctx, answer);
     state.step = step;
     await next();
   };
+}
+
+function stale(ctx: Context, answer: 'page' | 'json'): void {
+  if (answer === 'json') throw new AppError('passkey.stale_page', STALE_PAGE, { status: 409 });
+  redirectTo(ctx, `/interaction/${interactionState(ctx).interaction.uid}`);
+}
+
+/** A request no step answers: a stale page (scripts send JSON, forms do not). */
+export const staleRequest: Handler = async (ctx) => stale(ctx, ctx.request.is('application/json') ? 'json' : 'page');
+
+/** The JSON endpoints of a passkey step: load → parse JSON → CSRF → expect the step. */
+export function jsonStep(deps: InteractionDeps, kind: Step['kind']): Handler[] {
+  return [loadInteraction(deps.provider), json, requireCsrf(), expectStep(deps, kind, 'json')];
 }
 
 /** Finishes when the factors suffice, else keeps them and returns to the next page. */

@@ -1,16 +1,15 @@
 import type { Context } from 'koa';
-import { requireCsrf } from '../pages/csrf.js';
 import { PasskeyError } from '../passkeys/passkey-error.js';
-import { currentStep, interactionState, loadInteraction, type InteractionDeps } from './context.js';
-import { passkeyVerifyBody } from './passkey-body.js';
-import { advance, expectStep, json, type StepRoute } from './step-kit.js';
+import { currentStep, interactionState, type InteractionDeps } from './context.js';
+import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
+import { advance, jsonStep, type StepRoute } from './step-kit.js';
 
 /**
  * POST /interaction/:uid/step-up/{options,verify} — a passkey of the account already in
  * play, on top of the factors verified so far (a password, or the session's).
  */
 export function stepUpStep(deps: InteractionDeps): StepRoute[] {
-  const pre = [loadInteraction(deps.provider), json, requireCsrf(), expectStep(deps, 'step-up', 'json')];
+  const pre = jsonStep(deps, 'step-up');
 
   async function options(ctx: Context) {
     const step = currentStep(ctx, 'step-up');

@@ -63,7 +63,10 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
       binding: Binding;
       account: { id: string; email: string; name: string };
       existing: Passkey[];
+      /** Shorter than the usual five minutes when a freshness window ends sooner. */
+      ttlSeconds?: number;
     }): Promise<PublicKeyCredentialCreationOptionsJSON> {
+      const ttl = Math.max(1, Math.min(CHALLENGE_TTL_SECONDS, Math.floor(input.ttlSeconds ?? CHALLENGE_TTL_SECONDS)));
       const options = await generateRegistrationOptions({
         rpName: webauthn.rpName,
         rpID: webauthn.rpId,
@@ -75,12 +78,12 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
         excludeCredentials: input.existing.map((p) => ({ id: p.id, transports: p.transports })),
         authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' },
         supportedAlgorithmIDs: ALGORITHMS,
-        timeout: CHALLENGE_TTL_SECONDS * 1000,
+        timeout: ttl * 1000,
       });
       await challenges.put(
         bindingKey('register', input.binding),
         JSON.stringify({ challenge: options.challenge, accountId: input.account.id }),
-        CHALLENGE_TTL_SECONDS,
+        ttl,
       );
       return options;
     },

@@ -38,3 +38,9 @@ export const registrationResponse: z.ZodType<RegistrationResponseJSON> = z.objec
   authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
   clientExtensionResults: extensions.default({}),
 });
+
+/** A page script's body for a passkey `verify`: the credential as the browser gave it (checked by the ceremony), and a name. */
+export const passkeyVerifyBody = z.object({
+  credential: z.record(z.string(), z.unknown()),
+  name: z.string().trim().max(64).optional(),
+});

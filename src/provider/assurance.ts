@@ -62,6 +62,17 @@ export function isFresh(factor: Factor, seconds: number, now: number): boolean {
   return now - factor.at <= seconds;
 }
 
+/**
+ * The binding rule for changing an account's passkeys outside a sign-in (DESIGN.md
+ * "Binding"): with a passkey on the account, a passkey verified within FRESH_SECONDS;
+ * without one, a password verified within FRESH_SECONDS. Returns what is missing.
+ */
+export function passkeyChangeNeeds(factors: readonly Factor[], hasPasskey: boolean, now: number): 'password' | 'passkey' | undefined {
+  const needed = hasPasskey ? 'passkey' : 'pwd';
+  if (factors.some((f) => f.type === needed && isFresh(f, FRESH_SECONDS, now))) return undefined;
+  return hasPasskey ? 'passkey' : 'password';
+}
+
 const storedFactor = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pwd'), at: z.number().int() }),
   z.object({ type: z.literal('passkey'), at: z.number().int(), backupEligible: z.boolean(), userVerified: z.boolean() }),

@@ -17,8 +17,13 @@ export interface EphemeralKv {
 export interface FailureLimiter {
   /** Seconds until `key` may try again (0: it may try now), and whether it has failures on record. */
   check(key: string): Promise<{ blockedFor: number; failures: boolean }>;
-  /** Counts one failure: how many are on record now, and seconds blocked if this used up the allowance. */
-  fail(key: string): Promise<{ failures: number; blockedFor: number }>;
+  /**
+   * Counts one failure (or one attempt, counted before it is made, so parallel attempts
+   * can never exceed the allowance): how many are on record now, seconds blocked if this
+   * used up the allowance, and `overLimit` when the allowance was already gone, so the
+   * attempt must not be made at all. Atomic in the store.
+   */
+  fail(key: string): Promise<{ failures: number; blockedFor: number; overLimit: boolean }>;
   reset(key: string): Promise<void>;
 }
 

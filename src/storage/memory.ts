@@ -113,9 +113,9 @@ function memoryLimiter(
       if (entry.failures > options.points) {
         // Block only on the first failure past the allowance; later ones do not extend it.
         if (options.blockSeconds > 0 && entry.failures === options.points + 1) entry.expiresAt = expiry(at, options.blockSeconds);
-        return { failures: entry.failures, blockedFor: secondsLeft(entry.expiresAt, at) };
+        return { failures: entry.failures, blockedFor: secondsLeft(entry.expiresAt, at), overLimit: true };
       }
-      return { failures: entry.failures, blockedFor: entry.failures < options.points ? 0 : Math.ceil(options.blockSeconds) };
+      return { failures: entry.failures, blockedFor: entry.failures < options.points ? 0 : Math.ceil(options.blockSeconds), overLimit: false };
     },
     async reset(k) {
       counts.delete(key(k));

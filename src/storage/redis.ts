@@ -74,12 +74,12 @@ function redisLimiter(redis: Redis, prefix: string, options: FailureLimiterOptio
     async fail(key) {
       try {
         const res = await limiter.consume(key);
-        return { failures: res.consumedPoints, blockedFor: res.remainingPoints > 0 ? 0 : Math.ceil(options.blockSeconds) };
+        return { failures: res.consumedPoints, blockedFor: res.remainingPoints > 0 ? 0 : Math.ceil(options.blockSeconds), overLimit: false };
       } catch (rejected) {
         // rate-limiter-flexible rejects with a RateLimiterRes when the allowance is gone,
         // and with an Error when the store fails: that must surface (fail closed).
         if (rejected instanceof RateLimiterRes) {
-          return { failures: rejected.consumedPoints, blockedFor: Math.max(1, Math.ceil(rejected.msBeforeNext / 1000)) };
+          return { failures: rejected.consumedPoints, blockedFor: Math.max(1, Math.ceil(rejected.msBeforeNext / 1000)), overLimit: true };
         }
         throw rejected;
       }

@@ -124,12 +124,12 @@ for (const backend of backends()) {
       const other = open.ephemeral.failureLimiter({ name: `other-${id()}`, points: 2, durationSeconds: 60, blockSeconds: 120 });
       const key = 'someone';
       assert.deepEqual(await limiter.check(key), { blockedFor: 0, failures: false });
-      assert.deepEqual(await limiter.fail(key), { failures: 1, blockedFor: 0 });
+      assert.deepEqual(await limiter.fail(key), { failures: 1, blockedFor: 0, overLimit: false });
       assert.deepEqual(await limiter.check(key), { blockedFor: 0, failures: true });
-      assert.deepEqual(await limiter.fail(key), { failures: 2, blockedFor: 120 }, 'the last allowed failure says how long the block is');
+      assert.deepEqual(await limiter.fail(key), { failures: 2, blockedFor: 120, overLimit: false }, 'the last allowed failure says how long the block is');
       const spent = await limiter.check(key);
       assert.ok(spent.failures && spent.blockedFor > 0 && spent.blockedFor <= 60, `blocked for the rest of the window (${spent.blockedFor})`);
-      assert.deepEqual(await limiter.fail(key), { failures: 3, blockedFor: 120 });
+      assert.deepEqual(await limiter.fail(key), { failures: 3, blockedFor: 120, overLimit: true }, 'past the allowance: the attempt must not be made');
       const blocked = await limiter.check(key);
       assert.ok(blocked.blockedFor > 60 && blocked.blockedFor <= 120, `blocked for blockSeconds (${blocked.blockedFor})`);
       assert.deepEqual(await other.check(key), { blockedFor: 0, failures: false }, 'limiters with other names count apart');

@@ -63,8 +63,9 @@ test('next step: step-up only for what is missing, unmet when it cannot be reach
 test('the first-passkey offer needs a fresh password: a stale one is marked before any options are issued', () => {
   const pending = { accountId: 'a', factors: [{ type: 'pwd' as const, at: 1000 }] };
   const input = { reasons: ['no_session'], requirement: {}, pending, passkeys: [], offerDismissed: false };
-  assert.deepEqual(nextStep({ ...input, now: 1000 + FRESH_SECONDS }), { kind: 'enrol', pending, fresh: true });
-  assert.deepEqual(nextStep({ ...input, now: 1001 + FRESH_SECONDS }), { kind: 'enrol', pending, fresh: false });
+  assert.deepEqual(nextStep({ ...input, now: 1000 + 60 }), { kind: 'enrol', pending, freshForSeconds: FRESH_SECONDS - 60 });
+  assert.deepEqual(nextStep({ ...input, now: 1000 + FRESH_SECONDS }), { kind: 'enrol', pending, freshForSeconds: 0 }, 'the last second: nothing left to bind with');
+  assert.deepEqual(nextStep({ ...input, now: 1001 + FRESH_SECONDS }), { kind: 'enrol', pending, freshForSeconds: 0 });
 });
 
 test('freshness is judged per factor, each by its own time', () => {

@@ -46,12 +46,12 @@ test('memory store: a lockout lasts blockSeconds by the clock', async () => {
   const store = createMemoryStore({ clock: () => new Date(now) });
   const limiter = store.failureLimiter({ name: 'login-email', points: 2, durationSeconds: 60, blockSeconds: 300 });
   await limiter.fail('bob');
-  assert.deepEqual(await limiter.fail('bob'), { failures: 2, blockedFor: 300 });
+  assert.deepEqual(await limiter.fail('bob'), { failures: 2, blockedFor: 300, overLimit: false });
   now += 10_000;
   assert.deepEqual(await limiter.check('bob'), { blockedFor: 50, failures: true }, 'the rest of the window');
-  assert.deepEqual(await limiter.fail('bob'), { failures: 3, blockedFor: 300 }, 'failing again starts the block');
+  assert.deepEqual(await limiter.fail('bob'), { failures: 3, blockedFor: 300, overLimit: true }, 'failing again starts the block');
   now += 100_000;
-  assert.deepEqual(await limiter.fail('bob'), { failures: 4, blockedFor: 200 }, 'later failures do not extend it');
+  assert.deepEqual(await limiter.fail('bob'), { failures: 4, blockedFor: 200, overLimit: true }, 'later failures do not extend it');
   now += 200_000;
   assert.deepEqual(await limiter.check('bob'), { blockedFor: 0, failures: false });
 });

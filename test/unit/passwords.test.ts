@@ -18,3 +18,11 @@ test('password policy lengths', () => {
   assert.equal(checkPasswordPolicy('long enough'), undefined);
   assert.match(checkPasswordPolicy('x'.repeat(300)) ?? '', /at most/);
 });
+
+test('canonical email: trim, NFKC, locale-independent case fold', async () => {
+  const { canonicalEmail } = await import('../../src/accounts/email.js');
+  assert.equal(canonicalEmail('  Alice@Example.COM '), 'alice@example.com');
+  assert.equal(canonicalEmail('ＡＬＩＣＥ@example.com'), 'alice@example.com', 'fullwidth letters fold (NFKC)');
+  assert.equal(canonicalEmail('STRASSE@example.com'), canonicalEmail('straße@example.com'), 'ß folds with SS');
+  assert.equal(canonicalEmail('ﬁona@example.com'), 'fiona@example.com', 'the ligature fi is two letters');
+});

@@ -28,6 +28,10 @@ function codeFlowSetup(backend: Backend) {
   });
 
   return {
+    /** The stores under this Latchkey, for reading what it recorded (audit events). */
+    get open() {
+      return open;
+    },
     get lk() {
       return lk;
     },

@@ -1,0 +1,16 @@
+/**
+ * One identity per address: the canonical form every lookup, unique index and counter
+ * uses, so no other spelling of an address (case, width, compatibility forms, spaces
+ * around it) reaches a different account or opens a fresh failure budget (ASVS 5.0
+ * V6.3). Trim, Unicode NFKC, then a locale-independent case fold (upper then lower, so
+ * `ß` and `SS` fold together, as do the Turkish dotted and dotless `i`), then NFKC again
+ * because folding can produce new compatibility sequences.
+ */
+export function canonicalEmail(input: string): string {
+  return input.trim().normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
+}
+
+/** A plausible address: one `@`, something on both sides, no spaces. Delivery proves the rest. */
+export function looksLikeEmail(canonical: string): boolean {
+  return canonical.length <= 320 && /^[^\s@]+@[^\s@]+$/.test(canonical);
+}
