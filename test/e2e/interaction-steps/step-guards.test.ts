@@ -72,5 +72,29 @@ for (const backend of backends()) {
       );
       assert.ok(isEnrolOffer(again), 'the password step does not run again on top of a finished one');
     });
+
+    test('a page from an earlier release posting to a path no step answers is told the page is stale', async () => {
+      const { ua, offer, csrf, base } = await atEnrolOffer();
+      const script = await ua.postJson(`${base}/passkey/options`, { purpose: 'login' }, { 'x-csrf-token': csrf });
+      assert.equal(script.status, 409);
+      assert.equal((script.body as { error: string }).error, 'passkey.stale_page');
+      const form = await ua.submit(
+        { ...offer, html: `<form method="post" action="${base}/login"><input type="hidden" name="_csrf" value="${csrf}"></form>` },
+        '/login',
+        { email: 'alice@example.com', password: 'irrelevant-password' },
+      );
+      assert.ok(isEnrolOffer(form), 'an old form lands back on the current page');
+    });
+
+    test('page scripts and styles are linked by content version and cached for good at that version', async () => {
+      const { offer } = await atEnrolOffer();
+      const src = /<script src="(\/static\/js\/passkeys\.js\?v=[\w-]+)"/.exec(offer.html)?.[1];
+      assert.ok(src, 'the passkey script URL carries its version');
+      const res = await fetch(new URL(src, lk.issuer));
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('cache-control') ?? '', /immutable/);
+      const unversioned = await fetch(new URL('/static/js/passkeys.js', lk.issuer));
+      assert.doesNotMatch(unversioned.headers.get('cache-control') ?? '', /immutable/);
+    });
   });
 }
