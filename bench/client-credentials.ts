@@ -64,7 +64,7 @@ export async function clientCredentialsBench(): Promise<void> {
     await createResourcesRepo(stores.db).create({ indicator: RESOURCE, scopes: ['reports:read'] });
     const created = await createClientRegistry(stores.db).create({
       name: 'Bench job', redirectUris: [], postLogoutRedirectUris: [], grantTypes: ['client_credentials'],
-      scope: 'reports:read', public: false, thirdParty: false,
+      scope: '', resources: [{ indicator: RESOURCE, scopes: ['reports:read'] }], public: false, thirdParty: false,
     });
     const port = await freePort();
     const server = await startLatchkey(stores, port, '0');

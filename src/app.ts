@@ -102,7 +102,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
       staticFiles(),
       readiness,
       homePage(),
-      interactionPages({ provider, passwordLogin, accounts, passkeys, ceremonies, clock }),
+      interactionPages({ provider, passwordLogin, accounts, passkeys, ceremonies, findResource: directory.resource, clock }),
       accountPages({ provider, accounts, passkeys, ceremonies, audit, clock }),
     ]),
   );

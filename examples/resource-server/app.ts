@@ -5,8 +5,10 @@ import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 /**
  * An API that accepts Latchkey's access tokens. JWT tokens (issued for this resource,
  * RFC 9068) are verified against Latchkey's JWKS; opaque ones are introspected
- * (RFC 7662) with this API's own client credentials. Three routes show the three kinds
- * of caller; one also shows RFC 9470 step-up.
+ * (RFC 7662) with this API's own client credentials. Either way the token must name
+ * this API in `aud` and carry one of its scopes: a token for another API, or one made
+ * for userinfo (no `aud`), is refused with `invalid_token` (RFC 6750 §3.1). Three
+ * routes show the three kinds of caller; one also shows RFC 9470 step-up.
  */
 export interface ResourceServerOptions {
   issuer: string;
@@ -14,6 +16,8 @@ export interface ResourceServerOptions {
   audience: string;
   /** A Latchkey client registered with --can-introspect, for opaque tokens. */
   introspection: { clientId: string; clientSecret: string };
+  /** This API's scopes: every token must carry at least one. */
+  scopes: string[];
   /** The scope the service route needs. */
   serviceScope: string;
 }
@@ -66,8 +70,13 @@ export function createResourceServer(options: ResourceServerOptions): Koa {
       });
       claims = (await res.json()) as JWTPayload & Record<string, unknown>;
       if (!res.ok || claims.active !== true) throw new Unauthorized('Bearer error="invalid_token"');
+      // Introspection answers for any active token; only one audienced here is for this API.
       const aud = claims.aud === undefined ? [] : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-      if (aud.length && !aud.includes(options.audience)) throw new Unauthorized('Bearer error="invalid_token"');
+      if (!aud.includes(options.audience)) throw new Unauthorized('Bearer error="invalid_token", error_description="the token is not for this API"');
+    }
+    const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
+    if (!scopes.some((s) => options.scopes.includes(s))) {
+      throw new Unauthorized('Bearer error="invalid_token", error_description="the token carries none of this API\'s scopes"');
     }
     const clientId = String(claims.client_id);
     // A client-credentials token has no user: its subject is the client itself.
@@ -76,7 +85,7 @@ export function createResourceServer(options: ResourceServerOptions): Koa {
       kind: isUser ? 'user' : 'service',
       sub: String(claims.sub ?? clientId),
       clientId,
-      scopes: typeof claims.scope === 'string' ? claims.scope.split(' ') : [],
+      scopes,
       ...(typeof claims.acr === 'string' ? { acr: claims.acr } : {}),
       ...(Array.isArray(claims.amr) ? { amr: claims.amr as string[] } : {}),
     };

@@ -4,6 +4,7 @@ import { systemClock } from '../common/clock.js';
 import type { AuthMethod } from '../clients/metadata.js';
 import { createClientRegistry } from '../clients/registry.js';
 import { byIdCommand, collect, durationOption, listCommand, UsageError, withDb } from './shared.js';
+import { clientResourceCommands, parseResourceOption } from './client-resources.js';
 
 /** `latchkey client …` (secrets included) */
 export function clientCommands(program: Command): void {
@@ -15,7 +16,8 @@ export function clientCommands(program: Command): void {
     .option('--redirect-uri <uri>', 'redirect URI (repeat for several)', collect, [])
     .option('--post-logout-redirect-uri <uri>', 'post-logout redirect URI (repeat for several)', collect, [])
     .addOption(new Option('--grant-types <list>', 'comma-separated grant types').default('authorization_code,refresh_token'))
-    .option('--scope <scope>', 'space-separated scopes the client may ask for', 'openid email profile offline_access')
+    .option('--scope <scope>', 'space-separated OpenID scopes the client may ask for (default with authorization_code: "openid email profile offline_access", else none)')
+    .option('--resource <grant>', 'an API the client may get tokens for: "URL SCOPE [SCOPE…]" (repeat for several)', collect, [])
     .option('--public', 'public client (no secret; PKCE only), e.g. a single-page or native app', false)
     .option('--third-party', 'ask users for consent before sharing their data', false)
     .addOption(new Option('--auth-method <method>', 'how the client authenticates').choices(['client_secret_basic', 'client_secret_post', 'private_key_jwt']))
@@ -30,7 +32,8 @@ export function clientCommands(program: Command): void {
         redirectUri: string[];
         postLogoutRedirectUri: string[];
         grantTypes: string;
-        scope: string;
+        scope?: string;
+        resource: string[];
         public: boolean;
         thirdParty: boolean;
         authMethod?: AuthMethod;
@@ -42,6 +45,13 @@ export function clientCommands(program: Command): void {
       }) => {
         const expiresIn = opts.expiresIn ? durationOption('--expires-in', opts.expiresIn) : undefined;
         const secretExpiresIn = opts.secretExpiresIn ? durationOption('--secret-expires-in', opts.secretExpiresIn) : undefined;
+        const resources = opts.resource.map(parseResourceOption);
+        const grantTypes = opts.grantTypes
+          .split(',')
+          .map((g) => g.trim())
+          .filter(Boolean);
+        // A machine client has no user to ask OpenID scopes about.
+        const scope = (opts.scope ?? (grantTypes.includes('authorization_code') ? 'openid email profile offline_access' : '')).split(/\s+/).filter(Boolean).join(' ');
         let jwks: { keys: Array<Record<string, unknown>> } | undefined;
         if (opts.jwksFile) {
           try {
@@ -55,11 +65,9 @@ export function clientCommands(program: Command): void {
             name: opts.name,
             redirectUris: opts.redirectUri,
             postLogoutRedirectUris: opts.postLogoutRedirectUri,
-            grantTypes: opts.grantTypes
-              .split(',')
-              .map((g) => g.trim())
-              .filter(Boolean),
-            scope: opts.scope.split(/\s+/).filter(Boolean).join(' '),
+            grantTypes,
+            scope,
+            resources,
             public: opts.public,
             thirdParty: opts.thirdParty,
             canIntrospect: opts.canIntrospect,
@@ -76,7 +84,8 @@ export function clientCommands(program: Command): void {
           redirect_uris: created.metadata.redirect_uris,
           post_logout_redirect_uris: created.metadata.post_logout_redirect_uris,
           grant_types: created.metadata.grant_types,
-          scope: opts.scope.split(/\s+/).filter(Boolean).join(' '),
+          scope,
+          resources,
           token_endpoint_auth_method: created.metadata.token_endpoint_auth_method,
         };
         if (opts.json) {
@@ -113,6 +122,7 @@ export function clientCommands(program: Command): void {
         `${shown.clientId}  ${shown.name}\n  grant types: ${shown.grantTypes.join(', ')}\n  scope: ${shown.scope}\n  auth: ${shown.authMethod}\n` +
           `  created: ${when(shown.createdAt)}  expires: ${when(shown.expiresAt)}  disabled: ${when(shown.disabledAt)}\n`,
       );
+      for (const r of shown.resources) process.stdout.write(`  resource ${r.indicator}  scopes ${r.scopes.join(' ')}\n`);
       for (const s of shown.secrets) {
         process.stdout.write(
           `  secret ${s.id}  created ${when(s.createdAt)}  expires ${when(s.expiresAt)}  last used ${when(s.lastUsedAt)}${s.revokedAt ? `  revoked ${when(s.revokedAt)}` : ''}\n`,
@@ -129,6 +139,7 @@ export function clientCommands(program: Command): void {
       missing: 'no enabled client with id',
     },
   );
+  clientResourceCommands(client);
   const secret = client.command('secret').description('manage client secrets');
   secret
     .command('rotate')

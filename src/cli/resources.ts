@@ -1,6 +1,17 @@
 import { Option, type Command } from 'commander';
 import { createResourcesRepo } from '../clients/resources-repo.js';
-import { durationOption, listCommand, withDb } from './shared.js';
+import { collect, durationOption, listCommand, UsageError, withDb } from './shared.js';
+
+/** `--scope-description "scope=text"`: what the consent page says the scope allows. */
+function scopeDescriptions(values: string[]): Record<string, string> {
+  return Object.fromEntries(
+    values.map((value) => {
+      const eq = value.indexOf('=');
+      if (eq < 1 || !value.slice(eq + 1).trim()) throw new UsageError(`--scope-description "${value}": write scope=text`);
+      return [value.slice(0, eq), value.slice(eq + 1).trim()];
+    }),
+  );
+}
 
 /** `latchkey resource …` */
 export function resourceCommands(program: Command): void {
@@ -10,16 +21,18 @@ export function resourceCommands(program: Command): void {
     .description('register an API that clients can request tokens for')
     .requiredOption('--indicator <url>', "resource indicator (absolute URI), the tokens' aud")
     .requiredOption('--scope <scopes>', 'space-separated scopes of this API')
-    .option('--name <name>', 'display name')
+    .option('--name <name>', 'display name, shown on the consent page')
+    .option('--scope-description <scope=text>', 'what a scope allows, shown on the consent page (repeat per scope)', collect, [])
     .addOption(new Option('--format <format>', 'access token format').choices(['jwt', 'opaque']).default('jwt'))
     .option('--ttl <duration>', 'access token lifetime', '10m')
     .option('--json', 'print JSON', false)
-    .action(async (opts: { indicator: string; scope: string; name?: string; format: 'jwt' | 'opaque'; ttl: string; json: boolean }) => {
+    .action(async (opts: { indicator: string; scope: string; scopeDescription: string[]; name?: string; format: 'jwt' | 'opaque'; ttl: string; json: boolean }) => {
       const ttl = durationOption('--ttl', opts.ttl);
       const created = await withDb((db) =>
         createResourcesRepo(db).create({
           indicator: opts.indicator,
           scopes: opts.scope.split(/\s+/).filter(Boolean),
+          scopeDescriptions: scopeDescriptions(opts.scopeDescription),
           tokenFormat: opts.format,
           accessTokenTtl: ttl,
           ...(opts.name ? { name: opts.name } : {}),

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ClientInputError } from './client-input-error.js';
+import type { ResourceGrant } from './client-resources-repo.js';
+import { isReservedClientName } from './reserved-name.js';
 
 export type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
 
@@ -8,8 +10,10 @@ export interface ClientInput {
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   grantTypes: string[];
-  /** Every scope the client may ask for: OIDC scopes and API (resource) scopes. */
+  /** The OpenID scopes the client may ask for; API scopes come with `resources`. */
   scope: string;
+  /** The APIs the client may obtain tokens for, with the scopes granted on each. */
+  resources?: ResourceGrant[];
   public: boolean;
   thirdParty: boolean;
   /** Default client_secret_basic (confidential) or none (public). */
@@ -62,7 +66,11 @@ const redirectUri = z.string().superRefine((uri, ctx) => {
 
 const clientInput = z
   .object({
-    name: z.string().trim().min(1, 'name must not be empty'),
+    name: z
+      .string()
+      .trim()
+      .min(1, 'name must not be empty')
+      .refine((name) => !isReservedClientName(name), { error: (iss) => `the name ${String(iss.input).trim()} is reserved for Latchkey itself` }),
     grantTypes: z
       .array(z.enum(GRANT_TYPES, { error: (iss) => `grant type ${String(iss.input)} is not supported (use ${GRANT_TYPES.join(', ')})` }))
       .min(1, 'at least one grant type is needed'),
@@ -121,8 +129,8 @@ export function newClient(input: ClientInput, clientId: string): NewClient {
       post_logout_redirect_uris: input.postLogoutRedirectUris,
       grant_types: input.grantTypes,
       response_types: input.grantTypes.includes('authorization_code') ? ['code'] : [],
-      // oidc-provider validates `scope` against the scopes it knows; API scopes are
-      // enforced by Latchkey from the `scopes` column (provider/scope-policy.ts).
+      // oidc-provider validates `scope` against the scopes it knows; Latchkey refuses
+      // the rest for a request without a resource (provider/scope-policy.ts).
       ...(oidcScope ? { scope: oidcScope } : {}),
       token_endpoint_auth_method: authMethod,
       third_party: input.thirdParty,
@@ -152,6 +160,8 @@ export function registeredClient(metadata: ClientMetadata & { client_secret?: st
 /** What oidc-provider needs of a stored client, to build its metadata. */
 export interface StoredClient {
   scopes: string[];
+  /** Granted resources: indicator → scopes (client_resources). */
+  resources?: Record<string, string[]>;
   can_introspect: boolean;
   metadata: ClientMetadata;
   expires_at: Date | null;
@@ -167,6 +177,7 @@ export function providerMetadata(row: StoredClient, now: Date): ClientMetadata |
   return {
     ...row.metadata,
     latchkey_scopes: row.scopes,
+    latchkey_resources: row.resources ?? {},
     can_introspect: row.can_introspect,
     ...(usesSecret(row.metadata.token_endpoint_auth_method) ? { client_secret: SECRET_PLACEHOLDER } : {}),
   };

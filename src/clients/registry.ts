@@ -3,8 +3,10 @@ import { revokeByClient } from '../adapters/revoke-by-client.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
 import { ClientInputError } from './client-input-error.js';
-import { newClient, registeredClient, usesSecret, validateClientInput, type ClientInput, type ClientMetadata } from './metadata.js';
+import { createClientResourcesRepo, type ResourceGrant } from './client-resources-repo.js';
+import { newClient, OIDC_SCOPES, registeredClient, usesSecret, validateClientInput, type ClientInput, type ClientMetadata } from './metadata.js';
 import { createClientsRepository } from './repository.js';
+import { createResourcesRepo, type Resource } from './resources-repo.js';
 import { hashSecret, newSecret, newSecretId, rotation } from './secrets.js';
 
 export interface CreatedClient {
@@ -13,6 +15,22 @@ export interface CreatedClient {
   clientSecret: string | undefined;
   secretId: string | undefined;
   metadata: ClientMetadata;
+}
+
+/** A grant names a registered resource and at least one of its scopes. */
+function checkGrant(resource: Resource | undefined, grant: ResourceGrant): ResourceGrant {
+  if (!resource) throw new ClientInputError(`no resource ${grant.indicator} is registered`);
+  const scopes = [...new Set(grant.scopes)];
+  if (!scopes.length) throw new ClientInputError(`grant at least one scope of ${grant.indicator}`);
+  const unknown = scopes.find((s) => !resource.scopes.includes(s));
+  if (unknown) throw new ClientInputError(`${unknown} is not a scope of ${grant.indicator} (it has ${resource.scopes.join(' ')})`);
+  return { indicator: grant.indicator, scopes };
+}
+
+/** API scopes are granted per resource; `scope` holds the OpenID scopes only. */
+function checkOidcScope(scope: string): void {
+  const api = scope.split(/\s+/).find((s) => s && !OIDC_SCOPES.includes(s));
+  if (api) throw new ClientInputError(`${api} is not an OpenID scope: grant API scopes together with their resource`);
 }
 
 /**
@@ -24,18 +42,27 @@ export function createClientRegistry(db: Db, options: { clock?: Clock } = {}) {
   const clock = options.clock ?? systemClock;
   const repository = createClientsRepository(db);
 
+  async function grantIn(tx: Db, clientId: string, grant: ResourceGrant): Promise<ResourceGrant> {
+    const checked = checkGrant(await createResourcesRepo(tx).find(grant.indicator), grant);
+    await createClientResourcesRepo(tx).upsert(clientId, checked);
+    return checked;
+  }
+
   return {
     loadForAuth: repository.loadForAuth,
     recordSecretsUsed: repository.recordSecretsUsed,
-    show: repository.show,
     list: repository.list,
     count: repository.count,
 
     async create(input: ClientInput): Promise<CreatedClient> {
       validateClientInput(input);
+      checkOidcScope(input.scope);
       const client = newClient(input, input.clientId ?? randomBytes(16).toString('base64url'));
       const secret = usesSecret(client.metadata.token_endpoint_auth_method) ? newSecret() : undefined;
-      await repository.insert(client, secret && { id: secret.id, hash: secret.hash, expiresAt: input.secretExpiresAt ?? null });
+      await db.transaction(async (tx) => {
+        await createClientsRepository(tx).insert(client, secret && { id: secret.id, hash: secret.hash, expiresAt: input.secretExpiresAt ?? null });
+        for (const grant of input.resources ?? []) await grantIn(tx, client.clientId, grant);
+      });
       return { clientId: client.clientId, clientSecret: secret?.value, secretId: secret?.id, metadata: client.metadata };
     },
 
@@ -48,6 +75,25 @@ export function createClientRegistry(db: Db, options: { clock?: Clock } = {}) {
         if (!usesSecret(metadata.token_endpoint_auth_method)) throw new ClientInputError(`client ${clientId} does not use a client secret`);
       });
       return { secretId: next.secret.id, clientSecret: next.secret.value };
+    },
+
+    /** The client with its secrets and the resources granted to it. */
+    async show(clientId: string) {
+      const shown = await repository.show(clientId);
+      return shown && { ...shown, resources: await createClientResourcesRepo(db).list(clientId) };
+    },
+
+    /** Lets the client obtain tokens for the resource with these scopes (replacing earlier ones there). */
+    async grantResource(clientId: string, grant: ResourceGrant): Promise<ResourceGrant> {
+      return db.transaction(async (tx) => {
+        if (!(await createClientsRepository(tx).show(clientId))) throw new ClientInputError(`no client with id ${clientId}`);
+        return grantIn(tx, clientId, grant);
+      });
+    },
+
+    /** The client can no longer obtain tokens for the resource. */
+    revokeResource(clientId: string, indicator: string): Promise<boolean> {
+      return createClientResourcesRepo(db).remove(clientId, indicator);
     },
 
     revokeSecret(clientId: string, secretId: string): Promise<boolean> {

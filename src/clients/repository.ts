@@ -38,9 +38,9 @@ export interface ClientRow {
   disabled_at: Date | null;
 }
 
-/** A client with its unrevoked secrets: what authenticating it needs. */
+/** A client with its unrevoked secrets and resource grants: what the token endpoint needs. */
 export interface ClientRecord {
-  row: ClientRow;
+  row: ClientRow & { resources: Record<string, string[]> };
   secrets: StoredSecret[];
 }
 
@@ -107,12 +107,15 @@ export function createClientsRepository(db: Db) {
       });
     },
 
-    /** The client with its unrevoked secrets, in one query. */
+    /** The client with its unrevoked secrets and granted resources, in one query. */
     async loadForAuth(clientId: string): Promise<ClientRecord | undefined> {
-      const { rows } = await db.query<ClientRow & { secrets: Array<{ id: string; secret_hash: string; expires_at: string | null }> }>(
+      const { rows } = await db.query<
+        ClientRow & { secrets: Array<{ id: string; secret_hash: string; expires_at: string | null }>; resources: Record<string, string[]> }
+      >(
         `SELECT ${CLIENT_COLUMNS.map((c) => `c.${c}`).join(', ')},
            coalesce(json_agg(json_build_object('id', s.id, 'secret_hash', s.secret_hash, 'expires_at', s.expires_at))
-             FILTER (WHERE s.id IS NOT NULL), '[]') AS secrets
+             FILTER (WHERE s.id IS NOT NULL), '[]') AS secrets,
+           (SELECT coalesce(json_object_agg(g.indicator, g.scopes), '{}') FROM client_resources g WHERE g.client_id = c.client_id) AS resources
          FROM clients c LEFT JOIN client_secrets s ON s.client_id = c.client_id AND s.revoked_at IS NULL
          WHERE c.client_id = $1 GROUP BY c.client_id`,
         [clientId],

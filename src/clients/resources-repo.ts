@@ -6,6 +6,8 @@ export interface Resource {
   indicator: string;
   name: string;
   scopes: string[];
+  /** What each scope allows, in words for the consent page (scope → text). */
+  scopeDescriptions: Record<string, string>;
   tokenFormat: 'jwt' | 'opaque';
   accessTokenTtl: number;
   createdAt: Date;
@@ -15,6 +17,7 @@ interface ResourceRow {
   indicator: string;
   name: string;
   scopes: string[];
+  scope_descriptions: Record<string, string>;
   token_format: 'jwt' | 'opaque';
   access_token_ttl: number;
   created_at: Date;
@@ -30,15 +33,25 @@ const toResource = (r: ResourceRow): Resource => ({
   indicator: r.indicator,
   name: r.name,
   scopes: r.scopes,
+  scopeDescriptions: r.scope_descriptions,
   tokenFormat: r.token_format,
   accessTokenTtl: r.access_token_ttl,
   createdAt: r.created_at,
 });
 
+const COLUMNS = 'indicator, name, scopes, scope_descriptions, token_format, access_token_ttl, created_at';
+
 /** RFC 8707 resource indicators: absolute URIs without a fragment. */
 export function createResourcesRepo(db: Db) {
   return {
-    async create(input: { indicator: string; name?: string; scopes: string[]; tokenFormat?: 'jwt' | 'opaque'; accessTokenTtl?: number }): Promise<Resource> {
+    async create(input: {
+      indicator: string;
+      name?: string;
+      scopes: string[];
+      scopeDescriptions?: Record<string, string>;
+      tokenFormat?: 'jwt' | 'opaque';
+      accessTokenTtl?: number;
+    }): Promise<Resource> {
       let url: URL;
       try {
         url = new URL(input.indicator);
@@ -49,12 +62,14 @@ export function createResourcesRepo(db: Db) {
       if (!input.scopes.length) throw new ResourceInputError('a resource needs at least one scope');
       const bad = input.scopes.find((s) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s));
       if (bad) throw new ResourceInputError(`${bad} is not a valid scope token (RFC 6749 §3.3)`);
+      const described = Object.keys(input.scopeDescriptions ?? {}).find((s) => !input.scopes.includes(s));
+      if (described) throw new ResourceInputError(`${described} has a description but is not a scope of ${input.indicator}`);
       const { rows } = await onUniqueViolation(
         () =>
           db.query<ResourceRow>(
-            `INSERT INTO resources (indicator, name, scopes, token_format, access_token_ttl) VALUES ($1, $2, $3, $4, $5)
-             RETURNING indicator, name, scopes, token_format, access_token_ttl, created_at`,
-            [input.indicator, input.name ?? url.host, input.scopes, input.tokenFormat ?? 'jwt', input.accessTokenTtl ?? 600],
+            `INSERT INTO resources (indicator, name, scopes, scope_descriptions, token_format, access_token_ttl) VALUES ($1, $2, $3, $4, $5, $6)
+             RETURNING ${COLUMNS}`,
+            [input.indicator, input.name ?? url.host, input.scopes, JSON.stringify(input.scopeDescriptions ?? {}), input.tokenFormat ?? 'jwt', input.accessTokenTtl ?? 600],
           ),
         () => new ResourceInputError(`${input.indicator} is already registered`),
       );
@@ -63,14 +78,14 @@ export function createResourcesRepo(db: Db) {
 
     async find(indicator: string): Promise<Resource | undefined> {
       const { rows } = await db.query<ResourceRow>(
-        'SELECT indicator, name, scopes, token_format, access_token_ttl, created_at FROM resources WHERE indicator = $1',
+        `SELECT ${COLUMNS} FROM resources WHERE indicator = $1`,
         [indicator],
       );
       return rows[0] && toResource(rows[0]);
     },
 
     async list(): Promise<Resource[]> {
-      const { rows } = await db.query<ResourceRow>('SELECT indicator, name, scopes, token_format, access_token_ttl, created_at FROM resources ORDER BY indicator');
+      const { rows } = await db.query<ResourceRow>(`SELECT ${COLUMNS} FROM resources ORDER BY indicator`);
       return rows.map(toResource);
     },
   };

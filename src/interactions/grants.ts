@@ -1,7 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 
-interface MissingDetails {
+export interface MissingDetails {
   missingOIDCScope?: string[];
   missingOIDCClaims?: string[];
   missingResourceScopes?: Record<string, string[]>;

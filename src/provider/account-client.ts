@@ -1,4 +1,5 @@
 import type { ClientMetadata } from 'oidc-provider';
+import { ACCOUNT_CLIENT_NAME } from '../clients/reserved-name.js';
 
 /**
  * The built-in first-party client the account page signs in through, so the account
@@ -13,7 +14,7 @@ export function accountRedirectUri(issuer: string): string {
 export function accountClientMetadata(issuer: string): ClientMetadata {
   return {
     client_id: ACCOUNT_CLIENT_ID,
-    client_name: 'Your Latchkey account',
+    client_name: ACCOUNT_CLIENT_NAME,
     redirect_uris: [accountRedirectUri(issuer)],
     post_logout_redirect_uris: [`${issuer}/`],
     grant_types: ['authorization_code'],
@@ -21,5 +22,6 @@ export function accountClientMetadata(issuer: string): ClientMetadata {
     token_endpoint_auth_method: 'none',
     third_party: false,
     latchkey_scopes: ['openid'],
+    latchkey_resources: {},
   };
 }

@@ -4,7 +4,8 @@ import type { Adapters } from '../adapters/index.js';
 import type { AccountsRepo } from '../accounts/accounts-repo.js';
 import type { ClientDirectory } from '../clients/client-directory.js';
 import type { LastUsedRecorder } from '../clients/last-used.js';
-import { assertScopesAllowed, requestedClientCredentialsScope } from './scope-policy.js';
+import { assertScopesWithoutResource, assertTokenScope, grantedScopes, requestedClientCredentialsScope } from './scope-policy.js';
+import { isReservedClientName } from '../clients/reserved-name.js';
 import { renderPage } from '../pages/render.js';
 import { keepSessionFactors, replaceClientSecretCheck, reportAcrPerRequest } from './oidc-internals.js';
 import { ACR_VALUES } from './assurance.js';
@@ -35,7 +36,7 @@ async function introspectionAllowed(ctx: KoaContextWithOIDC, client: { clientId:
 }
 
 // Set by Latchkey's own tables, never by a client registering itself.
-const LATCHKEY_METADATA = ['third_party', 'latchkey_scopes', 'can_introspect'];
+const LATCHKEY_METADATA = ['third_party', 'latchkey_scopes', 'latchkey_resources', 'can_introspect'];
 
 export function createProvider({ config, adapters, accounts, keys, directory, lastUsed, clock }: ProviderDeps): Provider {
   const configuration: Configuration = {
@@ -72,9 +73,12 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
     },
     extraClientMetadata: {
       properties: LATCHKEY_METADATA,
-      validator(ctx, key, value) {
-        if (value !== undefined && ctx?.oidc?.route === 'registration') {
-          throw new errors.InvalidClientMetadata(`${key} cannot be registered`);
+      validator(ctx, key, value, metadata) {
+        if (ctx?.oidc?.route !== 'registration') return;
+        if (value !== undefined) throw new errors.InvalidClientMetadata(`${key} cannot be registered`);
+        // Once per registration (the validator runs for each property, set or not).
+        if (key === LATCHKEY_METADATA[0] && isReservedClientName(String(metadata.client_name ?? ''))) {
+          throw new errors.InvalidClientMetadata('client_name is reserved for Latchkey itself');
         }
       },
     },
@@ -83,21 +87,25 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
       claimsParameter: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },
       clientCredentials: { enabled: true },
-      // RFC 8707: a token for a registered resource is audienced to it, carries only its
-      // scopes, and is a JWT (RFC 9068, typ at+jwt, ES256) unless the resource says opaque.
+      // RFC 8707: a client gets tokens only for a resource granted to it, audienced to
+      // it, with only the scopes granted there (client_resources), and a JWT (RFC 9068,
+      // typ at+jwt, ES256) unless the resource says opaque. Any other resource is
+      // invalid_target (RFC 8707 §2), at the authorization and the token endpoint alike.
       resourceIndicators: {
         enabled: true,
         async defaultResource(ctx, _client, oneOf) {
           // Runs before oidc-provider drops API scopes from a request without a resource.
-          assertScopesAllowed(ctx, requestedClientCredentialsScope(ctx));
+          assertScopesWithoutResource(ctx, requestedClientCredentialsScope(ctx));
           return oneOf;
         },
         useGrantedResource: async () => true,
-        async getResourceServerInfo(_ctx, indicator) {
-          const resource = await directory.resource(indicator);
-          if (!resource) throw new errors.InvalidTarget('resource indicator is not registered');
+        async getResourceServerInfo(_ctx, indicator, client) {
+          const granted = grantedScopes(client, indicator);
+          const resource = granted.length ? await directory.resource(indicator) : undefined;
+          const scopes = resource?.scopes.filter((s) => granted.includes(s)) ?? [];
+          if (!resource || !scopes.length) throw new errors.InvalidTarget('resource indicator is not registered for this client');
           return {
-            scope: resource.scopes.join(' '),
+            scope: scopes.join(' '),
             audience: resource.indicator,
             accessTokenTTL: resource.accessTokenTtl,
             accessTokenFormat: resource.tokenFormat,
@@ -125,7 +133,7 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
     // The sign-in's strength travels with user tokens: JWT access tokens and
     // introspection carry acr, amr and auth_time, so resource servers can apply RFC 9470.
     async extraTokenClaims(ctx, token) {
-      assertScopesAllowed(ctx, token.kind === 'ClientCredentials' ? requestedClientCredentialsScope(ctx) : token.scope);
+      assertTokenScope(ctx, token);
       if (!('accountId' in token) || !token.accountId) return undefined;
       const source = ctx?.oidc.entities.AuthorizationCode ?? ctx?.oidc.entities.RefreshToken;
       if (!source?.acr) return undefined;

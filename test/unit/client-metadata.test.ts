@@ -26,6 +26,10 @@ test('client input: each rule names what is wrong', () => {
     [{ authMethod: 'private_key_jwt' }, 'private_key_jwt needs a JWKS with the public key'],
     [{ redirectUris: ['/cb'] }, '/cb is not an absolute URL'],
     [{ postLogoutRedirectUris: ['https://app.example.com/#x'] }, 'https://app.example.com/#x must not have a fragment'],
+    [{ name: 'Your Latchkey account' }, 'the name Your Latchkey account is reserved for Latchkey itself'],
+    [{ name: ' your  LATCHKEY account ' }, 'the name your  LATCHKEY account is reserved for Latchkey itself'],
+    [{ name: 'Ｙｏｕｒ Latchkey account' }, 'the name Ｙｏｕｒ Latchkey account is reserved for Latchkey itself'],
+    [{ name: 'Your Latchkey\u200d account' }, 'the name Your Latchkey\u200d account is reserved for Latchkey itself'],
   ];
   for (const [change, message] of cases) {
     assert.throws(() => validateClientInput({ ...BASE, ...change }), { code: 'client.invalid', message }, message);

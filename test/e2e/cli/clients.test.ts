@@ -41,11 +41,31 @@ cliSuite('latchkey client and resource', { migrated: true }, (c) => {
   });
 
   test('machine client and resource commands; bad input exits non-zero with a message', async () => {
-    const resource = await latchkey(c.env, ['resource', 'create', '--indicator', 'https://api.example.com/reports', '--scope', 'reports:read reports:write']);
+    const resource = await latchkey(c.env, [
+      'resource', 'create', '--indicator', 'https://api.example.com/reports', '--scope', 'reports:read reports:write', '--name', 'Reports API',
+      '--scope-description', 'reports:read=Read your reports', '--scope-description', 'reports:write=Create and change your reports', '--json',
+    ]);
     assert.equal(resource.code, 0, resource.stderr);
+    assert.deepEqual((JSON.parse(resource.stdout) as { scopeDescriptions: unknown }).scopeDescriptions, { 'reports:read': 'Read your reports', 'reports:write': 'Create and change your reports' });
     assert.match((await latchkey(c.env, ['resource', 'list'])).stdout, /reports:read reports:write/);
-    const job = await latchkey(c.env, ['client', 'create', '--name', 'Job', '--grant-types', 'client_credentials', '--scope', 'reports:read', '--json']);
+    const job = await latchkey(c.env, ['client', 'create', '--name', 'Job', '--grant-types', 'client_credentials', '--resource', 'https://api.example.com/reports reports:read', '--json']);
     assert.equal(job.code, 0, job.stderr);
+    const jobId = (JSON.parse(job.stdout) as { client_id: string }).client_id;
+    assert.match((await latchkey(c.env, ['client', 'show', jobId])).stdout, /resource https:\/\/api\.example\.com\/reports {2}scopes reports:read\n/);
+    const granted = await latchkey(c.env, ['client', 'grant-resource', jobId, '--resource', 'https://api.example.com/reports', '--scope', 'reports:read', '--scope', 'reports:write']);
+    assert.equal(granted.code, 0, granted.stderr);
+    assert.match((await latchkey(c.env, ['client', 'show', jobId])).stdout, /scopes reports:read reports:write\n/);
+    const badScope = await latchkey(c.env, ['client', 'grant-resource', jobId, '--resource', 'https://api.example.com/reports', '--scope', 'reports:delete']);
+    assert.notEqual(badScope.code, 0);
+    assert.match(badScope.stderr, /reports:delete is not a scope of https:\/\/api\.example\.com\/reports/);
+    const flat = await latchkey(c.env, ['client', 'create', '--name', 'Flat', '--grant-types', 'client_credentials', '--scope', 'reports:read']);
+    assert.notEqual(flat.code, 0, 'API scopes come with their resource');
+    assert.match(flat.stderr, /reports:read is not an OpenID scope/);
+    const reserved = await latchkey(c.env, ['client', 'create', '--name', 'your latchkey account', '--redirect-uri', 'https://x.example.com/cb']);
+    assert.notEqual(reserved.code, 0);
+    assert.match(reserved.stderr, /reserved for Latchkey itself/);
+    assert.equal((await latchkey(c.env, ['client', 'revoke-resource', jobId, '--resource', 'https://api.example.com/reports'])).code, 0);
+    assert.doesNotMatch((await latchkey(c.env, ['client', 'show', jobId])).stdout, /resource https/);
     const jwks = join(mkdtempSync(join(tmpdir(), 'latchkey-jwks-')), 'keys.json');
     writeFileSync(jwks, JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k1' }] }));
     const signed = await latchkey(c.env, ['client', 'create', '--name', 'Signed job', '--grant-types', 'client_credentials', '--auth-method', 'private_key_jwt', '--jwks-file', jwks, '--json']);

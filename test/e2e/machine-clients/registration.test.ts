@@ -3,6 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { backends, type OpenBackend } from '../../helpers/backends.js';
 import { basicAuth } from '../../helpers/client-auth.js';
 import { startLatchkey, type TestLatchkey } from '../../helpers/latchkey.js';
+import { relyingParty, startAuthorization, submitPassword, userAgentFor } from '../../helpers/rp.js';
+import { createResourcesRepo } from '../../../src/clients/resources-repo.js';
 
 describe('dynamic client registration (RFC 7591)', () => {
   const backend = backends()[0]!;
@@ -56,5 +58,35 @@ describe('dynamic client registration (RFC 7591)', () => {
       body: new URLSearchParams({ grant_type: 'client_credentials' }),
     });
     assert.equal(tokenRes.status, 200);
+  });
+
+  test('a registered client starts with no resources, cannot take Latchkey\'s own name, and always asks for consent', async () => {
+    const API = 'https://api.example.com/registered';
+    await createResourcesRepo(open.db).create({ indicator: API, scopes: ['reports:read'] });
+    const machine = { client_name: 'Partner sync', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic' };
+    const sync = (await (await register(lk.issuer, machine, INITIAL)).json()) as { client_id: string; client_secret: string };
+    const tokenRes = await fetch(`${lk.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(sync.client_id, sync.client_secret) },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'reports:read', resource: API }),
+    });
+    assert.equal(((await tokenRes.json()) as { error: string }).error, 'invalid_target');
+
+    for (const name of ['Your Latchkey account', '  your latchkey ACCOUNT ', 'Ｙｏｕｒ Ｌａｔｃｈｋｅｙ ａｃｃｏｕｎｔ', 'Your Latchkey\u200b account', 'latchkey']) {
+      const res = await register(lk.issuer, { ...machine, client_name: name }, INITIAL);
+      assert.equal(res.status, 400, JSON.stringify(name));
+      assert.equal(((await res.json()) as { error: string }).error, 'invalid_client_metadata');
+    }
+
+    const web = { client_name: 'Partner web', redirect_uris: ['https://app.example.com/cb'], token_endpoint_auth_method: 'client_secret_basic' };
+    const registered = (await (await register(lk.issuer, web, INITIAL)).json()) as { client_id: string; client_secret: string };
+    const rp = await relyingParty(lk, { clientId: registered.client_id, clientSecret: registered.client_secret, redirectUri: web.redirect_uris[0]! });
+    const ua = userAgentFor(rp);
+    const alice = await lk.createUser({ email: 'alice@example.com' });
+    const consent = await submitPassword(ua, await ua.go((await startAuthorization(rp)).url.toString()), alice);
+    assert.equal(consent.status, 200);
+    assert.match(consent.html, /Allow access\?/);
+    assert.match(consent.html, /Partner web/);
+    assert.match(consent.html, /sent to <strong>app\.example\.com<\/strong>/);
   });
 });

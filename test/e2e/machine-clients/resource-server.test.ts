@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { redeem, relyingParty, signIn, userAgentFor } from '../../helpers/rp.js';
-import { API, OPAQUE_API, SCOPE, machineClientsSuite } from './setup.js';
+import { API, OPAQUE_API, OTHER_API, SCOPE, machineClientsSuite } from './setup.js';
 
 machineClientsSuite('machine clients: the example resource server', (m) => {
   const { machine, token, call } = m;
@@ -17,7 +17,7 @@ machineClientsSuite('machine clients: the example resource server', (m) => {
     assert.equal((await call('/service', opaqueService)).status, 401, 'a token for another API is refused');
 
     // A user token for the API: sign in with a password, ask for the API's scope.
-    const web = await relyingParty(m.lk, await m.lk.createClient({ name: 'Reports web', scope: `openid email ${SCOPE}` }));
+    const web = await relyingParty(m.lk, await m.lk.createClient({ name: 'Reports web', scope: 'openid email', resources: [{ indicator: API, scopes: [SCOPE] }] }));
     const alice = await m.lk.createUser({ email: 'alice@example.com' });
     const ua = userAgentFor(web);
     const { callback, started } = await signIn(ua, web, alice, { scope: `openid ${SCOPE}`, resource: API });
@@ -35,5 +35,31 @@ machineClientsSuite('machine clients: the example resource server', (m) => {
     assert.match(weak.challenge ?? '', /error="insufficient_user_authentication"/);
     assert.match(weak.challenge ?? '', /acr_values="phr"/);
     assert.equal((await call('/me', 'not-a-token')).status, 401);
+  });
+
+  test('a token for another API, or for userinfo, is refused with invalid_token (RFC 6750 §3.1)', async () => {
+    const job = await machine();
+    await m.clients().grantResource(job.clientId, { indicator: OTHER_API, scopes: ['billing:read'] });
+    const web = await relyingParty(m.lk, await m.lk.createClient({ name: 'Reports web' }));
+    const bob = await m.lk.createUser({ email: 'bob@example.com' });
+    const ua = userAgentFor(web);
+    const { callback, started } = await signIn(ua, web, bob, { scope: 'openid email' });
+    const userinfoToken = (await redeem(web, callback, started)).access_token;
+    assert.equal((await fetch(`${m.lk.issuer}/me`, { headers: { authorization: `Bearer ${userinfoToken}` } })).status, 200, 'a live userinfo token');
+
+    const foreign: Record<string, string> = {
+      'a JWT for another API': String((await token(job, { scope: 'billing:read', resource: OTHER_API })).body.access_token),
+      'an opaque token for another API': String((await token(job, { scope: SCOPE, resource: OPAQUE_API })).body.access_token),
+      'a userinfo token (no aud)': userinfoToken,
+      'a client-credentials token without a resource': String((await token(job, {})).body.access_token),
+    };
+    for (const [what, value] of Object.entries(foreign)) {
+      for (const path of ['/either', '/me', '/service']) {
+        const res = await call(path, value);
+        assert.equal(res.status, 401, `${what} at ${path}`);
+        assert.match(res.challenge ?? '', /^Bearer error="invalid_token"/, `${what} at ${path}`);
+        assert.equal(res.body.error, 'invalid_token');
+      }
+    }
   });
 });

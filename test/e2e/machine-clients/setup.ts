@@ -13,11 +13,14 @@ import { createResourceServer } from '../../../examples/resource-server/app.js';
 export const API = 'https://api.example.com/reports';
 export const SCOPE = 'reports:read';
 export const OPAQUE_API = 'https://api.example.com/opaque';
+/** A third API that the default machine client is not granted. */
+export const OTHER_API = 'https://api.example.com/billing';
 
 /**
  * The machine-client flows' shared setup, registered in the calling suite: a Latchkey
- * on a test clock (`m.now`, moved forward by the tests that need time to pass), two
- * registered resources (JWT and opaque tokens), a resource server registered for
+ * on a test clock (`m.now`, moved forward by the tests that need time to pass), three
+ * registered resources (two with JWT tokens, one opaque; machine clients are granted
+ * the first and the opaque one), a resource server registered for
  * introspection, and the example resource server in front of each resource.
  */
 function machineClientsSetup(backend: Backend) {
@@ -35,7 +38,12 @@ function machineClientsSetup(backend: Backend) {
       redirectUris: [],
       postLogoutRedirectUris: [],
       grantTypes: ['client_credentials'],
-      scope: SCOPE,
+      scope: '',
+      // Both APIs, with the one scope these tests ask for (client_resources).
+      resources: [
+        { indicator: API, scopes: [SCOPE] },
+        { indicator: OPAQUE_API, scopes: [SCOPE] },
+      ],
       public: false,
       thirdParty: false,
       ...extra,
@@ -78,14 +86,15 @@ function machineClientsSetup(backend: Backend) {
     lk = await startLatchkey(open, {}, { clock: () => now });
     await createResourcesRepo(open.db).create({ indicator: API, name: 'Reports API', scopes: ['reports:read', 'reports:write'] });
     await createResourcesRepo(open.db).create({ indicator: OPAQUE_API, scopes: [SCOPE], tokenFormat: 'opaque' });
-    introspector = await machine({ name: 'Reports API', canIntrospect: true, scope: '' });
-    const serve = async (audience: string) => {
-      const server = createServer(createResourceServer({ issuer: lk.issuer, audience, introspection: introspector, serviceScope: SCOPE }).callback());
+    await createResourcesRepo(open.db).create({ indicator: OTHER_API, name: 'Billing API', scopes: ['billing:read'] });
+    introspector = await machine({ name: 'Reports API', canIntrospect: true, scope: '', resources: [] });
+    const serve = async (audience: string, scopes: string[]) => {
+      const server = createServer(createResourceServer({ issuer: lk.issuer, audience, introspection: introspector, scopes, serviceScope: SCOPE }).callback());
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
     };
-    api = await serve(API);
-    opaqueApi = await serve(OPAQUE_API);
+    api = await serve(API, ['reports:read', 'reports:write']);
+    opaqueApi = await serve(OPAQUE_API, [SCOPE]);
   });
   after(async () => {
     api?.server.close();

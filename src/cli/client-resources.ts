@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import type { ResourceGrant } from '../clients/client-resources-repo.js';
+import { createClientRegistry } from '../clients/registry.js';
+import { collect, UsageError, withDb } from './shared.js';
+
+const words = (value: string) => value.split(/\s+/).filter(Boolean);
+
+/**
+ * `--resource "URL SCOPE [SCOPE…]"` on `client create`: the indicator, then the scopes
+ * granted on it, space-separated, since neither a URI (RFC 3986) nor a scope token
+ * (RFC 6749 §3.3) can hold a space.
+ */
+export function parseResourceOption(value: string): ResourceGrant {
+  const [indicator, ...scopes] = words(value);
+  if (!indicator || !scopes.length) throw new UsageError(`--resource "${value}": give the resource indicator, then at least one scope`);
+  return { indicator, scopes };
+}
+
+/** `latchkey client grant-resource` and `revoke-resource`: which APIs a client may get tokens for. */
+export function clientResourceCommands(client: Command): void {
+  client
+    .command('grant-resource')
+    .description('let a client obtain tokens for an API with these scopes (replaces what it had there)')
+    .argument('<id>', 'client id')
+    .requiredOption('--resource <url>', 'resource indicator of a registered API')
+    .requiredOption('--scope <scope>', 'a scope of that API (repeat, or space-separate, for several)', collect, [])
+    .action(async (id: string, opts: { resource: string; scope: string[] }) => {
+      const grant = await withDb((db) => createClientRegistry(db).grantResource(id, { indicator: opts.resource, scopes: opts.scope.flatMap(words) }));
+      process.stdout.write(`granted ${grant.indicator} (${grant.scopes.join(' ')}) to client ${id}\n`);
+    });
+  client
+    .command('revoke-resource')
+    .description('stop a client obtaining new tokens for an API')
+    .argument('<id>', 'client id')
+    .requiredOption('--resource <url>', 'resource indicator')
+    .action(async (id: string, opts: { resource: string }) => {
+      if (!(await withDb((db) => createClientRegistry(db).revokeResource(id, opts.resource)))) {
+        throw new UsageError(`client ${id} has no grant on ${opts.resource}`);
+      }
+      process.stdout.write(`revoked ${opts.resource} from client ${id}\n`);
+    });
+}
