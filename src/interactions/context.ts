@@ -18,6 +18,8 @@ export interface InteractionDeps {
   ceremonies: PasskeyCeremonies;
   passwordLogin: PasswordLogin;
   clock: Clock;
+  /** The local dev mailbox is served (no SMTP, loopback): the sign-in page links to it. */
+  devMailbox?: boolean;
 }
 
 export interface ClientView {
