@@ -8,7 +8,7 @@ export const DEV_MAILBOX_PREFIX = '/dev/mailbox';
 
 // The HTML alternative is the mail's own markup: shown sandboxed (no script, no
 // requests), with the inline styles mail needs and nothing else.
-const MAIL_HTML_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+const MAIL_HTML_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
 
 /**
  * /dev/mailbox: the mails of the local dev mailbox (mail/dev-mailbox.ts), a list and

@@ -52,7 +52,7 @@ for (const backend of backends()) {
 
         const html = await fetch(`${lk.issuer}/dev/mailbox/${id}/html`);
         assert.equal(html.status, 200);
-        assert.match(html.headers.get('content-security-policy') ?? '', /^sandbox; default-src 'none'/);
+        assert.match(html.headers.get('content-security-policy') ?? '', /^sandbox; default-src 'none'.*; frame-ancestors 'none'$/);
         assert.match(await html.text(), /<strong>&lt;b&gt;Work laptop&lt;\/b&gt;<\/strong>/);
 
         for (const missing of ['00000000-0000-4000-8000-000000000000', '..%2F..%2Fpglite', 'nope']) {
