@@ -19,7 +19,7 @@ export interface FailedMail {
 }
 
 /**
- * The mail_outbox table (migrations/006_mail_outbox.sql): SQL only. A claim takes due
+ * The mail_outbox table (migrations/007_mail_outbox.sql): SQL only. A claim takes due
  * rows with FOR UPDATE SKIP LOCKED and moves their next attempt past a lease in the
  * same statement, so concurrent drainers (any number of processes) take disjoint rows
  * and the delivery itself runs outside any transaction. A process that dies mid-send
