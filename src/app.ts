@@ -22,6 +22,9 @@ import { dispatch } from './http/dispatch.js';
 import { errorPages } from './http/error-pages.js';
 import { health } from './http/health.js';
 import { homePage } from './http/home.js';
+import { devMailboxPage } from './http/dev-mailbox.js';
+import { devMailboxEnabled, mailboxDir } from './mail/dev-mailbox.js';
+import { createMailer, mailTransportFor, type Mailer } from './mail/mailer.js';
 import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticFiles } from './http/static-files.js';
@@ -32,6 +35,8 @@ export interface Latchkey {
   sweep(): Promise<number>;
   /** Writes batched bookkeeping (client-secret last-used times). */
   flush(): Promise<void>;
+  /** Queues mail for the flows; a background drainer delivers it (stopped by close). */
+  mailer: Mailer;
   close(): Promise<void>;
 }
 
@@ -59,6 +64,18 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   const adapters = createAdapters(db, ephemeral, { Client: createClientAdapter(clients, directory, clock) });
   const keys = await loadOrCreateKeys(db, stores.keyEncryptionKey);
   const provider = createProvider({ config, adapters, accounts, keys, directory, lastUsed, clock });
+  const mailer = createMailer({
+    db,
+    transport: mailTransportFor(config),
+    site: { productName: config.webauthn.rpName, issuer: config.issuer },
+    from: config.mail.from,
+    clock,
+    logger,
+    pollSeconds: config.mail.pollSeconds,
+    maxAttempts: config.mail.maxAttempts,
+    retentionDays: config.mail.retentionDays,
+  });
+  const devMailbox = devMailboxEnabled(config);
 
   const passwordLogin = createPasswordLogin({
     accounts,
@@ -102,15 +119,20 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
       staticFiles(),
       readiness,
       homePage(),
-      interactionPages({ provider, passwordLogin, accounts, passkeys, ceremonies, findResource: directory.resource, clock }),
+      ...(devMailbox ? [devMailboxPage(mailboxDir(config.dataDir))] : []),
+      interactionPages({ provider, passwordLogin, accounts, passkeys, ceremonies, findResource: directory.resource, clock, devMailbox }),
       accountPages({ provider, accounts, passkeys, ceremonies, audit, clock }),
     ]),
   );
 
   return {
     app: provider,
-    sweep: async () => (await adapters.sweep()) + (await audit.prune(config.auditRetentionDays)),
+    sweep: async () => (await adapters.sweep()) + (await audit.prune(config.auditRetentionDays)) + (await mailer.prune()),
     flush: () => lastUsed.flush(),
-    close: () => lastUsed.close(),
+    mailer,
+    close: async () => {
+      await lastUsed.close();
+      await mailer.close();
+    },
   };
 }

@@ -28,6 +28,7 @@ export async function serve(config: Config, logger: Logger, options: { seedDemo?
   if (!config.databaseUrl) logger.warn('embedded storage (PGlite + memory): single process only; set DATABASE_URL and REDIS_URL for production');
 
   const latchkey = await createLatchkey(config, stores, logger);
+  if (!config.mail.smtpUrl) logger.warn({ dir: `${config.dataDir}/mailbox` }, 'no LATCHKEY_SMTP_URL: mail is kept in the data directory, not sent');
   if (options.seedDemo) {
     const seeded = await seedDemo(stores.db);
     if (seeded) {

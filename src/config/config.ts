@@ -6,6 +6,8 @@ import { AppError } from '../common/errors.js';
  * stops start-up with its name and what was expected (see DESIGN.md "Operations").
  */
 const duration = z.coerce.number().int().positive();
+// `address` or `Display Name <address>`, on one line.
+const MAILBOX = /^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/;
 
 const envSchema = z.object({
   LATCHKEY_ISSUER: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
@@ -47,6 +49,16 @@ const envSchema = z.object({
   LATCHKEY_LAST_USED_FLUSH_SECONDS: duration.default(30),
   /** Trust X-Forwarded-* headers: only behind a reverse proxy that sets them. */
   LATCHKEY_TRUST_PROXY: z.stringbool().default(false),
+  /** SMTP server for mail (smtp:// or smtps://, credentials in the URL); unset: the local dev mailbox. */
+  LATCHKEY_SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'an smtp:// or smtps:// URL' }).optional(),
+  /** The From of every mail, `address` or `Name <address>`; required with LATCHKEY_SMTP_URL. */
+  LATCHKEY_MAIL_FROM: z.string().regex(MAILBOX, 'an address or "Name <address>"').optional(),
+  /** How often each process looks for due mail in the outbox (it is also woken on enqueue). */
+  LATCHKEY_MAIL_POLL_SECONDS: z.coerce.number().positive().default(5),
+  /** Delivery attempts (with exponential backoff, up to an hour apart) before a mail is given up. */
+  LATCHKEY_MAIL_MAX_ATTEMPTS: z.coerce.number().int().positive().default(12),
+  /** Sent mail rows are deleted by the periodic sweep after this many days. */
+  LATCHKEY_MAIL_RETENTION_DAYS: z.coerce.number().int().positive().default(7),
 });
 
 export interface Config {
@@ -69,6 +81,13 @@ export interface Config {
   readonly lastUsedFlushSeconds: number;
   readonly clientCacheSeconds: number;
   readonly webauthn: { readonly rpId: string; readonly rpName: string; readonly origins: readonly string[] };
+  readonly mail: {
+    readonly smtpUrl: string | undefined;
+    readonly from: string;
+    readonly pollSeconds: number;
+    readonly maxAttempts: number;
+    readonly retentionDays: number;
+  };
 }
 
 /**
@@ -105,6 +124,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         'generate one with `node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"`)',
     );
   }
+  if (e.LATCHKEY_SMTP_URL && !e.LATCHKEY_MAIL_FROM) {
+    throw new ConfigError('Invalid configuration:\n  LATCHKEY_MAIL_FROM: required with LATCHKEY_SMTP_URL (an address your SMTP server may send from)');
+  }
   return Object.freeze({
     issuer,
     port: e.PORT,
@@ -136,6 +158,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       rpId: e.LATCHKEY_WEBAUTHN_RP_ID ?? new URL(issuer).hostname,
       rpName: e.LATCHKEY_WEBAUTHN_RP_NAME,
       origins: Object.freeze(origins),
+    }),
+    mail: Object.freeze({
+      smtpUrl: e.LATCHKEY_SMTP_URL,
+      from: e.LATCHKEY_MAIL_FROM ?? `${e.LATCHKEY_WEBAUTHN_RP_NAME} <no-reply@${new URL(issuer).hostname}>`,
+      pollSeconds: e.LATCHKEY_MAIL_POLL_SECONDS,
+      maxAttempts: e.LATCHKEY_MAIL_MAX_ATTEMPTS,
+      retentionDays: e.LATCHKEY_MAIL_RETENTION_DAYS,
     }),
   });
 }

@@ -21,6 +21,8 @@ export interface InteractionDeps {
   /** A registered API, for its name and scope descriptions on the consent page. */
   findResource(indicator: string): Promise<Resource | undefined>;
   clock: Clock;
+  /** The local dev mailbox is served (no SMTP, loopback): the sign-in page links to it. */
+  devMailbox?: boolean;
 }
 
 export interface ClientView {

@@ -8,6 +8,7 @@ import { createAccountsRepo, type Account } from '../../src/accounts/accounts-re
 import { hashPassword } from '../../src/accounts/passwords.js';
 import type { ClientInput } from '../../src/clients/metadata.js';
 import { createClientRegistry } from '../../src/clients/registry.js';
+import type { Mailer } from '../../src/mail/mailer.js';
 import type { OpenBackend } from './backends.js';
 
 export interface TestLatchkey {
@@ -18,6 +19,7 @@ export interface TestLatchkey {
   createClient(input?: Partial<ClientInput>): Promise<{ clientId: string; clientSecret: string | undefined; redirectUri: string }>;
   /** Writes batched last-used times now. */
   flush(): Promise<void>;
+  mailer: Mailer;
   close(): Promise<void>;
 }
 
@@ -85,6 +87,7 @@ export async function startLatchkey(
       return { clientId: created.clientId, clientSecret: created.clientSecret, redirectUri };
     },
     flush: () => latchkey.flush(),
+    mailer: latchkey.mailer,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

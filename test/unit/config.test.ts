@@ -12,6 +12,14 @@ test('defaults give a working embedded setup', () => {
   assert.equal(config.webauthn.rpId, 'localhost');
   assert.deepEqual(config.webauthn.origins, ['http://localhost:3000']);
   assert.ok(Object.isFrozen(config));
+  assert.equal(config.mail.smtpUrl, undefined, 'the local dev mailbox');
+  assert.equal(config.mail.from, 'Latchkey <no-reply@localhost>');
+});
+
+test('mail over SMTP', () => {
+  const config = parseConfig({ LATCHKEY_SMTP_URL: 'smtps://user:pw@mail.example.com:465', LATCHKEY_MAIL_FROM: 'Example ID <id@example.com>' });
+  assert.equal(config.mail.smtpUrl, 'smtps://user:pw@mail.example.com:465');
+  assert.equal(config.mail.from, 'Example ID <id@example.com>');
 });
 
 test('a bad value stops start-up with the variable\'s name', () => {
@@ -23,6 +31,11 @@ test('a bad value stops start-up with the variable\'s name', () => {
     [{ LATCHKEY_KEY_ENCRYPTION_KEY: 'short' }, /LATCHKEY_KEY_ENCRYPTION_KEY/],
     [{ LATCHKEY_WEBAUTHN_ORIGINS: 'https://a.example.com/path' }, /LATCHKEY_WEBAUTHN_ORIGINS/],
     [{ LATCHKEY_LOG_LEVEL: 'loud' }, /LATCHKEY_LOG_LEVEL/],
+    [{ LATCHKEY_SMTP_URL: 'http://mail.example.com' }, /LATCHKEY_SMTP_URL: an smtp:\/\/ or smtps:\/\/ URL/],
+    [{ LATCHKEY_SMTP_URL: 'smtps://mail.example.com' }, /LATCHKEY_MAIL_FROM: required with LATCHKEY_SMTP_URL/],
+    [{ LATCHKEY_MAIL_FROM: 'Latchkey <no-reply@example.com>\r\nBcc: x@example.com' }, /LATCHKEY_MAIL_FROM/],
+    [{ LATCHKEY_MAIL_FROM: 'not an address' }, /LATCHKEY_MAIL_FROM/],
+    [{ LATCHKEY_MAIL_MAX_ATTEMPTS: '0' }, /LATCHKEY_MAIL_MAX_ATTEMPTS/],
   ];
   for (const [env, name] of cases) {
     assert.throws(() => parseConfig(env), (err: Error) => err instanceof ConfigError && name.test(err.message), JSON.stringify(env));

@@ -19,6 +19,9 @@ const LAYERS: Record<string, number> = {
   adapters: 3,
   pages: 3,
   audit: 3,
+  // Above pages (it renders through pages/render.ts, ejs's one owner), below the
+  // domain modules and flows that send mail.
+  mail: 3.5,
   accounts: 4,
   passkeys: 4,
   clients: 4,
@@ -38,8 +41,9 @@ const OWNERS: Array<[RegExp, (file: string) => boolean]> = [
   [/^@simplewebauthn\/server$/, (f) => f.startsWith('passkeys/')],
   [/^ejs$/, (f) => f === 'pages/render.ts'],
   [/^pino$/, (f) => f === 'common/logger.ts'],
+  [/^nodemailer$/, (f) => f === 'mail/smtp-transport.ts'],
 ];
-const DOMAIN = /^(accounts|passkeys|clients|audit|adapters|storage|config|common)\//;
+const DOMAIN = /^(accounts|passkeys|clients|mail|audit|adapters|storage|config|common)\//;
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
