@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { Client, FindAccount, Interaction, KoaContextWithOIDC } from 'oidc-provider';
+import { sha256 } from '../common/hash.js';
 import { factorsOfSession, type Factor } from './assurance.js';
 
 /**
@@ -79,4 +80,19 @@ export function replaceClientSecretCheck(provider: Provider, verify: (clientId: 
  */
 export function tokenExtra(token: Parameters<FindAccount>[2]): Record<string, unknown> {
   return token && 'extra' in token && token.extra ? token.extra : {};
+}
+
+/**
+ * Makes the engine's replay check atomic. ReplayDetection.unique (DPoP proof `jti`s,
+ * RFC 9449 §11.1; client assertion `jti`s, RFC 7523 §3) looks the id up and then saves
+ * it: two processes, or two requests in one, that race on the same proof both find
+ * nothing and both pass. `claim` is a single set-if-absent in the ephemeral store.
+ */
+export function atomicReplayDetection(provider: Provider, claim: (id: string, ttlSeconds: number) => Promise<boolean>): void {
+  const ReplayDetection = provider.ReplayDetection as unknown as { unique(iss: string, jti: string, exp: number): Promise<boolean> };
+  ReplayDetection.unique = async (iss, jti, exp) => {
+    // `exp` is in the engine's own time base (epoch seconds of the system clock).
+    const ttlSeconds = Math.max(1, exp - Math.floor(Date.now() / 1000));
+    return claim(sha256(`${iss}\0${jti}`), ttlSeconds);
+  };
 }
