@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isLoginPage, oidc, redeem, relyingParty, submitPassword, userAgentFor, type Started, type TestRp } from '../../helpers/rp.js';
+import { authorizationRequest, isLoginPage, oidc, redeem, relyingParty, submitPassword, userAgentFor, type Started, type TestRp } from '../../helpers/rp.js';
 import { codeFlowSuite } from './setup.js';
 
 /** The authorization request pushed to Latchkey first (RFC 9126 §2); the browser gets only a request_uri. */
 async function pushed(rp: TestRp, extra: Record<string, string> = {}): Promise<Started> {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const url = await oidc.buildAuthorizationUrlWithPAR(rp.config, {
-    redirect_uri: rp.redirectUri,
-    scope: 'openid email',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-    ...extra,
-  });
-  return { url, verifier, state, nonce };
+  const { params, ...checks } = await authorizationRequest(rp, { scope: 'openid email', ...extra });
+  return { url: await oidc.buildAuthorizationUrlWithPAR(rp.config, params), ...checks };
 }
 
 codeFlowSuite('code flow: pushed authorization requests (RFC 9126)', (s) => {
