@@ -63,7 +63,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   const directory = createClientDirectory(clients, resources, { ttlSeconds: config.clientCacheSeconds });
   const adapters = createAdapters(db, ephemeral, { Client: createClientAdapter(clients, directory, clock) });
   const keys = await loadOrCreateKeys(db, stores.keyEncryptionKey);
-  const provider = createProvider({ config, adapters, accounts, keys, directory, lastUsed, clock });
+  const provider = createProvider({ config, adapters, accounts, keys, directory, lastUsed, replayMarks: ephemeral.kv('replay'), clock });
   const mailer = createMailer({
     db,
     transport: mailTransportFor(config),

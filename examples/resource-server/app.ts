@@ -78,6 +78,10 @@ export function createResourceServer(options: ResourceServerOptions): Koa {
     if (!scopes.some((s) => options.scopes.includes(s))) {
       throw new Unauthorized('Bearer error="invalid_token", error_description="the token carries none of this API\'s scopes"');
     }
+    // RFC 9449 §7.2: a DPoP-bound token (cnf.jkt, in the JWT or in the introspection
+    // response, §6) must never pass as a bearer token. This API speaks Bearer only.
+    const cnf = claims.cnf as { jkt?: unknown } | undefined;
+    if (cnf?.jkt !== undefined) throw new Unauthorized('Bearer error="invalid_token", error_description="a DPoP-bound token needs proof of possession"');
     const clientId = String(claims.client_id);
     // A client-credentials token has no user: its subject is the client itself.
     const isUser = typeof claims.sub === 'string' && claims.sub !== clientId;

@@ -16,6 +16,12 @@ const CSP = [
 
 export function securityHeaders(options: { hsts: boolean }): Middleware {
   return async (ctx, next) => {
+    // Set before the handler runs: the engine's own auto-submit pages (response_mode=
+    // form_post, RP-initiated logout of an already ended session) add the SHA-256 of
+    // their one inline script to the CSP they find, so exactly that script runs and no
+    // other. Set afterwards, the CSP would block it and leave a blank page. (On JSON and
+    // static files the policy is inert and harmless.)
+    ctx.set('Content-Security-Policy', CSP);
     await next();
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'no-referrer');
@@ -23,9 +29,8 @@ export function securityHeaders(options: { hsts: boolean }): Middleware {
     ctx.set('Cross-Origin-Resource-Policy', 'same-origin');
     ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
     if (options.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    // oidc-provider sets its own CSP on the pages it writes itself (form_post); keep it.
-    if (ctx.response.is('html') && !ctx.response.get('Content-Security-Policy')) {
-      ctx.set('Content-Security-Policy', CSP);
+    if (ctx.response.is('html')) {
+      if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', CSP);
       ctx.set('X-Frame-Options', 'DENY');
       ctx.set('Cache-Control', 'no-store');
     }

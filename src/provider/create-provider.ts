@@ -7,7 +7,7 @@ import type { LastUsedRecorder } from '../clients/last-used.js';
 import { assertScopesWithoutResource, assertTokenScope, grantedScopes, requestedClientCredentialsScope } from './scope-policy.js';
 import { isReservedClientName } from '../clients/reserved-name.js';
 import { renderPage } from '../pages/render.js';
-import { keepSessionFactors, replaceClientSecretCheck, reportAcrPerRequest } from './oidc-internals.js';
+import { atomicReplayDetection, keepSessionFactors, replaceClientSecretCheck, reportAcrPerRequest } from './oidc-internals.js';
 import { ACR_VALUES } from './assurance.js';
 import { createInteractionPolicy, reportedAcr } from './acr-policy.js';
 import { accountClientMetadata } from './account-client.js';
@@ -15,6 +15,7 @@ import { CLAIMS, createFindAccount } from './find-account.js';
 import { OIDC_SCOPES } from '../clients/metadata.js';
 import { errorText } from './error-texts.js';
 import type { KeyMaterial } from './keys.js';
+import type { EphemeralKv } from '../storage/ephemeral-store.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -23,6 +24,8 @@ export interface ProviderDeps {
   keys: KeyMaterial;
   directory: ClientDirectory;
   lastUsed: LastUsedRecorder;
+  /** Where seen DPoP proofs and client assertions are marked (the ephemeral store). */
+  replayMarks: EphemeralKv;
   clock: () => Date;
 }
 
@@ -38,7 +41,7 @@ async function introspectionAllowed(ctx: KoaContextWithOIDC, client: { clientId:
 // Set by Latchkey's own tables, never by a client registering itself.
 const LATCHKEY_METADATA = ['third_party', 'latchkey_scopes', 'latchkey_resources', 'can_introspect'];
 
-export function createProvider({ config, adapters, accounts, keys, directory, lastUsed, clock }: ProviderDeps): Provider {
+export function createProvider({ config, adapters, accounts, keys, directory, lastUsed, replayMarks, clock }: ProviderDeps): Provider {
   const configuration: Configuration = {
     adapter: adapters.factory,
     clients: [accountClientMetadata(config.issuer)],
@@ -87,6 +90,12 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
       claimsParameter: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },
       clientCredentials: { enabled: true },
+      // RFC 9126: pushed authorization requests, optional for every client.
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      // RFC 9449: sender-constrained tokens. A proof always needs a fresh server nonce
+      // (§8 at the token endpoint, §9 at userinfo), so a proof made in advance is useless;
+      // replayed proofs are caught by the ReplayDetection model in the ephemeral store.
+      dPoP: { enabled: true, nonceSecret: keys.dpopNonceSecret, requireNonce: () => true },
       // RFC 8707: a client gets tokens only for a resource granted to it, audienced to
       // it, with only the scopes granted there (client_resources), and a JWT (RFC 9068,
       // typ at+jwt, ES256) unless the resource says opaque. Any other resource is
@@ -169,5 +178,6 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
 
   keepSessionFactors(provider);
   reportAcrPerRequest(provider, reportedAcr);
+  atomicReplayDetection(provider, (id, ttlSeconds) => replayMarks.claim(id, ttlSeconds));
   return provider;
 }

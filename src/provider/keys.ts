@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
+import { createCipheriv, createDecipheriv, generateKeyPairSync, hkdfSync, randomBytes, type JsonWebKey } from 'node:crypto';
 import type { Db } from '../storage/db.js';
 
 /**
@@ -10,6 +10,19 @@ import type { Db } from '../storage/db.js';
 export interface KeyMaterial {
   jwks: { keys: JsonWebKey[] };
   cookieKeys: string[];
+  /** 32 bytes behind the DPoP nonces (RFC 9449 §8), the same in every process. */
+  dpopNonceSecret: Buffer;
+}
+
+/**
+ * DPoP nonces are stateless: each is an HMAC of the current minute under one secret, so
+ * a nonce handed out by one Latchkey process must check out in every other process
+ * sharing the Redis. The secret is derived (HKDF, its own label) from the newest stored
+ * cookie key rather than stored beside it: it is as durable and as shared as that key,
+ * and independent of it for any use.
+ */
+function dpopNonceSecret(cookieKey: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', cookieKey, Buffer.alloc(0), 'latchkey dpop nonce', 32));
 }
 
 const KEY_LOCK_ID = 72_540_114;
@@ -73,10 +86,12 @@ export async function loadOrCreateKeys(db: Db, kek: Buffer): Promise<KeyMaterial
       ]);
     }
     ({ rows } = await tx.query<KeyRow>('SELECT kid, use, private_enc FROM keys WHERE retired_at IS NULL ORDER BY created_at, kid'));
+    // Newest first: Koa signs with keys[0] and still verifies with the older ones.
+    const cookieKeys = rows.filter((r) => r.use === 'cookie').map((r) => decrypt(kek, r.private_enc, r.kid)).reverse();
     return {
       jwks: { keys: rows.filter((r) => r.use === 'sig').map((r) => JSON.parse(decrypt(kek, r.private_enc, r.kid)) as JsonWebKey) },
-      // Newest first: Koa signs with keys[0] and still verifies with the older ones.
-      cookieKeys: rows.filter((r) => r.use === 'cookie').map((r) => decrypt(kek, r.private_enc, r.kid)).reverse(),
+      cookieKeys,
+      dpopNonceSecret: dpopNonceSecret(cookieKeys[0]!),
     };
   });
 }

@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { Client, FindAccount, Interaction, KoaContextWithOIDC } from 'oidc-provider';
 import type { AcrClaims } from './acr-policy.js';
+import { sha256 } from '../common/hash.js';
 import { factorsOfSession, type Factor } from './assurance.js';
 
 /**
@@ -98,4 +99,19 @@ export function reportAcrPerRequest(provider: Provider, report: (reached: string
       return report(engine.call(this) as string | undefined, this.params?.acr_values, this.claims as AcrClaims | undefined);
     },
   });
+}
+
+/**
+ * Makes the engine's replay check atomic. ReplayDetection.unique (DPoP proof `jti`s,
+ * RFC 9449 §11.1; client assertion `jti`s, RFC 7523 §3) looks the id up and then saves
+ * it: two processes, or two requests in one, that race on the same proof both find
+ * nothing and both pass. `claim` is a single set-if-absent in the ephemeral store.
+ */
+export function atomicReplayDetection(provider: Provider, claim: (id: string, ttlSeconds: number) => Promise<boolean>): void {
+  const ReplayDetection = provider.ReplayDetection as unknown as { unique(iss: string, jti: string, exp: number): Promise<boolean> };
+  ReplayDetection.unique = async (iss, jti, exp) => {
+    // `exp` is in the engine's own time base (epoch seconds of the system clock).
+    const ttlSeconds = Math.max(1, exp - Math.floor(Date.now() / 1000));
+    return claim(sha256(`${iss}\0${jti}`), ttlSeconds);
+  };
 }

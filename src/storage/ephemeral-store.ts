@@ -1,13 +1,16 @@
 import type { Adapter } from 'oidc-provider';
 
 /**
- * Short-lived values (WebAuthn challenges, step-up marks) in the ephemeral store.
- * `take` is atomic get-and-delete, which is what makes a challenge single use even
- * with several Latchkey processes racing on one Redis.
+ * Short-lived values (WebAuthn challenges, step-up marks, replay marks) in the
+ * ephemeral store. `take` is atomic get-and-delete and `claim` atomic set-if-absent,
+ * which is what makes a challenge single use, and a seen proof stay seen, even with
+ * several Latchkey processes racing on one Redis.
  */
 export interface EphemeralKv {
   put(key: string, value: string, ttlSeconds: number): Promise<void>;
   take(key: string): Promise<string | undefined>;
+  /** Stores `key` for `ttlSeconds` unless it is there already; true when this call stored it. */
+  claim(key: string, ttlSeconds: number): Promise<boolean>;
 }
 
 /**

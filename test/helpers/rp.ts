@@ -29,11 +29,12 @@ export interface Started {
   nonce: string;
 }
 
-export async function startAuthorization(rp: TestRp, extra: Record<string, string> = {}): Promise<Started> {
+/** An authorization request's parameters (PKCE, state, nonce), and the checks to redeem its code with. */
+export async function authorizationRequest(rp: TestRp, extra: Record<string, string> = {}) {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
-  const url = oidc.buildAuthorizationUrl(rp.config, {
+  const params: Record<string, string> = {
     redirect_uri: rp.redirectUri,
     scope: 'openid email profile',
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
@@ -41,8 +42,13 @@ export async function startAuthorization(rp: TestRp, extra: Record<string, strin
     state,
     nonce,
     ...extra,
-  });
-  return { url, verifier, state, nonce };
+  };
+  return { params, verifier, state, nonce };
+}
+
+export async function startAuthorization(rp: TestRp, extra: Record<string, string> = {}): Promise<Started> {
+  const { params, ...checks } = await authorizationRequest(rp, extra);
+  return { url: oidc.buildAuthorizationUrl(rp.config, params), ...checks };
 }
 
 export function userAgentFor(rp: TestRp): UserAgent {

@@ -100,6 +100,15 @@ for (const backend of backends()) {
       assert.deepEqual(taken.filter((v) => v !== undefined), ['once']);
     });
 
+    test('kv: 20 parallel claims of one key, exactly one gets it; it stays claimed', async () => {
+      const kv = open.ephemeral.kv('claims');
+      const key = id();
+      const claimed = await Promise.all(Array.from({ length: 20 }, () => kv.claim(key, 60)));
+      assert.equal(claimed.filter(Boolean).length, 1);
+      assert.equal(await kv.claim(key, 60), false, 'a seen key stays seen');
+      assert.equal(await open.ephemeral.kv('other-claims').claim(key, 60), true, 'namespaces do not share keys');
+    });
+
     test('expired kv values and models are gone; the ephemeral sweep keeps live ones', async () => {
       const kv = open.ephemeral.kv('expiry');
       const codes = open.ephemeral.adapterFor('AuthorizationCode');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { exportJWK, generateKeyPair } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { oidc } from '../../helpers/rp.js';
 import { API, SCOPE, machineClientsSuite } from './setup.js';
 
@@ -42,5 +43,36 @@ machineClientsSuite('machine clients: client authentication', (m) => {
     });
     assert.equal(replay.status, 401);
     assert.equal(((await replay.json()) as { error: string }).error, 'invalid_client');
+  });
+
+  test('private_key_jwt with every advertised signing algorithm', async () => {
+    const algs = (await configFor(await machine())).serverMetadata().token_endpoint_auth_signing_alg_values_supported ?? [];
+    assert.ok(algs.length > 0);
+    for (const alg of algs) {
+      const { publicKey, privateKey } = await generateKeyPair(alg, alg === 'EdDSA' ? { crv: 'Ed25519' } : {});
+      const jwk = { ...(await exportJWK(publicKey)), kid: `key-${alg}`, alg, use: 'sig' };
+      const job = await machine({ authMethod: 'private_key_jwt', jwks: { keys: [jwk] } });
+      const assertion = await new SignJWT({})
+        .setProtectedHeader({ alg, kid: jwk.kid })
+        .setIssuer(job.clientId)
+        .setSubject(job.clientId)
+        .setAudience(m.lk.issuer)
+        .setJti(randomUUID())
+        .setIssuedAt()
+        .setExpirationTime('1m')
+        .sign(privateKey);
+      const res = await fetch(`${m.lk.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          scope: SCOPE,
+          resource: API,
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: assertion,
+        }),
+      });
+      assert.equal(res.status, 200, `${alg}: ${await res.clone().text()}`);
+    }
   });
 });

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { backends, type OpenBackend } from '../../helpers/backends.js';
 import { basicAuth } from '../../helpers/client-auth.js';
 import { startLatchkey, type TestLatchkey } from '../../helpers/latchkey.js';
-import { relyingParty, startAuthorization, submitPassword, userAgentFor } from '../../helpers/rp.js';
+import { redeem, relyingParty, startAuthorization, submitPassword, userAgentFor } from '../../helpers/rp.js';
 import { createResourcesRepo } from '../../../src/clients/resources-repo.js';
 
 describe('dynamic client registration (RFC 7591)', () => {
@@ -88,5 +88,25 @@ describe('dynamic client registration (RFC 7591)', () => {
     assert.match(consent.html, /Allow access\?/);
     assert.match(consent.html, /Partner web/);
     assert.match(consent.html, /sent to <strong>app\.example\.com<\/strong>/);
+  });
+
+  test('a registered web app asks for RS256 ID tokens and gets them, after consent', async () => {
+    const redirectUri = 'http://localhost:8094/cb';
+    const res = await register(
+      lk.issuer,
+      { client_name: 'Legacy portal', redirect_uris: [redirectUri], grant_types: ['authorization_code'], response_types: ['code'], scope: 'openid email profile', id_token_signed_response_alg: 'RS256' },
+      INITIAL,
+    );
+    assert.equal(res.status, 201);
+    const client = (await res.json()) as { client_id: string; client_secret: string };
+    const rp = await relyingParty(lk, { clientId: client.client_id, clientSecret: client.client_secret, redirectUri });
+    const user = await lk.createUser();
+    const ua = userAgentFor(rp);
+    const started = await startAuthorization(rp);
+    const consent = await submitPassword(ua, await ua.go(started.url.toString()), user);
+    assert.match(consent.html, /Legacy portal/);
+    const tokens = await redeem(rp, new URL((await ua.submit(consent, '/consent')).url), started);
+    assert.equal(JSON.parse(Buffer.from(tokens.id_token!.split('.')[0]!, 'base64url').toString()).alg, 'RS256');
+    assert.equal(tokens.claims()!.sub, user.id);
   });
 });
