@@ -13,6 +13,7 @@ import { accountClientMetadata } from './account-client.js';
 import { CLAIMS, createFindAccount } from './find-account.js';
 import { OIDC_SCOPES } from '../clients/metadata.js';
 import { errorText } from './error-texts.js';
+import { assertWithinLimit, paramLimitValidators } from './request-limits.js';
 import type { KeyMaterial } from './keys.js';
 
 export interface ProviderDeps {
@@ -49,6 +50,8 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
     claims: CLAIMS,
+    // Bounded input: over-long authorization parameters get invalid_request (request-limits.ts).
+    extraParams: paramLimitValidators(),
     scopes: [...OIDC_SCOPES],
     acrValues: [...ACR_VALUES],
     responseTypes: ['code'],
@@ -94,6 +97,7 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
         },
         useGrantedResource: async () => true,
         async getResourceServerInfo(_ctx, indicator) {
+          assertWithinLimit('resource', indicator);
           const resource = await directory.resource(indicator);
           if (!resource) throw new errors.InvalidTarget('resource indicator is not registered');
           return {
@@ -121,7 +125,8 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
         },
       },
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: createInteractionPolicy() },
+    // From the issuer, never from the request's Host.
+    interactions: { url: (_ctx, interaction) => new URL(`/interaction/${interaction.uid}`, config.issuer).href, policy: createInteractionPolicy() },
     // The sign-in's strength travels with user tokens: JWT access tokens and
     // introspection carry acr, amr and auth_time, so resource servers can apply RFC 9470.
     async extraTokenClaims(ctx, token) {

@@ -23,6 +23,7 @@ test('a bad value stops start-up with the variable\'s name', () => {
     [{ LATCHKEY_KEY_ENCRYPTION_KEY: 'short' }, /LATCHKEY_KEY_ENCRYPTION_KEY/],
     [{ LATCHKEY_WEBAUTHN_ORIGINS: 'https://a.example.com/path' }, /LATCHKEY_WEBAUTHN_ORIGINS/],
     [{ LATCHKEY_LOG_LEVEL: 'loud' }, /LATCHKEY_LOG_LEVEL/],
+    [{ LATCHKEY_HOST_CHECK_EXEMPT_PATHS: '/healthz,readyz' }, /LATCHKEY_HOST_CHECK_EXEMPT_PATHS/],
   ];
   for (const [env, name] of cases) {
     assert.throws(() => parseConfig(env), (err: Error) => err instanceof ConfigError && name.test(err.message), JSON.stringify(env));
@@ -41,4 +42,9 @@ test('durations', () => {
   assert.equal(parseDuration('15m'), 900);
   assert.equal(parseDuration('7d'), 604800);
   assert.throws(() => parseDuration('soon'), /not a duration/);
+});
+
+test('the paths answered on any host: the health endpoints unless configured', () => {
+  assert.deepEqual(parseConfig({}).hostCheckExemptPaths, ['/healthz', '/readyz']);
+  assert.deepEqual(parseConfig({ LATCHKEY_HOST_CHECK_EXEMPT_PATHS: ' /healthz , /lb-probe ' }).hostCheckExemptPaths, ['/healthz', '/lb-probe']);
 });
