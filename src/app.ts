@@ -25,6 +25,11 @@ import { homePage } from './http/home.js';
 import { devMailboxPage } from './http/dev-mailbox.js';
 import { devMailboxEnabled, mailboxDir } from './mail/dev-mailbox.js';
 import { createMailer, mailTransportFor, type Mailer } from './mail/mailer.js';
+import { boundedRequests } from './http/bounded-requests.js';
+import { metadataCaching } from './http/metadata-caching.js';
+import { notFound } from './http/not-found.js';
+import { oneHost } from './http/one-host.js';
+import { engineMethods } from './provider/oidc-internals.js';
 import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticFiles } from './http/static-files.js';
@@ -100,6 +105,10 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   provider.use(requestLog(logger));
   provider.use(securityHeaders({ hsts: config.issuer.startsWith('https:') }));
   provider.use(errorPages(logger));
+  provider.use(oneHost({ issuer: config.issuer, exemptPaths: config.hostCheckExemptPaths }));
+  provider.use(boundedRequests([provider.pathFor('authorization'), provider.pathFor('pushed_authorization_request')]));
+  provider.use(metadataCaching(provider.pathFor('jwks')));
+  provider.use(notFound((path) => engineMethods(provider, path)));
   const passkeys = createPasskeysRepo(db);
   const ceremonies = createPasskeyCeremonies({
     passkeys,

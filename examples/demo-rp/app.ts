@@ -33,6 +33,20 @@ function page(title: string, body: string): string {
 </head><body><nav><a href="/">Home</a><a href="/sensitive">Sensitive page</a></nav>${body}</body></html>`;
 }
 
+/**
+ * Where to go after sign-in: a path on this app only, or an open redirect it would be.
+ * `//evil.example`, `/\evil.example` and `https://evil.example` all name another origin
+ * (browsers read a backslash as a slash), so the value is resolved as a browser would
+ * and kept only when the origin stays this app's and the resolved path cannot be read as
+ * one (`/a/..//evil.example` resolves to `//evil.example`); anything else returns home.
+ */
+export function sameOriginPath(value: string | null, baseUrl: string): string {
+  const base = new URL(baseUrl);
+  const target = value?.startsWith('/') ? URL.parse(value, base) : null;
+  if (!target || target.origin !== base.origin || target.pathname.startsWith('//')) return '/';
+  return `${target.pathname}${target.search}${target.hash}`;
+}
+
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export async function createDemoRp(options: DemoRpOptions): Promise<Koa> {
@@ -68,7 +82,7 @@ export async function createDemoRp(options: DemoRpOptions): Promise<Koa> {
 
     if (url.pathname === '/login') {
       const verifier = oidc.randomPKCECodeVerifier();
-      const returnTo = url.searchParams.get('returnTo')?.startsWith('/') ? url.searchParams.get('returnTo')! : '/';
+      const returnTo = sameOriginPath(url.searchParams.get('returnTo'), options.baseUrl);
       session.pending = { verifier, state: oidc.randomState(), nonce: oidc.randomNonce(), returnTo };
       const params: Record<string, string> = {
         redirect_uri: `${options.baseUrl}/callback`,

@@ -2,6 +2,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { Router } from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type Provider from 'oidc-provider';
+import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
 import { z } from 'zod';
 import type { AccountsRepo, Account } from '../accounts/accounts-repo.js';
@@ -173,5 +174,6 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
   });
 
   // The router's middleware is typed for the params it sets itself; as Koa middleware it is sound.
-  return { prefixes: [ACCOUNT_PREFIX], middleware: router.routes() as Middleware };
+  // allowedMethods: a known path with another method is a 405 with Allow (http/not-found.ts renders it).
+  return { prefixes: [ACCOUNT_PREFIX], middleware: compose([router.routes(), router.allowedMethods()] as Middleware[]) };
 }

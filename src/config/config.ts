@@ -59,6 +59,15 @@ const envSchema = z.object({
   LATCHKEY_MAIL_MAX_ATTEMPTS: z.coerce.number().int().positive().default(12),
   /** Sent mail rows are deleted by the periodic sweep after this many days. */
   LATCHKEY_MAIL_RETENTION_DAYS: z.coerce.number().int().positive().default(7),
+  /**
+   * Comma-separated paths answered on any Host (load-balancer probes); every other path
+   * answers only on the issuer's host.
+   */
+  LATCHKEY_HOST_CHECK_EXEMPT_PATHS: z
+    .string()
+    .default('/healthz,/readyz')
+    .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^\/[^?#\s]*$/, 'a comma-separated list of paths, each starting with /'))),
 });
 
 export interface Config {
@@ -77,6 +86,7 @@ export interface Config {
   readonly sweepIntervalSeconds: number;
   readonly auditRetentionDays: number;
   readonly trustProxy: boolean;
+  readonly hostCheckExemptPaths: readonly string[];
   readonly initialAccessToken: string | undefined;
   readonly lastUsedFlushSeconds: number;
   readonly clientCacheSeconds: number;
@@ -151,6 +161,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     sweepIntervalSeconds: e.LATCHKEY_SWEEP_INTERVAL_SECONDS,
     auditRetentionDays: e.LATCHKEY_AUDIT_RETENTION_DAYS,
     trustProxy: e.LATCHKEY_TRUST_PROXY,
+    hostCheckExemptPaths: Object.freeze(e.LATCHKEY_HOST_CHECK_EXEMPT_PATHS),
     initialAccessToken: e.LATCHKEY_INITIAL_ACCESS_TOKEN,
     lastUsedFlushSeconds: e.LATCHKEY_LAST_USED_FLUSH_SECONDS,
     clientCacheSeconds: e.LATCHKEY_CLIENT_CACHE_SECONDS,

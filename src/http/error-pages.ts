@@ -27,6 +27,11 @@ const MALFORMED: Shown = {
   message: 'The request was not understood. Reload the page and try again.',
 };
 
+const TITLES: Record<number, string> = {
+  404: 'Page not found',
+  421: 'Wrong address',
+};
+
 function shown(status: number, code: string, message: string | undefined): Shown {
   // 5xx never shows its message: it may carry internals.
   if (status >= 500) {
@@ -37,12 +42,21 @@ function shown(status: number, code: string, message: string | undefined): Shown
       message: 'Latchkey could not finish this request. Nothing was changed; try again in a moment.',
     };
   }
-  return { status, code, title: 'Request not accepted', message: message || 'The request was not accepted.' };
+  return { status, code, title: TITLES[status] ?? 'Request not accepted', message: message || 'The request was not accepted.' };
+}
+
+/**
+ * The body parser's malformed JSON: a SyntaxError it marks with status 400, carrying the
+ * raw body and quoting it in its message, so neither is ever shown. A SyntaxError
+ * without that mark is Latchkey's own bug (500).
+ */
+function isBodyParseError(err: unknown): boolean {
+  return err instanceof SyntaxError && 'status' in err && err.status === 400;
 }
 
 function describe(err: unknown): Shown {
   if (err instanceof errors.SessionNotFound || (err instanceof AppError && err.code === 'interaction.expired')) return EXPIRED;
-  if (err instanceof ZodError) return MALFORMED;
+  if (err instanceof ZodError || isBodyParseError(err)) return MALFORMED;
   if (err instanceof AppError) return shown(err.status, err.code, err.expose ? err.message : undefined);
   // The engine's own errors met on Latchkey's pages (its Session or Interaction models).
   if (err instanceof errors.OIDCProviderError) return shown(err.status, err.error, err.expose ? err.error_description : undefined);

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import type { PageModule } from '../pages/page-module.js';
+import { methodNotAllowed } from './not-found.js';
 
 export type ReadinessCheck = () => Promise<void>;
 
@@ -9,11 +10,12 @@ export type ReadinessCheck = () => Promise<void>;
  */
 export function health(checks: Record<string, ReadinessCheck>): PageModule {
   const middleware: Middleware = async (ctx, next) => {
+    if (ctx.path !== '/healthz' && ctx.path !== '/readyz') return next();
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return methodNotAllowed(ctx, ['GET', 'HEAD']);
     if (ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };
       return;
     }
-    if (ctx.path !== '/readyz') return next();
     const results = await Promise.all(
       Object.entries(checks).map(async ([name, check]) => {
         try {

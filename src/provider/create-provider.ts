@@ -14,6 +14,7 @@ import { accountClientMetadata } from './account-client.js';
 import { CLAIMS, createFindAccount } from './find-account.js';
 import { OIDC_SCOPES } from '../clients/metadata.js';
 import { errorText } from './error-texts.js';
+import { assertWithinLimit, paramLimitValidators } from './request-limits.js';
 import type { KeyMaterial } from './keys.js';
 import type { EphemeralKv } from '../storage/ephemeral-store.js';
 
@@ -53,6 +54,8 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
     claims: CLAIMS,
+    // Bounded input: over-long authorization parameters get invalid_request (request-limits.ts).
+    extraParams: paramLimitValidators(),
     scopes: [...OIDC_SCOPES],
     acrValues: [...ACR_VALUES],
     responseTypes: ['code'],
@@ -109,6 +112,7 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
         },
         useGrantedResource: async () => true,
         async getResourceServerInfo(_ctx, indicator, client) {
+          assertWithinLimit('resource', indicator);
           const granted = grantedScopes(client, indicator);
           const resource = granted.length ? await directory.resource(indicator) : undefined;
           const scopes = resource?.scopes.filter((s) => granted.includes(s)) ?? [];
@@ -138,7 +142,8 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
         },
       },
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: createInteractionPolicy() },
+    // From the issuer, never from the request's Host.
+    interactions: { url: (_ctx, interaction) => new URL(`/interaction/${interaction.uid}`, config.issuer).href, policy: createInteractionPolicy() },
     // The sign-in's strength travels with user tokens: JWT access tokens and
     // introspection carry acr, amr and auth_time, so resource servers can apply RFC 9470.
     async extraTokenClaims(ctx, token) {

@@ -115,3 +115,25 @@ export function atomicReplayDetection(provider: Provider, claim: (id: string, tt
     return claim(sha256(`${iss}\0${jti}`), ttlSeconds);
   };
 }
+
+interface EngineRouter {
+  match(method: string, path: string): unknown;
+}
+
+// The engine keeps its router in its private per-provider store, readable only through
+// this helper module; the specifier is a variable so the untyped module needs no declaration.
+const ENGINE_STORE = 'oidc-provider/lib/helpers/weak_cache.js';
+const engineStore = ((await import(ENGINE_STORE)) as { default: (provider: Provider) => { router?: EngineRouter } | undefined }).default;
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/**
+ * The methods the engine's own routes answer on `path` (empty when it has no route
+ * there), for the `Allow` header of a 405 (RFC 9110 §15.5.6). Read from the engine's
+ * router, so it follows the enabled features and the configured routes.
+ */
+export function engineMethods(provider: Provider, path: string): string[] {
+  const router = engineStore(provider)?.router;
+  if (!router) throw new Error('oidc-provider keeps its router elsewhere: update engineMethods for this engine version');
+  return METHODS.filter((method) => router.match(method, path) !== undefined);
+}

@@ -97,6 +97,12 @@ export class UserAgent {
     return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
   }
 
+  /** A POST of `body` exactly as given (a malformed one, say), with this browser's cookies. */
+  async postRaw(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+    const res = await this.send(url, 'POST', headers, body);
+    return { status: res.status, text: await res.text() };
+  }
+
   private async send(url: string, method: string, headers: Record<string, string>, body: string | undefined): Promise<Reply> {
     const res = await this.transport(url, {
       method,

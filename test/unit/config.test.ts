@@ -36,6 +36,7 @@ test('a bad value stops start-up with the variable\'s name', () => {
     [{ LATCHKEY_MAIL_FROM: 'Latchkey <no-reply@example.com>\r\nBcc: x@example.com' }, /LATCHKEY_MAIL_FROM/],
     [{ LATCHKEY_MAIL_FROM: 'not an address' }, /LATCHKEY_MAIL_FROM/],
     [{ LATCHKEY_MAIL_MAX_ATTEMPTS: '0' }, /LATCHKEY_MAIL_MAX_ATTEMPTS/],
+    [{ LATCHKEY_HOST_CHECK_EXEMPT_PATHS: '/healthz,readyz' }, /LATCHKEY_HOST_CHECK_EXEMPT_PATHS/],
   ];
   for (const [env, name] of cases) {
     assert.throws(() => parseConfig(env), (err: Error) => err instanceof ConfigError && name.test(err.message), JSON.stringify(env));
@@ -54,4 +55,9 @@ test('durations', () => {
   assert.equal(parseDuration('15m'), 900);
   assert.equal(parseDuration('7d'), 604800);
   assert.throws(() => parseDuration('soon'), /not a duration/);
+});
+
+test('the paths answered on any host: the health endpoints unless configured', () => {
+  assert.deepEqual(parseConfig({}).hostCheckExemptPaths, ['/healthz', '/readyz']);
+  assert.deepEqual(parseConfig({ LATCHKEY_HOST_CHECK_EXEMPT_PATHS: ' /healthz , /lb-probe ' }).hostCheckExemptPaths, ['/healthz', '/lb-probe']);
 });

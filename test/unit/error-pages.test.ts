@@ -17,6 +17,9 @@ const THROWN: Record<string, () => unknown> = {
   '/expired': () => new AppError('interaction.expired', 'interaction mismatch'),
   '/zod': () => z.object({ name: z.string() }).parse({ name: 42 }),
   '/plain': () => new Error('secret detail'),
+  // What @koa/bodyparser (co-body) throws for malformed JSON: status 400, the raw body attached.
+  '/bad-json': () => Object.assign(new SyntaxError('Unexpected token \'M\', "{"a": MARKER-1" is not valid JSON'), { status: 400, body: '{"a": MARKER-1' }),
+  '/own-bug': () => new SyntaxError('Unexpected token in internal data MARKER-2'),
 };
 
 let base: string;
@@ -80,4 +83,17 @@ test('SessionNotFound and interaction.expired show the expired page; zod errors 
   }
   assert.deepEqual((await json('/zod', { accept: 'application/json' })).body.error, 'invalid_request');
   assert.equal((await html('/zod')).status, 400);
+});
+
+test('malformed JSON from the body parser is a 400 that never echoes the body; Latchkey\'s own SyntaxError stays a 500', async () => {
+  const bad = await json('/bad-json', { accept: 'application/json' });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error, 'invalid_request');
+  assert.doesNotMatch(JSON.stringify(bad.body), /MARKER/);
+  const page = await html('/bad-json');
+  assert.equal(page.status, 400);
+  assert.doesNotMatch(page.text, /MARKER/);
+  const own = await json('/own-bug', { accept: 'application/json' });
+  assert.equal(own.status, 500);
+  assert.doesNotMatch(JSON.stringify(own.body), /MARKER/);
 });

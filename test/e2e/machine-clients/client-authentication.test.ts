@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { oidc } from '../../helpers/rp.js';
 import { API, SCOPE, machineClientsSuite } from './setup.js';
+import { rawRequest } from '../../helpers/raw-request.js';
 
 machineClientsSuite('machine clients: client authentication', (m) => {
   const { machine, configFor, token } = m;
@@ -74,5 +75,44 @@ machineClientsSuite('machine clients: client authentication', (m) => {
       });
       assert.equal(res.status, 200, `${alg}: ${await res.clone().text()}`);
     }
+  });
+
+  test('private_key_jwt: an assertion for another host\'s token endpoint is refused, whatever Host the request names', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'job-key-2', alg: 'ES256', use: 'sig' };
+    const job = await machine({ authMethod: 'private_key_jwt', jwks: { keys: [jwk] } });
+    const assertion = (aud: string) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: 'job-key-2' })
+        .setIssuer(job.clientId)
+        .setSubject(job.clientId)
+        .setAudience(aud)
+        .setJti(randomUUID())
+        .setIssuedAt()
+        .setExpirationTime('1m')
+        .sign(privateKey);
+    const body = async (aud: string) =>
+      new URLSearchParams({
+        grant_type: 'client_credentials',
+        scope: SCOPE,
+        resource: API,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: await assertion(aud),
+      }).toString();
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const tokenUrl = `${m.lk.issuer}/token`;
+    const elsewhere = 'http://evil.example/token';
+    // The engine accepts the token endpoint's URL as built from the request: a request
+    // naming another host must not make that host's endpoint an accepted audience.
+    for (const init of [{ headers: { ...form, host: 'evil.example' } }, { headers: form, target: elsewhere }]) {
+      const reply = await rawRequest(tokenUrl, { method: 'POST', ...init, body: await body(elsewhere) });
+      assert.equal(reply.status, 421, JSON.stringify(init));
+      assert.doesNotMatch(reply.text, /access_token/);
+    }
+    const onIssuer = await rawRequest(tokenUrl, { method: 'POST', headers: form, body: await body(elsewhere) });
+    assert.equal(onIssuer.status, 401);
+    assert.equal((JSON.parse(onIssuer.text) as { error: string }).error, 'invalid_client');
+    const good = await rawRequest(tokenUrl, { method: 'POST', headers: form, body: await body(tokenUrl) });
+    assert.equal(good.status, 200, 'the issuer\'s own token endpoint is the audience');
   });
 });

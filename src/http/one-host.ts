@@ -1,0 +1,41 @@
+import type { Context, Middleware } from 'koa';
+import { AppError } from '../common/errors.js';
+
+// RFC 9112 §3.2.2: with an absolute-form request target the Host header is ignored and
+// the target's own authority counts; Koa then builds ctx.href from the target as is.
+const ABSOLUTE_FORM = /^[a-z][a-z\d+.-]*:\/\//i;
+
+export interface OneHostOptions {
+  /** The configured issuer: the only origin Latchkey answers for. */
+  issuer: string;
+  /** Paths answered on any host (load-balancer probes such as /healthz). */
+  exemptPaths: readonly string[];
+}
+
+/**
+ * Latchkey answers only on the issuer's host: any other name gets 421 Misdirected
+ * Request (RFC 9110 §15.5.20), so a name that merely resolves here (another virtual
+ * host, a bare IP, a loopback alias) cannot make it speak for that name. The host is
+ * Koa's `ctx.host`: the Host header, or X-Forwarded-Host only when the proxy is
+ * trusted (`LATCHKEY_TRUST_PROXY`). Requests that pass see the issuer's origin as
+ * `ctx.origin`, so every URL the engine builds from the request (discovery, the
+ * audiences accepted for private_key_jwt) is the issuer's, whatever the scheme the
+ * connection or a forwarded header claims.
+ */
+export function oneHost({ issuer, exemptPaths }: OneHostOptions): Middleware {
+  const { origin, host, protocol } = new URL(issuer);
+  const exempt = new Set(exemptPaths);
+  // The URL parser lower-cases the name and drops the scheme's default port, as for the issuer.
+  const normalize = (authority: string) => (URL.canParse(`${protocol}//${authority}`) ? new URL(`${protocol}//${authority}`).host : undefined);
+  const served = (ctx: Context) =>
+    ABSOLUTE_FORM.test(ctx.originalUrl) ? URL.parse(ctx.originalUrl)?.origin === origin : normalize(ctx.host) === host;
+
+  return async (ctx, next) => {
+    if (exempt.has(ctx.path)) return next();
+    if (!served(ctx)) {
+      throw new AppError('request.misdirected', 'This address is not served here. Use the address the application sent you to.', { status: 421 });
+    }
+    Object.defineProperty(ctx.request, 'origin', { value: origin });
+    return next();
+  };
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startLatchkey } from '../../helpers/latchkey.js';
+import { rawRequest } from '../../helpers/raw-request.js';
+import { startAuthorization } from '../../helpers/rp.js';
+import { codeFlowSuite } from './setup.js';
+
+const DISCOVERY = '/.well-known/openid-configuration';
+
+/** Every URL-valued member of a discovery document. */
+function urlsOf(doc: Record<string, unknown>): string[] {
+  return Object.values(doc).filter((v): v is string => typeof v === 'string' && /^https?:/.test(v));
+}
+
+function assertOnIssuer(doc: Record<string, unknown>, issuer: string) {
+  const urls = urlsOf(doc);
+  assert.ok(urls.length >= 5, 'discovery lists its endpoints');
+  for (const url of urls) assert.ok(url === issuer || url.startsWith(`${issuer}/`), url);
+}
+
+codeFlowSuite('code flow: one host', (s) => {
+  test('another Host, a loopback alias or an absolute-form target for another host gets 421; the health endpoints answer on any host', async () => {
+    const { issuer } = s.lk;
+    const loopback = `127.0.0.1:${new URL(issuer).port}`;
+    for (const headers of [{ host: 'evil.example' }, { host: loopback }, { host: 'LOCALHOST.evil.example' }]) {
+      const page = await rawRequest(`${issuer}${DISCOVERY}`, { headers: { ...headers, accept: 'text/html' } });
+      assert.equal(page.status, 421, headers.host);
+      assert.match(page.text, /<title>Wrong address/);
+      assert.doesNotMatch(page.text, /evil\.example|authorization_endpoint/);
+      const json = await rawRequest(`${issuer}${DISCOVERY}`, { headers: { ...headers, accept: 'application/json' } });
+      assert.equal(json.status, 421);
+      assert.equal((JSON.parse(json.text) as { error: string }).error, 'request.misdirected');
+    }
+    // A real client that reaches Latchkey by its IP instead of the issuer's name.
+    assert.equal((await fetch(`http://${loopback}${DISCOVERY}`)).status, 421);
+    const started = await startAuthorization(s.rp);
+    const auth = await fetch(`http://${loopback}${started.url.pathname}${started.url.search}`, { redirect: 'manual' });
+    assert.equal(auth.status, 421);
+    assert.equal(auth.headers.get('location'), null, 'no sign-in started on another name');
+    const absolute = await rawRequest(`${issuer}${DISCOVERY}`, { target: `http://evil.example${DISCOVERY}` });
+    assert.equal(absolute.status, 421, 'RFC 9112 §3.2.2: the absolute-form target names the host');
+    for (const path of ['/healthz', '/readyz']) {
+      assert.equal((await rawRequest(`${issuer}${path}`, { headers: { host: loopback } })).status, 200, path);
+    }
+    assert.equal((await rawRequest(`${issuer}${DISCOVERY}`, { target: `${issuer}${DISCOVERY}` })).status, 200, 'its own name in absolute form');
+  });
+
+  test('forged X-Forwarded-Host / X-Forwarded-Proto from an untrusted peer change neither discovery nor the sign-in redirect', async () => {
+    const { issuer } = s.lk;
+    const forged = { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https', forwarded: 'host=evil.example;proto=https' };
+    const plain = JSON.parse((await rawRequest(`${issuer}${DISCOVERY}`)).text) as Record<string, unknown>;
+    const reply = await rawRequest(`${issuer}${DISCOVERY}`, { headers: forged });
+    assert.equal(reply.status, 200);
+    const doc = JSON.parse(reply.text) as Record<string, unknown>;
+    assert.deepEqual(doc, plain);
+    assertOnIssuer(doc, issuer);
+
+    const started = await startAuthorization(s.rp);
+    const auth = await rawRequest(started.url.href, { headers: forged });
+    assert.equal(auth.status, 303);
+    assert.match(String(auth.headers.location), new RegExp(`^${issuer}/interaction/[\\w-]+$`), 'the sign-in page is on the issuer');
+  });
+
+  test('discovery and the JWKS may be cached briefly', async () => {
+    const meta = s.rp.config.serverMetadata();
+    for (const url of [`${s.lk.issuer}${DISCOVERY}`, meta.jwks_uri!]) {
+      const res = await fetch(url);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('cache-control'), 'public, max-age=300', url);
+    }
+  });
+
+  test('behind a trusted proxy the forwarded host is the one checked; exempt paths are configurable', async () => {
+    const proxied = await startLatchkey(s.lk.backend, { LATCHKEY_TRUST_PROXY: 'true', LATCHKEY_HOST_CHECK_EXEMPT_PATHS: '/healthz' });
+    try {
+      const { issuer } = proxied;
+      const issuerHost = new URL(issuer).host;
+      // The proxy connects by an internal name and forwards the public one.
+      const viaProxy = await rawRequest(`${issuer}${DISCOVERY}`, { headers: { host: 'latchkey.internal', 'x-forwarded-host': issuerHost } });
+      assert.equal(viaProxy.status, 200);
+      assertOnIssuer(JSON.parse(viaProxy.text) as Record<string, unknown>, issuer);
+      const forwardedElsewhere = await rawRequest(`${issuer}${DISCOVERY}`, { headers: { 'x-forwarded-host': 'evil.example' } });
+      assert.equal(forwardedElsewhere.status, 421);
+      assert.equal((await rawRequest(`${issuer}/healthz`, { headers: { host: 'latchkey.internal' } })).status, 200);
+      assert.equal((await rawRequest(`${issuer}/readyz`, { headers: { host: 'latchkey.internal' } })).status, 421, 'only the configured paths are exempt');
+    } finally {
+      await proxied.close();
+    }
+  });
+});
