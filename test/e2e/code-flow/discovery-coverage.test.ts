@@ -31,7 +31,7 @@ const DPOP_ALGS = proof(
   'machine-clients/dpop.test.ts',
   'DPoP with every advertised algorithm: bound tokens, cnf.jkt in introspection and JWT, refused as bearer by the example API',
 );
-const ESSENTIAL_ACR = proof('passkeys/step-up.test.ts', 'an essential acr claim asks for the passkey too');
+const ESSENTIAL_ACR = proof('passkeys/step-up.test.ts', 'an essential acr claim asks for the passkey too, and the ID token carries the value it named (OIDC Core §5.5.1.1)');
 const STEP_UP = proof('passkeys/step-up.test.ts', 'password session + acr_values=phr → step-up page without a password field → phr, same sub');
 const PASSKEY_SIGN_IN = proof('passkeys/sign-in.test.ts', 'sign in with a passkey (button): synced passkey → phr, device-bound → phrh');
 const CLIENT_CREDENTIALS = proof('machine-clients/client-credentials.test.ts', 'client credentials: an opaque token with the allowed scope, no ID or refresh token');
