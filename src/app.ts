@@ -142,7 +142,22 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
       homePage(),
       ...(devMailbox ? [devMailboxPage(mailboxDir(config.dataDir))] : []),
       interactionPages({ provider, passwordLogin, accounts, passkeys, ceremonies, findResource: directory.resource, clock, devMailbox }),
-      accountPages({ provider, accounts, passkeys, ceremonies, audit, clock }),
+      accountPages({
+        provider,
+        accounts,
+        passkeys,
+        ceremonies,
+        audit,
+        clock,
+        lifecycle: {
+          db,
+          models: accountModels,
+          passwordLogin,
+          mailer,
+          passwordPolicy: config.passwordPolicy,
+          idleSeconds: config.sessions.idleSeconds,
+        },
+      }),
     ]),
   );
 

@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AccountModels } from '../adapters/account-models.js';
 import type { AccountsRepo } from '../accounts/accounts-repo.js';
-import { deviceName } from '../accounts/device-name.js';
+import { describeDevice } from '../common/device.js';
 import type { PasswordLogin } from '../accounts/password-login.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../common/clock.js';
@@ -56,7 +56,7 @@ export function doneRedirect(ctx: Context, done: keyof typeof DONE_NOTICES & str
 
 /** Where a change came from, for the owner's mail (templates.ts MailContext). */
 export function mailContext(ctx: Context, account: { name: string }) {
-  return { name: account.name, device: deviceName(ctx.get('user-agent')), ip: ctx.ip };
+  return { name: account.name, device: describeDevice(ctx.get('user-agent')), ip: ctx.ip };
 }
 
 /** Confirmation before a destructive action: a page whose one form does it. */

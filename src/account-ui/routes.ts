@@ -16,6 +16,7 @@ import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
 import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
 import { ACCOUNT_CLIENT_ID, accountRedirectUri } from '../provider/account-client.js';
 import { needsFreshFactor, signedInGuard, type SignedIn } from './signed-in.js';
+import { accountLifecycle, type LifecycleDeps } from './lifecycle.js';
 
 export interface AccountUiDeps {
   provider: Provider;
@@ -24,6 +25,8 @@ export interface AccountUiDeps {
   ceremonies: PasskeyCeremonies;
   audit: AuditLog;
   clock: Clock;
+  /** Sessions, apps, password and deletion (lifecycle.ts). */
+  lifecycle: Omit<LifecycleDeps, 'provider' | 'accounts' | 'passkeys' | 'audit' | 'clock' | 'guard'>;
 }
 
 /** Where the account pages live; the dispatch in http/ sends these paths here. */
@@ -36,14 +39,16 @@ const renameForm = z.object({ name: z.string().trim().min(1).max(64) });
  * re-verifying before sensitive changes) goes through the ordinary OIDC interaction as
  * the built-in first-party client, so every sign-in rule applies here too.
  */
-export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock }: AccountUiDeps): PageModule {
+export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, lifecycle }: AccountUiDeps): PageModule {
   const router = new Router({ prefix: ACCOUNT_PREFIX });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
 
-  const { requireSignedIn, missingFreshness } = signedInGuard({ provider, accounts, passkeys, clock });
+  const guard = signedInGuard({ provider, accounts, passkeys, clock });
+  const { requireSignedIn, missingFreshness } = guard;
 
   router.use(csrfToken());
+  const sections = accountLifecycle(router, { ...lifecycle, provider, accounts, passkeys, audit, clock, guard });
 
   router.get('/sign-in', async (ctx) => {
     const reauth = ctx.query.reauth;
@@ -84,6 +89,7 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
       passkeyList: list,
       needs: await missingFreshness(who),
       notice,
+      ...(await sections.overview(ctx, who)),
     });
   });
 

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { deviceName } from '../accounts/device-name.js';
+import { describeDevice } from '../common/device.js';
 import { epochSeconds } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { requireCsrf } from '../pages/csrf.js';
@@ -38,7 +38,7 @@ export async function sessionRows(deps: AccountRouteDeps & { idleSeconds: number
     const factors = factorsOfSession(payload.factors);
     rows.push({
       uid,
-      device: deviceName(meta?.userAgent),
+      device: describeDevice(meta?.userAgent),
       ip: meta?.ip ?? 'unknown',
       createdAt: at(meta?.createdAt ?? loginTs),
       lastSeenAt: at(meta?.lastSeenAt),
@@ -83,7 +83,7 @@ export function sessionRoutes(router: AccountRouter, deps: AccountRouteDeps): vo
     const meta = metaOfSession(session.payload.meta);
     await confirmPage(ctx, {
       title: 'End this session',
-      message: `Sign out ${deviceName(meta?.userAgent)}${meta ? ` (${meta.ip})` : ''}? Apps signed in through it lose access unless you let them stay signed in (offline access).`,
+      message: `Sign out ${describeDevice(meta?.userAgent)}${meta ? ` (${meta.ip})` : ''}? Apps signed in through it lose access unless you let them stay signed in (offline access).`,
       action: `/account/sessions/${encodeURIComponent(session.uid)}/end`,
       button: 'End session',
     });

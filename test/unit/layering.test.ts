@@ -42,7 +42,6 @@ const OWNERS: Array<[RegExp, (file: string) => boolean]> = [
   [/^ejs$/, (f) => f === 'pages/render.ts'],
   [/^pino$/, (f) => f === 'common/logger.ts'],
   [/^nodemailer$/, (f) => f === 'mail/smtp-transport.ts'],
-  [/^ua-parser-js$/, (f) => f === 'accounts/device-name.ts'],
 ];
 const DOMAIN = /^(accounts|passkeys|clients|mail|audit|adapters|storage|config|common)\//;
 
