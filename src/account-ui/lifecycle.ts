@@ -5,7 +5,7 @@ import { DONE_NOTICES, type AccountRouteDeps, type AccountRouter } from './accou
 import { changePasswordRoutes } from './change-password.js';
 import { appRows, connectedAppRoutes } from './connected-apps.js';
 import { deleteAccountRoutes } from './delete-account.js';
-import { sessionRoutes, sessionRows } from './sessions.js';
+import { ACR_TEXT, sessionRoutes, sessionRows } from './sessions.js';
 import type { SignedIn } from './signed-in.js';
 
 /** A time as the page shows it: minutes, in UTC, said so. */
@@ -37,6 +37,7 @@ export function accountLifecycle(router: AccountRouter, deps: LifecycleDeps) {
         hasPassword: Boolean(me.account.passwordHash),
         done: done && Object.hasOwn(DONE_NOTICES, done) ? DONE_NOTICES[done] : undefined,
         when,
+        acrText: ACR_TEXT,
       };
     },
   };

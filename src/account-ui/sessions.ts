@@ -20,6 +20,11 @@ export interface SessionRow {
   current: boolean;
 }
 
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** What each acr means, as the list says it beside the value apps see. */
+export const ACR_TEXT: Readonly<Record<string, string>> = { pwd: 'password', phr: 'passkey', phrh: 'hardware passkey' };
+
 const at = (seconds: number | undefined) => (typeof seconds === 'number' ? new Date(seconds * 1000) : undefined);
 
 function sessionNotFound(): AppError {
@@ -38,7 +43,7 @@ export async function sessionRows(deps: AccountRouteDeps & { idleSeconds: number
     const factors = factorsOfSession(payload.factors);
     rows.push({
       uid,
-      device: describeDevice(meta?.userAgent),
+      device: capitalised(describeDevice(meta?.userAgent)),
       ip: meta?.ip ?? 'unknown',
       createdAt: at(meta?.createdAt ?? loginTs),
       lastSeenAt: at(meta?.lastSeenAt),
