@@ -96,7 +96,12 @@ export function keepSessionMeta(provider: Provider, options: SessionMetaOptions)
     if (!login || !session?.uid) return;
     const previous = metaOfSession(session.meta);
     session.meta = metaAtSignIn(previous, { userAgent: ctx.get('user-agent'), ip: ctx.ip }, options.now());
-    if (!previous) newlySignedIn.add(session.uid);
+    if (!previous) {
+      // Taken out again by the save at the end of this request; a request that fails
+      // before saving leaves its uid, so the set is bounded rather than trusted to drain.
+      if (newlySignedIn.size >= 10_000) newlySignedIn.clear();
+      newlySignedIn.add(session.uid);
+    }
   });
 
   const Session = provider.Session as unknown as {
