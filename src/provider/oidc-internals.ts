@@ -128,7 +128,8 @@ export function keepSessionMeta(provider: Provider, options: SessionMetaOptions)
       }
       const meta = metaOfSession(session.meta);
       const now = options.now();
-      if (meta && needsTouch(meta, now) && typeof session.exp === 'number') {
+      // `persist` keeps the engine's `exp` (engine time); a session in its last second is left alone.
+      if (meta && needsTouch(meta, now) && typeof session.exp === 'number' && session.exp - Math.floor(Date.now() / 1000) > 1) {
         session.meta = { ...meta, lastSeenAt: now };
         await session.persist();
       }
