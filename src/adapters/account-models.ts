@@ -99,15 +99,6 @@ export function createAccountModels(db: Db) {
       }
       return { handle: row.id_hash, grantId: row.grant_id, payload: row.payload };
     },
-
-    /** The grant id behind a handle, if it is this account's. */
-    async grantIdOf(accountId: string, handle: string): Promise<string | undefined> {
-      const { rows } = await db.query<{ grant_id: string | null }>(
-        `SELECT grant_id FROM oidc_models WHERE model = 'Grant' AND account_id = $1 AND id_hash = $2`,
-        [accountId, handle],
-      );
-      return rows[0]?.grant_id ?? undefined;
-    },
   };
 }
 
