@@ -87,7 +87,8 @@ export async function rotateKeys(
       throw new AppError('keys.rotation_pending', `a rotation is already scheduled: key ${pending.kid} starts signing at ${pending.activates_at?.toISOString()}`, { status: 409 });
     }
 
-    const activatesAt = plusSeconds(now, policy.activateAfterSeconds);
+    // With no key at all (a store never started) there is nothing to overlap with: the keys sign at once.
+    const activatesAt = live.some((r) => r.use === 'sig') ? plusSeconds(now, policy.activateAfterSeconds) : now;
     const result: RotationResult = { added: [], retiring: [] };
     const retire = async (use: 'sig' | 'cookie', alg: string | null, retiresAt: Date) => {
       for (const row of live.filter((r) => r.use === use && r.alg === alg && !r.retired_at)) {
