@@ -98,7 +98,7 @@ export function keyPlan(rows: readonly KeyRow[], now: Date): { sig: KeyRow[]; co
   const sig = live.filter((r) => r.use === 'sig');
   const signing = SIGNING_ALGS.flatMap((alg) => sig.filter((r) => r.alg === alg && isActive(r, now)).slice(0, 1));
   return {
-    sig: [...signing, ...sig.filter((r) => !signing.includes(r))],
+    sig: [...signing, ...SIGNING_ALGS.flatMap((alg) => sig.filter((r) => r.alg === alg && !signing.includes(r)))],
     cookie: order(live.filter((r) => r.use === 'cookie')),
   };
 }
