@@ -115,7 +115,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       help: 'Mails waiting in the outbox (counted on each scrape)',
       registers,
       async collect() {
-        this.set(await outboxDepth());
+        // A scrape must answer while the database is down (that is when it is read most):
+        // the depth is then unknown (NaN) and the failure is counted.
+        try {
+          this.set(await outboxDepth());
+        } catch {
+          this.set(Number.NaN);
+          storeErrors.inc({ store: 'database' });
+        }
       },
     });
   }

@@ -31,3 +31,15 @@ test('two Latchkeys in one process keep separate registries', async () => {
   assert.match((await a.scrape()).body, /^latchkey_lockouts_total 1$/m);
   assert.match((await b.scrape()).body, /^latchkey_lockouts_total 0$/m);
 });
+
+test('a scrape answers while the outbox cannot be counted: the depth is NaN and the failure counted', async () => {
+  const metrics = createMetrics({
+    outboxDepth: async () => {
+      throw new Error('connection refused');
+    },
+  });
+  // prom-client spells it "Nan"; Prometheus reads NaN in any case.
+  assert.match((await metrics.scrape()).body, /^latchkey_mail_outbox_queued nan$/im);
+  // The failure is counted during the scrape, so the next one shows it.
+  assert.match((await metrics.scrape()).body, /^latchkey_store_errors_total\{store="database"\} 1$/m);
+});
