@@ -68,6 +68,14 @@ const envSchema = z.object({
   LATCHKEY_MAIL_MAX_ATTEMPTS: z.coerce.number().int().positive().default(12),
   /** Sent mail rows are deleted by the periodic sweep after this many days. */
   LATCHKEY_MAIL_RETENTION_DAYS: z.coerce.number().int().positive().default(7),
+  /** `/metrics` on its own port, bound to HOST (Prometheus scrapers on an internal network). */
+  LATCHKEY_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** `/metrics` on the main port for callers presenting this bearer token (also asked for on the metrics port when set). */
+  LATCHKEY_METRICS_TOKEN: z.string().min(32, 'at least 32 characters').regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional(),
+  /** Rotate the signing and cookie keys by themselves after this many days (unset: only `latchkey keys rotate`). */
+  LATCHKEY_KEY_ROTATION_DAYS: z.coerce.number().int().positive().optional(),
+  /** How often each process reads the keys table again (new keys published, activated, retired). */
+  LATCHKEY_KEY_RELOAD_SECONDS: duration.default(60),
   /**
    * Comma-separated paths answered on any Host (load-balancer probes); every other path
    * answers only on the issuer's host.
@@ -103,6 +111,8 @@ export interface Config {
   readonly lastUsedFlushSeconds: number;
   readonly clientCacheSeconds: number;
   readonly webauthn: { readonly rpId: string; readonly rpName: string; readonly origins: readonly string[] };
+  readonly metrics: { readonly port: number | undefined; readonly token: string | undefined };
+  readonly keyRotation: { readonly intervalDays: number | undefined; readonly reloadSeconds: number };
   readonly mail: {
     readonly smtpUrl: string | undefined;
     readonly from: string;
@@ -185,6 +195,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       rpName: e.LATCHKEY_WEBAUTHN_RP_NAME,
       origins: Object.freeze(origins),
     }),
+    metrics: Object.freeze({ port: e.LATCHKEY_METRICS_PORT, token: e.LATCHKEY_METRICS_TOKEN }),
+    keyRotation: Object.freeze({ intervalDays: e.LATCHKEY_KEY_ROTATION_DAYS, reloadSeconds: e.LATCHKEY_KEY_RELOAD_SECONDS }),
     mail: Object.freeze({
       smtpUrl: e.LATCHKEY_SMTP_URL,
       from: e.LATCHKEY_MAIL_FROM ?? `${e.LATCHKEY_WEBAUTHN_RP_NAME} <no-reply@${new URL(issuer).hostname}>`,

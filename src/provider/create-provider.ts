@@ -26,6 +26,7 @@ import { OIDC_SCOPES } from '../clients/metadata.js';
 import { errorText } from './error-texts.js';
 import { assertWithinLimit, paramLimitValidators } from './request-limits.js';
 import type { KeyMaterial } from './keys.js';
+import { ID_TOKEN_TTL_SECONDS } from './token-lifetimes.js';
 import type { EphemeralKv } from '../storage/ephemeral-store.js';
 
 export interface ProviderDeps {
@@ -170,7 +171,7 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
     ttl: {
       AccessToken: config.ttl.accessToken,
       AuthorizationCode: 60,
-      IdToken: 3600,
+      IdToken: ID_TOKEN_TTL_SECONDS,
       Interaction: 30 * 60,
       Session: absoluteSessionTtl(config.ttl.session),
       Grant: config.ttl.refreshToken,

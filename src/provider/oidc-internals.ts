@@ -1,3 +1,4 @@
+import type { JsonWebKey } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import type { Client, FindAccount, Interaction, KoaContextWithOIDC } from 'oidc-provider';
 import type { AcrClaims } from './acr-policy.js';
@@ -263,4 +264,22 @@ export function engineMethods(provider: Provider, path: string): string[] {
   const router = engineStore(provider)?.router;
   if (!router) throw new Error('oidc-provider keeps its router elsewhere: update engineMethods for this engine version');
   return METHODS.filter((method) => router.match(method, path) !== undefined);
+}
+
+// The engine builds its keystore and the published JWKS from `jwks` once, in its
+// constructor, with this helper; both live in its private per-provider store and are
+// read from there on every signature, verification and /jwks request.
+const ENGINE_KEYSTORE = 'oidc-provider/lib/helpers/initialize_keystore.js';
+const initializeKeystore = ((await import(ENGINE_KEYSTORE)) as { default: (this: Provider, jwks: { keys: JsonWebKey[] }) => void }).default;
+
+/**
+ * Replaces the running engine's signing keys without a restart (key rotation,
+ * key-refresh.ts): the same validation as at construction, then the keystore and the
+ * published JWKS are swapped in one synchronous step, so a request sees either the old
+ * set or the new one. Per algorithm the engine signs with the first key of the set.
+ */
+export function replaceSigningKeys(provider: Provider, jwks: { keys: JsonWebKey[] }): void {
+  const before = engineStore(provider) as { keystore?: unknown; jwks?: unknown } | undefined;
+  if (!before?.keystore || !before.jwks) throw new Error('oidc-provider keeps its keystore elsewhere: update replaceSigningKeys for this engine version');
+  initializeKeystore.call(provider, jwks);
 }
