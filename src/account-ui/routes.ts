@@ -80,7 +80,8 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
     return passkeyChangeNeeds(who.factors, hasPasskey, epochSeconds(clock));
   }
 
-  router.use(csrfToken());
+  // Tokens are bound to the Latchkey session the page acts for.
+  router.use(csrfToken({ issuer: provider.issuer, bind: async (ctx) => `session:${(await sessionOfRequest(provider, ctx))?.uid ?? '-'}` }));
 
   router.get('/sign-in', async (ctx) => {
     const reauth = ctx.query.reauth;
