@@ -61,17 +61,24 @@ function tokenFor(key: Buffer, state: CsrfState): string {
 }
 
 /**
- * Fetch metadata and Origin (OWASP CSRF Prevention Cheat Sheet, "Verifying origin with
- * standard headers" and "Fetch Metadata"): a state-changing request to Latchkey's pages
- * must come from Latchkey's own origin. Either header may be missing (older browsers,
- * non-browser clients); the token below still applies. `Sec-Fetch-Site: none` is a
- * navigation the person started (address bar, bookmark).
+ * Fetch metadata and Origin (OWASP CSRF Prevention Cheat Sheet, "Fetch Metadata" and
+ * "Verifying origin with standard headers"): a state-changing request to Latchkey's
+ * pages must come from Latchkey's own origin. Either header may be missing (older
+ * browsers, non-browser clients); the token below still applies.
+ *
+ * - `Sec-Fetch-Site` (when sent) must be `same-origin`, or `none` for a navigation the
+ *   person started (address bar, bookmark); `same-site` is refused too (a sibling host).
+ * - `Origin` (when sent) must be the issuer's. `Origin: null` is what a browser sends on
+ *   a same-origin form post under Latchkey's `Referrer-Policy: no-referrer` (Fetch
+ *   "serializing a request origin"), and also what a sandboxed frame sends: it passes only when fetch metadata
+ *   vouches for a same-origin request, which a sandboxed frame elsewhere never gets.
  */
 function assertSameOrigin(ctx: Context, issuerOrigin: string): void {
-  const origin = ctx.get('Origin');
-  if (origin && origin !== issuerOrigin) throw new CrossSiteError();
   const site = ctx.get('Sec-Fetch-Site');
-  if (site && site !== 'same-origin' && !(site === 'none' && ctx.get('Sec-Fetch-Mode') === 'navigate')) throw new CrossSiteError();
+  const sameOrigin = site === 'same-origin';
+  if (site && !sameOrigin && !(site === 'none' && ctx.get('Sec-Fetch-Mode') === 'navigate')) throw new CrossSiteError();
+  const origin = ctx.get('Origin');
+  if (origin && origin !== issuerOrigin && !(origin === 'null' && sameOrigin)) throw new CrossSiteError();
 }
 
 /**

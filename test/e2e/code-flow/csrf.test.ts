@@ -23,6 +23,7 @@ codeFlowSuite('code flow: forms refuse cross-site and borrowed requests (CSRF)',
     const cases: Array<Record<string, string>> = [
       { origin: 'https://attacker.example' },
       { origin: 'null' },
+      { origin: 'null', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' },
       { origin: s.lk.issuer.replace('localhost', '127.0.0.1') },
       { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' },
       { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'navigate' },
@@ -37,6 +38,9 @@ codeFlowSuite('code flow: forms refuse cross-site and borrowed requests (CSRF)',
     // The same post from Latchkey's own page goes through (to a wrong-password answer).
     const own = await post(ua, page, token(page), { origin: s.lk.issuer, 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate' });
     assert.equal(own.status, 401);
+    // Under Referrer-Policy: no-referrer, Chromium sends Origin: null on its own form posts.
+    const nullOrigin = await post(ua, page, token(page), { origin: 'null', 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate' });
+    assert.equal(nullOrigin.status, 401);
     const noHeaders = await post(ua, page, token(page));
     assert.equal(noHeaders.status, 401, 'without Origin and fetch metadata the token decides');
   });
