@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { accountTag, decodeDevice, encodeDevice, knowsAccount, MAX_ACCOUNTS_PER_DEVICE, rememberAccount } from '../../src/accounts/device-token.js';
+import { deviceName } from '../../src/accounts/device-name.js';
+
+test('a device cookie names a random device and hashed accounts, newest first, a few at most', () => {
+  const one = rememberAccount(undefined, 'sub-alice');
+  assert.match(one.id, /^[A-Za-z0-9_-]{22}$/);
+  assert.ok(!encodeDevice(one).includes('sub-alice'), 'the account id itself is not in the cookie');
+  assert.ok(knowsAccount(one, 'sub-alice'));
+  assert.ok(!knowsAccount(one, 'sub-bob'));
+  let device = one;
+  for (let i = 0; i < MAX_ACCOUNTS_PER_DEVICE + 2; i += 1) device = rememberAccount(device, `sub-${i}`);
+  assert.equal(device.id, one.id, 'the same browser keeps its id');
+  assert.equal(device.accounts.length, MAX_ACCOUNTS_PER_DEVICE);
+  assert.equal(device.accounts[0], accountTag(`sub-${MAX_ACCOUNTS_PER_DEVICE + 1}`));
+  assert.ok(!knowsAccount(device, 'sub-alice'), 'the oldest dropped off');
+  assert.deepEqual(decodeDevice(encodeDevice(device)), device);
+});
+
+test('malformed device cookie values name no device', () => {
+  const good = encodeDevice(rememberAccount(undefined, 'sub-alice'));
+  for (const bad of [undefined, '', 'v2' + good.slice(2), `${good}.extra`, good.replace(/\.[^.]+$/, '.short'), `${good}~${'x'.repeat(300)}`, 'v1..']) {
+    assert.equal(decodeDevice(bad), undefined, String(bad));
+  }
+});
+
+test('device names read like "Firefox on macOS", and unknown agents say so', () => {
+  assert.equal(deviceName('Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:128.0) Gecko/20100101 Firefox/128.0'), 'Firefox on macOS');
+  assert.equal(deviceName('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'), 'Chrome on Windows');
+  assert.equal(deviceName(undefined), 'an unknown browser');
+  assert.equal(deviceName('curl/8.0'), 'an unknown browser');
+});
