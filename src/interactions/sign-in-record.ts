@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { Interaction } from 'oidc-provider';
 import type { AccountsRepo } from '../accounts/accounts-repo.js';
-import { deviceName } from '../accounts/device-name.js';
+import { describeDevice } from '../common/device.js';
 import { knowsAccount, rememberAccount } from '../accounts/device-token.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Mailer } from '../mail/mailer.js';
@@ -53,7 +53,7 @@ export function createSignInRecord({ accounts, audit, mailer, issuer }: SignInRe
         await mailer.send({
           to: account.email,
           template: 'new-sign-in',
-          data: { method, name: account.name, device: deviceName(userAgent), ip: ctx.ip },
+          data: { method, name: account.name, device: describeDevice(userAgent), ip: ctx.ip },
         });
       }
     }
