@@ -92,7 +92,12 @@ export function createPasswordLogin(deps: PasswordLoginDeps) {
     // allowance, and the right password sent right after them is refused too.
     const attempt = await budget.fail(budgetKey);
     if (attempt.overLimit) return refuse('locked', attempt.failures);
-    if (!(await claimCheck(emailKey))) return refuse('invalid', attempt.failures);
+    if (!(await claimCheck(emailKey))) {
+      // Not checked (another check of this account ran too long), but counted: if this
+      // attempt used up the budget, the lock starts now and is recorded as such.
+      if (account && attempt.blockedFor) await recordLock(account.id, budgetName, attempt.blockedFor, who);
+      return refuse('invalid', attempt.failures);
+    }
 
     let verified = false;
     try {
@@ -118,12 +123,14 @@ export function createPasswordLogin(deps: PasswordLoginDeps) {
     await byIp.fail(input.ip);
     if (account) {
       await audit.record({ type: 'login.failed', accountId: account.id, ...who, detail: { method: 'password', device: budgetName } });
-      if (attempt.blockedFor) {
-        await audit.record({ type: 'account.locked', accountId: account.id, ...who, detail: { method: 'password', budget: budgetName, seconds: attempt.blockedFor } });
-      }
+      if (attempt.blockedFor) await recordLock(account.id, budgetName, attempt.blockedFor, who);
     }
     return refuse('invalid', attempt.failures);
   };
+
+  async function recordLock(accountId: string, budget: string, seconds: number, who: { ip: string; clientId?: string | undefined; userAgent?: string | undefined }) {
+    await audit.record({ type: 'account.locked', accountId, ...who, detail: { method: 'password', budget, seconds } });
+  }
 
   /** Refusals wait like a wrong password does, so a lock cannot be told apart by its timing either. */
   async function refuse(reason: 'invalid' | 'locked', failures: number): Promise<PasswordLoginResult> {
