@@ -35,7 +35,7 @@ accountSuite('account page: change password', (s) => {
     await assert.rejects(oidc.refreshTokenGrant(s.notes.config, phoneTokens.refresh_token!), (err: { error?: string }) => err.error === 'invalid_grant');
     assert.equal((await laptop.go(`${s.lk.issuer}/account`)).status, 200, 'this session stays');
 
-    const mail = await s.mailTo(alice.email);
+    const mail = await s.mailTo(alice.email, 'Your password was changed');
     assert.equal(mail.subject, 'Your password was changed');
     assert.match(mail.text ?? '', /Device: Firefox on macOS/);
     assert.equal((await s.auditOf(alice.id, 'password.changed')).length, 1);

@@ -46,7 +46,7 @@ accountSuite('account page: delete the account', (s) => {
     const signInAgain = await s.accountPage(s.browser(), alice);
     assert.match(signInAgain.url, /\/interaction\//, 'the password no longer signs in');
 
-    const mail = await s.mailTo(alice.email);
+    const mail = await s.mailTo(alice.email, 'Your account was deleted');
     assert.equal(mail.subject, 'Your account was deleted');
     assert.equal((await s.auditOf(alice.id, 'account.deleted')).length, 1);
   });

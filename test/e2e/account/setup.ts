@@ -54,11 +54,14 @@ function accountSetup(backend: Backend, env: Record<string, string>) {
     return page;
   }
 
-  /** The next mail to `to` (mails to others that arrive meanwhile are kept for their own wait). */
+  /**
+   * The next mail to `to` (with `subject`, when given: sign-ins from new browsers mail the
+   * owner too); mails that do not match are kept for their own wait.
+   */
   const pending: ParsedMail[] = [];
-  async function mailTo(to: string): Promise<ParsedMail> {
+  async function mailTo(to: string, subject?: string): Promise<ParsedMail> {
     for (;;) {
-      const i = pending.findIndex((m) => m.to && !Array.isArray(m.to) && m.to.text.includes(to));
+      const i = pending.findIndex((m) => m.to && !Array.isArray(m.to) && m.to.text.includes(to) && (subject === undefined || m.subject === subject));
       if (i >= 0) return pending.splice(i, 1)[0]!;
       pending.push(await smtp.next());
     }
