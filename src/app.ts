@@ -7,6 +7,8 @@ import { createAdapters } from './adapters/index.js';
 import { createAccountsRepo } from './accounts/accounts-repo.js';
 import { createPasswordLogin } from './accounts/password-login.js';
 import { createOneTimeCodes, type OneTimeCodes } from './accounts/one-time-codes.js';
+import { createClearPasswordLockout } from './accounts/password-lockout.js';
+import { revokeByAccount } from './adapters/revoke-by-account.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { createClientRegistry } from './clients/registry.js';
 import { createResourcesRepo } from './clients/resources-repo.js';
@@ -92,15 +94,16 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     failures: ephemeral.failureLimiter({ name: 'code-subject', points: config.codeFailuresPerHour, durationSeconds: 3600, blockSeconds: 3600 }),
   });
 
+  const loginEmailFailures = ephemeral.failureLimiter({
+    name: 'login-email',
+    points: config.lockout.attempts,
+    durationSeconds: config.lockout.seconds,
+    blockSeconds: config.lockout.seconds,
+  });
   const passwordLogin = createPasswordLogin({
     accounts,
     audit,
-    byEmail: ephemeral.failureLimiter({
-      name: 'login-email',
-      points: config.lockout.attempts,
-      durationSeconds: config.lockout.seconds,
-      blockSeconds: config.lockout.seconds,
-    }),
+    byEmail: loginEmailFailures,
     byIp: ephemeral.failureLimiter({
       name: 'login-ip',
       points: config.lockout.ipFailuresPerHour,
@@ -139,8 +142,26 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
       readiness,
       homePage(),
       ...(devMailbox ? [devMailboxPage(mailboxDir(config.dataDir))] : []),
-      interactionPages({ provider, passwordLogin, accounts, passkeys, ceremonies, findResource: directory.resource, clock, devMailbox }),
-      accountPages({ provider, accounts, passkeys, ceremonies, audit, clock }),
+      interactionPages({
+        provider,
+        passwordLogin,
+        accounts,
+        passkeys,
+        ceremonies,
+        findResource: directory.resource,
+        clock,
+        devMailbox,
+        lifecycle: {
+          codes,
+          mailer,
+          audit,
+          signup: config.signup,
+          passwordPolicy: config.passwordPolicy,
+          revokeAccount: (accountId) => revokeByAccount(db, accountId),
+          clearPasswordLockout: createClearPasswordLockout(loginEmailFailures),
+        },
+      }),
+      accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, codes, mailer }),
     ]),
   );
 

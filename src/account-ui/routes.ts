@@ -18,6 +18,9 @@ import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
 import { ACCOUNT_CLIENT_ID, accountRedirectUri } from '../provider/account-client.js';
 import { passkeyChangeNeeds, type Factor } from '../provider/assurance.js';
 import { sessionOfRequest } from '../provider/oidc-internals.js';
+import type { OneTimeCodes } from '../accounts/one-time-codes.js';
+import type { Mailer } from '../mail/mailer.js';
+import { VERIFY_EMAIL_NOTICES, verifyEmailRoutes } from './verify-email.js';
 
 export interface AccountUiDeps {
   provider: Provider;
@@ -26,6 +29,8 @@ export interface AccountUiDeps {
   ceremonies: PasskeyCeremonies;
   audit: AuditLog;
   clock: Clock;
+  codes: OneTimeCodes;
+  mailer: Pick<Mailer, 'send'>;
 }
 
 /** Where the account pages live; the dispatch in http/ sends these paths here. */
@@ -51,7 +56,7 @@ function needsFreshFactor(needs: 'password' | 'passkey'): AppError {
  * re-verifying before sensitive changes) goes through the ordinary OIDC interaction as
  * the built-in first-party client, so every sign-in rule applies here too.
  */
-export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock }: AccountUiDeps): PageModule {
+export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, codes, mailer }: AccountUiDeps): PageModule {
   const router = new Router({ prefix: ACCOUNT_PREFIX });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
@@ -114,7 +119,8 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
   router.get('/', requireSignedIn, async (ctx) => {
     const who = ctx.state.who as SignedIn;
     const list = await passkeys.listForAccount(who.account.id);
-    const notice = ctx.query.notice === 'unmet_authentication_requirements' ? 'The passkey check was not completed.' : undefined;
+    const asked = typeof ctx.query.notice === 'string' ? ctx.query.notice : '';
+    const notice = asked === 'unmet_authentication_requirements' ? 'The passkey check was not completed.' : Object.hasOwn(VERIFY_EMAIL_NOTICES, asked) ? VERIFY_EMAIL_NOTICES[asked] : undefined;
     await renderPage(ctx, 'account', {
       title: 'Your account',
       account: who.account,
@@ -172,6 +178,8 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
     ctx.status = 303;
     ctx.redirect('/account');
   });
+
+  verifyEmailRoutes(router, { accounts, codes, mailer, audit }, requireSignedIn, form);
 
   // The router's middleware is typed for the params it sets itself; as Koa middleware it is sound.
   // allowedMethods: a known path with another method is a 405 with Allow (http/not-found.ts renders it).
