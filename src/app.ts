@@ -28,6 +28,7 @@ import { homePage } from './http/home.js';
 import { devMailboxPage } from './http/dev-mailbox.js';
 import { devMailboxEnabled, mailboxDir } from './mail/dev-mailbox.js';
 import { createMailer, mailTransportFor, type Mailer } from './mail/mailer.js';
+import { renderMail } from './mail/render-mail.js';
 import { boundedRequests } from './http/bounded-requests.js';
 import { metadataCaching } from './http/metadata-caching.js';
 import { notFound } from './http/not-found.js';
@@ -74,10 +75,11 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   const adapters = createAdapters(db, ephemeral, { Client: createClientAdapter(clients, directory, clock) });
   const keys = await loadOrCreateKeys(db, stores.keyEncryptionKey);
   const provider = createProvider({ config, adapters, accounts, keys, directory, lastUsed, replayMarks: ephemeral.kv('replay'), clock });
+  const mailSite = { productName: config.webauthn.rpName, issuer: config.issuer };
   const mailer = createMailer({
     db,
     transport: mailTransportFor(config),
-    site: { productName: config.webauthn.rpName, issuer: config.issuer },
+    site: mailSite,
     from: config.mail.from,
     clock,
     logger,
@@ -159,6 +161,9 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
           passwordPolicy: config.passwordPolicy,
           revokeAccount: (accountId) => revokeByAccount(db, accountId),
           clearPasswordLockout: createClearPasswordLockout(loginEmailFailures),
+          decoyMail: async (data) => {
+            await renderMail(mailSite, 'one-time-code', data, clock());
+          },
         },
       }),
       accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, codes, mailer }),

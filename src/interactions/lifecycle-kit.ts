@@ -19,6 +19,12 @@ export interface LifecycleDeps {
   revokeAccount(accountId: string): Promise<unknown>;
   /** Clears the password-lockout counter of an address (accounts/password-lockout.ts). */
   clearPasswordLockout(email: string): Promise<void>;
+  /**
+   * The work a mail costs this process (rendering it), with nothing queued or sent: what
+   * a reset request for an address without an account does instead of mailing, so both
+   * answers keep the same pace (bench/enumeration-timing.ts measures it).
+   */
+  decoyMail(data: { code: string; purpose: 'reset-password'; minutes: number }): Promise<void>;
 }
 
 /**

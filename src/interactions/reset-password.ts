@@ -49,7 +49,8 @@ export function resetPasswordStep(deps: InteractionDeps): StepRoute[] {
 
   async function mailCode(ctx: Context, state: Reset) {
     if (!state.accountId) {
-      await codes.issue(unknownSubject(state.email), 'reset-password');
+      const code = await codes.issue(unknownSubject(state.email), 'reset-password');
+      await deps.lifecycle.decoyMail({ code, purpose: 'reset-password', minutes: CODE_TTL_SECONDS / 60 });
       return;
     }
     const code = await codes.issue(state.accountId, 'reset-password');
