@@ -33,8 +33,13 @@ const CODE_NOT_RIGHT = 'That code is not right, or it is no longer valid. Check 
  */
 export function verifyEmailRoutes(router: Router, deps: VerifyEmailDeps, signedIn: Middleware, form: Middleware): void {
   const who = (ctx: Context) => (ctx.state.who as { account: Account }).account;
-  const page = (ctx: Context, account: Account, extra: { error?: string; notice?: string } = {}, status = 200) =>
-    renderPage(ctx, 'verify-email', { title: 'Verify your email address', email: account.email, error: extra.error, notice: extra.notice }, status);
+  const page = async (ctx: Context, account: Account, extra: { error?: string; notice?: string } = {}, status = 200) =>
+    renderPage(
+      ctx,
+      'verify-email',
+      { title: 'Verify your email address', email: account.email, error: extra.error, notice: extra.notice, sent: await deps.codes.pending(account.id, 'verify-email') },
+      status,
+    );
   const done = (ctx: Context) => {
     ctx.status = 303;
     ctx.redirect('/account?notice=email_verified');

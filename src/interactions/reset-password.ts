@@ -45,7 +45,7 @@ export function resetPasswordStep(deps: InteractionDeps): StepRoute[] {
   const startPage = (ctx: Context, email: string, error?: FieldError, status = 200) =>
     renderFlowPage(ctx, 'reset', 'Reset your password', { email, fieldError: error }, status);
   const codePage = (ctx: Context, state: Reset, extra: { error?: FieldError; notice?: string; code?: string } = {}, status = 200) =>
-    renderFlowPage(ctx, 'reset-code', 'Choose a new password', { email: state.email, code: extra.code ?? '', fieldError: extra.error, notice: extra.notice ?? SENT }, status);
+    renderFlowPage(ctx, 'reset-code', 'Choose a new password', { email: state.email, code: extra.code ?? '', fieldError: extra.error, notice: extra.notice ?? SENT, minLength: passwordPolicy.minLength }, status);
 
   async function mailCode(ctx: Context, state: Reset) {
     if (!state.accountId) {

@@ -48,7 +48,7 @@ export function signUpFinishStep(deps: InteractionDeps): StepRoute[] {
   const json = [...jsonStep(deps, 'sign-in'), open, requireVerifiedJson];
 
   const choosePage = (ctx: Context, error?: FieldError, status = 200) =>
-    renderFlowPage(ctx, 'sign-up-choose', 'Choose how to sign in', { email: verifiedSignUp(ctx)!.email, fieldError: error, passkeyBase: `/interaction/${interactionState(ctx).interaction.uid}` }, status);
+    renderFlowPage(ctx, 'sign-up-choose', 'Choose how to sign in', { email: verifiedSignUp(ctx)!.email, fieldError: error, minLength: passwordPolicy.minLength, passkeyBase: `/interaction/${interactionState(ctx).interaction.uid}` }, status);
 
   async function created(ctx: Context, accountId: string, method: 'password' | 'passkey') {
     await audit.record({ type: 'account.created', accountId, ip: ctx.ip, detail: { method, via: 'sign-up' } });

@@ -12,6 +12,8 @@ import { redirectTo } from './finish.js';
 import { CODE_NOT_RIGHT, codeField, codeThrottled, emailField, flowState, renderFlowPage, saveFlowState, type FieldError, type FlowState } from './lifecycle-kit.js';
 import { expectStep, form, type Handler, type StepRoute } from './step-kit.js';
 
+const SIGN_UP_CLOSED = 'Creating an account here is turned off. Ask the people who run this service for an account.';
+
 const startForm = z.object({ email: emailField, name: z.string().trim().min(1).max(100) });
 
 /** The subject of a sign-up's code: no account exists yet, so the canonical address (hashed) stands for it. */
@@ -21,11 +23,11 @@ export function signUpSubject(canonical: string): string {
 
 /** Sign-up refused with a readable page when LATCHKEY_SIGNUP=closed (the link is hidden too). */
 export function requireSignUpOpen(deps: InteractionDeps): Handler {
-  return async (_ctx, next) => {
-    if (deps.lifecycle.signup !== 'open') {
-      throw new AppError('signup.closed', 'Creating an account here is turned off. Ask the people who run this service for an account.', { status: 403 });
-    }
-    await next();
+  return async (ctx, next) => {
+    if (deps.lifecycle.signup === 'open') return next();
+    // Scripts (the passkey ceremony) get JSON through the error handler; people get a page with a way back.
+    if (ctx.request.is('application/json')) throw new AppError('signup.closed', SIGN_UP_CLOSED, { status: 403 });
+    await renderFlowPage(ctx, 'sign-up-closed', 'Sign-up is closed', { message: SIGN_UP_CLOSED }, 403);
   };
 }
 
