@@ -4,6 +4,7 @@ import type { Config } from './config/config.js';
 import type { Logger } from './common/logger.js';
 import type { Stores } from './storage/open.js';
 import { createAdapters } from './adapters/index.js';
+import { createAccountModels } from './adapters/account-models.js';
 import { createAccountsRepo } from './accounts/accounts-repo.js';
 import { createPasswordLogin } from './accounts/password-login.js';
 import { createOneTimeCodes, type OneTimeCodes } from './accounts/one-time-codes.js';
@@ -37,6 +38,14 @@ import { engineMethods } from './provider/oidc-internals.js';
 import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticFiles } from './http/static-files.js';
+import { createMetrics, type Metrics } from './ops/metrics.js';
+import { httpMetrics } from './ops/http-metrics.js';
+import { metricsRoute } from './ops/metrics-endpoint.js';
+import { observeEngine } from './ops/engine-metrics.js';
+import { instrumentDb, instrumentEphemeral } from './ops/instrument-stores.js';
+import { createKeyRefresher, type KeyRefresher } from './provider/key-refresh.js';
+import { rotationPolicy } from './provider/key-rotation.js';
+import { replaceSigningKeys } from './provider/oidc-internals.js';
 
 export interface Latchkey {
   /** The Koa application (oidc-provider's Provider is a Koa app). */
@@ -48,6 +57,10 @@ export interface Latchkey {
   mailer: Mailer;
   /** One-time codes and links (verification, reset, passkey proof, sign-up, invitations). */
   codes: OneTimeCodes;
+  /** This Latchkey's Prometheus registry and counters (ops/metrics.ts). */
+  metrics: Metrics;
+  /** Reads the keys table now instead of at the next reload (tests; after `keys rotate` in-process). */
+  refreshKeys: KeyRefresher['refresh'];
   close(): Promise<void>;
 }
 
@@ -61,20 +74,44 @@ export interface LatchkeyOptions {
  * pass their own, which is the seam that lets one suite run on every backend.
  */
 export async function createLatchkey(config: Config, stores: Stores, logger: Logger, options: LatchkeyOptions = {}): Promise<Latchkey> {
-  const { db, ephemeral } = stores;
   const clock = options.clock ?? systemClock;
+  const metrics = createMetrics({
+    outboxDepth: async () => (await stores.db.query<{ n: number }>("SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'queued'")).rows[0]?.n ?? 0,
+  });
+  // Store failures and rate-limit refusals are counted around the stores, not in each caller.
+  const db = instrumentDb(stores.db, metrics);
+  const ephemeral = instrumentEphemeral(stores.ephemeral, metrics);
   const accounts = createAccountsRepo(db);
   const clients = createClientRegistry(db, { clock });
   const resources = createResourcesRepo(db);
-  const audit = createAuditLog(db);
+  const audit = createAuditLog(db, { onRecord: (event) => metrics.observeAudit(event) });
   const lastUsed = createLastUsedRecorder(clients, {
     flushSeconds: config.lastUsedFlushSeconds,
     onError: (err) => logger.warn({ err }, 'could not record client secret use'),
   });
   const directory = createClientDirectory(clients, resources, { ttlSeconds: config.clientCacheSeconds });
   const adapters = createAdapters(db, ephemeral, { Client: createClientAdapter(clients, directory, clock) });
-  const keys = await loadOrCreateKeys(db, stores.keyEncryptionKey);
-  const provider = createProvider({ config, adapters, accounts, keys, directory, lastUsed, replayMarks: ephemeral.kv('replay'), clock });
+  const keys = await loadOrCreateKeys(db, stores.keyEncryptionKey, clock());
+  const accountModels = createAccountModels(db);
+  const provider = createProvider({ config, adapters, accounts, keys, directory, lastUsed, replayMarks: ephemeral.kv('replay'), clock, accountModels, audit });
+  const keyRefresher = createKeyRefresher({
+    db,
+    kek: stores.keyEncryptionKey,
+    clock,
+    initial: keys,
+    apply(material) {
+      replaceSigningKeys(provider, material.jwks);
+      // Koa reads `keys` for every request's cookies: first signs, all verify.
+      provider.keys = material.cookieKeys;
+      logger.info({ kids: material.jwks.keys.map((k) => k.kid) }, 'signing keys changed');
+    },
+    reloadSeconds: config.keyRotation.reloadSeconds,
+    rotationDays: config.keyRotation.intervalDays,
+    rotationPolicy: () => rotationPolicy(db, config),
+    onRotated: (result) => logger.info({ added: result.added, retiring: result.retiring }, 'keys rotated (LATCHKEY_KEY_ROTATION_DAYS)'),
+    onError: (err) => logger.warn({ err }, 'could not read the keys table'),
+  });
+  keyRefresher.start();
   const mailSite = { productName: config.webauthn.rpName, issuer: config.issuer };
   const mailer = createMailer({
     db,
@@ -117,12 +154,16 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   provider.on('server_error', (ctx, err) => logger.error({ err, path: ctx.path }, 'oidc-provider server_error'));
   provider.on('grant.error', (_ctx, err) => logger.info({ error: (err as { error?: string }).error }, 'token request refused'));
 
+  observeEngine(provider, metrics);
+  provider.use(httpMetrics(metrics));
   provider.use(requestLog(logger));
   provider.use(securityHeaders({ hsts: config.issuer.startsWith('https:') }));
   provider.use(errorPages(logger));
   provider.use(oneHost({ issuer: config.issuer, exemptPaths: config.hostCheckExemptPaths }));
   provider.use(boundedRequests([provider.pathFor('authorization'), provider.pathFor('pushed_authorization_request')]));
   provider.use(metadataCaching(provider.pathFor('jwks')));
+  // With a metrics port, /metrics is served there only (main.ts); otherwise on this port behind the token.
+  if (config.metrics.token && config.metrics.port === undefined) provider.use(metricsRoute(metrics, config.metrics.token));
   provider.use(notFound((path) => engineMethods(provider, path)));
   const passkeys = createPasskeysRepo(db);
   const ceremonies = createPasskeyCeremonies({
@@ -166,7 +207,24 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
           },
         },
       }),
-      accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, codes, mailer }),
+      accountPages({
+        provider,
+        accounts,
+        passkeys,
+        ceremonies,
+        audit,
+        clock,
+        lifecycle: {
+          db,
+          models: accountModels,
+          passwordLogin,
+          mailer,
+          passwordPolicy: config.passwordPolicy,
+          idleSeconds: config.sessions.idleSeconds,
+        },
+        codes,
+        mailer,
+      }),
     ]),
   );
 
@@ -176,7 +234,10 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     flush: () => lastUsed.flush(),
     mailer,
     codes,
+    metrics,
+    refreshKeys: () => keyRefresher.refresh(),
     close: async () => {
+      keyRefresher.stop();
       await lastUsed.close();
       await mailer.close();
     },
