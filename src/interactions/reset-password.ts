@@ -51,6 +51,9 @@ export function resetPasswordStep(deps: InteractionDeps): StepRoute[] {
     if (!state.accountId) {
       const code = await codes.issue(unknownSubject(state.email), 'reset-password');
       await deps.lifecycle.decoyMail({ code, purpose: 'reset-password', minutes: CODE_TTL_SECONDS / 60 });
+      // One durable write in place of the outbox row a real mail costs; the event also
+      // shows an operator resets asked for addresses that have no account (no address kept).
+      await audit.record({ type: 'password.reset_unknown_address', ip: ctx.ip });
       return;
     }
     const code = await codes.issue(state.accountId, 'reset-password');
