@@ -8,6 +8,8 @@ import { createAccountModels } from './adapters/account-models.js';
 import { createAccountsRepo } from './accounts/accounts-repo.js';
 import { createPasswordLogin } from './accounts/password-login.js';
 import { createOneTimeCodes, type OneTimeCodes } from './accounts/one-time-codes.js';
+import { createClearPasswordLockout } from './accounts/password-lockout.js';
+import { revokeByAccount } from './adapters/revoke-by-account.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { createClientRegistry } from './clients/registry.js';
 import { createResourcesRepo } from './clients/resources-repo.js';
@@ -28,6 +30,7 @@ import { homePage } from './http/home.js';
 import { devMailboxPage } from './http/dev-mailbox.js';
 import { devMailboxEnabled, mailboxDir } from './mail/dev-mailbox.js';
 import { createMailer, mailTransportFor, type Mailer } from './mail/mailer.js';
+import { renderMail } from './mail/render-mail.js';
 import { boundedRequests } from './http/bounded-requests.js';
 import { metadataCaching } from './http/metadata-caching.js';
 import { notFound } from './http/not-found.js';
@@ -110,10 +113,11 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     onError: (err) => logger.warn({ err }, 'could not read the keys table'),
   });
   keyRefresher.start();
+  const mailSite = { productName: config.webauthn.rpName, issuer: config.issuer };
   const mailer = createMailer({
     db,
     transport: mailTransportFor(config),
-    site: { productName: config.webauthn.rpName, issuer: config.issuer },
+    site: mailSite,
     from: config.mail.from,
     clock,
     logger,
@@ -135,10 +139,12 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   // have (OWASP device cookies), per client IP.
   const passwordBudget = (name: string) =>
     ephemeral.failureLimiter({ name, points: config.lockout.attempts, durationSeconds: config.lockout.seconds, blockSeconds: config.lockout.seconds });
+  // Keyed by the canonical address (accounts/password-lockout.ts), which a reset clears.
+  const unknownDevices = passwordBudget('password-unknown-devices');
   const passwordLogin = createPasswordLogin({
     accounts,
     audit,
-    unknownDevices: passwordBudget('password-unknown-devices'),
+    unknownDevices,
     knownDevice: passwordBudget('password-known-device'),
     byIp: ephemeral.failureLimiter({
       name: 'password-ip',
@@ -184,7 +190,29 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
       readiness,
       homePage(),
       ...(devMailbox ? [devMailboxPage(mailboxDir(config.dataDir))] : []),
-      interactionPages({ provider, passwordLogin, recordSignIn, accounts, passkeys, ceremonies, findResource: directory.resource, clock, devMailbox }),
+      interactionPages({
+        provider,
+        passwordLogin,
+        recordSignIn,
+        accounts,
+        passkeys,
+        ceremonies,
+        findResource: directory.resource,
+        clock,
+        devMailbox,
+        lifecycle: {
+          codes,
+          mailer,
+          audit,
+          signup: config.signup,
+          passwordPolicy: config.passwordPolicy,
+          revokeAccount: (accountId) => revokeByAccount(db, accountId),
+          clearPasswordLockout: createClearPasswordLockout(unknownDevices),
+          decoyMail: async (data) => {
+            await renderMail(mailSite, 'one-time-code', data, clock());
+          },
+        },
+      }),
       accountPages({
         provider,
         accounts,
@@ -200,6 +228,8 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
           passwordPolicy: config.passwordPolicy,
           idleSeconds: config.sessions.idleSeconds,
         },
+        codes,
+        mailer,
       }),
     ]),
   );

@@ -18,6 +18,9 @@ import { ACCOUNT_CLIENT_ID, accountRedirectUri } from '../provider/account-clien
 import { sessionOfRequest } from '../provider/oidc-internals.js';
 import { needsFreshFactor, signedInGuard, type SignedIn } from './signed-in.js';
 import { accountLifecycle, type LifecycleDeps } from './lifecycle.js';
+import type { OneTimeCodes } from '../accounts/one-time-codes.js';
+import type { Mailer } from '../mail/mailer.js';
+import { VERIFY_EMAIL_NOTICES, verifyEmailRoutes } from './verify-email.js';
 
 export interface AccountUiDeps {
   provider: Provider;
@@ -28,6 +31,9 @@ export interface AccountUiDeps {
   clock: Clock;
   /** Sessions, apps, password and deletion (lifecycle.ts). */
   lifecycle: Omit<LifecycleDeps, 'provider' | 'accounts' | 'passkeys' | 'audit' | 'clock' | 'guard'>;
+  /** Verifying the address (verify-email.ts). */
+  codes: OneTimeCodes;
+  mailer: Pick<Mailer, 'send'>;
 }
 
 /** Where the account pages live; the dispatch in http/ sends these paths here. */
@@ -40,7 +46,7 @@ const renameForm = z.object({ name: z.string().trim().min(1).max(64) });
  * re-verifying before sensitive changes) goes through the ordinary OIDC interaction as
  * the built-in first-party client, so every sign-in rule applies here too.
  */
-export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, lifecycle }: AccountUiDeps): PageModule {
+export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, lifecycle, codes, mailer }: AccountUiDeps): PageModule {
   const router = new Router({ prefix: ACCOUNT_PREFIX });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
@@ -84,7 +90,8 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
   router.get('/', requireSignedIn, async (ctx) => {
     const who = ctx.state.who as SignedIn;
     const list = await passkeys.listForAccount(who.account.id);
-    const notice = ctx.query.notice === 'unmet_authentication_requirements' ? 'The passkey check was not completed.' : undefined;
+    const asked = typeof ctx.query.notice === 'string' ? ctx.query.notice : '';
+    const notice = asked === 'unmet_authentication_requirements' ? 'The passkey check was not completed.' : Object.hasOwn(VERIFY_EMAIL_NOTICES, asked) ? VERIFY_EMAIL_NOTICES[asked] : undefined;
     await renderPage(ctx, 'account', {
       title: 'Your account',
       account: who.account,
@@ -143,6 +150,8 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
     ctx.status = 303;
     ctx.redirect('/account');
   });
+
+  verifyEmailRoutes(router, { accounts, codes, mailer, audit }, requireSignedIn, form);
 
   // The router's middleware is typed for the params it sets itself; as Koa middleware it is sound.
   // allowedMethods: a known path with another method is a 405 with Allow (http/not-found.ts renders it).

@@ -61,13 +61,14 @@ export function createAccountsRepo(db: Db) {
       return rows[0] && toAccount(rows[0]);
     },
 
-    async create(input: { email: string; name: string; passwordHash: string | null; emailVerified?: boolean }): Promise<Account> {
+    /** `id`: a provisional id chosen earlier (a sign-up's passkey is made for it before the row exists). */
+    async create(input: { id?: string; email: string; name: string; passwordHash: string | null; emailVerified?: boolean }): Promise<Account> {
       const { rows } = await onUniqueViolation(
         () =>
           db.query<AccountRow>(
             `INSERT INTO accounts (id, email, name, password_hash, email_verified) VALUES ($1, $2, $3, $4, $5)
              RETURNING ${COLUMNS}`,
-            [newAccountId(), canonicalEmail(input.email), input.name, input.passwordHash, input.emailVerified ?? false],
+            [input.id ?? newAccountId(), canonicalEmail(input.email), input.name, input.passwordHash, input.emailVerified ?? false],
           ),
         () => new DuplicateEmailError(),
       );
@@ -76,6 +77,20 @@ export function createAccountsRepo(db: Db) {
 
     async setPasswordHash(id: string, passwordHash: string): Promise<void> {
       await db.query('UPDATE accounts SET password_hash = $2, updated_at = now() WHERE id = $1', [id, passwordHash]);
+    },
+
+    /**
+     * Marks the address verified, only if it is still the address the code was sent to
+     * (a code proves control of one address, not of whatever the account holds later).
+     */
+    async markEmailVerified(id: string, email: string): Promise<boolean> {
+      const { rowCount } = await db.query('UPDATE accounts SET email_verified = true, updated_at = now() WHERE id = $1 AND email = $2', [id, canonicalEmail(email)]);
+      return rowCount > 0;
+    },
+
+    /** Undoes a sign-up whose passkey could not be saved: only an account with no password and no passkey. */
+    async removeUnfinished(id: string): Promise<void> {
+      await db.query('DELETE FROM accounts WHERE id = $1 AND password_hash IS NULL AND NOT EXISTS (SELECT 1 FROM passkeys WHERE account_id = $1)', [id]);
     },
 
     async dismissPasskeyOffer(id: string, at: Date): Promise<void> {

@@ -3,7 +3,7 @@ import { sha256 } from '../common/hash.js';
 import type { EphemeralKv, FailureLimiter } from '../storage/ephemeral-store.js';
 import type { Account, AccountsRepo } from './accounts-repo.js';
 import { knowsAccount, type KnownDevice } from './device-token.js';
-import { canonicalEmail } from './email.js';
+import { passwordLockoutKey } from './password-lockout.js';
 import { dummyVerify, hashPassword, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.js';
 
 export type PasswordLoginResult =
@@ -73,7 +73,7 @@ export function createPasswordLogin(deps: PasswordLoginDeps) {
 
   return async function passwordLogin(input: PasswordLoginInput): Promise<PasswordLoginResult> {
     // Every counter uses the canonical address: no other spelling opens a fresh budget.
-    const emailKey = sha256(canonicalEmail(input.email));
+    const emailKey = passwordLockoutKey(input.email);
     const ip = await byIp.check(input.ip);
     if (ip.blockedFor) return { ok: false, reason: 'throttled', retryAfterSeconds: ip.blockedFor };
     const who = { ip: input.ip, clientId: input.clientId, userAgent: input.userAgent };

@@ -32,6 +32,8 @@ const envSchema = z.object({
   LATCHKEY_PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(15),
   /** Wrong one-time codes allowed per account per hour, across purposes (each code also dies after 5). */
   LATCHKEY_CODE_FAILURE_LIMIT: z.coerce.number().int().positive().default(10),
+  /** Self-service sign-up on the sign-in page; default: open when embedded (no DATABASE_URL), closed otherwise. */
+  LATCHKEY_SIGNUP: z.enum(['open', 'closed']).optional(),
   /** Failed sign-ins allowed per client IP address per hour. */
   LATCHKEY_IP_FAILURE_LIMIT: z.coerce.number().int().positive().default(100),
   /** Absolute session lifetime, counted from the sign-in. */
@@ -101,6 +103,8 @@ export interface Config {
   readonly lockout: { readonly attempts: number; readonly seconds: number; readonly ipFailuresPerHour: number };
   readonly passwordPolicy: { readonly minLength: number; readonly productName: string };
   readonly codeFailuresPerHour: number;
+  /** Whether people may create their own accounts (LATCHKEY_SIGNUP). */
+  readonly signup: 'open' | 'closed';
   readonly ttl: { readonly session: number; readonly accessToken: number; readonly refreshToken: number };
   readonly sessions: { readonly idleSeconds: number | undefined; readonly maxPerAccount: number | undefined };
   readonly sweepIntervalSeconds: number;
@@ -177,6 +181,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     }),
     passwordPolicy: Object.freeze({ minLength: e.LATCHKEY_PASSWORD_MIN_LENGTH, productName: e.LATCHKEY_WEBAUTHN_RP_NAME }),
     codeFailuresPerHour: e.LATCHKEY_CODE_FAILURE_LIMIT,
+    // Embedded is the demo on one machine: sign-up works out of the box. A deployment on
+    // Postgres opens it deliberately.
+    signup: e.LATCHKEY_SIGNUP ?? (e.DATABASE_URL ? 'closed' : 'open'),
     ttl: Object.freeze({
       session: e.LATCHKEY_SESSION_TTL_SECONDS,
       accessToken: e.LATCHKEY_ACCESS_TOKEN_TTL_SECONDS,

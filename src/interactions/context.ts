@@ -11,6 +11,7 @@ import type { RecordSignIn } from './sign-in-record.js';
 import type { Resource } from '../clients/resources-repo.js';
 import { acrRequirement, type AcrRequirement } from '../provider/acr-policy.js';
 import { sessionOfInteraction } from '../provider/oidc-internals.js';
+import type { LifecycleDeps } from './lifecycle-kit.js';
 import { nextStep, OFFER_DISMISSED_SECONDS, type PendingLogin, type Step } from './next-step.js';
 
 export interface InteractionDeps {
@@ -26,6 +27,8 @@ export interface InteractionDeps {
   clock: Clock;
   /** The local dev mailbox is served (no SMTP, loopback): the sign-in page links to it. */
   devMailbox?: boolean;
+  /** Sign-up and forgotten password. */
+  lifecycle: LifecycleDeps;
 }
 
 export interface ClientView {

@@ -8,6 +8,9 @@ import { consentStep } from './consent.js';
 import { enrolStep } from './enrol.js';
 import { passkeySignInStep } from './passkey-sign-in.js';
 import { passwordStep } from './password.js';
+import { resetPasswordStep } from './reset-password.js';
+import { signUpFinishStep } from './sign-up-finish.js';
+import { signUpStep } from './sign-up.js';
 import { showStep } from './show.js';
 import { stepUpStep } from './step-up.js';
 import { unmetStep } from './unmet.js';
@@ -33,6 +36,9 @@ const STEPS: Array<(deps: InteractionDeps) => StepRoute[]> = [
   consentStep, //        POST /consent
   unmetStep, //          POST /unmet       the requirement cannot be met
   abortStep, //          POST /abort       cancel / deny
+  signUpStep, //         GET|POST /sign-up, /sign-up/code; POST /sign-up/resend
+  signUpFinishStep, //   GET /sign-up/choose; POST /sign-up/password, /sign-up/passkey/{options,verify}
+  resetPasswordStep, //  GET|POST /reset, /reset/code; POST /reset/resend
 ];
 
 export function interactionPages(deps: InteractionDeps): PageModule {

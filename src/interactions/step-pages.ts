@@ -28,7 +28,7 @@ export async function renderStep(
     case 'sign-in': {
       const locked = step.lockedToAccount ? await deps.accounts.findById(step.lockedToAccount) : undefined;
       const hint = typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : '';
-      return renderPage(ctx, 'login', { title: 'Sign in', ...base, email: extra.email ?? locked?.email ?? hint, devMailbox: deps.devMailbox }, status);
+      return renderPage(ctx, 'login', { title: 'Sign in', ...base, email: extra.email ?? locked?.email ?? hint, devMailbox: deps.devMailbox, signUp: deps.lifecycle.signup === 'open' }, status);
     }
     case 'step-up':
       return renderPage(ctx, 'step-up', { title: 'Confirm with a passkey', ...base, passkeyNames: step.allow.map((p) => p.name) }, status);

@@ -3,7 +3,7 @@
  * views/mail/<template>.text.ejs and .html.ejs. Subjects hold no data from the person
  * (names, device strings), so nothing they type ends up in a mail header.
  */
-export type CodePurpose = 'verify-email' | 'reset-password' | 'confirm-passkey';
+export type CodePurpose = 'verify-email' | 'reset-password' | 'confirm-passkey' | 'sign-up';
 
 /** What every mail may carry: who it is for, and where the change came from. */
 export interface MailContext {
@@ -21,7 +21,7 @@ export interface MailTemplates {
   'passkey-removed': { passkeyName: string };
   'password-changed': { reset?: boolean };
   /** Someone tried to sign up with an address that already has an account. */
-  'registration-attempt': Record<string, never>;
+  'registration-attempt': Record<never, never>;
   'new-sign-in': { method?: string };
   'account-deleted': Record<never, never>;
 }
@@ -33,6 +33,7 @@ const PURPOSE_SUBJECT: Record<CodePurpose, string> = {
   'verify-email': 'Your code to verify your email address',
   'reset-password': 'Your code to reset your password',
   'confirm-passkey': 'Your code to add a passkey',
+  'sign-up': 'Your code to create your account',
 };
 
 const SUBJECTS: { [T in MailTemplate]: (data: MailTemplates[T]) => string } = {
@@ -72,4 +73,5 @@ export const PURPOSE_TEXT: Record<CodePurpose, string> = {
   'verify-email': 'verify your email address',
   'reset-password': 'reset your password',
   'confirm-passkey': 'add a passkey to your account',
+  'sign-up': 'confirm your email address and finish creating your account',
 };

@@ -89,7 +89,11 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
     },
 
     /** `response`: the browser's JSON as received; it is checked here. */
-    async register(input: { binding: Binding; accountId: string; response: unknown; name: string; ip?: string }): Promise<Passkey> {
+    /**
+     * `beforeSave` runs once the response is verified and before the passkey is stored:
+     * a sign-up creates its account there, so a refused ceremony creates nothing.
+     */
+    async register(input: { binding: Binding; accountId: string; response: unknown; name: string; ip?: string; beforeSave?: () => Promise<void> }): Promise<Passkey> {
       const { challenge, accountId } = await takeChallenge('register', input.binding);
       if (accountId !== input.accountId) throw new PasskeyError('passkey.challenge_expired', 'This passkey request has expired. Try again.');
       const response = registrationResponse.safeParse(input.response);
@@ -109,6 +113,7 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
       }
       if (!verification.verified) throw new PasskeyError('passkey.invalid', REFUSED);
       const info = verification.registrationInfo;
+      await input.beforeSave?.();
       try {
         const passkey = await passkeys.insert({
           id: info.credential.id,

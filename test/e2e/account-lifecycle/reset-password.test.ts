@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { createAuditLog } from '../../../src/audit/audit-log.js';
+import { createPasskeysRepo } from '../../../src/passkeys/passkeys-repo.js';
+import { isLoginPage, oidc, redeem, signIn, startAuthorization, userAgentFor } from '../../helpers/rp.js';
+import type { Page, UserAgent } from '../../helpers/user-agent.js';
+import { lifecycleSuite, STRONG_PASSWORD, visibleText } from './setup.js';
+
+lifecycleSuite('forgot password', (s) => {
+  const NEW_PASSWORD = 'marble lantern drifts over seven ferries';
+
+  async function requestReset(email: string, extra: Record<string, string> = {}) {
+    const { ua, page, started } = await s.atSignIn(extra);
+    const link = /href="(\/interaction\/[^"]+\/reset)"/.exec(page.html)?.[1];
+    assert.ok(link, 'the sign-in page links to the reset');
+    const form = await ua.go(new URL(link, s.lk.issuer).toString());
+    const codePage = await ua.submit(form, '/reset', { email });
+    return { ua, started, codePage };
+  }
+
+  async function wrongPassword(ua: UserAgent, email: string): Promise<Page> {
+    const page = await ua.go((await startAuthorization(s.rp)).url.toString());
+    return ua.submit(page, '/password', { email, password: 'not the password at all' });
+  }
+
+  test('a reset ends old sessions and refresh tokens, clears the lockout, mails the owner; the new sign-in is pwd', async () => {
+    const user = await s.lk.createUser({ email: 'olga@example.com', name: 'Olga Example' });
+    const laptop = userAgentFor(s.rp);
+    const old = await signIn(laptop, s.rp, user, { scope: 'openid offline_access', prompt: 'consent' });
+    const oldTokens = await redeem(s.rp, old.callback, old.started);
+    assert.ok(oldTokens.refresh_token);
+
+    // The account is locked for passwords (a stranger's guesses); a reset still works.
+    const stranger = userAgentFor(s.rp);
+    let locked: Page | undefined;
+    for (let i = 0; i < 4; i++) locked = await wrongPassword(stranger, user.email);
+    assert.equal(locked!.status, 429);
+
+    const { ua, started, codePage } = await requestReset('OLGA@example.com');
+    assert.equal(codePage.status, 200);
+    assert.match(codePage.html, /If an account exists for that address, we sent a code/);
+    assert.match(codePage.html, /autocomplete="new-password"/);
+    const mail = await s.mailTo(user.email);
+    assert.equal(mail.subject, 'Your code to reset your password');
+    assert.match(mail.text!, /Device: /);
+    assert.match(mail.text!, /If you did not ask for this code, ignore this mail/);
+    const code = s.codeIn(mail);
+
+    const weak = await ua.submit(codePage, '/reset/code', { code, password: 'olga example' });
+    assert.equal(weak.status, 400);
+    assert.match(weak.html, /Use at least 15 characters/);
+    assert.match(weak.html, /aria-describedby="password-hint password-error"/);
+
+    const done = await s.pastOffer(ua, await ua.submit(weak, '/reset/code', { code, password: NEW_PASSWORD }));
+    assert.equal(done.status, 0, `back at the app, not ${done.url}\n${done.html.slice(0, 600)}`);
+    const claims = (await redeem(s.rp, new URL(done.url), started)).claims()!;
+    assert.equal(claims.sub, user.id);
+    assert.equal(claims.acr, 'pwd');
+    assert.deepEqual(claims.amr, ['pwd']);
+
+    await assert.rejects(oidc.refreshTokenGrant(s.rp.config, oldTokens.refresh_token!), (err: { error?: string }) => err.error === 'invalid_grant');
+    assert.ok(isLoginPage(await laptop.go((await startAuthorization(s.rp)).url.toString())), 'the old browser is signed out');
+
+    const changed = await s.mailTo(user.email);
+    assert.equal(changed.subject, 'Your password was reset');
+    assert.match(changed.text!, /If this was not you/);
+    assert.match(changed.text!, /Device: /);
+    assert.equal((await createAuditLog(s.open.db).list({ accountId: user.id, type: 'password.reset' })).length, 1);
+
+    // The lockout was cleared: the new password signs in at once, the old one does not.
+    const fresh = userAgentFor(s.rp);
+    const after = await s.pastOffer(fresh, await fresh.submit(await fresh.go((await startAuthorization(s.rp)).url.toString()), '/password', { email: user.email, password: NEW_PASSWORD }));
+    assert.equal(after.status, 0);
+    const oldUa = userAgentFor(s.rp);
+    const oldRefused = await oldUa.go((await startAuthorization(s.rp)).url.toString());
+    assert.equal((await oldUa.submit(oldRefused, '/password', { email: user.email, password: user.password })).status, 401, 'the old password no longer works');
+  });
+
+  test('an unknown address: the same pages and answers, and nothing is sent', async () => {
+    const user = await s.lk.createUser({ email: 'pia@example.com' });
+    const unknown = 'nobody.here@example.com';
+    const a = await requestReset(user.email);
+    const b = await requestReset(unknown);
+    const same = (page: Page, email: string) => visibleText(page).replaceAll(email, 'EMAIL');
+    assert.equal(a.codePage.status, b.codePage.status);
+    assert.equal(same(a.codePage, user.email), same(b.codePage, unknown));
+    const code = s.codeIn(await s.mailTo(user.email));
+    const onUnknown = await b.ua.submit(b.codePage, '/reset/code', { code, password: STRONG_PASSWORD });
+    const wrongOnKnown = await a.ua.submit(a.codePage, '/reset/code', { code: code === '111111' ? '111112' : '111111', password: STRONG_PASSWORD });
+    assert.equal(onUnknown.status, 400);
+    assert.equal(same(onUnknown, unknown), same(wrongOnKnown, user.email));
+    const resent = await b.ua.submit(onUnknown, '/reset/resend');
+    assert.match(resent.html, /We sent a new code if an account exists/);
+    assert.equal(await s.queuedFor(unknown), 0, 'nothing is mailed to an address without an account');
+  });
+
+  test('the app asks for phr: after a reset it gets the passkey step-up or unmet, never phr from the reset', async () => {
+    const withPasskey = await s.lk.createUser({ email: 'quinn@example.com' });
+    await createPasskeysRepo(s.open.db).insert({
+      id: randomBytes(16).toString('base64url'),
+      accountId: withPasskey.id,
+      publicKey: randomBytes(77),
+      counter: 0,
+      transports: ['internal'],
+      aaguid: '00000000-0000-0000-0000-000000000000',
+      backupEligible: true,
+      backupState: true,
+      name: 'Phone',
+    });
+    const one = await requestReset(withPasskey.email, { acr_values: 'phr' });
+    const stepUp = await one.ua.submit(one.codePage, '/reset/code', { code: s.codeIn(await s.mailTo(withPasskey.email)), password: NEW_PASSWORD });
+    assert.equal(stepUp.status, 200);
+    assert.match(stepUp.html, /data-step="step-up"/);
+    assert.doesNotMatch(stepUp.html, /name="password"/);
+
+    const noPasskey = await s.lk.createUser({ email: 'rosa@example.com' });
+    const two = await requestReset(noPasskey.email, { acr_values: 'phr' });
+    const unmet = await two.ua.submit(two.codePage, '/reset/code', { code: s.codeIn(await s.mailTo(noPasskey.email)), password: NEW_PASSWORD });
+    assert.equal(unmet.status, 200);
+    assert.match(unmet.html, /your account has no passkey yet/);
+  });
+});
