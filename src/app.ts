@@ -19,6 +19,8 @@ import { createPasskeysRepo } from './passkeys/passkeys-repo.js';
 import { createPasskeyCeremonies } from './passkeys/ceremonies.js';
 import { interactionPages } from './interactions/index.js';
 import { accountPages } from './account-ui/routes.js';
+import { invitePages } from './account-ui/invite.js';
+import { createPasskeyProof } from './accounts/passkey-proof.js';
 import { dispatch } from './http/dispatch.js';
 import { errorPages } from './http/error-pages.js';
 import { health } from './http/health.js';
@@ -127,6 +129,14 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     webauthn: config.webauthn,
     clock,
   });
+  // The first passkey's proof beyond the password (DESIGN.md "Binding"): a mailed code.
+  const passkeyProof = createPasskeyProof({
+    codes,
+    mailer,
+    accounts,
+    audit,
+    mails: ephemeral.failureLimiter({ name: 'passkey-code-mail', points: 10, durationSeconds: 3600, blockSeconds: 3600 }),
+  });
   const readiness = health({
     database: async () => {
       await db.query('SELECT 1');
@@ -139,8 +149,9 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
       readiness,
       homePage(),
       ...(devMailbox ? [devMailboxPage(mailboxDir(config.dataDir))] : []),
-      interactionPages({ provider, passwordLogin, accounts, passkeys, ceremonies, findResource: directory.resource, clock, devMailbox }),
-      accountPages({ provider, accounts, passkeys, ceremonies, audit, clock }),
+      interactionPages({ provider, passwordLogin, passkeyProof, mailer, accounts, passkeys, ceremonies, findResource: directory.resource, clock, devMailbox }),
+      accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, passkeyProof, mailer, proofMarks: ephemeral.kv('first-passkey') }),
+      invitePages({ accounts, passkeys, ceremonies, codes, audit, mailer, productName: config.webauthn.rpName }),
     ]),
   );
 

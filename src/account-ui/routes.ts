@@ -6,6 +6,8 @@ import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
 import { z } from 'zod';
 import type { AccountsRepo, Account } from '../accounts/accounts-repo.js';
+import { mailPasskeyChange } from '../accounts/passkey-notices.js';
+import type { PasskeyProof } from '../accounts/passkey-proof.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { epochSeconds, type Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
@@ -16,8 +18,11 @@ import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
 import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
 import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
 import { ACCOUNT_CLIENT_ID, accountRedirectUri } from '../provider/account-client.js';
-import { passkeyChangeNeeds, type Factor } from '../provider/assurance.js';
+import { FRESH_SECONDS, passkeyChangeNeeds, type Factor } from '../provider/assurance.js';
 import { sessionOfRequest } from '../provider/oidc-internals.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { EphemeralKv } from '../storage/ephemeral-store.js';
+import { firstPasskeyMarks } from './first-passkey.js';
 
 export interface AccountUiDeps {
   provider: Provider;
@@ -26,6 +31,11 @@ export interface AccountUiDeps {
   ceremonies: PasskeyCeremonies;
   audit: AuditLog;
   clock: Clock;
+  /** The mailed code a first passkey needs beyond the password (DESIGN.md "Binding"). */
+  passkeyProof: PasskeyProof;
+  /** Where the session's first-passkey proof is recorded (first-passkey.ts). */
+  proofMarks: EphemeralKv;
+  mailer: Mailer;
 }
 
 /** Where the account pages live; the dispatch in http/ sends these paths here. */
@@ -39,6 +49,13 @@ interface SignedIn {
 }
 
 const renameForm = z.object({ name: z.string().trim().min(1).max(64) });
+const codeForm = z.object({ code: z.string().max(64).default('') });
+
+const NOTICES: Record<string, string> = {
+  unmet_authentication_requirements: 'The passkey check was not completed.',
+  'passkey-added': 'Passkey added. We mailed you a note about it.',
+  'passkey-removed': 'Passkey removed. We mailed you a note about it.',
+};
 
 function needsFreshFactor(needs: 'password' | 'passkey'): AppError {
   return new AppError('account.reauthentication_required', `Confirm it is you with your ${needs} first (it must be from the last five minutes).`, {
@@ -51,7 +68,7 @@ function needsFreshFactor(needs: 'password' | 'passkey'): AppError {
  * re-verifying before sensitive changes) goes through the ordinary OIDC interaction as
  * the built-in first-party client, so every sign-in rule applies here too.
  */
-export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock }: AccountUiDeps): PageModule {
+export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, passkeyProof, proofMarks, mailer }: AccountUiDeps): PageModule {
   const router = new Router({ prefix: ACCOUNT_PREFIX });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
@@ -78,6 +95,49 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
   async function missingFreshness(who: SignedIn): Promise<'password' | 'passkey' | undefined> {
     const hasPasskey = (await passkeys.listForAccount(who.account.id)).length > 0;
     return passkeyChangeNeeds(who.factors, hasPasskey, epochSeconds(clock));
+  }
+
+  const marks = firstPasskeyMarks(proofMarks, clock);
+  const origin = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') });
+
+  /**
+   * A first passkey (none on the account yet) also needs the mailed code confirmed in
+   * this session; returns how long options may live (the password's and the proof's
+   * freshness), or throws before any options are issued.
+   */
+  async function bindingWindow(who: SignedIn): Promise<number> {
+    const needs = await missingFreshness(who);
+    if (needs) throw needsFreshFactor(needs);
+    const hasPasskey = (await passkeys.listForAccount(who.account.id)).length > 0;
+    if (hasPasskey) return FRESH_SECONDS;
+    const proofLeft = await marks.proofLeft(who.sessionUid, who.account.id);
+    if (proofLeft <= 0) {
+      throw new AppError('account.code_required', 'Confirm the code we mailed you before adding your first passkey.', { status: 403 });
+    }
+    const now = epochSeconds(clock);
+    const passwordLeft = Math.max(0, ...who.factors.filter((f) => f.type === 'pwd').map((f) => FRESH_SECONDS - (now - f.at)));
+    return Math.min(proofLeft, passwordLeft);
+  }
+
+  async function renderAccount(ctx: Context, who: SignedIn, extra: { error?: string; codeError?: boolean } = {}, status = 200) {
+    const list = await passkeys.listForAccount(who.account.id);
+    const needs = await missingFreshness(who);
+    const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
+    await renderPage(
+      ctx,
+      'account',
+      {
+        title: 'Your account',
+        account: who.account,
+        passkeyList: list,
+        needs,
+        // The first passkey's code step (only once the password is fresh: a stale one is asked for first).
+        firstStage: list.length === 0 && !needs ? await marks.stage(who.sessionUid, who.account.id) : undefined,
+        notice,
+        ...extra,
+      },
+      status,
+    );
   }
 
   router.use(csrfToken());
@@ -111,43 +171,67 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
     ctx.redirect(error ? `/account?notice=${encodeURIComponent(error)}` : '/account');
   });
 
-  router.get('/', requireSignedIn, async (ctx) => {
+  router.get('/', requireSignedIn, async (ctx) => renderAccount(ctx, ctx.state.who as SignedIn));
+
+  /** Mails the code a first passkey needs; only with a fresh password and no passkey yet. */
+  router.post('/passkeys/send-code', requireSignedIn, form, requireCsrf(), async (ctx) => {
     const who = ctx.state.who as SignedIn;
-    const list = await passkeys.listForAccount(who.account.id);
-    const notice = ctx.query.notice === 'unmet_authentication_requirements' ? 'The passkey check was not completed.' : undefined;
-    await renderPage(ctx, 'account', {
-      title: 'Your account',
-      account: who.account,
-      passkeyList: list,
-      needs: await missingFreshness(who),
-      notice,
-    });
+    const hasPasskey = (await passkeys.listForAccount(who.account.id)).length > 0;
+    if (hasPasskey || (await missingFreshness(who))) {
+      ctx.status = 303;
+      return ctx.redirect('/account');
+    }
+    const sent = await passkeyProof.send(who.account, origin(ctx));
+    if (!sent.ok) {
+      ctx.set('Retry-After', String(sent.retryAfterSeconds));
+      return renderAccount(ctx, who, { error: sent.message }, 429);
+    }
+    await marks.recordSent(who.sessionUid, who.account.id);
+    ctx.status = 303;
+    ctx.redirect('/account');
+  });
+
+  router.post('/passkeys/code', requireSignedIn, form, requireCsrf(), async (ctx) => {
+    const who = ctx.state.who as SignedIn;
+    if (!(await marks.wasSent(who.sessionUid, who.account.id)) || (await missingFreshness(who))) {
+      ctx.status = 303;
+      return ctx.redirect('/account');
+    }
+    const { code } = codeForm.parse(ctx.request.body);
+    const answer = await passkeyProof.confirm(who.account, code, origin(ctx));
+    if (!answer.ok) {
+      if (answer.retryAfterSeconds) ctx.set('Retry-After', String(answer.retryAfterSeconds));
+      return renderAccount(ctx, who, { error: answer.message, codeError: true }, answer.status);
+    }
+    await marks.recordProof(who.sessionUid, who.account.id);
+    ctx.status = 303;
+    ctx.redirect('/account');
   });
 
   router.post('/passkeys/options', requireSignedIn, json, requireCsrf(), async (ctx) => {
     const who = ctx.state.who as SignedIn;
-    const needs = await missingFreshness(who);
-    if (needs) throw needsFreshFactor(needs);
+    const ttlSeconds = await bindingWindow(who);
     ctx.body = await ceremonies.registrationOptions({
       binding: { session: who.sessionUid },
       account: who.account,
       existing: await passkeys.listForAccount(who.account.id),
+      ttlSeconds,
     });
   });
 
   router.post('/passkeys/verify', requireSignedIn, json, requireCsrf(), async (ctx) => {
     const who = ctx.state.who as SignedIn;
     const body = passkeyVerifyBody.parse(ctx.request.body);
-    const needs = await missingFreshness(who);
-    if (needs) throw needsFreshFactor(needs);
-    await ceremonies.register({
+    await bindingWindow(who);
+    const passkey = await ceremonies.register({
       binding: { session: who.sessionUid },
       accountId: who.account.id,
       response: body.credential,
       name: body.name || 'Passkey',
       ip: ctx.ip,
     });
-    ctx.body = { redirect: '/account' };
+    await mailPasskeyChange(mailer, who.account, 'added', passkey.name, origin(ctx));
+    ctx.body = { redirect: '/account?notice=passkey-added' };
   });
 
   router.post('/passkeys/:id/rename', requireSignedIn, form, requireCsrf(), async (ctx) => {
@@ -166,8 +250,13 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
       ctx.status = 303;
       return ctx.redirect('/account/sign-in?reauth=passkey');
     }
-    if (await passkeys.remove(who.account.id, String(ctx.params.id))) {
-      await audit.record({ type: 'passkey.removed', accountId: who.account.id, ip: ctx.ip, detail: { passkeyId: ctx.params.id } });
+    const id = String(ctx.params.id);
+    const removed = (await passkeys.listForAccount(who.account.id)).find((p) => p.id === id);
+    if (removed && (await passkeys.remove(who.account.id, id))) {
+      await audit.record({ type: 'passkey.removed', accountId: who.account.id, ip: ctx.ip, detail: { passkeyId: id } });
+      await mailPasskeyChange(mailer, who.account, 'removed', removed.name, origin(ctx));
+      ctx.status = 303;
+      return ctx.redirect('/account?notice=passkey-removed');
     }
     ctx.status = 303;
     ctx.redirect('/account');

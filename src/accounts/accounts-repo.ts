@@ -78,6 +78,11 @@ export function createAccountsRepo(db: Db) {
       await db.query('UPDATE accounts SET password_hash = $2, updated_at = now() WHERE id = $1', [id, passwordHash]);
     },
 
+    /** Only after a code mailed to the address came back (the address is proven, DESIGN.md "Binding"). */
+    async markEmailVerified(id: string): Promise<void> {
+      await db.query('UPDATE accounts SET email_verified = true, updated_at = now() WHERE id = $1 AND email_verified = false', [id]);
+    },
+
     async dismissPasskeyOffer(id: string, at: Date): Promise<void> {
       await db.query('UPDATE accounts SET passkey_offer_dismissed_at = $2 WHERE id = $1', [id, at]);
     },

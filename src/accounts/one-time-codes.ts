@@ -103,6 +103,21 @@ export function createOneTimeCodes({ db, clock, secret, failures }: OneTimeCodes
       return rows.length > 0;
     },
 
+    /**
+     * Whether `token` is the subject's live link, without using it up or counting an
+     * attempt (a mail scanner's prefetch, the page before the ceremony). Only for links:
+     * anything shorter than a link's 256 bits is refused unread, so this is never an
+     * oracle for guessing a 6-digit code past its attempt limit.
+     */
+    async linkIsLive(subject: string, purpose: OneTimePurpose, token: string): Promise<boolean> {
+      if (!/^[\w-]{43,64}$/.test(token)) return false;
+      const { rows } = await db.query(
+        'SELECT 1 FROM one_time_codes WHERE subject = $1 AND purpose = $2 AND code_hash = $3 AND dead_at IS NULL AND expires_at > $4',
+        [subject, purpose, digest(subject, purpose, token), clock()],
+      );
+      return rows.length > 0;
+    },
+
     /** Kills every live code of the subject (account deleted, password reset done). */
     async revokeAll(subject: string): Promise<void> {
       await db.query('UPDATE one_time_codes SET dead_at = $2 WHERE subject = $1 AND dead_at IS NULL', [subject, clock()]);

@@ -35,7 +35,7 @@ const ALGORITHMS = [-7, -8, -257];
 const REFUSED = 'This passkey could not be verified. Try again, or use another passkey.';
 
 /** A challenge belongs to one binding (an interaction or a session) and one ceremony type. */
-export type Binding = { interaction: string } | { session: string };
+export type Binding = { interaction: string } | { session: string } | { invitation: string };
 
 /** What a verified assertion proves; provider/assurance.ts turns it into acr/amr. */
 export interface PasskeyVerification {
@@ -46,7 +46,8 @@ export interface PasskeyVerification {
 }
 
 function bindingKey(ceremony: 'register' | 'authenticate', binding: Binding): string {
-  return 'interaction' in binding ? `${ceremony}:i:${binding.interaction}` : `${ceremony}:s:${binding.session}`;
+  if ('interaction' in binding) return `${ceremony}:i:${binding.interaction}`;
+  return 'session' in binding ? `${ceremony}:s:${binding.session}` : `${ceremony}:v:${binding.invitation}`;
 }
 
 export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn, clock = systemClock }: CeremonyDeps) {
@@ -89,7 +90,19 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
     },
 
     /** `response`: the browser's JSON as received; it is checked here. */
-    async register(input: { binding: Binding; accountId: string; response: unknown; name: string; ip?: string }): Promise<Passkey> {
+    /**
+     * `authorize`: a last check between a verified response and storing the passkey (an
+     * invitation link is used up there, so a refused response never burns the link and a
+     * used link never stores a passkey).
+     */
+    async register(input: {
+      binding: Binding;
+      accountId: string;
+      response: unknown;
+      name: string;
+      ip?: string;
+      authorize?: () => Promise<void>;
+    }): Promise<Passkey> {
       const { challenge, accountId } = await takeChallenge('register', input.binding);
       if (accountId !== input.accountId) throw new PasskeyError('passkey.challenge_expired', 'This passkey request has expired. Try again.');
       const response = registrationResponse.safeParse(input.response);
@@ -109,6 +122,7 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
       }
       if (!verification.verified) throw new PasskeyError('passkey.invalid', REFUSED);
       const info = verification.registrationInfo;
+      await input.authorize?.();
       try {
         const passkey = await passkeys.insert({
           id: info.credential.id,
