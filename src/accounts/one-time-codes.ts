@@ -74,7 +74,9 @@ export function createOneTimeCodes({ db, clock, secret, failures }: OneTimeCodes
     async check(subject: string, purpose: OneTimePurpose, code: string): Promise<CodeCheck> {
       const attempt = await failures.fail(subject);
       if (attempt.overLimit) return { ok: false, reason: 'throttled', retryAfterSeconds: attempt.blockedFor };
-      const typed = code.replace(/[\s-]/g, '').slice(0, 64);
+      // Spaces and dashes a person types between digits are dropped; a link's token is
+      // taken as it is (base64url has '-' of its own).
+      const typed = code.length <= 16 && /^[\d\s-]+$/.test(code) ? code.replace(/[\s-]/g, '') : code.trim().slice(0, 64);
       const { rows } = await db.query<{ matched: boolean; attempts: number }>(
         `UPDATE one_time_codes
             SET attempts = attempts + 1,
