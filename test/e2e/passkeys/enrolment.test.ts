@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createAccountsRepo } from '../../../src/accounts/accounts-repo.js';
+import { createInvitation } from '../../../src/accounts/invitations.js';
+import { createOneTimeCodes } from '../../../src/accounts/one-time-codes.js';
 import { createAuditLog } from '../../../src/audit/audit-log.js';
 import { passkeysSuite } from './setup.js';
 
@@ -39,6 +42,28 @@ passkeysSuite('passkey enrolment', (s) => {
     await page.waitForSelector('text=Passkey added');
     assert.equal((await passkeysOf(user.id))[0]!.name, 'Desk');
     assert.match((await s.mail.take(user.email, /A passkey was added/)).text ?? '', /"Desk"/);
+    await context.close();
+  });
+
+  test('an invitation link creates the first passkey in the browser', async () => {
+    const codes = createOneTimeCodes({
+      db: s.open.db,
+      clock: () => new Date(),
+      secret: s.open.keyEncryptionKey,
+      failures: s.open.ephemeral.failureLimiter({ name: 'unused', points: 1, durationSeconds: 1, blockSeconds: 1 }),
+    });
+    const { account, url } = await createInvitation(
+      { accounts: createAccountsRepo(s.open.db), codes, queueMail: (m) => s.lk.mailer.send(m) },
+      { email: 'erin@example.com', name: 'Erin', issuer: s.lk.issuer },
+    );
+    const { context, page } = await person({ backupEligible: true });
+    await page.goto(url);
+    await page.fill('#passkey-name', 'Phone');
+    await page.click('#passkey-invite');
+    await page.waitForSelector('text=Your passkey is ready');
+    assert.equal((await passkeysOf(account.id))[0]!.name, 'Phone');
+    await page.goto(url);
+    await page.waitForSelector('text=This invitation link has expired');
     await context.close();
   });
 
