@@ -23,6 +23,8 @@ import { createPasskeyCeremonies } from './passkeys/ceremonies.js';
 import { interactionPages } from './interactions/index.js';
 import { createSignInRecord } from './interactions/sign-in-record.js';
 import { accountPages } from './account-ui/routes.js';
+import { invitePages } from './account-ui/invite.js';
+import { createPasskeyProof } from './accounts/passkey-proof.js';
 import { dispatch } from './http/dispatch.js';
 import { errorPages } from './http/error-pages.js';
 import { health } from './http/health.js';
@@ -178,6 +180,14 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     webauthn: config.webauthn,
     clock,
   });
+  // The first passkey's proof beyond the password (DESIGN.md "Binding"): a mailed code.
+  const passkeyProof = createPasskeyProof({
+    codes,
+    mailer,
+    accounts,
+    audit,
+    mails: ephemeral.failureLimiter({ name: 'passkey-code-mail', points: 10, durationSeconds: 3600, blockSeconds: 3600 }),
+  });
   const readiness = health({
     database: async () => {
       await db.query('SELECT 1');
@@ -194,6 +204,8 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
         provider,
         passwordLogin,
         recordSignIn,
+        passkeyProof,
+        mailer,
         accounts,
         passkeys,
         ceremonies,
@@ -230,7 +242,10 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
         },
         codes,
         mailer,
+        passkeyProof,
+        proofMarks: ephemeral.kv('first-passkey'),
       }),
+      invitePages({ accounts, passkeys, ceremonies, codes, audit, mailer, productName: config.webauthn.rpName, issuer: config.issuer }),
     ]),
   );
 

@@ -3,9 +3,11 @@ import { Router } from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type Provider from 'oidc-provider';
 import compose from 'koa-compose';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { AccountsRepo } from '../accounts/accounts-repo.js';
+import { mailPasskeyChange } from '../accounts/passkey-notices.js';
+import type { PasskeyProof } from '../accounts/passkey-proof.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../common/clock.js';
 import { csrfToken, requireCsrf } from '../pages/csrf.js';
@@ -16,10 +18,12 @@ import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
 import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
 import { ACCOUNT_CLIENT_ID, accountRedirectUri } from '../provider/account-client.js';
 import { sessionOfRequest } from '../provider/oidc-internals.js';
-import { needsFreshFactor, signedInGuard, type SignedIn } from './signed-in.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { EphemeralKv } from '../storage/ephemeral-store.js';
+import { firstPasskeyRoutes } from './first-passkey.js';
+import { signedInGuard, type SignedIn } from './signed-in.js';
 import { accountLifecycle, type LifecycleDeps } from './lifecycle.js';
 import type { OneTimeCodes } from '../accounts/one-time-codes.js';
-import type { Mailer } from '../mail/mailer.js';
 import { VERIFY_EMAIL_NOTICES, verifyEmailRoutes } from './verify-email.js';
 
 export interface AccountUiDeps {
@@ -29,11 +33,15 @@ export interface AccountUiDeps {
   ceremonies: PasskeyCeremonies;
   audit: AuditLog;
   clock: Clock;
+  /** The mailed code a first passkey needs beyond the password (DESIGN.md "Binding"). */
+  passkeyProof: PasskeyProof;
+  /** Where the session's first-passkey proof is recorded (first-passkey.ts). */
+  proofMarks: EphemeralKv;
+  mailer: Mailer;
   /** Sessions, apps, password and deletion (lifecycle.ts). */
   lifecycle: Omit<LifecycleDeps, 'provider' | 'accounts' | 'passkeys' | 'audit' | 'clock' | 'guard'>;
   /** Verifying the address (verify-email.ts). */
   codes: OneTimeCodes;
-  mailer: Pick<Mailer, 'send'>;
 }
 
 /** Where the account pages live; the dispatch in http/ sends these paths here. */
@@ -41,22 +49,53 @@ export const ACCOUNT_PREFIX = '/account';
 
 const renameForm = z.object({ name: z.string().trim().min(1).max(64) });
 
+const NOTICES: Record<string, string> = {
+  unmet_authentication_requirements: 'The passkey check was not completed.',
+  'passkey-added': 'Passkey added. We mailed you a note about it.',
+  'passkey-removed': 'Passkey removed. We mailed you a note about it.',
+  ...VERIFY_EMAIL_NOTICES,
+};
+
 /**
  * /account — the signed-in user's own page, on the Latchkey session. Signing in (and
  * re-verifying before sensitive changes) goes through the ordinary OIDC interaction as
  * the built-in first-party client, so every sign-in rule applies here too.
  */
-export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, lifecycle, codes, mailer }: AccountUiDeps): PageModule {
+export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, passkeyProof, proofMarks, mailer, lifecycle, codes }: AccountUiDeps): PageModule {
   const router = new Router({ prefix: ACCOUNT_PREFIX });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
 
   const guard = signedInGuard({ provider, accounts, passkeys, clock });
   const { requireSignedIn, missingFreshness } = guard;
+  const origin = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') });
 
   // Tokens are bound to the Latchkey session the page acts for.
   router.use(csrfToken({ issuer: provider.issuer, bind: async (ctx) => `session:${(await sessionOfRequest(provider, ctx))?.uid ?? '-'}` }));
   const sections = accountLifecycle(router, { ...lifecycle, provider, accounts, passkeys, audit, clock, guard });
+  const firstPasskey = firstPasskeyRoutes(router, { passkeys, passkeyProof, proofMarks, clock, guard, form, origin, render: (ctx, who, extra, status) => renderAccount(ctx, who, extra, status) });
+
+  async function renderAccount(ctx: Context, who: SignedIn, extra: { error?: string; codeError?: boolean } = {}, status = 200) {
+    const list = await passkeys.listForAccount(who.account.id);
+    const needs = await missingFreshness(who);
+    const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
+    await renderPage(
+      ctx,
+      'account',
+      {
+        title: 'Your account',
+        account: who.account,
+        passkeyList: list,
+        needs,
+        // The first passkey's code step (only once the password is fresh: a stale one is asked for first).
+        firstStage: list.length === 0 && !needs ? await firstPasskey.stage(who) : undefined,
+        notice,
+        ...(await sections.overview(ctx, who)),
+        ...extra,
+      },
+      status,
+    );
+  }
 
   router.get('/sign-in', async (ctx) => {
     const reauth = ctx.query.reauth;
@@ -87,45 +126,32 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
     ctx.redirect(error ? `/account?notice=${encodeURIComponent(error)}` : '/account');
   });
 
-  router.get('/', requireSignedIn, async (ctx) => {
-    const who = ctx.state.who as SignedIn;
-    const list = await passkeys.listForAccount(who.account.id);
-    const asked = typeof ctx.query.notice === 'string' ? ctx.query.notice : '';
-    const notice = asked === 'unmet_authentication_requirements' ? 'The passkey check was not completed.' : Object.hasOwn(VERIFY_EMAIL_NOTICES, asked) ? VERIFY_EMAIL_NOTICES[asked] : undefined;
-    await renderPage(ctx, 'account', {
-      title: 'Your account',
-      account: who.account,
-      passkeyList: list,
-      needs: await missingFreshness(who),
-      notice,
-      ...(await sections.overview(ctx, who)),
-    });
-  });
+  router.get('/', requireSignedIn, async (ctx) => renderAccount(ctx, ctx.state.who as SignedIn));
 
   router.post('/passkeys/options', requireSignedIn, json, requireCsrf(), async (ctx) => {
     const who = ctx.state.who as SignedIn;
-    const needs = await missingFreshness(who);
-    if (needs) throw needsFreshFactor(needs);
+    const ttlSeconds = await firstPasskey.bindingWindow(who);
     ctx.body = await ceremonies.registrationOptions({
       binding: { session: who.sessionUid },
       account: who.account,
       existing: await passkeys.listForAccount(who.account.id),
+      ttlSeconds,
     });
   });
 
   router.post('/passkeys/verify', requireSignedIn, json, requireCsrf(), async (ctx) => {
     const who = ctx.state.who as SignedIn;
     const body = passkeyVerifyBody.parse(ctx.request.body);
-    const needs = await missingFreshness(who);
-    if (needs) throw needsFreshFactor(needs);
-    await ceremonies.register({
+    await firstPasskey.bindingWindow(who);
+    const passkey = await ceremonies.register({
       binding: { session: who.sessionUid },
       accountId: who.account.id,
       response: body.credential,
       name: body.name || 'Passkey',
       ip: ctx.ip,
     });
-    ctx.body = { redirect: '/account' };
+    await mailPasskeyChange(mailer, who.account, 'added', passkey.name, origin(ctx));
+    ctx.body = { redirect: '/account?notice=passkey-added' };
   });
 
   router.post('/passkeys/:id/rename', requireSignedIn, form, requireCsrf(), async (ctx) => {
@@ -144,8 +170,13 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
       ctx.status = 303;
       return ctx.redirect('/account/sign-in?reauth=passkey');
     }
-    if (await passkeys.remove(who.account.id, String(ctx.params.id))) {
-      await audit.record({ type: 'passkey.removed', accountId: who.account.id, ip: ctx.ip, detail: { passkeyId: ctx.params.id } });
+    const id = String(ctx.params.id);
+    const removed = (await passkeys.listForAccount(who.account.id)).find((p) => p.id === id);
+    if (removed && (await passkeys.remove(who.account.id, id))) {
+      await audit.record({ type: 'passkey.removed', accountId: who.account.id, ip: ctx.ip, detail: { passkeyId: id } });
+      await mailPasskeyChange(mailer, who.account, 'removed', removed.name, origin(ctx));
+      ctx.status = 303;
+      return ctx.redirect('/account?notice=passkey-removed');
     }
     ctx.status = 303;
     ctx.redirect('/account');

@@ -74,7 +74,9 @@ export function createOneTimeCodes({ db, clock, secret, failures }: OneTimeCodes
     async check(subject: string, purpose: OneTimePurpose, code: string): Promise<CodeCheck> {
       const attempt = await failures.fail(subject);
       if (attempt.overLimit) return { ok: false, reason: 'throttled', retryAfterSeconds: attempt.blockedFor };
-      const typed = code.replace(/[\s-]/g, '').slice(0, 64);
+      // Spaces and dashes a person types between digits are dropped; a link's token is
+      // taken as it is (base64url has '-' of its own).
+      const typed = code.length <= 16 && /^[\d\s-]+$/.test(code) ? code.replace(/[\s-]/g, '') : code.trim().slice(0, 64);
       const { rows } = await db.query<{ matched: boolean; attempts: number }>(
         `UPDATE one_time_codes
             SET attempts = attempts + 1,
@@ -100,6 +102,21 @@ export function createOneTimeCodes({ db, clock, secret, failures }: OneTimeCodes
         purpose,
         clock(),
       ]);
+      return rows.length > 0;
+    },
+
+    /**
+     * Whether `token` is the subject's live link, without using it up or counting an
+     * attempt (a mail scanner's prefetch, the page before the ceremony). Only for links:
+     * anything shorter than a link's 256 bits is refused unread, so this is never an
+     * oracle for guessing a 6-digit code past its attempt limit.
+     */
+    async linkIsLive(subject: string, purpose: OneTimePurpose, token: string): Promise<boolean> {
+      if (!/^[\w-]{43,64}$/.test(token)) return false;
+      const { rows } = await db.query(
+        'SELECT 1 FROM one_time_codes WHERE subject = $1 AND purpose = $2 AND code_hash = $3 AND dead_at IS NULL AND expires_at > $4',
+        [subject, purpose, digest(subject, purpose, token), clock()],
+      );
       return rows.length > 0;
     },
 

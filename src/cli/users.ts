@@ -3,6 +3,7 @@ import { createAccountsRepo } from '../accounts/accounts-repo.js';
 import { hashPassword } from '../accounts/passwords.js';
 import { checkNewPassword } from '../accounts/password-policy.js';
 import { loadConfig, readPassword, UsageError, withDb } from './shared.js';
+import { inviteUser } from './invite.js';
 
 /** `latchkey user …` */
 export function userCommands(program: Command): void {
@@ -14,9 +15,11 @@ export function userCommands(program: Command): void {
     .requiredOption('--name <name>', 'display name')
     .option('--password <password>', 'password (avoid: it stays in shell history)')
     .option('--email-verified', 'mark the email address as verified', false)
+    .option('--invite', 'no password: mail a single-use link (24 hours) to create the first passkey, and print it', false)
     .option('--json', 'print one JSON object', false)
-    .action(async (opts: { email: string; name: string; password?: string; emailVerified: boolean; json: boolean }) => {
+    .action(async (opts: { email: string; name: string; password?: string; emailVerified: boolean; invite: boolean; json: boolean }) => {
       if (!/^[^\s@]+@[^\s@]+$/.test(opts.email)) throw new UsageError(`--email: ${opts.email} is not an email address`);
+      if (opts.invite) return inviteUser(opts);
       const password = await readPassword(opts.password);
       const problem = checkNewPassword(password, opts, loadConfig().passwordPolicy);
       if (problem) throw new UsageError(`password: ${problem}`);

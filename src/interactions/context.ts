@@ -3,6 +3,8 @@ import type { Interaction } from 'oidc-provider';
 import type { Context, Next } from 'koa';
 import type { Account, AccountsRepo } from '../accounts/accounts-repo.js';
 import type { PasswordLogin } from '../accounts/password-login.js';
+import type { PasskeyProof } from '../accounts/passkey-proof.js';
+import type { Mailer } from '../mail/mailer.js';
 import { epochSeconds, type Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
@@ -22,6 +24,9 @@ export interface InteractionDeps {
   passwordLogin: PasswordLogin;
   /** Audit, device cookie and new-device mail for every finished sign-in. */
   recordSignIn: RecordSignIn;
+  /** The mailed code a first passkey needs beyond the password (DESIGN.md "Binding"). */
+  passkeyProof: PasskeyProof;
+  mailer: Mailer;
   /** A registered API, for its name and scope descriptions on the consent page. */
   findResource(indicator: string): Promise<Resource | undefined>;
   clock: Clock;

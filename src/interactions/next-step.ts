@@ -6,7 +6,17 @@ import { meets, type AcrRequirement } from '../provider/acr-policy.js';
 export interface PendingLogin {
   accountId: string;
   factors: Factor[];
+  /**
+   * The proof a first passkey needs beyond the password (DESIGN.md "Binding"), kept
+   * here, server-side, with its times (seconds since the epoch): when this sign-in
+   * mailed a code, and when the right code came back.
+   */
+  codeSentAt?: number;
+  codeConfirmedAt?: number;
 }
+
+/** Where the first-passkey offer is: asked to mail a code, waiting for the code, or ready to create. */
+export type EnrolStage = 'offer' | 'code' | 'create';
 
 /**
  * The steps of a sign-in, one vocabulary everywhere: these names are the step modules
@@ -24,9 +34,12 @@ export type Step =
    * The offer to create a first passkey after a password sign-in. `freshForSeconds` is
    * how long that password stays fresh enough to bind a passkey (FRESH_SECONDS after it
    * was verified); at 0 the offer is skipped, a page still showing it is refused before
-   * any passkey options are issued, and options never outlive it.
+   * any passkey options are issued, and options never outlive it. `stage` and
+   * `createForSeconds`: the passkey options need a code mailed in this sign-in and
+   * confirmed within FRESH_SECONDS, and live no longer than both the password and that
+   * proof (0 until the code is confirmed).
    */
-  | { kind: 'enrol'; pending: PendingLogin; freshForSeconds: number }
+  | { kind: 'enrol'; pending: PendingLogin; freshForSeconds: number; stage: EnrolStage; createForSeconds: number }
   | { kind: 'unmet'; why: 'no_passkey' | 'only_synced' | 'unknown_acr' }
   | { kind: 'finish'; pending: PendingLogin };
 
@@ -56,6 +69,19 @@ export function passkeysFor(bar: Acr | undefined, passkeys: Passkey[]): Passkey[
   return bar === 'phrh' ? passkeys.filter((p) => !p.backupEligible) : passkeys;
 }
 
+function secondsLeft(at: number, now: number): number {
+  return isFresh({ type: 'pwd', at }, FRESH_SECONDS, now) ? FRESH_SECONDS - (now - at) : 0;
+}
+
+function enrolStep(pending: PendingLogin, password: Factor, now: number): Step {
+  const freshForSeconds = secondsLeft(password.at, now);
+  // A confirmation only counts for a code this sign-in mailed, after it was mailed.
+  const confirmed = pending.codeSentAt !== undefined && pending.codeConfirmedAt !== undefined && pending.codeConfirmedAt >= pending.codeSentAt;
+  const proofForSeconds = confirmed ? secondsLeft(pending.codeConfirmedAt!, now) : 0;
+  const stage: EnrolStage = proofForSeconds > 0 ? 'create' : pending.codeSentAt !== undefined ? 'code' : 'offer';
+  return { kind: 'enrol', pending, freshForSeconds, stage, createForSeconds: Math.min(freshForSeconds, proofForSeconds) };
+}
+
 /**
  * What the sign-in asks for next. The login finishes only when the factors verified for
  * the account reach the bar; a bar that cannot be reached ends with
@@ -73,7 +99,7 @@ export function nextStep(input: StepInput): Step {
       const password = pending.factors.find((f) => f.type === 'pwd');
       const onlyPassword = pending.factors.every((f) => f.type === 'pwd');
       return password && onlyPassword && input.passkeys.length === 0 && !input.offerDismissed
-        ? { kind: 'enrol', pending, freshForSeconds: isFresh(password, FRESH_SECONDS, input.now) ? FRESH_SECONDS - (input.now - password.at) : 0 }
+        ? enrolStep(pending, password, input.now)
         : { kind: 'finish', pending };
     }
     return usable.length ? { kind: 'step-up', accountId: pending.accountId, allow: usable, carried: pending.factors } : cannot;

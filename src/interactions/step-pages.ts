@@ -12,6 +12,8 @@ const UNMET_TEXT: Record<Extract<Step, { kind: 'unmet' }>['why'], string> = {
 export interface PageExtra {
   error?: string;
   email?: string;
+  /** The error is about the typed one-time code (its field is marked invalid). */
+  codeError?: boolean;
 }
 
 /** The page of a step that asks the person for something. Finishing is never done here. */
@@ -32,8 +34,10 @@ export async function renderStep(
     }
     case 'step-up':
       return renderPage(ctx, 'step-up', { title: 'Confirm with a passkey', ...base, passkeyNames: step.allow.map((p) => p.name) }, status);
-    case 'enrol':
-      return renderPage(ctx, 'enrol', { title: 'Add a passkey', ...base }, status);
+    case 'enrol': {
+      const account = await deps.accounts.findById(step.pending.accountId);
+      return renderPage(ctx, 'enrol', { title: 'Add a passkey', ...base, stage: step.stage, email: account?.email ?? '', codeError: extra.codeError }, status);
+    }
     case 'unmet':
       return renderPage(ctx, 'unmet', { title: 'A stronger sign-in is needed', ...base, message: UNMET_TEXT[step.why], why: step.why }, status);
   }

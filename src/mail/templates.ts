@@ -24,6 +24,8 @@ export interface MailTemplates {
   'registration-attempt': Record<never, never>;
   'new-sign-in': { method?: string };
   'account-deleted': Record<never, never>;
+  /** `latchkey user create --invite`: a single-use link to create the account's first passkey. */
+  invitation: { url: string; hours: number };
 }
 
 export type MailTemplate = keyof MailTemplates;
@@ -44,6 +46,7 @@ const SUBJECTS: { [T in MailTemplate]: (data: MailTemplates[T]) => string } = {
   'registration-attempt': () => 'Someone tried to sign up with your email address',
   'new-sign-in': () => 'New sign-in to your account',
   'account-deleted': () => 'Your account was deleted',
+  invitation: () => 'You are invited: create your passkey',
 };
 
 export const MAIL_TEMPLATES = Object.keys(SUBJECTS) as readonly MailTemplate[];

@@ -35,7 +35,7 @@ const ALGORITHMS = [-7, -8, -257];
 const REFUSED = 'This passkey could not be verified. Try again, or use another passkey.';
 
 /** A challenge belongs to one binding (an interaction or a session) and one ceremony type. */
-export type Binding = { interaction: string } | { session: string };
+export type Binding = { interaction: string } | { session: string } | { invitation: string };
 
 /** What a verified assertion proves; provider/assurance.ts turns it into acr/amr. */
 export interface PasskeyVerification {
@@ -46,7 +46,8 @@ export interface PasskeyVerification {
 }
 
 function bindingKey(ceremony: 'register' | 'authenticate', binding: Binding): string {
-  return 'interaction' in binding ? `${ceremony}:i:${binding.interaction}` : `${ceremony}:s:${binding.session}`;
+  if ('interaction' in binding) return `${ceremony}:i:${binding.interaction}`;
+  return 'session' in binding ? `${ceremony}:s:${binding.session}` : `${ceremony}:v:${binding.invitation}`;
 }
 
 export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn, clock = systemClock }: CeremonyDeps) {
@@ -90,8 +91,10 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
 
     /** `response`: the browser's JSON as received; it is checked here. */
     /**
-     * `beforeSave` runs once the response is verified and before the passkey is stored:
-     * a sign-up creates its account there, so a refused ceremony creates nothing.
+     * `beforeSave` runs once the response is verified and before the passkey is stored,
+     * and may refuse: a sign-up creates its account there (a refused ceremony creates
+     * nothing), an invitation link is used up there (a refused response never burns the
+     * link, and a used link never stores a passkey).
      */
     async register(input: { binding: Binding; accountId: string; response: unknown; name: string; ip?: string; beforeSave?: () => Promise<void> }): Promise<Passkey> {
       const { challenge, accountId } = await takeChallenge('register', input.binding);

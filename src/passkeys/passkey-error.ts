@@ -4,6 +4,8 @@ export type PasskeyErrorCode =
   | 'passkey.challenge_expired'
   | 'passkey.stale_page'
   | 'passkey.needs_fresh_password'
+  | 'passkey.needs_code'
+  | 'passkey.invitation_dead'
   | 'passkey.unknown_credential'
   | 'passkey.wrong_account'
   | 'passkey.user_handle_mismatch'

@@ -9,6 +9,8 @@ import type { Adapter } from 'oidc-provider';
 export interface EphemeralKv {
   put(key: string, value: string, ttlSeconds: number): Promise<void>;
   take(key: string): Promise<string | undefined>;
+  /** Reads without consuming (a proof that several requests may rely on until it expires). */
+  get(key: string): Promise<string | undefined>;
   /** Stores `key` for `ttlSeconds` unless it is there already; true when this call stored it. */
   claim(key: string, ttlSeconds: number): Promise<boolean>;
 }

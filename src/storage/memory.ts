@@ -83,6 +83,9 @@ function memoryKv(values: ExpiringMap<{ value: string; expiresAt: number }>, pre
       values.delete(prefix + key);
       return entry?.value;
     },
+    async get(key) {
+      return values.get(prefix + key)?.value;
+    },
     async claim(key, ttlSeconds) {
       if (values.get(prefix + key)) return false;
       values.set(prefix + key, { value: '1', expiresAt: now() + ttlSeconds * 1000 });

@@ -41,6 +41,9 @@ export function createRedisStore(redis: Redis, options: { prefix: string; clock?
         async take(key) {
           return (await redis.getdel(keyPrefix + key)) ?? undefined;
         },
+        async get(key) {
+          return (await redis.get(keyPrefix + key)) ?? undefined;
+        },
         async claim(key, ttlSeconds) {
           return (await redis.set(keyPrefix + key, '1', 'EX', ttlSeconds, 'NX')) === 'OK';
         },

@@ -43,6 +43,43 @@ export class SoftwareAuthenticator {
   }
 
   /**
+   * A create() response for `challenge` (WebAuthn §6.5.1 attested credential data, `none`
+   * attestation), as a browser sends it to a registration verify. Defaults: user
+   * verified, backup eligible and backed up (a synced passkey).
+   */
+  attest(challenge: string, options: { userVerified?: boolean; backupEligible?: boolean; origin?: string } = {}) {
+    const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.create', challenge, origin: options.origin ?? this.origin, crossOrigin: false }));
+    const be = options.backupEligible ?? true;
+    const flags = 0x01 | (options.userVerified === false ? 0 : 0x04) | (be ? 0x08 | 0x10 : 0) | 0x40; // UP | UV | BE | BS | AT
+    const id = Buffer.from(this.credentialId, 'base64url');
+    const idLength = Buffer.alloc(2);
+    idLength.writeUInt16BE(id.length);
+    const authData = Buffer.concat([
+      createHash('sha256').update(this.rpId).digest(),
+      Buffer.from([flags]),
+      Buffer.alloc(4), // signature counter 0
+      Buffer.alloc(16), // AAGUID: none
+      idLength,
+      id,
+      Buffer.from(this.cosePublicKey),
+    ]);
+    type Cbor = Parameters<typeof isoCBOR.encode>[0];
+    const attestationObject = isoCBOR.encode(new Map<string, Cbor>([['fmt', 'none'], ['attStmt', new Map<string, Cbor>()], ['authData', new Uint8Array(authData)]]));
+    return {
+      id: this.credentialId,
+      rawId: this.credentialId,
+      type: 'public-key',
+      authenticatorAttachment: 'platform',
+      clientExtensionResults: {},
+      response: {
+        clientDataJSON: clientDataJSON.toString('base64url'),
+        attestationObject: Buffer.from(attestationObject).toString('base64url'),
+        transports: ['internal'],
+      },
+    };
+  }
+
+  /**
    * A get() response for `challenge`. Defaults: user present and verified, backup
    * eligible and backed up, signature counter 0 (a synced passkey).
    */

@@ -109,6 +109,17 @@ for (const backend of backends()) {
       assert.equal(await open.ephemeral.kv('other-claims').claim(key, 60), true, 'namespaces do not share keys');
     });
 
+    test('kv: get reads without consuming; take consumes', async () => {
+      const kv = open.ephemeral.kv('reads');
+      const key = id();
+      assert.equal(await kv.get(key), undefined);
+      await kv.put(key, 'v', 60);
+      assert.equal(await kv.get(key), 'v');
+      assert.equal(await kv.get(key), 'v');
+      assert.equal(await kv.take(key), 'v');
+      assert.equal(await kv.get(key), undefined);
+    });
+
     test('expired kv values and models are gone; the ephemeral sweep keeps live ones', async () => {
       const kv = open.ephemeral.kv('expiry');
       const codes = open.ephemeral.adapterFor('AuthorizationCode');

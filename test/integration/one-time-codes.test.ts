@@ -114,5 +114,21 @@ for (const backend of backends()) {
       assert.deepEqual(await codes.check(who, 'invite', link), { ok: true });
       assert.equal(await codes.pending(who, 'invite'), false);
     });
+
+    test('a link can be looked at without using it up; a 6-digit code never can (no guessing oracle)', async () => {
+      const who = subject();
+      let link = await codes.issue(who, 'invite', { format: 'link', ttlSeconds: 24 * 3600 });
+      // A token with dashes (base64url) checks as it is.
+      while (!link.includes('-')) link = await codes.issue(who, 'invite', { format: 'link', ttlSeconds: 24 * 3600 });
+      assert.equal(await codes.linkIsLive(who, 'invite', link), true);
+      assert.equal(await codes.linkIsLive(who, 'invite', link), true, 'looking twice uses nothing up');
+      assert.equal(await codes.linkIsLive(who, 'invite', `${link.slice(0, -1)}${link.endsWith('A') ? 'B' : 'A'}`), false);
+      assert.equal(await codes.linkIsLive(who, 'reset-password', link), false, 'bound to the purpose');
+      assert.deepEqual(await codes.check(who, 'invite', link), { ok: true });
+      assert.equal(await codes.linkIsLive(who, 'invite', link), false, 'used');
+      const code = await codes.issue(who, 'confirm-passkey');
+      assert.equal(await codes.linkIsLive(who, 'confirm-passkey', code), false, 'a digit code is never answered here');
+      assert.deepEqual(await codes.check(who, 'confirm-passkey', code), { ok: true });
+    });
   });
 }

@@ -63,10 +63,27 @@ test('next step: step-up only for what is missing, unmet when it cannot be reach
 test('the first-passkey offer needs a fresh password: a stale one is marked before any options are issued', () => {
   const pending = { accountId: 'a', factors: [{ type: 'pwd' as const, at: 1000 }] };
   const input = { reasons: ['no_session'], requirement: {}, pending, passkeys: [], offerDismissed: false };
-  assert.deepEqual(nextStep({ ...input, now: 1000 + 60 }), { kind: 'enrol', pending, freshForSeconds: FRESH_SECONDS - 60 });
-  assert.deepEqual(nextStep({ ...input, now: 1000 + FRESH_SECONDS }), { kind: 'enrol', pending, freshForSeconds: 0 }, 'the last second: nothing left to bind with');
-  assert.deepEqual(nextStep({ ...input, now: 1001 + FRESH_SECONDS }), { kind: 'enrol', pending, freshForSeconds: 0 });
+  const offer = { kind: 'enrol', pending, stage: 'offer', createForSeconds: 0 };
+  assert.deepEqual(nextStep({ ...input, now: 1000 + 60 }), { ...offer, freshForSeconds: FRESH_SECONDS - 60 });
+  assert.deepEqual(nextStep({ ...input, now: 1000 + FRESH_SECONDS }), { ...offer, freshForSeconds: 0 }, 'the last second: nothing left to bind with');
+  assert.deepEqual(nextStep({ ...input, now: 1001 + FRESH_SECONDS }), { ...offer, freshForSeconds: 0 });
 });
+
+test('a first passkey needs the mailed code confirmed in this sign-in; options live no longer than password and proof', () => {
+  const base = { reasons: ['no_session'], requirement: {}, passkeys: [], offerDismissed: false };
+  const pwd = { type: 'pwd' as const, at: 1000 };
+  const at = (pending: object, now: number) => nextStep({ ...base, pending: { accountId: 'a', factors: [pwd], ...pending }, now });
+  assert.deepEqual(pick(at({ codeSentAt: 1010 }, 1020)), { stage: 'code', createForSeconds: 0 }, 'a code was mailed, none came back');
+  assert.deepEqual(pick(at({ codeConfirmedAt: 1030 }, 1040)), { stage: 'offer', createForSeconds: 0 }, 'a confirmation without a code mailed here counts for nothing');
+  assert.deepEqual(pick(at({ codeSentAt: 1040, codeConfirmedAt: 1030 }, 1050)), { stage: 'code', createForSeconds: 0 }, 'a newer code needs its own confirmation');
+  assert.deepEqual(pick(at({ codeSentAt: 1010, codeConfirmedAt: 1030 }, 1040)), { stage: 'create', createForSeconds: FRESH_SECONDS - 40 }, 'the password ends first');
+  assert.deepEqual(pick(at({ codeSentAt: 1010, codeConfirmedAt: 1030 }, 1000 + FRESH_SECONDS + 1)), { stage: 'create', createForSeconds: 0 }, 'a stale password ends it');
+});
+
+function pick(step: ReturnType<typeof nextStep>) {
+  assert.equal(step.kind, 'enrol');
+  return step.kind === 'enrol' ? { stage: step.stage, createForSeconds: step.createForSeconds } : {};
+}
 
 test('freshness is judged per factor, each by its own time', () => {
   const factors = factorsOfSession([

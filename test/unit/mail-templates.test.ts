@@ -15,6 +15,7 @@ const SAMPLES: { [T in MailTemplate]: MailTemplates[T] } = {
   'registration-attempt': {},
   'new-sign-in': { method: 'password' },
   'account-deleted': {},
+  invitation: { url: 'https://id.example.com/invite/acc_1/abc', hours: 24 },
 };
 
 test('every mail says what happened, when, from which device, and what to do if it was not you', async () => {

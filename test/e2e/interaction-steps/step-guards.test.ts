@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { backends, type OpenBackend } from '../../helpers/backends.js';
+import { inbox, type Inbox } from '../../helpers/inbox.js';
 import { startLatchkey, type TestLatchkey } from '../../helpers/latchkey.js';
+import { startSmtp, type TestSmtp } from '../../helpers/smtp.js';
 import { isEnrolOffer, relyingParty, startAuthorization, userAgentFor, type TestRp } from '../../helpers/rp.js';
 import type { Page, UserAgent } from '../../helpers/user-agent.js';
 
@@ -13,29 +15,34 @@ import type { Page, UserAgent } from '../../helpers/user-agent.js';
 for (const backend of backends()) {
   describe(`interaction step guards (${backend.name})`, () => {
     let open: OpenBackend;
+    let smtp: TestSmtp;
+    let mail: Inbox;
     let lk: TestLatchkey;
     let rp: TestRp;
     let now = new Date('2026-11-30T10:00:00Z');
 
     before(async () => {
       open = await backend.open();
-      lk = await startLatchkey(open, {}, { clock: () => now });
+      smtp = await startSmtp();
+      mail = inbox(smtp);
+      lk = await startLatchkey(open, { LATCHKEY_SMTP_URL: smtp.url, LATCHKEY_MAIL_FROM: 'no-reply@example.com', LATCHKEY_MAIL_POLL_SECONDS: '1' }, { clock: () => now });
       rp = await relyingParty(lk, await lk.createClient({ name: 'Notes' }));
     });
     after(async () => {
       await lk?.close();
+      await smtp?.close();
       await open?.close();
     });
 
     /** Password sign-in of a new user without a passkey: lands on the enrol offer. */
-    async function atEnrolOffer(): Promise<{ ua: UserAgent; offer: Page; csrf: string; base: string }> {
+    async function atEnrolOffer(): Promise<{ ua: UserAgent; offer: Page; csrf: string; base: string; email: string }> {
       const user = await lk.createUser();
       const ua = userAgentFor(rp);
       const page = await ua.go((await startAuthorization(rp)).url.toString());
       const offer = await ua.submit(page, '/password', { email: user.email, password: user.password });
       assert.ok(isEnrolOffer(offer), 'the offer of a first passkey follows a password sign-in');
       const csrf = /name="csrf-token" content="([^"]+)"/.exec(offer.html)![1]!;
-      return { ua, offer, csrf, base: offer.url };
+      return { ua, offer, csrf, base: offer.url, email: user.email };
     }
 
     test('a passkey request for another step than the current one is a stale page (409), not a ceremony', async () => {
@@ -48,7 +55,10 @@ for (const backend of backends()) {
     });
 
     test('a stale password cannot start a first-passkey enrolment: needs_fresh_password before any options', async () => {
-      const { ua, csrf, base } = await atEnrolOffer();
+      const { ua, offer, csrf, base, email } = await atEnrolOffer();
+      // The mailed code is confirmed (first-passkey-proof.test.ts covers its absence).
+      const codePage = await ua.submit(offer, '/enrol/send-code');
+      await ua.submit(codePage, '/enrol/code', { code: await mail.passkeyCode(email) });
       const fresh = await ua.postJson(`${base}/enrol/options`, {}, { 'x-csrf-token': csrf });
       assert.equal(fresh.status, 200, 'within five minutes the options are issued');
       assert.ok((fresh.body as { challenge?: string }).challenge);

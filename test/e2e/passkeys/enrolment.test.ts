@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createAccountsRepo } from '../../../src/accounts/accounts-repo.js';
+import { createInvitation } from '../../../src/accounts/invitations.js';
+import { createOneTimeCodes } from '../../../src/accounts/one-time-codes.js';
 import { createAuditLog } from '../../../src/audit/audit-log.js';
 import { passkeysSuite } from './setup.js';
 
@@ -18,6 +21,49 @@ passkeysSuite('passkey enrolment', (s) => {
     assert.equal((await authenticator.getCredentials()).length, 1);
     const events = await createAuditLog(s.open.db).list({ accountId: alice.id, type: 'passkey.added' });
     assert.equal(events.length, 1);
+    const added = await s.mail.take(alice.email, /A passkey was added/);
+    assert.match(added.text ?? '', /A passkey named "My passkey" was added/);
+    assert.match(added.text ?? '', /Device: Chrome/);
+    await context.close();
+  });
+
+  test('the first passkey from the account page needs the mailed code too', async () => {
+    const user = await s.lk.createUser();
+    const { context, page } = await person({ backupEligible: true });
+    await page.goto(`${s.lk.issuer}/account/sign-in`);
+    await s.passwordSignIn(page, user);
+    await page.click('button:has-text("Not now")');
+    await page.waitForSelector('#passkey-send-code');
+    assert.equal(await page.locator('#passkey-add').count(), 0, 'no passkey button before the code');
+    await s.confirmMailedCode(page, user.email);
+    await page.waitForSelector('text=Code confirmed');
+    await page.fill('#passkey-name', 'Desk');
+    await page.click('#passkey-add');
+    await page.waitForSelector('text=Passkey added');
+    assert.equal((await passkeysOf(user.id))[0]!.name, 'Desk');
+    assert.match((await s.mail.take(user.email, /A passkey was added/)).text ?? '', /"Desk"/);
+    await context.close();
+  });
+
+  test('an invitation link creates the first passkey in the browser', async () => {
+    const codes = createOneTimeCodes({
+      db: s.open.db,
+      clock: () => new Date(),
+      secret: s.open.keyEncryptionKey,
+      failures: s.open.ephemeral.failureLimiter({ name: 'unused', points: 1, durationSeconds: 1, blockSeconds: 1 }),
+    });
+    const { account, url } = await createInvitation(
+      { accounts: createAccountsRepo(s.open.db), codes, queueMail: (m) => s.lk.mailer.send(m) },
+      { email: 'erin@example.com', name: 'Erin', issuer: s.lk.issuer },
+    );
+    const { context, page } = await person({ backupEligible: true });
+    await page.goto(url);
+    await page.fill('#passkey-name', 'Phone');
+    await page.click('#passkey-invite');
+    await page.waitForSelector('text=Your passkey is ready');
+    assert.equal((await passkeysOf(account.id))[0]!.name, 'Phone');
+    await page.goto(url);
+    await page.waitForSelector('text=This invitation link has expired');
     await context.close();
   });
 
@@ -48,6 +94,15 @@ passkeysSuite('passkey enrolment', (s) => {
     await page.click('#passkey-add');
     await page.waitForSelector('input[name="name"][value="Laptop"]');
     assert.equal((await passkeysOf(user.id)).length, 2);
+    await s.mail.take(user.email, /A passkey was added/); // the first one's
+    assert.match((await s.mail.take(user.email, /A passkey was added/)).text ?? '', /"Laptop"/);
+
+    // Removing one (the passkey step-up is still fresh) tells the owner too.
+    await page.locator('tr', { has: page.locator('input[value="Laptop"]') }).locator('button:has-text("Remove")').click();
+    await page.waitForSelector('text=Passkey removed');
+    assert.equal((await passkeysOf(user.id)).length, 1);
+    const removed = await s.mail.take(user.email, /A passkey was removed/);
+    assert.match(removed.text ?? '', /The passkey named "Laptop" was removed/);
     await context.close();
   });
 });

@@ -4,7 +4,9 @@ import { after, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { backends, type OpenBackend } from '../../helpers/backends.js';
 import { addVirtualAuthenticator, browserSuite } from '../../helpers/browser.js';
+import { inbox, type Inbox } from '../../helpers/inbox.js';
 import { startLatchkey, type TestLatchkey } from '../../helpers/latchkey.js';
+import { startSmtp, type TestSmtp } from '../../helpers/smtp.js';
 import { redeem, relyingParty, startAuthorization, type Started, type TestRp } from '../../helpers/rp.js';
 import { createPasskeysRepo } from '../../../src/passkeys/passkeys-repo.js';
 
@@ -24,19 +26,25 @@ export async function listen(handler: Parameters<typeof createServer>[1]): Promi
  */
 function passkeysSetup(chromium: { readonly browser: Browser }) {
   let open: OpenBackend;
+  let smtp: TestSmtp;
+  let mail: Inbox;
   let lk: TestLatchkey;
   let rp: TestRp;
   let callback: { server: Server; port: number };
 
   before(async () => {
     open = await embedded.open();
-    lk = await startLatchkey(open);
+    // Mail goes to a real SMTP server in the test: a first passkey needs the code it carries.
+    smtp = await startSmtp();
+    mail = inbox(smtp);
+    lk = await startLatchkey(open, { LATCHKEY_SMTP_URL: smtp.url, LATCHKEY_MAIL_FROM: 'no-reply@example.com', LATCHKEY_MAIL_POLL_SECONDS: '1' });
     callback = await listen((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Callback</title><p>back at the app</p>'));
     rp = await relyingParty(lk, await lk.createClient({ name: 'Notes', redirectUris: [`http://localhost:${callback.port}/callback`] }));
   });
   after(async () => {
     callback?.server.close();
     await lk?.close();
+    await smtp?.close();
     await open?.close();
   });
 
@@ -83,10 +91,22 @@ function passkeysSetup(chromium: { readonly browser: Browser }) {
     await page.click('button[type="submit"].primary');
   }
 
-  /** Password sign-in that accepts the passkey offer: the account leaves with one passkey. */
+  /** Asks for the mailed code on the first-passkey step of this page and types it in. */
+  async function confirmMailedCode(page: Page, email: string) {
+    await page.click('#passkey-send-code');
+    await page.waitForSelector('input[autocomplete="one-time-code"]');
+    await page.fill('input[autocomplete="one-time-code"]', await mail.passkeyCode(email));
+    await page.click('button:has-text("Confirm code")');
+  }
+
+  /**
+   * Password sign-in that accepts the passkey offer, typing the code mailed to the
+   * account (DESIGN.md "Binding"): the account leaves with one passkey.
+   */
   async function enrol(page: Page, user: { email: string; password: string }) {
     const started = await authorize(page);
     await passwordSignIn(page, user);
+    await confirmMailedCode(page, user.email);
     await page.waitForSelector('#passkey-enrol');
     await page.click('#passkey-enrol');
     return claimsAfter(page, started);
@@ -112,7 +132,11 @@ function passkeysSetup(chromium: { readonly browser: Browser }) {
     atCallback,
     claimsAfter,
     passwordSignIn,
+    confirmMailedCode,
     enrol,
+    get mail() {
+      return mail;
+    },
     passkeysOf,
   };
 }

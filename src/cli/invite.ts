@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import { createAccountsRepo } from '../accounts/accounts-repo.js';
+import { createInvitation, INVITE_TTL_SECONDS } from '../accounts/invitations.js';
+import { createOneTimeCodes } from '../accounts/one-time-codes.js';
+import { systemClock } from '../common/clock.js';
+import { createOutbox } from '../mail/outbox.js';
+import { loadOrCreateKeyFile } from '../storage/key-file.js';
+import { createMemoryStore } from '../storage/memory.js';
+import { loadConfig, UsageError, withDb } from './shared.js';
+
+/**
+ * `latchkey user create --invite`: the account without a password, and its invitation
+ * (accounts/invitations.ts). The mail goes into the outbox table, which the running
+ * server's drainer delivers; the link is also printed for the operator.
+ */
+export async function inviteUser(opts: { email: string; name: string; password?: string; emailVerified: boolean; json: boolean }): Promise<void> {
+  if (opts.password !== undefined) throw new UsageError('--invite: an invited account has no password (the link creates its passkey)');
+  if (opts.emailVerified) throw new UsageError('--invite: the address is verified by the invitation itself');
+  const config = loadConfig();
+  // The same key the server uses for one-time codes, or the link would not check there.
+  const secret = config.keyEncryptionKey ?? loadOrCreateKeyFile(config.dataDir).key;
+  const { account, url } = await withDb(async (db) => {
+    const outbox = createOutbox(db);
+    return createInvitation(
+      {
+        accounts: createAccountsRepo(db),
+        // Issuing only: the wrong-code budget is never charged here.
+        codes: createOneTimeCodes({ db, clock: systemClock, secret, failures: createMemoryStore().failureLimiter({ name: 'unused', points: 1, durationSeconds: 1, blockSeconds: 1 }) }),
+        queueMail: (mail) => outbox.enqueue({ id: randomUUID(), template: mail.template, recipient: mail.to, data: mail.data, at: systemClock() }),
+      },
+      { email: opts.email, name: opts.name, issuer: config.issuer },
+    );
+  });
+  process.stdout.write(
+    opts.json
+      ? `${JSON.stringify({ sub: account.id, email: account.email, invite_url: url })}\n`
+      : `created account ${account.email} (sub ${account.id}), no password\n` +
+          `invitation mailed (delivered by the running server); the link works once, within ${INVITE_TTL_SECONDS / 3600} hours:\n${url}\n`,
+  );
+}
