@@ -29,6 +29,10 @@ import { boundedRequests } from './http/bounded-requests.js';
 import { metadataCaching } from './http/metadata-caching.js';
 import { notFound } from './http/not-found.js';
 import { oneHost } from './http/one-host.js';
+import { clientIp } from './http/client-ip.js';
+import { clientAuthLimits } from './http/client-auth-limits.js';
+import { configureArgon2Pool } from './accounts/argon2-pool.js';
+import { createRateLimits, rateLimit } from './pages/rate-limit.js';
 import { engineMethods } from './provider/oidc-internals.js';
 import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -81,6 +85,15 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     retentionDays: config.mail.retentionDays,
   });
   const devMailbox = devMailboxEnabled(config);
+  // One bound per process on password hashing (argon2-pool.ts).
+  configureArgon2Pool(config.argon2);
+  const limits = createRateLimits(ephemeral, config.rateLimits);
+  const clientAuthFailures = ephemeral.failureLimiter({
+    name: 'client-auth',
+    points: config.rateLimits.clientAuthFailures.points,
+    durationSeconds: config.rateLimits.clientAuthFailures.seconds,
+    blockSeconds: config.rateLimits.clientAuthFailures.seconds,
+  });
 
   const passwordLogin = createPasswordLogin({
     accounts,
@@ -102,6 +115,8 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   provider.on('server_error', (ctx, err) => logger.error({ err, path: ctx.path }, 'oidc-provider server_error'));
   provider.on('grant.error', (_ctx, err) => logger.info({ error: (err as { error?: string }).error }, 'token request refused'));
 
+  // First: every later middleware (and the engine) sees the right ctx.ip and only trusted X-Forwarded-* headers.
+  provider.use(clientIp(config.trustedProxies));
   provider.use(requestLog(logger));
   provider.use(securityHeaders({ hsts: config.issuer.startsWith('https:') }));
   provider.use(errorPages(logger));
@@ -109,6 +124,12 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   provider.use(boundedRequests([provider.pathFor('authorization'), provider.pathFor('pushed_authorization_request')]));
   provider.use(metadataCaching(provider.pathFor('jwks')));
   provider.use(notFound((path) => engineMethods(provider, path)));
+  provider.use(clientAuthLimits(provider, clientAuthFailures));
+  if (config.initialAccessToken) {
+    const registration = provider.pathFor('registration');
+    const limit = rateLimit(limits, { name: 'registration', keys: (ctx) => ({ ip: ctx.ip }), budgets: { ip: config.rateLimits.registration }, answer: 'oauth' });
+    provider.use((ctx, next) => (ctx.method === 'POST' && ctx.path === registration ? limit(ctx, next) : next()));
+  }
   const passkeys = createPasskeysRepo(db);
   const ceremonies = createPasskeyCeremonies({
     passkeys,
@@ -129,8 +150,8 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
       readiness,
       homePage(),
       ...(devMailbox ? [devMailboxPage(mailboxDir(config.dataDir))] : []),
-      interactionPages({ provider, passwordLogin, accounts, passkeys, ceremonies, findResource: directory.resource, clock, devMailbox }),
-      accountPages({ provider, accounts, passkeys, ceremonies, audit, clock }),
+      interactionPages({ provider, passwordLogin, accounts, passkeys, ceremonies, findResource: directory.resource, clock, devMailbox, limits }),
+      accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, limits }),
     ]),
   );
 

@@ -12,6 +12,7 @@ import { AppError } from '../common/errors.js';
 import { csrfToken, requireCsrf } from '../pages/csrf.js';
 import type { PageModule } from '../pages/page-module.js';
 import { renderPage } from '../pages/render.js';
+import { rateLimit, type RateLimits } from '../pages/rate-limit.js';
 import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
 import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
 import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
@@ -26,6 +27,8 @@ export interface AccountUiDeps {
   ceremonies: PasskeyCeremonies;
   audit: AuditLog;
   clock: Clock;
+  /** Request-rate limits (pages/rate-limit.ts). */
+  limits: RateLimits;
 }
 
 /** Where the account pages live; the dispatch in http/ sends these paths here. */
@@ -51,7 +54,7 @@ function needsFreshFactor(needs: 'password' | 'passkey'): AppError {
  * re-verifying before sensitive changes) goes through the ordinary OIDC interaction as
  * the built-in first-party client, so every sign-in rule applies here too.
  */
-export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock }: AccountUiDeps): PageModule {
+export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, limits }: AccountUiDeps): PageModule {
   const router = new Router({ prefix: ACCOUNT_PREFIX });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
@@ -81,6 +84,8 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
   }
 
   router.use(csrfToken());
+  // The passkey ceremonies share the sign-in's `passkey` budgets: per IP, account and overall.
+  const passkeyLimit = rateLimit(limits, { name: 'passkey', keys: (ctx) => ({ ip: ctx.ip, account: (ctx.state.who as SignedIn).account.id, global: 'all' }) });
 
   router.get('/sign-in', async (ctx) => {
     const reauth = ctx.query.reauth;
@@ -124,7 +129,7 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
     });
   });
 
-  router.post('/passkeys/options', requireSignedIn, json, requireCsrf(), async (ctx) => {
+  router.post('/passkeys/options', requireSignedIn, json, requireCsrf(), passkeyLimit, async (ctx) => {
     const who = ctx.state.who as SignedIn;
     const needs = await missingFreshness(who);
     if (needs) throw needsFreshFactor(needs);
@@ -135,7 +140,7 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
     });
   });
 
-  router.post('/passkeys/verify', requireSignedIn, json, requireCsrf(), async (ctx) => {
+  router.post('/passkeys/verify', requireSignedIn, json, requireCsrf(), passkeyLimit, async (ctx) => {
     const who = ctx.state.who as SignedIn;
     const body = passkeyVerifyBody.parse(ctx.request.body);
     const needs = await missingFreshness(who);

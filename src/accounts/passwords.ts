@@ -1,4 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
+import { withArgon2Slot } from './argon2-pool.js';
 
 /**
  * argon2id at the OWASP Password Storage Cheat Sheet parameters (m=19 MiB, t=2, p=1).
@@ -11,8 +12,9 @@ export const PASSWORD_MIN_LENGTH = 8;
 // NIST SP 800-63B asks for at least 64; the cap only bounds hashing work per request.
 export const PASSWORD_MAX_LENGTH = 256;
 
+/** Every hash and verify goes through the process-wide bound (argon2-pool.ts): 503 beyond its queue. */
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, PASSWORD_PARAMS);
+  return withArgon2Slot(() => hash(password, PASSWORD_PARAMS));
 }
 
 export interface VerifyResult {
@@ -24,12 +26,13 @@ export interface VerifyResult {
 const CURRENT_PHC_PARAMS = `$argon2id$v=19$m=${PASSWORD_PARAMS.memoryCost},t=${PASSWORD_PARAMS.timeCost},p=${PASSWORD_PARAMS.parallelism}$`;
 
 export async function verifyPassword(storedHash: string, password: string): Promise<VerifyResult> {
-  let ok = false;
-  try {
-    ok = await verify(storedHash, password);
-  } catch {
-    ok = false; // a malformed stored hash never authenticates
-  }
+  const ok = await withArgon2Slot(async () => {
+    try {
+      return await verify(storedHash, password);
+    } catch {
+      return false; // a malformed stored hash never authenticates
+    }
+  });
   return { ok, needsRehash: ok && !storedHash.startsWith(CURRENT_PHC_PARAMS) };
 }
 
@@ -40,7 +43,11 @@ let dummyHash: Promise<string> | undefined;
  * response time does not tell whether an account exists.
  */
 export async function dummyVerify(password: string): Promise<void> {
-  dummyHash ??= hashPassword('latchkey-dummy-password-for-timing');
+  // A refused first hash (the pool was busy) must not stay cached as a rejection.
+  dummyHash ??= hashPassword('latchkey-dummy-password-for-timing').catch((err: unknown) => {
+    dummyHash = undefined;
+    throw err;
+  });
   await verifyPassword(await dummyHash, password);
 }
 

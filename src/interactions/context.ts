@@ -7,6 +7,7 @@ import { epochSeconds, type Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
 import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
+import type { RateLimits } from '../pages/rate-limit.js';
 import type { Resource } from '../clients/resources-repo.js';
 import { acrRequirement, type AcrRequirement } from '../provider/acr-policy.js';
 import { sessionOfInteraction } from '../provider/oidc-internals.js';
@@ -18,6 +19,8 @@ export interface InteractionDeps {
   passkeys: PasskeysRepo;
   ceremonies: PasskeyCeremonies;
   passwordLogin: PasswordLogin;
+  /** Request-rate limits per IP, account and overall (pages/rate-limit.ts). */
+  limits: RateLimits;
   /** A registered API, for its name and scope descriptions on the consent page. */
   findResource(indicator: string): Promise<Resource | undefined>;
   clock: Clock;

@@ -5,6 +5,7 @@ import { currentStep, interactionState, loadInteraction, type InteractionDeps } 
 import { redirectTo } from './finish.js';
 import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
 import { expectStep, finishLogin, form, jsonStep, type StepRoute } from './step-kit.js';
+import { rateLimit } from '../pages/rate-limit.js';
 
 /**
  * /interaction/:uid/enrol/{options,verify,skip} — the offer of a first passkey after a
@@ -12,7 +13,10 @@ import { expectStep, finishLogin, form, jsonStep, type StepRoute } from './step-
  * a password older than FRESH_SECONDS is refused before any options are issued.
  */
 export function enrolStep(deps: InteractionDeps): StepRoute[] {
-  const pre = jsonStep(deps, 'enrol');
+  const pre = [
+    ...jsonStep(deps, 'enrol'),
+    rateLimit(deps.limits, { name: 'passkey', keys: (ctx) => ({ ip: ctx.ip, account: currentStep(ctx, 'enrol').pending.accountId, global: 'all' }) }),
+  ];
 
   async function requireFresh(ctx: Context, next: Next) {
     if (currentStep(ctx, 'enrol').freshForSeconds <= 0) {

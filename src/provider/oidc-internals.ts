@@ -137,3 +137,28 @@ export function engineMethods(provider: Provider, path: string): string[] {
   if (!router) throw new Error('oidc-provider keeps its router elsewhere: update engineMethods for this engine version');
   return METHODS.filter((method) => router.match(method, path) !== undefined);
 }
+
+/**
+ * Runs `guard` just before the engine authenticates a client on `routes` (the token,
+ * introspection, revocation and PAR endpoints): the engine finds the client by the id
+ * the request claims (Basic header, `client_id` or the assertion's `sub`), then checks
+ * its secret or assertion. A guard that throws stops the request there, before any
+ * credential is checked. Later lookups in the same request (introspection finds the
+ * token's client) are not guarded: the authenticated client is set by then.
+ */
+export function guardClientAuthentication(
+  provider: Provider,
+  routes: readonly string[],
+  guard: (ctx: KoaContextWithOIDC, clientId: string) => Promise<void>,
+): void {
+  const guarded = new Set(routes);
+  const Client = provider.Client as unknown as { find(id: string, ...rest: unknown[]): Promise<Client | undefined> };
+  const find = Client.find.bind(Client);
+  // The engine keeps the request's context in AsyncLocalStorage (Provider.ctx).
+  const current = () => (provider.constructor as unknown as { ctx?: KoaContextWithOIDC }).ctx;
+  Client.find = async (id, ...rest) => {
+    const ctx = current();
+    if (ctx?.oidc && guarded.has(ctx.oidc.route) && !ctx.oidc.entities.Client) await guard(ctx, String(id));
+    return find(id, ...rest);
+  };
+}
