@@ -27,6 +27,8 @@ function abuseSetup(backend: Backend, env: Record<string, string>) {
   });
 
   return {
+    /** The backend kind, to open stores of its own (counts not shared with the suite's Latchkey). */
+    backend,
     get open() {
       return open;
     },
@@ -56,11 +58,15 @@ export function abuseSuite(name: string, env: Record<string, string>, fn: (s: Ab
  * client would forge it, or as a proxy in front of Latchkey would set it); `headers`
  * is read per request, so a test can rotate it.
  */
-export function userAgentWith(rp: TestRp, headers: () => Record<string, string>): UserAgent {
+export function userAgentWith(rp: TestRp, headers: () => Record<string, string>, seen?: (reply: Headers) => void): UserAgent {
   const target = new URL(rp.redirectUri);
   return new UserAgent(
     (u) => u.origin === target.origin && u.pathname === target.pathname,
-    (url, init): Promise<Reply> => fetch(url, { ...init, headers: { ...init.headers, ...headers() }, redirect: 'manual' }),
+    async (url, init): Promise<Reply> => {
+      const res = await fetch(url, { ...init, headers: { ...init.headers, ...headers() }, redirect: 'manual' });
+      seen?.(res.headers);
+      return res;
+    },
   );
 }
 
