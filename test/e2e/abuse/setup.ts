@@ -76,3 +76,8 @@ export function csrfOf(html: string): string {
   if (!token) throw new Error(`no csrf-token meta on the page\n${html.slice(0, 1000)}`);
   return token;
 }
+
+/** A suite that runs once, on stores it makes itself (an own redis-server…), named like the others. */
+export function abuseSuiteName(name: string): string {
+  return `${name} (own stores)`;
+}
