@@ -34,6 +34,14 @@ const TITLES: Record<number, string> = {
   503: 'Latchkey is busy',
 };
 
+// What to do next on a page that asks the person to wait.
+const HINTS: Record<number, string> = {
+  429: 'When the time is up, go back to the page you came from and try again.',
+  503: 'Go back to the page you came from and send it again.',
+};
+
+const hint = (status: number) => (HINTS[status] ? { hint: HINTS[status] } : {});
+
 function shown(status: number, code: string, message: string | undefined): Shown {
   // 5xx never shows its message: it may carry internals.
   if (status >= 500) {
@@ -44,7 +52,7 @@ function shown(status: number, code: string, message: string | undefined): Shown
       message: 'Latchkey could not finish this request. Nothing was changed; try again in a moment.',
     };
   }
-  return { status, code, title: TITLES[status] ?? 'Request not accepted', message: message || 'The request was not accepted.' };
+  return { status, code, title: TITLES[status] ?? 'Request not accepted', message: message || 'The request was not accepted.', ...hint(status) };
 }
 
 /**
@@ -60,7 +68,9 @@ function describe(err: unknown): Shown {
   if (err instanceof errors.SessionNotFound || (err instanceof AppError && err.code === 'interaction.expired')) return EXPIRED;
   if (err instanceof ZodError || isBodyParseError(err)) return MALFORMED;
   // A 5xx Latchkey chose to explain (busy, not broken: 503 with Retry-After) keeps its words.
-  if (err instanceof AppError && err.status >= 500 && err.expose) return { status: err.status, code: err.code, title: TITLES[err.status] ?? 'Something went wrong', message: err.message };
+  if (err instanceof AppError && err.status >= 500 && err.expose) {
+    return { status: err.status, code: err.code, title: TITLES[err.status] ?? 'Something went wrong', message: err.message, ...hint(err.status) };
+  }
   if (err instanceof AppError) return shown(err.status, err.code, err.expose ? err.message : undefined);
   // The engine's own errors met on Latchkey's pages (its Session or Interaction models).
   if (err instanceof errors.OIDCProviderError) return shown(err.status, err.error, err.expose ? err.error_description : undefined);
