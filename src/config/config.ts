@@ -63,8 +63,8 @@ const envSchema = z.object({
    * addresses/CIDRs, or a hop count. Required (explicitly) with an https issuer.
    */
   LATCHKEY_TRUSTED_PROXIES: z.string().optional(),
-  /** Requests per client IP per route family (sign-in, passkeys…), `POINTS/SECONDS`. */
-  LATCHKEY_RATE_LIMIT_IP: budget.default(budget.parse('60/60')),
+  /** Requests per client IP per route family (sign-in, passkeys…), `POINTS/SECONDS`; generous, for offices behind one NAT. */
+  LATCHKEY_RATE_LIMIT_IP: budget.default(budget.parse('120/60')),
   /** Requests per account (canonical email or account id) per route family. */
   LATCHKEY_RATE_LIMIT_ACCOUNT: budget.default(budget.parse('30/60')),
   /** Requests per route family from everyone together. */

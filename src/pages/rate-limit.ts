@@ -4,11 +4,10 @@ import { AppError } from '../common/errors.js';
 import { sha256 } from '../common/hash.js';
 import type { EphemeralStore, RateLimiter } from '../storage/ephemeral-store.js';
 
-/** At most `points` requests within `seconds`. */
-export interface Budget {
-  readonly points: number;
-  readonly seconds: number;
-}
+import type { Budget } from '../config/config.js';
+
+/** At most `points` requests within `seconds` (LATCHKEY_RATE_LIMIT_*). */
+export type { Budget };
 
 /** What a request is counted against: its client IP, the account it names, everyone. */
 export type LimitScope = 'ip' | 'account' | 'global';

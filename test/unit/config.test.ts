@@ -86,7 +86,7 @@ test('an https issuer needs its proxy trust said explicitly; none, CIDRs and hop
 
 test('rate limits and the argon2 bound have defaults and take POINTS/SECONDS', () => {
   const defaults = parseConfig({});
-  assert.deepEqual(defaults.rateLimits.ip, { points: 60, seconds: 60 });
+  assert.deepEqual(defaults.rateLimits.ip, { points: 120, seconds: 60 });
   assert.deepEqual(defaults.rateLimits.clientAuthFailures, { points: 30, seconds: 300 });
   assert.ok(defaults.argon2.concurrency >= 1);
   assert.equal(defaults.argon2.queue, 16);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { basicAuth } from '../../helpers/client-auth.js';
 import { startLatchkey } from '../../helpers/latchkey.js';
-import { relyingParty, startAuthorization } from '../../helpers/rp.js';
+import { isEnrolOffer, relyingParty, startAuthorization } from '../../helpers/rp.js';
 import { abuseSuite, csrfOf, userAgentWith } from './setup.js';
 
 // Small budgets; a trusted proxy on loopback lets each test be its own client address.
@@ -70,6 +70,24 @@ abuseSuite('abuse: rate limits', ENV, (s) => {
     assert.deepEqual(Object.keys(limited.body as object).sort(), ['error', 'message']);
     assert.equal((limited.body as { error: string }).error, 'rate_limited');
     assert.match((limited.body as { message: string }).message, /Wait \d+/);
+  });
+
+  test('the account page\'s passkey options count per account, across addresses', async () => {
+    const carol = await s.lk.createUser({ email: 'carol@example.com' });
+    let address = 60;
+    let last = new Headers();
+    const ua = userAgentWith(s.rp, () => ({ 'x-forwarded-for': `203.0.113.${address}` }), (h) => (last = h));
+    let page = await ua.go(`${s.lk.issuer}/account/sign-in`);
+    page = await ua.submit(page, '/password', { email: carol.email, password: carol.password });
+    if (isEnrolOffer(page)) page = await ua.submit(page, '/enrol/skip');
+    assert.match(page.url, /\/account$/, `signed in to the account page (${page.status})`);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      address += 1; // a fresh address each time: the account's budget is what runs out
+      statuses.push((await ua.postJson(`${s.lk.issuer}/account/passkeys/options`, {}, { 'x-csrf-token': csrfOf(page.html) })).status);
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+    assert.ok(Number(last.get('retry-after')) > 0);
   });
 
   test('the token endpoint: too many failed client authentications block that client_id, with an OAuth error body', async () => {
