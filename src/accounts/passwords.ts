@@ -1,5 +1,6 @@
 import { hash, verify } from '@node-rs/argon2';
 import { withArgon2Slot } from './argon2-pool.js';
+import { normalizePassword } from './password-policy.js';
 
 /**
  * argon2id at the OWASP Password Storage Cheat Sheet parameters (m=19 MiB, t=2, p=1).
@@ -8,13 +9,16 @@ import { withArgon2Slot } from './argon2-pool.js';
  */
 export const PASSWORD_PARAMS = Object.freeze({ algorithm: 2 as const, memoryCost: 19456, timeCost: 2, parallelism: 1 });
 
-export const PASSWORD_MIN_LENGTH = 8;
-// NIST SP 800-63B asks for at least 64; the cap only bounds hashing work per request.
+// NIST SP 800-63B-4 asks for at least 64; the cap only bounds hashing work per request.
 export const PASSWORD_MAX_LENGTH = 256;
 
-/** Every hash and verify goes through the process-wide bound (argon2-pool.ts): 503 beyond its queue. */
+/**
+ * Hashes the NFKC form, so the same password typed on another keyboard verifies
+ * (password-policy.ts). Every hash and verify goes through the process-wide bound
+ * (argon2-pool.ts): 503 beyond its queue.
+ */
 export function hashPassword(password: string): Promise<string> {
-  return withArgon2Slot(() => hash(password, PASSWORD_PARAMS));
+  return withArgon2Slot(() => hash(normalizePassword(password), PASSWORD_PARAMS));
 }
 
 export interface VerifyResult {
@@ -28,7 +32,7 @@ const CURRENT_PHC_PARAMS = `$argon2id$v=19$m=${PASSWORD_PARAMS.memoryCost},t=${P
 export async function verifyPassword(storedHash: string, password: string): Promise<VerifyResult> {
   const ok = await withArgon2Slot(async () => {
     try {
-      return await verify(storedHash, password);
+      return await verify(storedHash, normalizePassword(password));
     } catch {
       return false; // a malformed stored hash never authenticates
     }
@@ -49,10 +53,4 @@ export async function dummyVerify(password: string): Promise<void> {
     throw err;
   });
   await verifyPassword(await dummyHash, password);
-}
-
-export function checkPasswordPolicy(password: string): string | undefined {
-  if (password.length < PASSWORD_MIN_LENGTH) return `Use at least ${PASSWORD_MIN_LENGTH} characters.`;
-  if (password.length > PASSWORD_MAX_LENGTH) return `Use at most ${PASSWORD_MAX_LENGTH} characters.`;
-  return undefined;
 }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { createAccountsRepo } from '../accounts/accounts-repo.js';
-import { checkPasswordPolicy, hashPassword } from '../accounts/passwords.js';
-import { readPassword, UsageError, withDb } from './shared.js';
+import { hashPassword } from '../accounts/passwords.js';
+import { checkNewPassword } from '../accounts/password-policy.js';
+import { loadConfig, readPassword, UsageError, withDb } from './shared.js';
 
 /** `latchkey user …` */
 export function userCommands(program: Command): void {
@@ -17,7 +18,7 @@ export function userCommands(program: Command): void {
     .action(async (opts: { email: string; name: string; password?: string; emailVerified: boolean; json: boolean }) => {
       if (!/^[^\s@]+@[^\s@]+$/.test(opts.email)) throw new UsageError(`--email: ${opts.email} is not an email address`);
       const password = await readPassword(opts.password);
-      const problem = checkPasswordPolicy(password);
+      const problem = checkNewPassword(password, opts, loadConfig().passwordPolicy);
       if (problem) throw new UsageError(`password: ${problem}`);
       const passwordHash = await hashPassword(password);
       const account = await withDb((db) =>
