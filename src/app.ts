@@ -4,6 +4,7 @@ import type { Config } from './config/config.js';
 import type { Logger } from './common/logger.js';
 import type { Stores } from './storage/open.js';
 import { createAdapters } from './adapters/index.js';
+import { createAccountModels } from './adapters/account-models.js';
 import { createAccountsRepo } from './accounts/accounts-repo.js';
 import { createPasswordLogin } from './accounts/password-login.js';
 import { createOneTimeCodes, type OneTimeCodes } from './accounts/one-time-codes.js';
@@ -38,6 +39,14 @@ import { engineMethods } from './provider/oidc-internals.js';
 import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticFiles } from './http/static-files.js';
+import { createMetrics, type Metrics } from './ops/metrics.js';
+import { httpMetrics } from './ops/http-metrics.js';
+import { metricsRoute } from './ops/metrics-endpoint.js';
+import { observeEngine } from './ops/engine-metrics.js';
+import { instrumentDb, instrumentEphemeral } from './ops/instrument-stores.js';
+import { createKeyRefresher, type KeyRefresher } from './provider/key-refresh.js';
+import { rotationPolicy } from './provider/key-rotation.js';
+import { replaceSigningKeys } from './provider/oidc-internals.js';
 
 export interface Latchkey {
   /** The Koa application (oidc-provider's Provider is a Koa app). */
@@ -49,6 +58,10 @@ export interface Latchkey {
   mailer: Mailer;
   /** One-time codes and links (verification, reset, passkey proof, sign-up, invitations). */
   codes: OneTimeCodes;
+  /** This Latchkey's Prometheus registry and counters (ops/metrics.ts). */
+  metrics: Metrics;
+  /** Reads the keys table now instead of at the next reload (tests; after `keys rotate` in-process). */
+  refreshKeys: KeyRefresher['refresh'];
   close(): Promise<void>;
 }
 
@@ -62,20 +75,44 @@ export interface LatchkeyOptions {
  * pass their own, which is the seam that lets one suite run on every backend.
  */
 export async function createLatchkey(config: Config, stores: Stores, logger: Logger, options: LatchkeyOptions = {}): Promise<Latchkey> {
-  const { db, ephemeral } = stores;
   const clock = options.clock ?? systemClock;
+  const metrics = createMetrics({
+    outboxDepth: async () => (await stores.db.query<{ n: number }>("SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'queued'")).rows[0]?.n ?? 0,
+  });
+  // Store failures and rate-limit refusals are counted around the stores, not in each caller.
+  const db = instrumentDb(stores.db, metrics);
+  const ephemeral = instrumentEphemeral(stores.ephemeral, metrics);
   const accounts = createAccountsRepo(db);
   const clients = createClientRegistry(db, { clock });
   const resources = createResourcesRepo(db);
-  const audit = createAuditLog(db);
+  const audit = createAuditLog(db, { onRecord: (event) => metrics.observeAudit(event) });
   const lastUsed = createLastUsedRecorder(clients, {
     flushSeconds: config.lastUsedFlushSeconds,
     onError: (err) => logger.warn({ err }, 'could not record client secret use'),
   });
   const directory = createClientDirectory(clients, resources, { ttlSeconds: config.clientCacheSeconds });
   const adapters = createAdapters(db, ephemeral, { Client: createClientAdapter(clients, directory, clock) });
-  const keys = await loadOrCreateKeys(db, stores.keyEncryptionKey);
-  const provider = createProvider({ config, adapters, accounts, keys, directory, lastUsed, replayMarks: ephemeral.kv('replay'), clock });
+  const keys = await loadOrCreateKeys(db, stores.keyEncryptionKey, clock());
+  const accountModels = createAccountModels(db);
+  const provider = createProvider({ config, adapters, accounts, keys, directory, lastUsed, replayMarks: ephemeral.kv('replay'), clock, accountModels, audit });
+  const keyRefresher = createKeyRefresher({
+    db,
+    kek: stores.keyEncryptionKey,
+    clock,
+    initial: keys,
+    apply(material) {
+      replaceSigningKeys(provider, material.jwks);
+      // Koa reads `keys` for every request's cookies: first signs, all verify.
+      provider.keys = material.cookieKeys;
+      logger.info({ kids: material.jwks.keys.map((k) => k.kid) }, 'signing keys changed');
+    },
+    reloadSeconds: config.keyRotation.reloadSeconds,
+    rotationDays: config.keyRotation.intervalDays,
+    rotationPolicy: () => rotationPolicy(db, config),
+    onRotated: (result) => logger.info({ added: result.added, retiring: result.retiring }, 'keys rotated (LATCHKEY_KEY_ROTATION_DAYS)'),
+    onError: (err) => logger.warn({ err }, 'could not read the keys table'),
+  });
+  keyRefresher.start();
   const mailer = createMailer({
     db,
     transport: mailTransportFor(config),
@@ -89,7 +126,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   });
   const devMailbox = devMailboxEnabled(config);
   // One bound per process on password hashing (argon2-pool.ts).
-  configureArgon2Pool(config.argon2);
+  configureArgon2Pool({ ...config.argon2, onQueueLength: (waiting) => metrics.argon2Queue.set(waiting) });
   const limits = createRateLimits(ephemeral, config.rateLimits);
   const clientAuthFailures = ephemeral.failureLimiter({
     name: 'client-auth',
@@ -127,12 +164,16 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
 
   // First: every later middleware (and the engine) sees the right ctx.ip and only trusted X-Forwarded-* headers.
   provider.use(clientIp(config.trustedProxies));
+  observeEngine(provider, metrics);
+  provider.use(httpMetrics(metrics));
   provider.use(requestLog(logger));
   provider.use(securityHeaders({ hsts: config.issuer.startsWith('https:') }));
   provider.use(errorPages(logger));
   provider.use(oneHost({ issuer: config.issuer, exemptPaths: config.hostCheckExemptPaths }));
   provider.use(boundedRequests([provider.pathFor('authorization'), provider.pathFor('pushed_authorization_request')]));
   provider.use(metadataCaching(provider.pathFor('jwks')));
+  // With a metrics port, /metrics is served there only (main.ts); otherwise on this port behind the token.
+  if (config.metrics.token && config.metrics.port === undefined) provider.use(metricsRoute(metrics, config.metrics.token));
   provider.use(notFound((path) => engineMethods(provider, path)));
   provider.use(clientAuthLimits(provider, clientAuthFailures));
   if (config.initialAccessToken) {
@@ -161,7 +202,23 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
       homePage(),
       ...(devMailbox ? [devMailboxPage(mailboxDir(config.dataDir))] : []),
       interactionPages({ provider, passwordLogin, accounts, passkeys, ceremonies, findResource: directory.resource, clock, devMailbox, limits }),
-      accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, limits }),
+      accountPages({
+        provider,
+        accounts,
+        passkeys,
+        ceremonies,
+        audit,
+        clock,
+        limits,
+        lifecycle: {
+          db,
+          models: accountModels,
+          passwordLogin,
+          mailer,
+          passwordPolicy: config.passwordPolicy,
+          idleSeconds: config.sessions.idleSeconds,
+        },
+      }),
     ]),
   );
 
@@ -171,7 +228,10 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     flush: () => lastUsed.flush(),
     mailer,
     codes,
+    metrics,
+    refreshKeys: () => keyRefresher.refresh(),
     close: async () => {
+      keyRefresher.stop();
       await lastUsed.close();
       await mailer.close();
     },

@@ -4,6 +4,7 @@ import type { Logger } from './common/logger.js';
 import { createLatchkey } from './app.js';
 import { openStores } from './storage/open.js';
 import { seedDemo } from './demo/seed-demo.js';
+import { startMetricsServer } from './ops/metrics-endpoint.js';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
@@ -42,6 +43,13 @@ export async function serve(config: Config, logger: Logger, options: { seedDemo?
     }
   }
 
+  // Bound first: a busy metrics port stops start-up before the main port takes traffic.
+  const metricsServer =
+    config.metrics.port === undefined ? undefined : await startMetricsServer(latchkey.metrics, { host: config.host, port: config.metrics.port, token: config.metrics.token });
+  if (metricsServer) {
+    const bound = metricsServer.address();
+    logger.info({ host: config.host, port: typeof bound === 'object' && bound ? bound.port : config.metrics.port }, 'metrics are served at /metrics');
+  }
   const server = createServer(latchkey.app.callback());
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -69,6 +77,7 @@ export async function serve(config: Config, logger: Logger, options: { seedDemo?
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
       await latchkey.close();
       await stores.ephemeral.close();
       await stores.db.close();

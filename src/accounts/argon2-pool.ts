@@ -23,6 +23,8 @@ export class Argon2Busy extends AppError {
 export interface Argon2PoolOptions {
   concurrency: number;
   queue: number;
+  /** Told the number waiting whenever it changes (the `latchkey_argon2_queue` gauge). */
+  onQueueLength?: (waiting: number) => void;
 }
 
 let limits: Argon2PoolOptions = { concurrency: availableParallelism(), queue: 16 };
@@ -31,7 +33,7 @@ const waiting: Array<() => void> = [];
 
 /** Sets the bound (createLatchkey does, from LATCHKEY_ARGON2_CONCURRENCY / _QUEUE); one per process. */
 export function configureArgon2Pool(options: Argon2PoolOptions): void {
-  limits = { concurrency: Math.max(1, options.concurrency), queue: Math.max(0, options.queue) };
+  limits = { ...options, concurrency: Math.max(1, options.concurrency), queue: Math.max(0, options.queue) };
 }
 
 /** Runs `work` when a slot is free; throws Argon2Busy when the queue is full. */
@@ -40,7 +42,10 @@ export async function withArgon2Slot<T>(work: () => Promise<T>): Promise<T> {
     if (waiting.length >= limits.queue) throw new Argon2Busy();
     // The slot is handed over by the finishing call (running stays counted), so a
     // newcomer can never slip in between and exceed the bound.
-    await new Promise<void>((resolve) => waiting.push(resolve));
+    await new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      limits.onQueueLength?.(waiting.length);
+    });
   } else {
     running += 1;
   }
@@ -48,7 +53,11 @@ export async function withArgon2Slot<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } finally {
     const nextInLine = waiting.shift();
-    if (nextInLine) nextInLine();
-    else running -= 1;
+    if (nextInLine) {
+      limits.onQueueLength?.(waiting.length);
+      nextInLine();
+    } else {
+      running -= 1;
+    }
   }
 }

@@ -9,7 +9,15 @@ export interface AuditEvent {
   detail?: Record<string, unknown>;
 }
 
-export function createAuditLog(db: Db) {
+export interface AuditLogOptions {
+  /**
+   * Sees every event once it is stored (ops/metrics.ts turns known types into counters).
+   * Called synchronously; it must not throw, and an event whose insert failed is not seen.
+   */
+  onRecord?: (event: AuditEvent) => void;
+}
+
+export function createAuditLog(db: Db, options: AuditLogOptions = {}) {
   return {
     async record(event: AuditEvent): Promise<void> {
       await db.query('INSERT INTO audit_events (type, account_id, client_id, ip, detail) VALUES ($1, $2, $3, $4, $5)', [
@@ -19,6 +27,7 @@ export function createAuditLog(db: Db) {
         event.ip ?? null,
         JSON.stringify(event.detail ?? {}),
       ]);
+      options.onRecord?.(event);
     },
     /** Drops events older than `days`, so the table does not grow without bound. */
     async prune(days: number): Promise<number> {

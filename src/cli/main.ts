@@ -6,6 +6,8 @@ import { clientCommands } from './clients.js';
 import { resourceCommands } from './resources.js';
 import { serverCommands } from './server.js';
 import { userCommands } from './users.js';
+import { addKeysRotate } from './keys-rotate.js';
+import { loadConfig, withDb } from './shared.js';
 
 dotenv.config({ quiet: true });
 
@@ -15,6 +17,13 @@ serverCommands(program);
 userCommands(program);
 clientCommands(program);
 resourceCommands(program);
+addKeysRotate(program.command('keys').description('signing and cookie keys'), {
+  get config() {
+    return loadConfig();
+  },
+  withDb,
+  out: (text) => process.stdout.write(text),
+});
 
 try {
   await program.parseAsync(process.argv);

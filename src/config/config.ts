@@ -45,7 +45,12 @@ const envSchema = z.object({
   LATCHKEY_CODE_FAILURE_LIMIT: z.coerce.number().int().positive().default(10),
   /** Failed sign-ins allowed per client IP address per hour. */
   LATCHKEY_IP_FAILURE_LIMIT: z.coerce.number().int().positive().default(100),
+  /** Absolute session lifetime, counted from the sign-in. */
   LATCHKEY_SESSION_TTL_SECONDS: duration.default(14 * 24 * 3600),
+  /** Idle session lifetime: a session unused this long no longer signs in; unset: none. */
+  LATCHKEY_SESSION_IDLE_SECONDS: duration.optional(),
+  /** Sessions per account; a new sign-in beyond it ends the oldest. Unset: no limit. */
+  LATCHKEY_MAX_SESSIONS: z.coerce.number().int().positive().optional(),
   LATCHKEY_ACCESS_TOKEN_TTL_SECONDS: duration.default(600),
   LATCHKEY_REFRESH_TOKEN_TTL_SECONDS: duration.default(30 * 24 * 3600),
   LATCHKEY_SWEEP_INTERVAL_SECONDS: duration.default(600),
@@ -91,6 +96,14 @@ const envSchema = z.object({
   LATCHKEY_MAIL_MAX_ATTEMPTS: z.coerce.number().int().positive().default(12),
   /** Sent mail rows are deleted by the periodic sweep after this many days. */
   LATCHKEY_MAIL_RETENTION_DAYS: z.coerce.number().int().positive().default(7),
+  /** `/metrics` on its own port, bound to HOST (Prometheus scrapers on an internal network). */
+  LATCHKEY_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** `/metrics` on the main port for callers presenting this bearer token (also asked for on the metrics port when set). */
+  LATCHKEY_METRICS_TOKEN: z.string().min(32, 'at least 32 characters').regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional(),
+  /** Rotate the signing and cookie keys by themselves after this many days (unset: only `latchkey keys rotate`). */
+  LATCHKEY_KEY_ROTATION_DAYS: z.coerce.number().int().positive().optional(),
+  /** How often each process reads the keys table again (new keys published, activated, retired). */
+  LATCHKEY_KEY_RELOAD_SECONDS: duration.default(60),
   /**
    * Comma-separated paths answered on any Host (load-balancer probes); every other path
    * answers only on the issuer's host.
@@ -122,6 +135,7 @@ export interface Config {
   readonly passwordPolicy: { readonly minLength: number; readonly productName: string };
   readonly codeFailuresPerHour: number;
   readonly ttl: { readonly session: number; readonly accessToken: number; readonly refreshToken: number };
+  readonly sessions: { readonly idleSeconds: number | undefined; readonly maxPerAccount: number | undefined };
   readonly sweepIntervalSeconds: number;
   readonly auditRetentionDays: number;
   /** LATCHKEY_TRUSTED_PROXIES: whose X-Forwarded-* headers are believed (http/client-ip.ts). */
@@ -139,6 +153,8 @@ export interface Config {
   readonly lastUsedFlushSeconds: number;
   readonly clientCacheSeconds: number;
   readonly webauthn: { readonly rpId: string; readonly rpName: string; readonly origins: readonly string[] };
+  readonly metrics: { readonly port: number | undefined; readonly token: string | undefined };
+  readonly keyRotation: { readonly intervalDays: number | undefined; readonly reloadSeconds: number };
   readonly mail: {
     readonly smtpUrl: string | undefined;
     readonly from: string;
@@ -226,6 +242,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       accessToken: e.LATCHKEY_ACCESS_TOKEN_TTL_SECONDS,
       refreshToken: e.LATCHKEY_REFRESH_TOKEN_TTL_SECONDS,
     }),
+    sessions: Object.freeze({ idleSeconds: e.LATCHKEY_SESSION_IDLE_SECONDS, maxPerAccount: e.LATCHKEY_MAX_SESSIONS }),
     sweepIntervalSeconds: e.LATCHKEY_SWEEP_INTERVAL_SECONDS,
     auditRetentionDays: e.LATCHKEY_AUDIT_RETENTION_DAYS,
     trustedProxies,
@@ -246,6 +263,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       rpName: e.LATCHKEY_WEBAUTHN_RP_NAME,
       origins: Object.freeze(origins),
     }),
+    metrics: Object.freeze({ port: e.LATCHKEY_METRICS_PORT, token: e.LATCHKEY_METRICS_TOKEN }),
+    keyRotation: Object.freeze({ intervalDays: e.LATCHKEY_KEY_ROTATION_DAYS, reloadSeconds: e.LATCHKEY_KEY_RELOAD_SECONDS }),
     mail: Object.freeze({
       smtpUrl: e.LATCHKEY_SMTP_URL,
       from: e.LATCHKEY_MAIL_FROM ?? `${e.LATCHKEY_WEBAUTHN_RP_NAME} <no-reply@${new URL(issuer).hostname}>`,

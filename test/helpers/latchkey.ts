@@ -9,6 +9,7 @@ import { hashPassword } from '../../src/accounts/passwords.js';
 import type { ClientInput } from '../../src/clients/metadata.js';
 import { createClientRegistry } from '../../src/clients/registry.js';
 import type { Mailer } from '../../src/mail/mailer.js';
+import type { Metrics } from '../../src/ops/metrics.js';
 import type { OpenBackend } from './backends.js';
 
 export interface TestLatchkey {
@@ -20,6 +21,10 @@ export interface TestLatchkey {
   /** Writes batched last-used times now. */
   flush(): Promise<void>;
   mailer: Mailer;
+  /** This Latchkey's metrics (its own Prometheus registry). */
+  metrics: Metrics;
+  /** Reads the keys table now, as each process does every LATCHKEY_KEY_RELOAD_SECONDS. */
+  refreshKeys(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -88,6 +93,8 @@ export async function startLatchkey(
     },
     flush: () => latchkey.flush(),
     mailer: latchkey.mailer,
+    metrics: latchkey.metrics,
+    refreshKeys: () => latchkey.refreshKeys(),
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

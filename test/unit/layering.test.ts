@@ -29,6 +29,8 @@ const LAYERS: Record<string, number> = {
   demo: 5,
   interactions: 6,
   'account-ui': 6,
+  // Metrics: counters fed from the audit log, the engine's events and the stores.
+  ops: 6.5,
   http: 7,
   'app.ts': 8,
   'main.ts': 9,
@@ -42,6 +44,7 @@ const OWNERS: Array<[RegExp, (file: string) => boolean]> = [
   [/^ejs$/, (f) => f === 'pages/render.ts'],
   [/^pino$/, (f) => f === 'common/logger.ts'],
   [/^nodemailer$/, (f) => f === 'mail/smtp-transport.ts'],
+  [/^prom-client$/, (f) => f === 'ops/metrics.ts'],
 ];
 const DOMAIN = /^(accounts|passkeys|clients|mail|audit|adapters|storage|config|common)\//;
 

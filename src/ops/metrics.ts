@@ -1,0 +1,150 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AuditEvent } from '../audit/audit-log.js';
+
+/**
+ * Latchkey's Prometheus metrics, one Registry per Latchkey (never prom-client's global
+ * one), so two instances in one process (tests, embedding) keep apart. Every label has a
+ * bounded set of values: routes are names from a fixed list (http-metrics.ts), grant
+ * types and methods are checked against known sets, and anything else is "other". A
+ * label fed from a raw path or a client-chosen string would grow without bound.
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly httpDuration: Histogram<'route' | 'method' | 'status'>;
+  readonly signIns: Counter<'method' | 'outcome'>;
+  readonly stepUps: Counter<'acr'>;
+  readonly lockouts: Counter;
+  readonly tokensIssued: Counter<'grant_type'>;
+  readonly rateLimitRefusals: Counter<'limiter'>;
+  readonly storeErrors: Counter<'store'>;
+  /** Password hashes waiting for a slot in the argon2 pool; set by whoever owns the pool. */
+  readonly argon2Queue: Gauge;
+  /** Turns an audit event into counters (the audit log's observer). */
+  observeAudit(event: AuditEvent): void;
+  /** The exposition text and its content type, as a scrape answers. */
+  scrape(): Promise<{ contentType: string; body: string }>;
+}
+
+export interface MetricsOptions {
+  /** Queued mail rows, counted on each scrape (mail_outbox WHERE status = 'queued'). */
+  outboxDepth?: () => Promise<number>;
+}
+
+const GRANT_TYPES = new Set([
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'urn:ietf:params:oauth:grant-type:device_code',
+  'urn:openid:params:grant-type:ciba',
+  'urn:ietf:params:oauth:grant-type:token-exchange',
+]);
+export const grantTypeLabel = (grantType: unknown): string =>
+  typeof grantType === 'string' && GRANT_TYPES.has(grantType) ? grantType : 'other';
+
+const ACRS = new Set(['pwd', 'phr', 'phrh']);
+export const acrLabel = (acr: unknown): string => (typeof acr === 'string' && ACRS.has(acr) ? acr : 'other');
+
+/**
+ * Audit event type → what it counts. A new event type that should be counted gets one
+ * line here (and a test); unknown types count nothing. Successful sign-ins and step-ups
+ * are not audit events today: they come from the engine's `interaction.ended`
+ * (sign-in-metrics.ts), so a success type added to the audit log later must not be
+ * mapped here as well, or it is counted twice.
+ *
+ * | audit type                     | counter                                         |
+ * |--------------------------------|-------------------------------------------------|
+ * | login.failed                   | sign_ins{method=password,outcome=failure}       |
+ * | account.locked                 | sign_ins{method=password,outcome=locked}, lockouts |
+ * | passkey.wrong_account          | sign_ins{method=passkey,outcome=failure}        |
+ * | passkey.user_handle_mismatch   | sign_ins{method=passkey,outcome=failure}        |
+ * | passkey.counter_regressed      | sign_ins{method=passkey,outcome=failure}        |
+ * | passkey.backup_eligibility_changed | sign_ins{method=passkey,outcome=failure}    |
+ */
+export const AUDIT_COUNTERS: Readonly<Record<string, ReadonlyArray<{ counter: 'signIns'; method: string; outcome: string } | { counter: 'lockouts' }>>> = {
+  'login.failed': [{ counter: 'signIns', method: 'password', outcome: 'failure' }],
+  'account.locked': [{ counter: 'signIns', method: 'password', outcome: 'locked' }, { counter: 'lockouts' }],
+  'passkey.wrong_account': [{ counter: 'signIns', method: 'passkey', outcome: 'failure' }],
+  'passkey.user_handle_mismatch': [{ counter: 'signIns', method: 'passkey', outcome: 'failure' }],
+  'passkey.counter_regressed': [{ counter: 'signIns', method: 'passkey', outcome: 'failure' }],
+  'passkey.backup_eligibility_changed': [{ counter: 'signIns', method: 'passkey', outcome: 'failure' }],
+};
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const httpDuration = new Histogram({
+    name: 'latchkey_http_request_duration_seconds',
+    help: 'HTTP requests by route (a fixed set of names; "other" for the rest), method and status, with their durations',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers,
+  });
+  const signIns = new Counter({
+    name: 'latchkey_sign_ins_total',
+    help: 'Sign-ins by method (password, passkey) and outcome (success, failure, locked)',
+    labelNames: ['method', 'outcome'] as const,
+    registers,
+  });
+  const stepUps = new Counter({ name: 'latchkey_step_ups_total', help: 'Step-ups completed, by the acr reached', labelNames: ['acr'] as const, registers });
+  const lockouts = new Counter({ name: 'latchkey_lockouts_total', help: 'Accounts locked after repeated failed sign-ins', registers });
+  const tokensIssued = new Counter({
+    name: 'latchkey_tokens_issued_total',
+    help: 'Successful token endpoint requests, by grant type',
+    labelNames: ['grant_type'] as const,
+    registers,
+  });
+  const rateLimitRefusals = new Counter({
+    name: 'latchkey_rate_limit_refusals_total',
+    help: 'Requests refused by a rate limit or failure budget, by limiter name',
+    labelNames: ['limiter'] as const,
+    registers,
+  });
+  const storeErrors = new Counter({
+    name: 'latchkey_store_errors_total',
+    help: 'Failed operations on a store (database, ephemeral)',
+    labelNames: ['store'] as const,
+    registers,
+  });
+  const argon2Queue = new Gauge({ name: 'latchkey_argon2_queue', help: 'Password hashes waiting for an argon2 slot', registers });
+  const { outboxDepth } = options;
+  if (outboxDepth) {
+    new Gauge({
+      name: 'latchkey_mail_outbox_queued',
+      help: 'Mails waiting in the outbox (counted on each scrape)',
+      registers,
+      async collect() {
+        // A scrape must answer while the database is down (that is when it is read most):
+        // the depth is then unknown (NaN) and the failure is counted.
+        try {
+          this.set(await outboxDepth());
+        } catch {
+          this.set(Number.NaN);
+          storeErrors.inc({ store: 'database' });
+        }
+      },
+    });
+  }
+
+  return {
+    registry,
+    httpDuration,
+    signIns,
+    stepUps,
+    lockouts,
+    tokensIssued,
+    rateLimitRefusals,
+    storeErrors,
+    argon2Queue,
+    observeAudit(event) {
+      for (const effect of AUDIT_COUNTERS[event.type] ?? []) {
+        if (effect.counter === 'lockouts') lockouts.inc();
+        else signIns.inc({ method: effect.method, outcome: effect.outcome });
+      }
+    },
+    async scrape() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import type { Clock } from '../common/clock.js';
+import type { Db } from '../storage/db.js';
+import { keyPlan, planVersion, readKeyMaterial, KEY_COLUMNS, type KeyMaterial, type KeyRow } from './keys.js';
+import { rotateKeys, type RotationPolicy, type RotationResult } from './key-rotation.js';
+
+export interface KeyRefresherDeps {
+  db: Db;
+  kek: Buffer;
+  clock: Clock;
+  /** The version the running engine was built with. */
+  initial: KeyMaterial;
+  /** Hands changed keys to the engine (signing keys, published JWKS, cookie keys). */
+  apply(material: KeyMaterial): void;
+  reloadSeconds: number;
+  /** LATCHKEY_KEY_ROTATION_DAYS: rotate by itself once the signing keys are this old. */
+  rotationDays?: number | undefined;
+  rotationPolicy(): Promise<RotationPolicy>;
+  onRotated?(result: RotationResult): void;
+  onError(err: unknown): void;
+}
+
+export interface KeyRefresher {
+  /** Reads the keys table now (and rotates when due); true when the engine got new keys. */
+  refresh(): Promise<boolean>;
+  start(): void;
+  stop(): void;
+}
+
+/**
+ * Every process reads the keys table every `reloadSeconds`: a key added by
+ * `latchkey keys rotate` (from any process or the CLI) is published within one
+ * interval, starts signing at its `activates_at`, and a retired key leaves /jwks, all
+ * without a restart. Only a change of keys or order touches the engine; the private
+ * parts are decrypted only then.
+ */
+export function createKeyRefresher(deps: KeyRefresherDeps): KeyRefresher {
+  let version = deps.initial.version;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<boolean> | undefined;
+
+  async function once(): Promise<boolean> {
+    const now = deps.clock();
+    if (deps.rotationDays !== undefined) {
+      const rotated = await rotateKeys(deps.db, deps.kek, now, await deps.rotationPolicy(), { onlyIfOlderThanDays: deps.rotationDays });
+      if (rotated) deps.onRotated?.(rotated);
+    }
+    const { rows } = await deps.db.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys`);
+    const plan = keyPlan(rows, now);
+    if (planVersion(plan) === version) return false;
+    const material = await readKeyMaterial(deps.db, deps.kek, now);
+    deps.apply(material);
+    version = material.version;
+    return true;
+  }
+
+  return {
+    // One read at a time: a slow database must not pile up overlapping reloads.
+    refresh: () => (running ??= once().finally(() => (running = undefined))),
+    start() {
+      timer = setInterval(() => {
+        this.refresh().catch(deps.onError);
+      }, deps.reloadSeconds * 1000);
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}

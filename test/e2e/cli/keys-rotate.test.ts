@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { cliSuite, latchkey } from './setup.js';
+
+interface Rotation {
+  added: Array<{ kid: string; use: string; alg: string | null; activates_at: string }>;
+  retiring: Array<{ kid: string; use: string; alg: string | null; retires_at: string }>;
+}
+
+cliSuite('latchkey keys rotate', { migrated: true }, (c) => {
+  test('schedules new keys after the delay and the old ones for retirement; one rotation at a time', async () => {
+    // A store that never served has no keys: the first ones sign at once.
+    const first = await latchkey(c.env, ['keys', 'rotate', '--json']);
+    assert.equal(first.code, 0, first.stderr);
+    const initial = JSON.parse(first.stdout) as Rotation;
+    assert.deepEqual(initial.added.map((k) => `${k.use}:${k.alg}`).sort(), ['cookie:null', 'sig:ES256', 'sig:RS256']);
+    assert.deepEqual(initial.retiring, []);
+
+    const tooSoon = await latchkey(c.env, ['keys', 'rotate', '--activate-after', '1m']);
+    assert.equal(tooSoon.code, 1);
+    assert.match(tooSoon.stderr, /--activate-after: at least 360s/);
+
+    const started = Date.now();
+    const second = await latchkey(c.env, ['keys', 'rotate', '--activate-after', '2h', '--json']);
+    assert.equal(second.code, 0, second.stderr);
+    const rotation = JSON.parse(second.stdout) as Rotation;
+    for (const k of rotation.added) {
+      const delay = Date.parse(k.activates_at) - started;
+      assert.ok(delay > 1.9 * 3600_000 && delay < 2.1 * 3600_000, `${k.kid} signs two hours from now`);
+    }
+    assert.deepEqual(rotation.retiring.map((k) => k.kid).sort(), initial.added.map((k) => k.kid).sort(), 'every old key retires');
+    const es = rotation.retiring.find((k) => k.alg === 'ES256')!;
+    // ID tokens live an hour: the old key stays published at least that long after the switch.
+    assert.ok(Date.parse(es.retires_at) - Date.parse(rotation.added[0]!.activates_at) >= 3600_000);
+    const cookie = rotation.retiring.find((k) => k.use === 'cookie')!;
+    assert.ok(Date.parse(cookie.retires_at) - Date.parse(rotation.added[0]!.activates_at) >= 14 * 24 * 3600_000, 'cookie keys outlast sessions');
+
+    const third = await latchkey(c.env, ['keys', 'rotate']);
+    assert.equal(third.code, 1);
+    assert.match(third.stderr, /^latchkey: a rotation is already scheduled: key \S+ starts signing at /m);
+  });
+});

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createMetrics } from '../../src/ops/metrics.js';
+import { instrumentDb, instrumentEphemeral } from '../../src/ops/instrument-stores.js';
+import { createMemoryStore } from '../../src/storage/memory.js';
+import type { Db } from '../../src/storage/db.js';
+
+const counted = async (metrics: ReturnType<typeof createMetrics>, name: string, labels: string) =>
+  Number(new RegExp(`^${name}\\{${labels}\\} (\\d+)$`, 'm').exec((await metrics.scrape()).body)?.[1] ?? 0);
+
+function failingDb(code: string | undefined): Db {
+  const fail = async (): Promise<never> => {
+    throw Object.assign(new Error('boom'), code ? { code } : {});
+  };
+  return { kind: 'postgres', query: fail, exec: fail, transaction: fail, close: async () => {} };
+}
+
+test('database failures count when the store fails, not when it refuses a statement', async () => {
+  const metrics = createMetrics();
+  await assert.rejects(instrumentDb(failingDb(undefined), metrics).query('SELECT 1'), /boom/, 'the error still reaches the caller');
+  await assert.rejects(instrumentDb(failingDb('08006'), metrics).transaction(async () => 1));
+  await assert.rejects(instrumentDb(failingDb('23505'), metrics).query('INSERT …'), 'a unique violation is Latchkey business');
+  assert.equal(await counted(metrics, 'latchkey_store_errors_total', 'store="database"'), 2);
+});
+
+test('a refused attempt counts as a rate-limit refusal under its limiter name; the store keeps working', async () => {
+  const metrics = createMetrics();
+  const store = instrumentEphemeral(createMemoryStore(), metrics);
+  const limiter = store.failureLimiter({ name: 'login-email', points: 1, durationSeconds: 60, blockSeconds: 60 });
+  assert.equal((await limiter.fail('k')).overLimit, false);
+  assert.equal((await limiter.fail('k')).overLimit, true);
+  assert.ok((await limiter.check('k')).blockedFor > 0);
+  assert.equal(await counted(metrics, 'latchkey_rate_limit_refusals_total', 'limiter="login-email"'), 2);
+  const kv = store.kv('t');
+  assert.equal(await kv.claim('a', 10), true);
+  assert.equal(await kv.claim('a', 10), false);
+  assert.equal(store.name, 'memory');
+  await store.close();
+});

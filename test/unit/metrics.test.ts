@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AUDIT_COUNTERS, createMetrics } from '../../src/ops/metrics.js';
+import { routeLabel } from '../../src/ops/http-metrics.js';
+
+test('route labels come from a fixed set: engine route names, page areas, else "other"', () => {
+  assert.equal(routeLabel('/token', 'token', 200), 'token');
+  assert.equal(routeLabel('/interaction/abc123/password', undefined, 303), 'interaction');
+  assert.equal(routeLabel('/account/passkeys/xyz', undefined, 200), 'account');
+  assert.equal(routeLabel('/', undefined, 200), 'home');
+  assert.equal(routeLabel('/wp-login.php', undefined, 404), 'other');
+  assert.equal(routeLabel('/account/anything-at-all', undefined, 404), 'other', 'a 404 under a page prefix is not that page');
+  assert.equal(routeLabel('/x', '/raw/path', 200), 'other', 'only name-shaped engine routes');
+});
+
+test('audit events turn into counters by the documented map; unknown types count nothing', async () => {
+  const metrics = createMetrics();
+  for (const type of ['login.failed', 'account.locked', 'passkey.wrong_account', 'passkey.renamed', 'client.created']) metrics.observeAudit({ type });
+  const text = (await metrics.scrape()).body;
+  assert.match(text, /^latchkey_sign_ins_total\{method="password",outcome="failure"\} 1$/m);
+  assert.match(text, /^latchkey_sign_ins_total\{method="password",outcome="locked"\} 1$/m);
+  assert.match(text, /^latchkey_sign_ins_total\{method="passkey",outcome="failure"\} 1$/m);
+  assert.match(text, /^latchkey_lockouts_total 1$/m);
+  assert.ok(Object.keys(AUDIT_COUNTERS).every((type) => /^[a-z_]+\.[a-z_]+$/.test(type)));
+});
+
+test('two Latchkeys in one process keep separate registries', async () => {
+  const a = createMetrics();
+  const b = createMetrics();
+  a.lockouts.inc();
+  assert.match((await a.scrape()).body, /^latchkey_lockouts_total 1$/m);
+  assert.match((await b.scrape()).body, /^latchkey_lockouts_total 0$/m);
+});
+
+test('a scrape answers while the outbox cannot be counted: the depth is NaN and the failure counted', async () => {
+  const metrics = createMetrics({
+    outboxDepth: async () => {
+      throw new Error('connection refused');
+    },
+  });
+  // prom-client spells it "Nan"; Prometheus reads NaN in any case.
+  assert.match((await metrics.scrape()).body, /^latchkey_mail_outbox_queued nan$/im);
+  // The failure is counted during the scrape, so the next one shows it.
+  assert.match((await metrics.scrape()).body, /^latchkey_store_errors_total\{store="database"\} 1$/m);
+});
