@@ -19,6 +19,7 @@ import { loadOrCreateKeys } from './provider/keys.js';
 import { createPasskeysRepo } from './passkeys/passkeys-repo.js';
 import { createPasskeyCeremonies } from './passkeys/ceremonies.js';
 import { interactionPages } from './interactions/index.js';
+import { createSignInRecord } from './interactions/sign-in-record.js';
 import { accountPages } from './account-ui/routes.js';
 import { dispatch } from './http/dispatch.js';
 import { errorPages } from './http/error-pages.js';
@@ -142,22 +143,25 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     failures: ephemeral.failureLimiter({ name: 'code-subject', points: config.codeFailuresPerHour, durationSeconds: 3600, blockSeconds: 3600 }),
   });
 
+  // Password budgets (not shared with one-time codes, which keep their own): per account
+  // for browsers that have not signed in to it, per account and device for those that
+  // have (OWASP device cookies), per client IP.
+  const passwordBudget = (name: string) =>
+    ephemeral.failureLimiter({ name, points: config.lockout.attempts, durationSeconds: config.lockout.seconds, blockSeconds: config.lockout.seconds });
   const passwordLogin = createPasswordLogin({
     accounts,
     audit,
-    byEmail: ephemeral.failureLimiter({
-      name: 'login-email',
-      points: config.lockout.attempts,
-      durationSeconds: config.lockout.seconds,
-      blockSeconds: config.lockout.seconds,
-    }),
+    unknownDevices: passwordBudget('password-unknown-devices'),
+    knownDevice: passwordBudget('password-known-device'),
     byIp: ephemeral.failureLimiter({
-      name: 'login-ip',
+      name: 'password-ip',
       points: config.lockout.ipFailuresPerHour,
       durationSeconds: 3600,
       blockSeconds: 3600,
     }),
+    inFlight: ephemeral.kv('password-check'),
   });
+  const recordSignIn = createSignInRecord({ accounts, audit, mailer, issuer: config.issuer });
 
   provider.on('server_error', (ctx, err) => logger.error({ err, path: ctx.path }, 'oidc-provider server_error'));
   provider.on('grant.error', (_ctx, err) => logger.info({ error: (err as { error?: string }).error }, 'token request refused'));
@@ -201,7 +205,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
       readiness,
       homePage(),
       ...(devMailbox ? [devMailboxPage(mailboxDir(config.dataDir))] : []),
-      interactionPages({ provider, passwordLogin, accounts, passkeys, ceremonies, findResource: directory.resource, clock, devMailbox, limits }),
+      interactionPages({ provider, passwordLogin, recordSignIn, accounts, passkeys, ceremonies, findResource: directory.resource, clock, devMailbox, limits }),
       accountPages({
         provider,
         accounts,

@@ -16,6 +16,7 @@ import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
 import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
 import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
 import { ACCOUNT_CLIENT_ID, accountRedirectUri } from '../provider/account-client.js';
+import { sessionOfRequest } from '../provider/oidc-internals.js';
 import { needsFreshFactor, signedInGuard, type SignedIn } from './signed-in.js';
 import { accountLifecycle, type LifecycleDeps } from './lifecycle.js';
 
@@ -50,7 +51,8 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
   const guard = signedInGuard({ provider, accounts, passkeys, clock });
   const { requireSignedIn, missingFreshness } = guard;
 
-  router.use(csrfToken());
+  // Tokens are bound to the Latchkey session the page acts for.
+  router.use(csrfToken({ issuer: provider.issuer, bind: async (ctx) => `session:${(await sessionOfRequest(provider, ctx))?.uid ?? '-'}` }));
   // The passkey ceremonies share the sign-in's `passkey` budgets: per IP, account and overall.
   const passkeyLimit = rateLimit(limits, { name: 'passkey', keys: (ctx) => ({ ip: ctx.ip, account: (ctx.state.who as SignedIn).account.id, global: 'all' }) });
   const sections = accountLifecycle(router, { ...lifecycle, provider, accounts, passkeys, audit, clock, guard });

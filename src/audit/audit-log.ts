@@ -5,6 +5,8 @@ export interface AuditEvent {
   accountId?: string | undefined;
   clientId?: string | undefined;
   ip?: string | undefined;
+  /** The browser's User-Agent header as sent (kept to its first 512 characters). */
+  userAgent?: string | undefined;
   /** Never a secret, token, code or password. */
   detail?: Record<string, unknown>;
 }
@@ -17,14 +19,18 @@ export interface AuditLogOptions {
   onRecord?: (event: AuditEvent) => void;
 }
 
+// A User-Agent is the client's to choose: enough to recognise a browser, bounded in size.
+const USER_AGENT_MAX = 512;
+
 export function createAuditLog(db: Db, options: AuditLogOptions = {}) {
   return {
     async record(event: AuditEvent): Promise<void> {
-      await db.query('INSERT INTO audit_events (type, account_id, client_id, ip, detail) VALUES ($1, $2, $3, $4, $5)', [
+      await db.query('INSERT INTO audit_events (type, account_id, client_id, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6)', [
         event.type,
         event.accountId ?? null,
         event.clientId ?? null,
         event.ip ?? null,
+        event.userAgent ? event.userAgent.slice(0, USER_AGENT_MAX) : null,
         JSON.stringify(event.detail ?? {}),
       ]);
       options.onRecord?.(event);
@@ -35,8 +41,8 @@ export function createAuditLog(db: Db, options: AuditLogOptions = {}) {
       return rowCount;
     },
     async list(filter: { accountId?: string; type?: string } = {}): Promise<Array<AuditEvent & { at: Date }>> {
-      const { rows } = await db.query<{ type: string; account_id: string | null; client_id: string | null; ip: string | null; detail: Record<string, unknown>; at: Date }>(
-        `SELECT type, account_id, client_id, ip, detail, at FROM audit_events
+      const { rows } = await db.query<{ type: string; account_id: string | null; client_id: string | null; ip: string | null; user_agent: string | null; detail: Record<string, unknown>; at: Date }>(
+        `SELECT type, account_id, client_id, ip, user_agent, detail, at FROM audit_events
          WHERE ($1::text IS NULL OR account_id = $1) AND ($2::text IS NULL OR type = $2) ORDER BY id`,
         [filter.accountId ?? null, filter.type ?? null],
       );
@@ -45,6 +51,7 @@ export function createAuditLog(db: Db, options: AuditLogOptions = {}) {
         accountId: r.account_id ?? undefined,
         clientId: r.client_id ?? undefined,
         ip: r.ip ?? undefined,
+        userAgent: r.user_agent ?? undefined,
         detail: r.detail,
         at: r.at,
       }));

@@ -8,6 +8,7 @@ import { AppError } from '../common/errors.js';
 import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
 import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
 import type { RateLimits } from '../pages/rate-limit.js';
+import type { RecordSignIn } from './sign-in-record.js';
 import type { Resource } from '../clients/resources-repo.js';
 import { acrRequirement, type AcrRequirement } from '../provider/acr-policy.js';
 import { sessionOfInteraction } from '../provider/oidc-internals.js';
@@ -21,6 +22,8 @@ export interface InteractionDeps {
   passwordLogin: PasswordLogin;
   /** Request-rate limits per IP, account and overall (pages/rate-limit.ts). */
   limits: RateLimits;
+  /** Audit, device cookie and new-device mail for every finished sign-in. */
+  recordSignIn: RecordSignIn;
   /** A registered API, for its name and scope descriptions on the consent page. */
   findResource(indicator: string): Promise<Resource | undefined>;
   clock: Clock;

@@ -5,6 +5,7 @@ import { assuranceFor, type Factor } from '../provider/assurance.js';
 import { interactionExpired } from './context.js';
 import { saveGrant } from './grants.js';
 import type { PendingLogin } from './next-step.js';
+import type { RecordSignIn } from './sign-in-record.js';
 
 /**
  * Every end of an interaction goes through here and returns where the browser goes
@@ -25,9 +26,11 @@ export async function loginResult(
   ctx: Context,
   provider: Provider,
   interaction: Interaction,
-  login: { accountId: string; factors: Factor[]; firstParty: boolean },
+  login: { accountId: string; factors: Factor[]; firstParty: boolean; record?: RecordSignIn },
 ): Promise<string> {
   const { acr, amr, ts } = assuranceFor(login.factors);
+  // Audit, device cookie and new-device mail (sign-in-record.ts).
+  await login.record?.(ctx, interaction, { accountId: login.accountId, factors: login.factors, assurance: { acr, amr, ts } });
   const value: InteractionResults = { login: { accountId: login.accountId, acr, amr, ts, remember: true, factors: login.factors } };
   if (login.firstParty) value.consent = { grantId: await saveGrant(provider, interaction, login.accountId) };
   return result(ctx, provider, value);

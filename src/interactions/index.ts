@@ -37,7 +37,8 @@ const STEPS: Array<(deps: InteractionDeps) => StepRoute[]> = [
 
 export function interactionPages(deps: InteractionDeps): PageModule {
   const router = new Router({ prefix: `${INTERACTION_PREFIX}/:uid` });
-  router.use(csrfToken());
+  // Tokens are bound to the interaction in the path (loadInteraction then checks it is this browser's).
+  router.use(csrfToken({ issuer: deps.provider.issuer, bind: (ctx) => `interaction:${String(ctx.params.uid)}` }));
   for (const { method, path, handlers } of STEPS.flatMap((step) => step(deps))) router[method](path, ...handlers);
   // A page from an earlier release (or a step this interaction is not at) posting to a
   // path no step answers: back to the current page, or `passkey.stale_page` for scripts.

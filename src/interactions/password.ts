@@ -4,7 +4,8 @@ import { epochSeconds } from '../common/clock.js';
 import { canonicalEmail } from '../accounts/email.js';
 import { requireCsrf } from '../pages/csrf.js';
 import { accountKey, rateLimit } from '../pages/rate-limit.js';
-import { currentStep, loadInteraction, type InteractionDeps } from './context.js';
+import { currentStep, interactionState, loadInteraction, type InteractionDeps } from './context.js';
+import { readDevice } from './device-cookie.js';
 import { redirectTo } from './finish.js';
 import { advance, expectStep, form, type StepRoute } from './step-kit.js';
 import { renderStep } from './step-pages.js';
@@ -14,7 +15,8 @@ const passwordForm = z.object({
   password: z.string().min(1).max(4096),
 });
 
-// One message for an unknown email and a wrong password: no account enumeration.
+// One message for an unknown email, a wrong password and a locked account: no account
+// enumeration, and a lock (per account, for unknown devices) looks like a wrong password.
 const SIGN_IN_FAILED = 'The email address or password is not right.';
 
 /** POST /interaction/:uid/password — the sign-in step answered with email and password. */
@@ -33,15 +35,19 @@ export function passwordStep(deps: InteractionDeps): StepRoute[] {
   async function verify(ctx: Context) {
     const step = currentStep(ctx, 'sign-in');
     const { email, password } = ctx.state.input as z.infer<typeof passwordForm>;
-    const result = await deps.passwordLogin({ email, password, ip: ctx.ip });
+    const result = await deps.passwordLogin({
+      email,
+      password,
+      ip: ctx.ip,
+      userAgent: ctx.get('User-Agent') || undefined,
+      clientId: String(interactionState(ctx).interaction.params.client_id),
+      device: readDevice(ctx, deps.provider.issuer),
+    });
     if (!result.ok) {
-      if (result.reason === 'invalid') return renderStep(ctx, deps, step, { email, error: SIGN_IN_FAILED }, 401);
+      if (result.reason !== 'throttled') return renderStep(ctx, deps, step, { email, error: SIGN_IN_FAILED }, 401);
+      // Per network address, not per account: saying so reveals nothing about the account.
       ctx.set('Retry-After', String(result.retryAfterSeconds));
-      const error =
-        result.reason === 'locked'
-          ? 'Too many failed attempts for this account. Try again later, or reset your password.'
-          : 'Too many failed sign-ins from your network. Try again later.';
-      return renderStep(ctx, deps, step, { email, error }, 429);
+      return renderStep(ctx, deps, step, { email, error: 'Too many failed sign-ins from your network. Try again later.' }, 429);
     }
     const factors = [{ type: 'pwd' as const, at: epochSeconds(deps.clock) }];
     redirectTo(ctx, await advance(ctx, deps, { accountId: result.account.id, factors }, result.account));

@@ -62,5 +62,5 @@ export async function advance(ctx: Context, deps: InteractionDeps, pending: Pend
 /** Ends the interaction with a login for these factors (and consent for first-party clients). */
 export function finishLogin(ctx: Context, deps: InteractionDeps, pending: PendingLogin): Promise<string> {
   const { interaction, client } = interactionState(ctx);
-  return loginResult(ctx, deps.provider, interaction, { ...pending, firstParty: client.firstParty });
+  return loginResult(ctx, deps.provider, interaction, { ...pending, firstParty: client.firstParty, record: deps.recordSignIn });
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createPasswordLogin, slowDownMs } from '../../src/accounts/password-login.js';
-import { hashPassword } from '../../src/accounts/passwords.js';
+import { createPasswordLogin, slowDownMs, type PasswordLoginDeps } from '../../src/accounts/password-login.js';
+import { rememberAccount } from '../../src/accounts/device-token.js';
+import { hashPassword, verifyPassword } from '../../src/accounts/passwords.js';
 import type { Account, AccountsRepo } from '../../src/accounts/accounts-repo.js';
 import type { AuditLog, AuditEvent } from '../../src/audit/audit-log.js';
 import { createMemoryStore } from '../../src/storage/memory.js';
@@ -10,7 +11,7 @@ test('failed sign-ins slow down from the third, doubling, capped at two seconds'
   assert.deepEqual([1, 2, 3, 4, 5, 6, 9].map(slowDownMs), [0, 0, 250, 500, 1000, 2000, 2000]);
 });
 
-test('password login: same answer for unknown and wrong, slow-down, lockout, audit, reset on success', async () => {
+async function setup(points = 5) {
   const alice: Account = {
     id: 'sub-alice',
     email: 'alice@example.com',
@@ -20,22 +21,75 @@ test('password login: same answer for unknown and wrong, slow-down, lockout, aud
     passkeyOfferDismissedAt: null,
     createdAt: new Date(),
   };
-  const accounts = { findByEmail: async (email: string) => (email.toLowerCase() === alice.email ? alice : undefined), setPasswordHash: async () => {} } as unknown as AccountsRepo;
+  const accounts = { findByEmail: async (email: string) => (email.trim().toLowerCase() === alice.email ? alice : undefined), setPasswordHash: async () => {} } as unknown as AccountsRepo;
   const events: AuditEvent[] = [];
   const audit = { record: async (e: AuditEvent) => void events.push(e) } as unknown as AuditLog;
   const ephemeral = createMemoryStore();
-  const limiter = (name: string, points: number) => ephemeral.failureLimiter({ name, points, durationSeconds: 600, blockSeconds: 600 });
+  const limiter = (name: string, n: number) => ephemeral.failureLimiter({ name, points: n, durationSeconds: 600, blockSeconds: 600 });
   const delays: number[] = [];
-  const login = createPasswordLogin({ accounts, audit, byEmail: limiter('e', 5), byIp: limiter('i', 100), delay: async (ms) => void delays.push(ms) });
-  const ip = '192.0.2.1';
+  let checks = 0;
+  let running = 0;
+  let mostAtOnce = 0;
+  const deps: PasswordLoginDeps = {
+    accounts,
+    audit,
+    unknownDevices: limiter('u', points),
+    knownDevice: limiter('k', points),
+    byIp: limiter('i', 1000),
+    inFlight: ephemeral.kv('check'),
+    delay: async (ms) => void delays.push(ms),
+    verify: async (hash, password) => {
+      checks += 1;
+      running += 1;
+      mostAtOnce = Math.max(mostAtOnce, running);
+      try {
+        return await verifyPassword(hash, password);
+      } finally {
+        running -= 1;
+      }
+    },
+  };
+  return { alice, events, delays, login: createPasswordLogin(deps), checks: () => checks, mostAtOnce: () => mostAtOnce };
+}
 
+const ip = '192.0.2.1';
+
+test('password login: same answer for unknown and wrong, slow-down, lockout, audit, reset on success', async () => {
+  const { login, events, delays } = await setup();
   assert.deepEqual(await login({ email: 'nobody@example.com', password: 'whatever', ip }), { ok: false, reason: 'invalid' });
   assert.equal((await login({ email: 'alice@example.com', password: 'correct horse battery', ip })).ok, true);
   const results = [];
   for (let i = 0; i < 6; i += 1) results.push(await login({ email: 'Alice@Example.com', password: `wrong ${i}`, ip }));
-  assert.deepEqual(results.map((r) => r.ok || r.reason), ['invalid', 'invalid', 'invalid', 'invalid', 'locked', 'locked']);
-  assert.deepEqual(delays, [250, 500], 'the third and later failures wait longer; the locking one answers at once');
-  assert.deepEqual(events.map((e) => e.type), ['login.failed', 'login.failed', 'login.failed', 'login.failed', 'account.locked']);
+  assert.deepEqual(results.map((r) => r.ok || r.reason), ['invalid', 'invalid', 'invalid', 'invalid', 'invalid', 'locked']);
+  assert.deepEqual(delays, [250, 500, 1000, 2000], 'the third and later answers wait longer, locked ones too (they look alike)');
+  assert.deepEqual(events.map((e) => e.type), ['login.failed', 'login.failed', 'login.failed', 'login.failed', 'login.failed', 'account.locked']);
   const locked = await login({ email: 'alice@example.com', password: 'correct horse battery', ip });
   assert.equal(locked.ok === false && locked.reason, 'locked', 'the right password does not open a locked account');
+});
+
+test('50 parallel guesses: no more argon2 checks than the allowance, one at a time', async () => {
+  const { login, checks, mostAtOnce } = await setup(5);
+  const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => login({ email: 'alice@example.com', password: `guess ${i}`, ip })));
+  assert.ok(answers.every((a) => !a.ok));
+  assert.ok(checks() >= 1 && checks() <= 5, `${checks()} checks`);
+  assert.equal(mostAtOnce(), 1, 'at most one check of the account in flight');
+  const before = checks();
+  const right = await login({ email: 'alice@example.com', password: 'correct horse battery', ip });
+  assert.equal(right.ok, false);
+  assert.equal(checks(), before, 'the refused right password was not checked either');
+});
+
+test('a known device has its own budget: a stranger locks strangers out, not the owner', async () => {
+  const { login, alice, checks } = await setup(3);
+  const ownerDevice = rememberAccount(undefined, alice.id);
+  for (let i = 0; i < 5; i += 1) await login({ email: alice.email, password: `stranger ${i}`, ip: '198.51.100.7' });
+  const stranger = await login({ email: alice.email, password: 'correct horse battery', ip: '198.51.100.7' });
+  assert.equal(stranger.ok === false && stranger.reason, 'locked');
+  const before = checks();
+  assert.equal((await login({ email: alice.email, password: 'correct horse battery', ip, device: ownerDevice })).ok, true);
+  assert.equal(checks(), before + 1);
+  // A device cookie for another account counts as an unknown device.
+  const otherDevice = rememberAccount(undefined, 'sub-someone-else');
+  const other = await login({ email: alice.email, password: 'correct horse battery', ip, device: otherDevice });
+  assert.equal(other.ok === false && other.reason, 'locked');
 });

@@ -20,6 +20,17 @@ passkeysSuite('step-up to a passkey', (s) => {
     assert.equal(claims.acr, 'phr');
     assert.deepEqual(claims.amr, ['pwd', 'swk', 'mfa']);
     assert.ok((claims.auth_time as number) >= (first.auth_time as number));
+    // Audit: the password sign-in, then the step-up with its method and resulting acr, and the browser.
+    const events = (await createAuditLog(s.open.db).list({ accountId: user.id })).filter((e) => e.type.startsWith('login.'));
+    assert.deepEqual(
+      events.map((e) => [e.type, e.detail?.method, e.detail?.acr]),
+      [
+        ['login.succeeded', 'password', 'pwd'],
+        ['login.step_up', 'password and passkey', 'phr'],
+      ],
+    );
+    assert.match(events[1]!.userAgent ?? '', /Chrome/);
+    assert.equal(events[1]!.detail?.newDevice, false, 'the browser signed in to this account before');
     await context.close();
   });
 
