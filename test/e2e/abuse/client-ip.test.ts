@@ -83,7 +83,7 @@ abuseSuite('abuse: the client address', ENV, (s) => {
           headers: { ...headers, cookie: cookies.map((c) => c.split(';')[0]).join('; ') },
         });
         assert.equal(page.status, 200);
-        const own = (page.headers['set-cookie'] ?? []).filter((c) => c.startsWith('latchkey.csrf'));
+        const own = (page.headers['set-cookie'] ?? []).filter((c) => /^(__Host-)?latchkey\.csrf/.test(c));
         assert.ok(own.length > 0, 'Latchkey\'s own CSRF cookie');
         for (const cookie of own) assert.match(cookie, /;\s*secure/i, cookie);
       }
