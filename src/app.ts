@@ -37,6 +37,10 @@ import { boundedRequests } from './http/bounded-requests.js';
 import { metadataCaching } from './http/metadata-caching.js';
 import { notFound } from './http/not-found.js';
 import { oneHost } from './http/one-host.js';
+import { clientIp } from './http/client-ip.js';
+import { clientAuthLimits } from './http/client-auth-limits.js';
+import { configureArgon2Pool } from './accounts/argon2-pool.js';
+import { createRateLimits, rateLimit } from './pages/rate-limit.js';
 import { engineMethods } from './provider/oidc-internals.js';
 import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -128,6 +132,15 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     retentionDays: config.mail.retentionDays,
   });
   const devMailbox = devMailboxEnabled(config);
+  // One bound per process on password hashing (argon2-pool.ts).
+  configureArgon2Pool({ ...config.argon2, onQueueLength: (waiting) => metrics.argon2Queue.set(waiting) });
+  const limits = createRateLimits(ephemeral, config.rateLimits);
+  const clientAuthFailures = ephemeral.failureLimiter({
+    name: 'client-auth',
+    points: config.rateLimits.clientAuthFailures.points,
+    durationSeconds: config.rateLimits.clientAuthFailures.seconds,
+    blockSeconds: config.rateLimits.clientAuthFailures.seconds,
+  });
   const codes = createOneTimeCodes({
     db,
     clock,
@@ -161,6 +174,8 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   provider.on('server_error', (ctx, err) => logger.error({ err, path: ctx.path }, 'oidc-provider server_error'));
   provider.on('grant.error', (_ctx, err) => logger.info({ error: (err as { error?: string }).error }, 'token request refused'));
 
+  // First: every later middleware (and the engine) sees the right ctx.ip and only trusted X-Forwarded-* headers.
+  provider.use(clientIp(config.trustedProxies));
   observeEngine(provider, metrics);
   provider.use(httpMetrics(metrics));
   provider.use(requestLog(logger));
@@ -172,6 +187,12 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   // With a metrics port, /metrics is served there only (main.ts); otherwise on this port behind the token.
   if (config.metrics.token && config.metrics.port === undefined) provider.use(metricsRoute(metrics, config.metrics.token));
   provider.use(notFound((path) => engineMethods(provider, path)));
+  provider.use(clientAuthLimits(provider, clientAuthFailures));
+  if (config.initialAccessToken) {
+    const registration = provider.pathFor('registration');
+    const limit = rateLimit(limits, { name: 'registration', keys: (ctx) => ({ ip: ctx.ip }), budgets: { ip: config.rateLimits.registration }, answer: 'oauth' });
+    provider.use((ctx, next) => (ctx.method === 'POST' && ctx.path === registration ? limit(ctx, next) : next()));
+  }
   const passkeys = createPasskeysRepo(db);
   const ceremonies = createPasskeyCeremonies({
     passkeys,
@@ -212,6 +233,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
         findResource: directory.resource,
         clock,
         devMailbox,
+        limits,
         lifecycle: {
           codes,
           mailer,
@@ -232,6 +254,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
         ceremonies,
         audit,
         clock,
+        limits,
         lifecycle: {
           db,
           models: accountModels,

@@ -13,6 +13,7 @@ import type { Clock } from '../common/clock.js';
 import { csrfToken, requireCsrf } from '../pages/csrf.js';
 import type { PageModule } from '../pages/page-module.js';
 import { renderPage } from '../pages/render.js';
+import { rateLimit, type RateLimits } from '../pages/rate-limit.js';
 import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
 import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
 import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
@@ -38,6 +39,8 @@ export interface AccountUiDeps {
   /** Where the session's first-passkey proof is recorded (first-passkey.ts). */
   proofMarks: EphemeralKv;
   mailer: Mailer;
+  /** Request-rate limits (pages/rate-limit.ts). */
+  limits: RateLimits;
   /** Sessions, apps, password and deletion (lifecycle.ts). */
   lifecycle: Omit<LifecycleDeps, 'provider' | 'accounts' | 'passkeys' | 'audit' | 'clock' | 'guard'>;
   /** Verifying the address (verify-email.ts). */
@@ -61,7 +64,7 @@ const NOTICES: Record<string, string> = {
  * re-verifying before sensitive changes) goes through the ordinary OIDC interaction as
  * the built-in first-party client, so every sign-in rule applies here too.
  */
-export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, passkeyProof, proofMarks, mailer, lifecycle, codes }: AccountUiDeps): PageModule {
+export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, passkeyProof, proofMarks, mailer, lifecycle, codes, limits }: AccountUiDeps): PageModule {
   const router = new Router({ prefix: ACCOUNT_PREFIX });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
@@ -72,6 +75,8 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
 
   // Tokens are bound to the Latchkey session the page acts for.
   router.use(csrfToken({ issuer: provider.issuer, bind: async (ctx) => `session:${(await sessionOfRequest(provider, ctx))?.uid ?? '-'}` }));
+  // The passkey ceremonies share the sign-in's `passkey` budgets: per IP, account and overall.
+  const passkeyLimit = rateLimit(limits, { name: 'passkey', keys: (ctx) => ({ ip: ctx.ip, account: (ctx.state.who as SignedIn).account.id, global: 'all' }) });
   const sections = accountLifecycle(router, { ...lifecycle, provider, accounts, passkeys, audit, clock, guard });
   const firstPasskey = firstPasskeyRoutes(router, { passkeys, passkeyProof, proofMarks, clock, guard, form, origin, render: (ctx, who, extra, status) => renderAccount(ctx, who, extra, status) });
 
@@ -128,7 +133,7 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
 
   router.get('/', requireSignedIn, async (ctx) => renderAccount(ctx, ctx.state.who as SignedIn));
 
-  router.post('/passkeys/options', requireSignedIn, json, requireCsrf(), async (ctx) => {
+  router.post('/passkeys/options', requireSignedIn, json, requireCsrf(), passkeyLimit, async (ctx) => {
     const who = ctx.state.who as SignedIn;
     const ttlSeconds = await firstPasskey.bindingWindow(who);
     ctx.body = await ceremonies.registrationOptions({
@@ -139,7 +144,7 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
     });
   });
 
-  router.post('/passkeys/verify', requireSignedIn, json, requireCsrf(), async (ctx) => {
+  router.post('/passkeys/verify', requireSignedIn, json, requireCsrf(), passkeyLimit, async (ctx) => {
     const who = ctx.state.who as SignedIn;
     const body = passkeyVerifyBody.parse(ctx.request.body);
     await firstPasskey.bindingWindow(who);

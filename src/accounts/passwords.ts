@@ -1,4 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
+import { withArgon2Slot } from './argon2-pool.js';
 import { normalizePassword } from './password-policy.js';
 
 /**
@@ -11,9 +12,13 @@ export const PASSWORD_PARAMS = Object.freeze({ algorithm: 2 as const, memoryCost
 // NIST SP 800-63B-4 asks for at least 64; the cap only bounds hashing work per request.
 export const PASSWORD_MAX_LENGTH = 256;
 
-/** Hashes the NFKC form, so the same password typed on another keyboard verifies (password-policy.ts). */
+/**
+ * Hashes the NFKC form, so the same password typed on another keyboard verifies
+ * (password-policy.ts). Every hash and verify goes through the process-wide bound
+ * (argon2-pool.ts): 503 beyond its queue.
+ */
 export function hashPassword(password: string): Promise<string> {
-  return hash(normalizePassword(password), PASSWORD_PARAMS);
+  return withArgon2Slot(() => hash(normalizePassword(password), PASSWORD_PARAMS));
 }
 
 export interface VerifyResult {
@@ -25,12 +30,13 @@ export interface VerifyResult {
 const CURRENT_PHC_PARAMS = `$argon2id$v=19$m=${PASSWORD_PARAMS.memoryCost},t=${PASSWORD_PARAMS.timeCost},p=${PASSWORD_PARAMS.parallelism}$`;
 
 export async function verifyPassword(storedHash: string, password: string): Promise<VerifyResult> {
-  let ok = false;
-  try {
-    ok = await verify(storedHash, normalizePassword(password));
-  } catch {
-    ok = false; // a malformed stored hash never authenticates
-  }
+  const ok = await withArgon2Slot(async () => {
+    try {
+      return await verify(storedHash, normalizePassword(password));
+    } catch {
+      return false; // a malformed stored hash never authenticates
+    }
+  });
   return { ok, needsRehash: ok && !storedHash.startsWith(CURRENT_PHC_PARAMS) };
 }
 
@@ -41,6 +47,10 @@ let dummyHash: Promise<string> | undefined;
  * response time does not tell whether an account exists.
  */
 export async function dummyVerify(password: string): Promise<void> {
-  dummyHash ??= hashPassword('latchkey-dummy-password-for-timing');
+  // A refused first hash (the pool was busy) must not stay cached as a rejection.
+  dummyHash ??= hashPassword('latchkey-dummy-password-for-timing').catch((err: unknown) => {
+    dummyHash = undefined;
+    throw err;
+  });
   await verifyPassword(await dummyHash, password);
 }

@@ -11,14 +11,17 @@ export class AppError extends Error {
   readonly code: string;
   readonly status: number;
   readonly expose: boolean;
+  /** Response headers that belong to the answer (`Retry-After` on 429 and 503). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(code: string, message: string, options: { status?: number; expose?: boolean; cause?: unknown } = {}) {
+  constructor(code: string, message: string, options: { status?: number; expose?: boolean; cause?: unknown; headers?: Record<string, string> } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.status = options.status ?? 400;
     // 5xx messages are never shown: they may carry internals.
     this.expose = options.expose ?? this.status < 500;
+    this.headers = Object.freeze({ ...options.headers });
   }
 }
 

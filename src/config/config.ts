@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { availableParallelism } from 'node:os';
 import { AppError } from '../common/errors.js';
+import { NO_PROXY, parseTrustedProxies, type ProxyTrust } from '../common/client-address.js';
 
 /**
  * Environment → one validated, frozen Config. Parsed once at start; a bad variable
@@ -7,6 +9,15 @@ import { AppError } from '../common/errors.js';
  */
 const duration = z.coerce.number().int().positive();
 // `address` or `Display Name <address>`, on one line.
+/** `POINTS/SECONDS`: at most POINTS within SECONDS (e.g. `60/60`, sixty a minute). */
+const budget = z
+  .string()
+  .regex(/^\d+\/\d+$/, 'POINTS/SECONDS, e.g. 60/60')
+  .transform((v) => {
+    const [points, seconds] = v.split('/').map(Number) as [number, number];
+    return Object.freeze({ points, seconds });
+  })
+  .refine((b) => b.points > 0 && b.seconds > 0, 'both numbers must be positive');
 const MAILBOX = /^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/;
 
 const envSchema = z.object({
@@ -58,8 +69,25 @@ const envSchema = z.object({
   LATCHKEY_CLIENT_CACHE_SECONDS: z.coerce.number().int().min(0).default(5),
   /** How often client-secret last-used times are written (batched). */
   LATCHKEY_LAST_USED_FLUSH_SECONDS: duration.default(30),
-  /** Trust X-Forwarded-* headers: only behind a reverse proxy that sets them. */
-  LATCHKEY_TRUST_PROXY: z.stringbool().default(false),
+  /**
+   * Who may speak for the client in X-Forwarded-*: `none`, comma-separated proxy
+   * addresses/CIDRs, or a hop count. Required (explicitly) with an https issuer.
+   */
+  LATCHKEY_TRUSTED_PROXIES: z.string().optional(),
+  /** Requests per client IP per route family (sign-in, passkeys…), `POINTS/SECONDS`; generous, for offices behind one NAT. */
+  LATCHKEY_RATE_LIMIT_IP: budget.default(budget.parse('120/60')),
+  /** Requests per account (canonical email or account id) per route family. */
+  LATCHKEY_RATE_LIMIT_ACCOUNT: budget.default(budget.parse('30/60')),
+  /** Requests per route family from everyone together. */
+  LATCHKEY_RATE_LIMIT_GLOBAL: budget.default(budget.parse('3000/60')),
+  /** Failed client authentications per client_id (token, introspection, revocation, PAR); then blocked for SECONDS. */
+  LATCHKEY_RATE_LIMIT_CLIENT_AUTH_FAILURES: budget.default(budget.parse('30/300')),
+  /** Dynamic client registrations per client IP. */
+  LATCHKEY_RATE_LIMIT_REGISTRATION: budget.default(budget.parse('20/3600')),
+  /** Password hashes/verifications computed at once (each takes 19 MiB); default: one per core. */
+  LATCHKEY_ARGON2_CONCURRENCY: z.coerce.number().int().positive().default(availableParallelism()),
+  /** Password checks that may wait for a free slot; beyond that, 503 with Retry-After. */
+  LATCHKEY_ARGON2_QUEUE: z.coerce.number().int().min(0).default(16),
   /** SMTP server for mail (smtp:// or smtps://, credentials in the URL); unset: the local dev mailbox. */
   LATCHKEY_SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'an smtp:// or smtps:// URL' }).optional(),
   /** The From of every mail, `address` or `Name <address>`; required with LATCHKEY_SMTP_URL. */
@@ -89,6 +117,11 @@ const envSchema = z.object({
     .pipe(z.array(z.string().regex(/^\/[^?#\s]*$/, 'a comma-separated list of paths, each starting with /'))),
 });
 
+export interface Budget {
+  readonly points: number;
+  readonly seconds: number;
+}
+
 export interface Config {
   readonly issuer: string;
   readonly port: number;
@@ -109,7 +142,16 @@ export interface Config {
   readonly sessions: { readonly idleSeconds: number | undefined; readonly maxPerAccount: number | undefined };
   readonly sweepIntervalSeconds: number;
   readonly auditRetentionDays: number;
-  readonly trustProxy: boolean;
+  /** LATCHKEY_TRUSTED_PROXIES: whose X-Forwarded-* headers are believed (http/client-ip.ts). */
+  readonly trustedProxies: ProxyTrust;
+  readonly rateLimits: {
+    readonly ip: Budget;
+    readonly account: Budget;
+    readonly global: Budget;
+    readonly clientAuthFailures: Budget;
+    readonly registration: Budget;
+  };
+  readonly argon2: { readonly concurrency: number; readonly queue: number };
   readonly hostCheckExemptPaths: readonly string[];
   readonly initialAccessToken: string | undefined;
   readonly lastUsedFlushSeconds: number;
@@ -160,6 +202,24 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         'generate one with `node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"`)',
     );
   }
+  if (env.LATCHKEY_TRUST_PROXY !== undefined) {
+    throw new ConfigError('Invalid configuration:\n  LATCHKEY_TRUST_PROXY: replaced by LATCHKEY_TRUSTED_PROXIES (none, the proxies\' addresses/CIDRs, or a hop count)');
+  }
+  let trustedProxies: ProxyTrust = NO_PROXY;
+  if (e.LATCHKEY_TRUSTED_PROXIES !== undefined) {
+    try {
+      trustedProxies = parseTrustedProxies(e.LATCHKEY_TRUSTED_PROXIES);
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration:\n  LATCHKEY_TRUSTED_PROXIES: ${(err as Error).message}`);
+    }
+  } else if (issuer.startsWith('https:')) {
+    // An https issuer is nearly always behind a TLS proxy: guessing wrong either counts
+    // every client as the proxy (one shared rate limit) or believes forged headers.
+    throw new ConfigError(
+      'Invalid configuration:\n  LATCHKEY_TRUSTED_PROXIES: required with an https issuer: the TLS proxy\'s addresses/CIDRs ' +
+        '(e.g. 10.0.0.0/8), a hop count (e.g. 1), or none when clients connect to Latchkey directly',
+    );
+  }
   if (e.LATCHKEY_SMTP_URL && !e.LATCHKEY_MAIL_FROM) {
     throw new ConfigError('Invalid configuration:\n  LATCHKEY_MAIL_FROM: required with LATCHKEY_SMTP_URL (an address your SMTP server may send from)');
   }
@@ -192,7 +252,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     sessions: Object.freeze({ idleSeconds: e.LATCHKEY_SESSION_IDLE_SECONDS, maxPerAccount: e.LATCHKEY_MAX_SESSIONS }),
     sweepIntervalSeconds: e.LATCHKEY_SWEEP_INTERVAL_SECONDS,
     auditRetentionDays: e.LATCHKEY_AUDIT_RETENTION_DAYS,
-    trustProxy: e.LATCHKEY_TRUST_PROXY,
+    trustedProxies,
+    rateLimits: Object.freeze({
+      ip: e.LATCHKEY_RATE_LIMIT_IP,
+      account: e.LATCHKEY_RATE_LIMIT_ACCOUNT,
+      global: e.LATCHKEY_RATE_LIMIT_GLOBAL,
+      clientAuthFailures: e.LATCHKEY_RATE_LIMIT_CLIENT_AUTH_FAILURES,
+      registration: e.LATCHKEY_RATE_LIMIT_REGISTRATION,
+    }),
+    argon2: Object.freeze({ concurrency: e.LATCHKEY_ARGON2_CONCURRENCY, queue: e.LATCHKEY_ARGON2_QUEUE }),
     hostCheckExemptPaths: Object.freeze(e.LATCHKEY_HOST_CHECK_EXEMPT_PATHS),
     initialAccessToken: e.LATCHKEY_INITIAL_ACCESS_TOKEN,
     lastUsedFlushSeconds: e.LATCHKEY_LAST_USED_FLUSH_SECONDS,

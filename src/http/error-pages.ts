@@ -30,7 +30,17 @@ const MALFORMED: Shown = {
 const TITLES: Record<number, string> = {
   404: 'Page not found',
   421: 'Wrong address',
+  429: 'Too many attempts',
+  503: 'Latchkey is busy',
 };
+
+// What to do next on a page that asks the person to wait.
+const HINTS: Record<number, string> = {
+  429: 'When the time is up, go back to the page you came from and try again.',
+  503: 'Go back to the page you came from and send it again.',
+};
+
+const hint = (status: number) => (HINTS[status] ? { hint: HINTS[status] } : {});
 
 function shown(status: number, code: string, message: string | undefined): Shown {
   // 5xx never shows its message: it may carry internals.
@@ -42,7 +52,7 @@ function shown(status: number, code: string, message: string | undefined): Shown
       message: 'Latchkey could not finish this request. Nothing was changed; try again in a moment.',
     };
   }
-  return { status, code, title: TITLES[status] ?? 'Request not accepted', message: message || 'The request was not accepted.' };
+  return { status, code, title: TITLES[status] ?? 'Request not accepted', message: message || 'The request was not accepted.', ...hint(status) };
 }
 
 /**
@@ -57,6 +67,10 @@ function isBodyParseError(err: unknown): boolean {
 function describe(err: unknown): Shown {
   if (err instanceof errors.SessionNotFound || (err instanceof AppError && err.code === 'interaction.expired')) return EXPIRED;
   if (err instanceof ZodError || isBodyParseError(err)) return MALFORMED;
+  // A 5xx Latchkey chose to explain (busy, not broken: 503 with Retry-After) keeps its words.
+  if (err instanceof AppError && err.status >= 500 && err.expose) {
+    return { status: err.status, code: err.code, title: TITLES[err.status] ?? 'Something went wrong', message: err.message, ...hint(err.status) };
+  }
   if (err instanceof AppError) return shown(err.status, err.code, err.expose ? err.message : undefined);
   // The engine's own errors met on Latchkey's pages (its Session or Interaction models).
   if (err instanceof errors.OIDCProviderError) return shown(err.status, err.error, err.expose ? err.error_description : undefined);
@@ -81,6 +95,7 @@ export function errorPages(logger: Logger): Middleware {
       await next();
     } catch (err) {
       const page = describe(err);
+      if (err instanceof AppError) for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
       const requestId = ctx.state.requestId as string | undefined;
       if (page.status >= 500) logger.error({ err, reqId: requestId }, 'request failed');
       if (wantsJson(ctx)) {

@@ -16,11 +16,13 @@ export interface OneHostOptions {
  * Latchkey answers only on the issuer's host: any other name gets 421 Misdirected
  * Request (RFC 9110 §15.5.20), so a name that merely resolves here (another virtual
  * host, a bare IP, a loopback alias) cannot make it speak for that name. The host is
- * Koa's `ctx.host`: the Host header, or X-Forwarded-Host only when the proxy is
- * trusted (`LATCHKEY_TRUST_PROXY`). Requests that pass see the issuer's origin as
- * `ctx.origin`, so every URL the engine builds from the request (discovery, the
- * audiences accepted for private_key_jwt) is the issuer's, whatever the scheme the
- * connection or a forwarded header claims.
+ * Koa's `ctx.host`: the Host header, or X-Forwarded-Host only from a trusted proxy
+ * (`LATCHKEY_TRUSTED_PROXIES`; http/client-ip.ts drops it from anyone else). Requests
+ * that pass see the issuer's origin as `ctx.origin` and its scheme as `ctx.protocol`,
+ * so every URL the engine builds from the request (discovery, the audiences accepted
+ * for private_key_jwt) is the issuer's, whatever the scheme the connection or a
+ * forwarded header claims — and with an https issuer every cookie is `Secure` (the
+ * engine's and Latchkey's own), even when a TLS proxy talks plain HTTP to Latchkey.
  */
 export function oneHost({ issuer, exemptPaths }: OneHostOptions): Middleware {
   const { origin, host, protocol } = new URL(issuer);
@@ -36,6 +38,8 @@ export function oneHost({ issuer, exemptPaths }: OneHostOptions): Middleware {
       throw new AppError('request.misdirected', 'This address is not served here. Use the address the application sent you to.', { status: 421 });
     }
     Object.defineProperty(ctx.request, 'origin', { value: origin });
+    // Before anything reads ctx.cookies: Koa makes its cookie jar's `secure` from this.
+    Object.defineProperty(ctx.request, 'protocol', { value: protocol.slice(0, -1) });
     return next();
   };
 }

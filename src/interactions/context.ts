@@ -9,6 +9,7 @@ import { epochSeconds, type Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
 import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
+import type { RateLimits } from '../pages/rate-limit.js';
 import type { RecordSignIn } from './sign-in-record.js';
 import type { Resource } from '../clients/resources-repo.js';
 import { acrRequirement, type AcrRequirement } from '../provider/acr-policy.js';
@@ -22,6 +23,8 @@ export interface InteractionDeps {
   passkeys: PasskeysRepo;
   ceremonies: PasskeyCeremonies;
   passwordLogin: PasswordLogin;
+  /** Request-rate limits per IP, account and overall (pages/rate-limit.ts). */
+  limits: RateLimits;
   /** Audit, device cookie and new-device mail for every finished sign-in. */
   recordSignIn: RecordSignIn;
   /** The mailed code a first passkey needs beyond the password (DESIGN.md "Binding"). */

@@ -10,6 +10,7 @@ import type { PendingLogin } from './next-step.js';
 import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
 import { expectStep, finishLogin, form, jsonStep, type StepRoute } from './step-kit.js';
 import { renderStep } from './step-pages.js';
+import { rateLimit } from '../pages/rate-limit.js';
 
 const codeForm = z.object({ code: z.string().max(64).default('') });
 
@@ -22,7 +23,10 @@ const codeForm = z.object({ code: z.string().max(64).default('') });
  * password alone never yields a passkey (NIST SP 800-63B-4 §4.1).
  */
 export function enrolStep(deps: InteractionDeps): StepRoute[] {
-  const pre = jsonStep(deps, 'enrol');
+  const pre = [
+    ...jsonStep(deps, 'enrol'),
+    rateLimit(deps.limits, { name: 'passkey', keys: (ctx) => ({ ip: ctx.ip, account: currentStep(ctx, 'enrol').pending.accountId, global: 'all' }) }),
+  ];
   const page = [loadInteraction(deps.provider), form, requireCsrf(), expectStep(deps, 'enrol', 'page')];
   const origin = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') });
 

@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { interactionState, type InteractionDeps } from './context.js';
 import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
 import { advance, jsonStep, type StepRoute } from './step-kit.js';
+import { rateLimit } from '../pages/rate-limit.js';
 
 /**
  * POST /interaction/:uid/passkey-sign-in/{options,verify} — the sign-in step answered
@@ -9,7 +10,8 @@ import { advance, jsonStep, type StepRoute } from './step-kit.js';
  * names the account.
  */
 export function passkeySignInStep(deps: InteractionDeps): StepRoute[] {
-  const pre = jsonStep(deps, 'sign-in');
+  // The credential names the account only once verified: per IP and overall.
+  const pre = [...jsonStep(deps, 'sign-in'), rateLimit(deps.limits, { name: 'passkey' })];
 
   async function options(ctx: Context) {
     ctx.body = await deps.ceremonies.authenticationOptions({ binding: { interaction: interactionState(ctx).interaction.uid } });

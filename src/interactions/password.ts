@@ -1,7 +1,9 @@
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import { epochSeconds } from '../common/clock.js';
+import { canonicalEmail } from '../accounts/email.js';
 import { requireCsrf } from '../pages/csrf.js';
+import { accountKey, rateLimit } from '../pages/rate-limit.js';
 import { currentStep, interactionState, loadInteraction, type InteractionDeps } from './context.js';
 import { readDevice } from './device-cookie.js';
 import { redirectTo } from './finish.js';
@@ -51,5 +53,12 @@ export function passwordStep(deps: InteractionDeps): StepRoute[] {
     redirectTo(ctx, await advance(ctx, deps, { accountId: result.account.id, factors }, result.account));
   }
 
-  return [{ method: 'post', path: '/password', handlers: [loadInteraction(deps.provider), form, requireCsrf(), expectStep(deps, 'sign-in', 'page'), parse, verify] }];
+  // Request rates on top of password-login.ts's failure counts: every attempt counts,
+  // per IP, per canonical email and overall (ASVS 5.0 V6.3.1).
+  const limit = rateLimit(deps.limits, {
+    name: 'password',
+    keys: (ctx) => ({ ip: ctx.ip, account: accountKey(canonicalEmail((ctx.state.input as z.infer<typeof passwordForm>).email)), global: 'all' }),
+  });
+
+  return [{ method: 'post', path: '/password', handlers: [loadInteraction(deps.provider), form, requireCsrf(), expectStep(deps, 'sign-in', 'page'), parse, limit, verify] }];
 }

@@ -3,13 +3,17 @@ import { PasskeyError } from '../passkeys/passkey-error.js';
 import { currentStep, interactionState, type InteractionDeps } from './context.js';
 import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
 import { advance, jsonStep, type StepRoute } from './step-kit.js';
+import { rateLimit } from '../pages/rate-limit.js';
 
 /**
  * POST /interaction/:uid/step-up/{options,verify} — a passkey of the account already in
  * play, on top of the factors verified so far (a password, or the session's).
  */
 export function stepUpStep(deps: InteractionDeps): StepRoute[] {
-  const pre = jsonStep(deps, 'step-up');
+  const pre = [
+    ...jsonStep(deps, 'step-up'),
+    rateLimit(deps.limits, { name: 'passkey', keys: (ctx) => ({ ip: ctx.ip, account: currentStep(ctx, 'step-up').accountId, global: 'all' }) }),
+  ];
 
   async function options(ctx: Context) {
     const step = currentStep(ctx, 'step-up');

@@ -1,5 +1,5 @@
 import type { Db } from '../storage/db.js';
-import type { EphemeralStore, FailureLimiter, FailureLimiterOptions } from '../storage/ephemeral-store.js';
+import type { EphemeralStore, FailureLimiter, FailureLimiterOptions, RateLimiter, RateLimiterOptions } from '../storage/ephemeral-store.js';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -58,12 +58,24 @@ function countRefusals(limiter: FailureLimiter, name: string, metrics: Metrics):
   };
 }
 
+function countRateRefusals(limiter: RateLimiter, name: string, metrics: Metrics): RateLimiter {
+  return {
+    async consume(key) {
+      const out = await limiter.consume(key);
+      if (!out.allowed) metrics.rateLimitRefusals.inc({ limiter: name });
+      return out;
+    },
+  };
+}
+
 export function instrumentEphemeral(store: EphemeralStore, metrics: Metrics): EphemeralStore {
   const counted = countRejections(store, () => metrics.storeErrors.inc({ store: 'ephemeral' }));
   return new Proxy(counted, {
     get(obj, prop) {
       // Limiter names are fixed in code (a bounded label).
       if (prop === 'failureLimiter') return (options: FailureLimiterOptions) => countRefusals(counted.failureLimiter(options), options.name, metrics);
+      // Request-rate limiters (pages/rate-limit.ts) are named `family:scope` (`password:ip`), also fixed in code.
+      if (prop === 'rateLimiter') return (options: RateLimiterOptions) => countRateRefusals(counted.rateLimiter(options), options.name, metrics);
       return Reflect.get(obj, prop);
     },
   });

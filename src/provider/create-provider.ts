@@ -184,7 +184,9 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
   };
 
   const provider = new Provider(config.issuer, configuration);
-  provider.proxy = config.trustProxy;
+  // Koa reads X-Forwarded-Host/-Proto only with `proxy`; http/client-ip.ts has already
+  // removed them from requests whose peer is not a trusted proxy.
+  provider.proxy = config.trustedProxies.kind !== 'none';
 
   // Client secrets live only as SHA-256 hashes, several per client during a rotation
   // (clients/secrets.ts matchSecret compares every live one in constant time).

@@ -283,3 +283,28 @@ export function replaceSigningKeys(provider: Provider, jwks: { keys: JsonWebKey[
   if (!before?.keystore || !before.jwks) throw new Error('oidc-provider keeps its keystore elsewhere: update replaceSigningKeys for this engine version');
   initializeKeystore.call(provider, jwks);
 }
+
+/**
+ * Runs `guard` just before the engine authenticates a client on `routes` (the token,
+ * introspection, revocation and PAR endpoints): the engine finds the client by the id
+ * the request claims (Basic header, `client_id` or the assertion's `sub`), then checks
+ * its secret or assertion. A guard that throws stops the request there, before any
+ * credential is checked. Later lookups in the same request (introspection finds the
+ * token's client) are not guarded: the authenticated client is set by then.
+ */
+export function guardClientAuthentication(
+  provider: Provider,
+  routes: readonly string[],
+  guard: (ctx: KoaContextWithOIDC, clientId: string) => Promise<void>,
+): void {
+  const guarded = new Set(routes);
+  const Client = provider.Client as unknown as { find(id: string, ...rest: unknown[]): Promise<Client | undefined> };
+  const find = Client.find.bind(Client);
+  // The engine keeps the request's context in AsyncLocalStorage (Provider.ctx).
+  const current = () => (provider.constructor as unknown as { ctx?: KoaContextWithOIDC }).ctx;
+  Client.find = async (id, ...rest) => {
+    const ctx = current();
+    if (ctx?.oidc && guarded.has(ctx.oidc.route) && !ctx.oidc.entities.Client) await guard(ctx, String(id));
+    return find(id, ...rest);
+  };
+}

@@ -43,6 +43,27 @@ export interface FailureLimiterOptions {
 }
 
 /**
+ * Counts every request (not only failures): a request rate per key. Atomic in the
+ * store, so parallel requests never get more than `points` within the window, on one
+ * process or many.
+ */
+export interface RateLimiter {
+  /**
+   * Takes one point for `key`: allowed, or refused with the seconds until the window
+   * frees up. Rejects when the store cannot be reached: callers must fail closed.
+   */
+  consume(key: string): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
+}
+
+export interface RateLimiterOptions {
+  /** Limiters with the same name share their counts. */
+  name: string;
+  /** Requests allowed within `durationSeconds` of the first one. */
+  points: number;
+  durationSeconds: number;
+}
+
+/**
  * The ephemeral store: Redis in production (storage/redis.ts), process memory when
  * embedded (storage/memory.ts). Holds interactions, codes, opaque access tokens, replay
  * detection and rate-limit counters; losing it at worst restarts a sign-in in progress.
@@ -57,6 +78,7 @@ export interface EphemeralStore {
   /** Values under their own namespace, so two features never see each other's keys. */
   kv(namespace: string): EphemeralKv;
   failureLimiter(options: FailureLimiterOptions): FailureLimiter;
+  rateLimiter(options: RateLimiterOptions): RateLimiter;
   /** Resolves when the store answers; rejects while it is unreachable. */
   ping(): Promise<void>;
   /** Removes expired entries the backend does not expire by itself; returns how many went. */

@@ -1,6 +1,6 @@
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { type Clock, epochSeconds, systemClock } from '../common/clock.js';
-import type { EphemeralKv, EphemeralStore, FailureLimiter, FailureLimiterOptions } from './ephemeral-store.js';
+import type { EphemeralKv, EphemeralStore, FailureLimiter, FailureLimiterOptions, RateLimiter } from './ephemeral-store.js';
 import { storablePayload } from './model-payload.js';
 
 /**
@@ -24,6 +24,16 @@ export function createMemoryStore(deps: { clock?: Clock } = {}): EphemeralStore 
     },
     failureLimiter(options) {
       return memoryLimiter(counts, options, now);
+    },
+    rateLimiter(options) {
+      // A request rate is a failure count where every request counts (no block beyond the window).
+      const counter = memoryLimiter(counts, { ...options, name: `rate:${options.name}`, blockSeconds: 0 }, now);
+      return {
+        async consume(key): ReturnType<RateLimiter['consume']> {
+          const taken = await counter.fail(key);
+          return taken.overLimit ? { allowed: false, retryAfterSeconds: taken.blockedFor } : { allowed: true };
+        },
+      };
     },
     async ping() {},
     async sweep() {

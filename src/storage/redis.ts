@@ -3,7 +3,7 @@ import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { type Clock, epochSeconds, systemClock } from '../common/clock.js';
 import { sha256 } from '../common/hash.js';
-import type { EphemeralStore, FailureLimiter, FailureLimiterOptions } from './ephemeral-store.js';
+import type { EphemeralStore, FailureLimiter, FailureLimiterOptions, RateLimiter, RateLimiterOptions } from './ephemeral-store.js';
 import { storablePayload } from './model-payload.js';
 
 /** A connected client with the options the ephemeral store relies on. */
@@ -50,6 +50,7 @@ export function createRedisStore(redis: Redis, options: { prefix: string; clock?
       };
     },
     failureLimiter: (limiterOptions) => redisLimiter(redis, prefix, limiterOptions),
+    rateLimiter: (limiterOptions) => redisRateLimiter(redis, prefix, limiterOptions),
     async ping() {
       await redis.ping();
     },
@@ -92,6 +93,29 @@ function redisLimiter(redis: Redis, prefix: string, options: FailureLimiterOptio
     },
     async reset(key) {
       await limiter.delete(key);
+    },
+  };
+}
+
+function redisRateLimiter(redis: Redis, prefix: string, options: RateLimiterOptions): RateLimiter {
+  const limiter = new RateLimiterRedis({
+    storeClient: redis,
+    keyPrefix: `${prefix}rate:${options.name}`,
+    points: options.points,
+    duration: options.durationSeconds,
+    // No insurance limiter and no in-memory fallback: an unreachable Redis refuses.
+    rejectIfRedisNotReady: true,
+  });
+  return {
+    async consume(key) {
+      try {
+        await limiter.consume(key);
+        return { allowed: true };
+      } catch (rejected) {
+        // A RateLimiterRes is "over the limit"; anything else is the store failing (fail closed).
+        if (rejected instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(rejected.msBeforeNext / 1000)) };
+        throw rejected;
+      }
     },
   };
 }

@@ -37,6 +37,15 @@ test('a bad value stops start-up with the variable\'s name', () => {
     [{ LATCHKEY_MAIL_FROM: 'not an address' }, /LATCHKEY_MAIL_FROM/],
     [{ LATCHKEY_MAIL_MAX_ATTEMPTS: '0' }, /LATCHKEY_MAIL_MAX_ATTEMPTS/],
     [{ LATCHKEY_HOST_CHECK_EXEMPT_PATHS: '/healthz,readyz' }, /LATCHKEY_HOST_CHECK_EXEMPT_PATHS/],
+    [{ LATCHKEY_TRUST_PROXY: 'true' }, /LATCHKEY_TRUST_PROXY: replaced by LATCHKEY_TRUSTED_PROXIES/],
+    [{ LATCHKEY_TRUSTED_PROXIES: '10.0.0.0/33' }, /LATCHKEY_TRUSTED_PROXIES: 10\.0\.0\.0\/33 is not/],
+    [{ LATCHKEY_TRUSTED_PROXIES: 'proxy.internal' }, /LATCHKEY_TRUSTED_PROXIES/],
+    [{ LATCHKEY_TRUSTED_PROXIES: '0' }, /LATCHKEY_TRUSTED_PROXIES: a hop count/],
+    [{ LATCHKEY_TRUSTED_PROXIES: ' , ' }, /LATCHKEY_TRUSTED_PROXIES: empty/],
+    [{ LATCHKEY_RATE_LIMIT_IP: '60' }, /LATCHKEY_RATE_LIMIT_IP: POINTS\/SECONDS/],
+    [{ LATCHKEY_RATE_LIMIT_ACCOUNT: '0/60' }, /LATCHKEY_RATE_LIMIT_ACCOUNT/],
+    [{ LATCHKEY_ARGON2_CONCURRENCY: '0' }, /LATCHKEY_ARGON2_CONCURRENCY/],
+    [{ LATCHKEY_ARGON2_QUEUE: '-1' }, /LATCHKEY_ARGON2_QUEUE/],
   ];
   for (const [env, name] of cases) {
     assert.throws(() => parseConfig(env), (err: Error) => err instanceof ConfigError && name.test(err.message), JSON.stringify(env));
@@ -44,7 +53,7 @@ test('a bad value stops start-up with the variable\'s name', () => {
 });
 
 test('empty strings count as unset; trailing slashes leave the issuer', () => {
-  const config = parseConfig({ PORT: '', LATCHKEY_ISSUER: 'https://id.example.com/' });
+  const config = parseConfig({ PORT: '', LATCHKEY_ISSUER: 'https://id.example.com/', LATCHKEY_TRUSTED_PROXIES: 'none' });
   assert.equal(config.port, 3000);
   assert.equal(config.issuer, 'https://id.example.com');
   assert.equal(config.webauthn.rpId, 'id.example.com');
@@ -60,4 +69,28 @@ test('durations', () => {
 test('the paths answered on any host: the health endpoints unless configured', () => {
   assert.deepEqual(parseConfig({}).hostCheckExemptPaths, ['/healthz', '/readyz']);
   assert.deepEqual(parseConfig({ LATCHKEY_HOST_CHECK_EXEMPT_PATHS: ' /healthz , /lb-probe ' }).hostCheckExemptPaths, ['/healthz', '/lb-probe']);
+});
+
+test('an https issuer needs its proxy trust said explicitly; none, CIDRs and hop counts are accepted', () => {
+  assert.throws(
+    () => parseConfig({ LATCHKEY_ISSUER: 'https://id.example.com' }),
+    (err: Error) => err instanceof ConfigError && /LATCHKEY_TRUSTED_PROXIES: required with an https issuer/.test(err.message),
+  );
+  assert.equal(parseConfig({}).trustedProxies.kind, 'none', 'an http issuer trusts no proxy by default');
+  assert.equal(parseConfig({ LATCHKEY_ISSUER: 'https://id.example.com', LATCHKEY_TRUSTED_PROXIES: 'None' }).trustedProxies.kind, 'none');
+  assert.deepEqual(parseConfig({ LATCHKEY_ISSUER: 'https://id.example.com', LATCHKEY_TRUSTED_PROXIES: '2' }).trustedProxies, { kind: 'hops', hops: 2 });
+  const list = parseConfig({ LATCHKEY_ISSUER: 'https://id.example.com', LATCHKEY_TRUSTED_PROXIES: '10.0.0.0/8, 2001:db8::/32,127.0.0.1' }).trustedProxies;
+  assert.equal(list.kind, 'list');
+  assert.equal(list.kind === 'list' && list.ranges.length, 3);
+});
+
+test('rate limits and the argon2 bound have defaults and take POINTS/SECONDS', () => {
+  const defaults = parseConfig({});
+  assert.deepEqual(defaults.rateLimits.ip, { points: 120, seconds: 60 });
+  assert.deepEqual(defaults.rateLimits.clientAuthFailures, { points: 30, seconds: 300 });
+  assert.ok(defaults.argon2.concurrency >= 1);
+  assert.equal(defaults.argon2.queue, 16);
+  const set = parseConfig({ LATCHKEY_RATE_LIMIT_GLOBAL: '100/1', LATCHKEY_ARGON2_QUEUE: '0', LATCHKEY_ARGON2_CONCURRENCY: '1' });
+  assert.deepEqual(set.rateLimits.global, { points: 100, seconds: 1 });
+  assert.deepEqual(set.argon2, { concurrency: 1, queue: 0 });
 });

@@ -71,7 +71,7 @@ codeFlowSuite('code flow: one host', (s) => {
   });
 
   test('behind a trusted proxy the forwarded host is the one checked; exempt paths are configurable', async () => {
-    const proxied = await startLatchkey(s.lk.backend, { LATCHKEY_TRUST_PROXY: 'true', LATCHKEY_HOST_CHECK_EXEMPT_PATHS: '/healthz' });
+    const proxied = await startLatchkey(s.lk.backend, { LATCHKEY_TRUSTED_PROXIES: '127.0.0.1', LATCHKEY_HOST_CHECK_EXEMPT_PATHS: '/healthz' });
     try {
       const { issuer } = proxied;
       const issuerHost = new URL(issuer).host;

@@ -68,7 +68,7 @@ for (const backend of backends()) {
     const elsewhere: Array<[string, Record<string, string>]> = [
       ['an SMTP server is set', { LATCHKEY_SMTP_URL: 'smtp://127.0.0.1:2525', LATCHKEY_MAIL_FROM: 'no-reply@example.com' }],
       ['Latchkey listens beyond loopback', { HOST: '0.0.0.0' }],
-      ['the issuer is not on loopback (a proxy in front)', { LATCHKEY_ISSUER: 'https://id.example.com' }],
+      ['the issuer is not on loopback (a proxy in front)', { LATCHKEY_ISSUER: 'https://id.example.com', LATCHKEY_TRUSTED_PROXIES: '127.0.0.1' }],
     ];
     for (const [why, env] of elsewhere) {
       test(`/dev/mailbox is not found when ${why}`, async () => {

@@ -1,0 +1,139 @@
+import type { Context, Middleware, Next } from 'koa';
+import { addressKey } from '../common/client-address.js';
+import { AppError } from '../common/errors.js';
+import { sha256 } from '../common/hash.js';
+import type { EphemeralStore, RateLimiter } from '../storage/ephemeral-store.js';
+
+import type { Budget } from '../config/config.js';
+
+/** At most `points` requests within `seconds` (LATCHKEY_RATE_LIMIT_*). */
+export type { Budget };
+
+/** What a request is counted against: its client IP, the account it names, everyone. */
+export type LimitScope = 'ip' | 'account' | 'global';
+
+/**
+ * The request-rate limiters of one Latchkey, built once over the ephemeral store (Redis
+ * or memory, so every process shares the counts) with the configured budgets
+ * (LATCHKEY_RATE_LIMIT_IP / _ACCOUNT / _GLOBAL).
+ */
+export interface RateLimits {
+  limiter(name: string, scope: LimitScope | string, budget?: Budget): RateLimiter;
+  readonly budgets: Readonly<Record<LimitScope, Budget>>;
+}
+
+export function createRateLimits(store: EphemeralStore, budgets: Readonly<Record<LimitScope, Budget>>): RateLimits {
+  const made = new Map<string, RateLimiter>();
+  return {
+    budgets,
+    limiter(name, scope, budget) {
+      const b = budget ?? budgets[scope as LimitScope];
+      if (!b) throw new Error(`rate limit ${name}:${scope} needs a budget`);
+      const id = `${name}:${scope}:${b.points}/${b.seconds}`;
+      let limiter = made.get(id);
+      if (!limiter) made.set(id, (limiter = store.rateLimiter({ name: `${name}:${scope}`, points: b.points, durationSeconds: b.seconds })));
+      return limiter;
+    },
+  };
+}
+
+/** The key for an email in every counter: canonical (so no spelling opens a fresh budget) and hashed (no address in the store). */
+export const accountKey = (canonical: string) => sha256(canonical);
+
+export interface RateLimitOptions {
+  /** The route family: routes with the same name share their budgets (`password`, `passkey`, `sign-up`…). */
+  name: string;
+  /**
+   * The keys this request is counted under. Default: `{ ip: ctx.ip, global: 'all' }`.
+   * Add `account` (an account id, or `accountKey(canonicalEmail(email))`) where the
+   * request names one; leave a scope out (or undefined) to not count it.
+   */
+  keys?: (ctx: Context) => Partial<Record<LimitScope, string | undefined>>;
+  /** Budgets other than the configured defaults, per scope. */
+  budgets?: Partial<Record<LimitScope, Budget>>;
+  /**
+   * `oauth`: an OAuth-style JSON error body (RFC 6749 §5.2 shape) for protocol
+   * endpoints; default: Latchkey's error page, or `{ error, message }` JSON for
+   * scripts (http/error-pages.ts decides).
+   */
+  answer?: 'page' | 'oauth';
+}
+
+export class RateLimited extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    const wait = retryAfterSeconds < 90 ? `${retryAfterSeconds} seconds` : `${Math.ceil(retryAfterSeconds / 60)} minutes`;
+    super('rate_limited', `Too many attempts in a short time. Wait ${wait} and try again.`, {
+      status: 429,
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** The limiter's store cannot be reached: refuse (fail closed), never let the request through uncounted. */
+export class LimiterUnavailable extends AppError {
+  constructor(cause: unknown) {
+    super('server.busy', 'Latchkey cannot take this request right now. Nothing was changed; try again in a minute.', {
+      status: 503,
+      expose: true,
+      cause,
+      headers: { 'Retry-After': '60' },
+    });
+  }
+}
+
+/** An OAuth-style error answer (RFC 6749 §5.2 shape, RFC 6585 §4 status) without going through the page handler. */
+export function oauthError(ctx: Context, err: AppError): void {
+  ctx.status = err.status;
+  for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
+  ctx.set('Cache-Control', 'no-store');
+  // RFC 6749 has no throttling code for the token endpoint; temporarily_unavailable
+  // (§4.1.2.1) is the registered code closest in meaning, and the status says the rest.
+  ctx.body = { error: 'temporarily_unavailable', error_description: err.message };
+}
+
+const SCOPES: readonly LimitScope[] = ['ip', 'account', 'global'];
+
+/**
+ * Rate limits for any route (OWASP ASVS 5.0 V6.3.1, NIST SP 800-63B-4 §3.2.2): place it
+ * after whatever it needs to name the keys (a parsed body, the loaded interaction):
+ *
+ *     router.post('/sign-up', form, requireCsrf(), parse,
+ *       rateLimit(deps.limits, { name: 'sign-up', keys: (ctx) => ({ ip: ctx.ip, account: accountKey(canonicalEmail(ctx.state.input.email)), global: 'all' }) }),
+ *       handler);
+ *
+ * An `ip` key is counted per IPv4 address or IPv6 /64 (client-address.ts `addressKey`).
+ * Each request takes one point per scope, in the order ip → account → global, and stops
+ * at the first refusal, so a client that is over its own budget does not use up the
+ * account's or everyone's. Over budget: 429 with Retry-After and a readable page (JSON
+ * for scripts, an OAuth error body with `answer: 'oauth'`). The store unreachable: 503,
+ * never a pass.
+ */
+export function rateLimit(limits: RateLimits, options: RateLimitOptions): Middleware {
+  const keysOf = options.keys ?? ((ctx: Context): Partial<Record<LimitScope, string>> => ({ ip: ctx.ip, global: 'all' }));
+  return async function limit(ctx: Context, next: Next) {
+    const keys = keysOf(ctx);
+    let refusal: AppError | undefined;
+    for (const scope of SCOPES) {
+      const given = keys[scope];
+      if (given === undefined) continue;
+      const key = scope === 'ip' ? addressKey(given) : given;
+      const limiter = limits.limiter(options.name, scope, options.budgets?.[scope]);
+      let taken: Awaited<ReturnType<RateLimiter['consume']>>;
+      try {
+        taken = await limiter.consume(key);
+      } catch (err) {
+        refusal = new LimiterUnavailable(err);
+        break;
+      }
+      if (!taken.allowed) {
+        refusal = new RateLimited(taken.retryAfterSeconds);
+        break;
+      }
+    }
+    if (!refusal) return next();
+    if (options.answer === 'oauth') return oauthError(ctx, refusal);
+    throw refusal;
+  };
+}
