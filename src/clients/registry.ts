@@ -3,6 +3,7 @@ import { revokeByClient } from '../adapters/revoke-by-client.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
 import { ClientInputError } from './client-input-error.js';
+import { updateClient, type ClientChange } from './client-update.js';
 import { createClientResourcesRepo, type ResourceGrant } from './client-resources-repo.js';
 import { newClient, OIDC_SCOPES, registeredClient, usesSecret, validateClientInput, type ClientInput, type ClientMetadata } from './metadata.js';
 import { createClientsRepository } from './repository.js';
@@ -102,6 +103,14 @@ export function createClientRegistry(db: Db, options: { clock?: Clock } = {}) {
 
     disable(clientId: string): Promise<boolean> {
       return repository.disable(clientId, clock());
+    },
+
+    enable(clientId: string): Promise<boolean> {
+      return repository.enable(clientId);
+    },
+
+    update(clientId: string, change: ClientChange): Promise<boolean> {
+      return updateClient(db, clientId, change);
     },
 
     /** Deletes the client, its secrets, and every grant and refresh token issued to it. */

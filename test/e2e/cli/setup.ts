@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { testDatabaseUrl } from '../../helpers/backends.js';
 import { scratchDatabase } from '../../helpers/scratch-database.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/latchkey.js', import.meta.url));
+// The TypeScript sources through tsx, as in development: no build between an edit and a
+// test. bin/latchkey.js runs the same entry compiled (dist/), see package-scripts.test.ts.
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
+const TSX = ['--import', 'tsx'];
 
 interface Run {
   code: number;
@@ -19,7 +23,7 @@ interface Run {
 /** Runs the operator's command as a child process, with only PATH and `env` set. */
 export function latchkey(env: Record<string, string>, args: string[], stdin?: string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [...TSX, ENTRY, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, cwd: ROOT }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
     child.stdin!.end(stdin ?? '');
