@@ -6,6 +6,7 @@ import type { Stores } from './storage/open.js';
 import { createAdapters } from './adapters/index.js';
 import { createAccountsRepo } from './accounts/accounts-repo.js';
 import { createPasswordLogin } from './accounts/password-login.js';
+import { createOneTimeCodes, type OneTimeCodes } from './accounts/one-time-codes.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { createClientRegistry } from './clients/registry.js';
 import { createResourcesRepo } from './clients/resources-repo.js';
@@ -42,6 +43,8 @@ export interface Latchkey {
   flush(): Promise<void>;
   /** Queues mail for the flows; a background drainer delivers it (stopped by close). */
   mailer: Mailer;
+  /** One-time codes and links (verification, reset, passkey proof, sign-up, invitations). */
+  codes: OneTimeCodes;
   close(): Promise<void>;
 }
 
@@ -81,6 +84,13 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     retentionDays: config.mail.retentionDays,
   });
   const devMailbox = devMailboxEnabled(config);
+  const codes = createOneTimeCodes({
+    db,
+    clock,
+    secret: stores.keyEncryptionKey,
+    // Wrong codes have their own budget, apart from passwords: a code guesser cannot lock the password out, nor the reverse.
+    failures: ephemeral.failureLimiter({ name: 'code-subject', points: config.codeFailuresPerHour, durationSeconds: 3600, blockSeconds: 3600 }),
+  });
 
   const passwordLogin = createPasswordLogin({
     accounts,
@@ -136,9 +146,10 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
 
   return {
     app: provider,
-    sweep: async () => (await adapters.sweep()) + (await audit.prune(config.auditRetentionDays)) + (await mailer.prune()),
+    sweep: async () => (await adapters.sweep()) + (await audit.prune(config.auditRetentionDays)) + (await mailer.prune()) + (await codes.prune()),
     flush: () => lastUsed.flush(),
     mailer,
+    codes,
     close: async () => {
       await lastUsed.close();
       await mailer.close();

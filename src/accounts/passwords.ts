@@ -1,4 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
+import { normalizePassword } from './password-policy.js';
 
 /**
  * argon2id at the OWASP Password Storage Cheat Sheet parameters (m=19 MiB, t=2, p=1).
@@ -7,12 +8,12 @@ import { hash, verify } from '@node-rs/argon2';
  */
 export const PASSWORD_PARAMS = Object.freeze({ algorithm: 2 as const, memoryCost: 19456, timeCost: 2, parallelism: 1 });
 
-export const PASSWORD_MIN_LENGTH = 8;
-// NIST SP 800-63B asks for at least 64; the cap only bounds hashing work per request.
+// NIST SP 800-63B-4 asks for at least 64; the cap only bounds hashing work per request.
 export const PASSWORD_MAX_LENGTH = 256;
 
+/** Hashes the NFKC form, so the same password typed on another keyboard verifies (password-policy.ts). */
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, PASSWORD_PARAMS);
+  return hash(normalizePassword(password), PASSWORD_PARAMS);
 }
 
 export interface VerifyResult {
@@ -26,7 +27,7 @@ const CURRENT_PHC_PARAMS = `$argon2id$v=19$m=${PASSWORD_PARAMS.memoryCost},t=${P
 export async function verifyPassword(storedHash: string, password: string): Promise<VerifyResult> {
   let ok = false;
   try {
-    ok = await verify(storedHash, password);
+    ok = await verify(storedHash, normalizePassword(password));
   } catch {
     ok = false; // a malformed stored hash never authenticates
   }
@@ -42,10 +43,4 @@ let dummyHash: Promise<string> | undefined;
 export async function dummyVerify(password: string): Promise<void> {
   dummyHash ??= hashPassword('latchkey-dummy-password-for-timing');
   await verifyPassword(await dummyHash, password);
-}
-
-export function checkPasswordPolicy(password: string): string | undefined {
-  if (password.length < PASSWORD_MIN_LENGTH) return `Use at least ${PASSWORD_MIN_LENGTH} characters.`;
-  if (password.length > PASSWORD_MAX_LENGTH) return `Use at most ${PASSWORD_MAX_LENGTH} characters.`;
-  return undefined;
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createAccountsRepo } from '../accounts/accounts-repo.js';
+import { revokeByAccount } from '../adapters/revoke-by-account.js';
 import { unlockSignIn } from '../accounts/unlock.js';
 import { createAuditLog } from '../audit/audit-log.js';
 import { systemClock } from '../common/clock.js';
@@ -8,11 +9,11 @@ import { printJson, UsageError } from './shared.js';
 import { findAccount } from './users.js';
 
 /**
- * Ends everything the account holds: sessions, grants, refresh and access tokens. Run
- * inside the running server (embedded) this reaches its in-memory tokens too.
+ * Ends everything the account holds: sessions, grants and refresh tokens, and with the
+ * grants its access tokens (oidc-provider loads the grant for userinfo and introspection).
  */
 async function revokeAll(stores: CliStores, accountId: string): Promise<void> {
-  await stores.db.query(`DELETE FROM oidc_models WHERE account_id = $1 OR payload->>'accountId' = $1`, [accountId]);
+  await revokeByAccount(stores.db, accountId);
 }
 
 /** `latchkey user disable|enable|delete|unlock`. */

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createAccountsRepo, type Account } from '../accounts/accounts-repo.js';
-import { checkPasswordPolicy, hashPassword } from '../accounts/passwords.js';
+import { hashPassword } from '../accounts/passwords.js';
+import { checkNewPassword } from '../accounts/password-policy.js';
 import type { Db } from '../storage/db.js';
 import type { CliContext } from './context.js';
 import { printJson, UsageError } from './shared.js';
@@ -28,9 +29,9 @@ export function accountView(a: Account) {
 }
 
 /** The password a command sets: from the flag, the prompt or stdin, checked against the policy. */
-async function newPassword(ctx: CliContext, flag: string | undefined): Promise<string> {
+async function newPassword(ctx: CliContext, flag: string | undefined, person: { email: string; name: string }): Promise<string> {
   const password = await ctx.readPassword(flag);
-  const problem = checkPasswordPolicy(password);
+  const problem = checkNewPassword(password, person, ctx.config.passwordPolicy);
   if (problem) throw new UsageError(`password: ${problem}`);
   return password;
 }
@@ -48,7 +49,7 @@ export function userCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON object', false)
     .action(async (opts: { email: string; name: string; password?: string; emailVerified: boolean; json: boolean }) => {
       if (!/^[^\s@]+@[^\s@]+$/.test(opts.email)) throw new UsageError(`--email: ${opts.email} is not an email address`);
-      const passwordHash = await hashPassword(await newPassword(ctx, opts.password));
+      const passwordHash = await hashPassword(await newPassword(ctx, opts.password, opts));
       const account = await ctx.withDb((db) =>
         createAccountsRepo(db).create({ email: opts.email, name: opts.name, passwordHash, emailVerified: opts.emailVerified }),
       );
@@ -91,7 +92,7 @@ export function userCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON', false)
     .action(async (who: string, opts: { password?: string; json: boolean }) => {
       const account = await ctx.withDb((db) => findAccount(db, who));
-      const passwordHash = await hashPassword(await newPassword(ctx, opts.password));
+      const passwordHash = await hashPassword(await newPassword(ctx, opts.password, account));
       await ctx.withDb((db) => createAccountsRepo(db).setPasswordHash(account.id, passwordHash));
       if (opts.json) return printJson(ctx, { sub: account.id, email: account.email, done: 'set-password' });
       ctx.out(`set the password of ${account.email}\n`);

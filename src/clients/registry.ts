@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { revokeByClient } from '../adapters/revoke-by-client.js';
+import { createAuditLog } from '../audit/audit-log.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
 import { ClientInputError } from './client-input-error.js';
@@ -42,6 +43,9 @@ function checkOidcScope(scope: string): void {
 export function createClientRegistry(db: Db, options: { clock?: Clock } = {}) {
   const clock = options.clock ?? systemClock;
   const repository = createClientsRepository(db);
+  // Secrets are credentials: who got or lost one is an audit event (issue 9), never the secret itself.
+  const audit = (tx: Db, type: string, clientId: string, detail?: Record<string, unknown>) =>
+    createAuditLog(tx).record({ type, clientId, ...(detail ? { detail } : {}) });
 
   async function grantIn(tx: Db, clientId: string, grant: ResourceGrant): Promise<ResourceGrant> {
     const checked = checkGrant(await createResourcesRepo(tx).find(grant.indicator), grant);
@@ -63,6 +67,8 @@ export function createClientRegistry(db: Db, options: { clock?: Clock } = {}) {
       await db.transaction(async (tx) => {
         await createClientsRepository(tx).insert(client, secret && { id: secret.id, hash: secret.hash, expiresAt: input.secretExpiresAt ?? null });
         for (const grant of input.resources ?? []) await grantIn(tx, client.clientId, grant);
+        await audit(tx, 'client.created', client.clientId);
+        if (secret) await audit(tx, 'client_secret.created', client.clientId, { secretId: secret.id });
       });
       return { clientId: client.clientId, clientSecret: secret?.value, secretId: secret?.id, metadata: client.metadata };
     },
@@ -75,6 +81,7 @@ export function createClientRegistry(db: Db, options: { clock?: Clock } = {}) {
         if (!metadata) throw new ClientInputError(`no client with id ${clientId}`);
         if (!usesSecret(metadata.token_endpoint_auth_method)) throw new ClientInputError(`client ${clientId} does not use a client secret`);
       });
+      await audit(db, 'client_secret.rotated', clientId, { secretId: next.secret.id, overlapSeconds });
       return { secretId: next.secret.id, clientSecret: next.secret.value };
     },
 
@@ -97,12 +104,16 @@ export function createClientRegistry(db: Db, options: { clock?: Clock } = {}) {
       return createClientResourcesRepo(db).remove(clientId, indicator);
     },
 
-    revokeSecret(clientId: string, secretId: string): Promise<boolean> {
-      return repository.revokeSecret(clientId, secretId, clock());
+    async revokeSecret(clientId: string, secretId: string): Promise<boolean> {
+      const revoked = await repository.revokeSecret(clientId, secretId, clock());
+      if (revoked) await audit(db, 'client_secret.revoked', clientId, { secretId });
+      return revoked;
     },
 
-    disable(clientId: string): Promise<boolean> {
-      return repository.disable(clientId, clock());
+    async disable(clientId: string): Promise<boolean> {
+      const disabled = await repository.disable(clientId, clock());
+      if (disabled) await audit(db, 'client.disabled', clientId);
+      return disabled;
     },
 
     enable(clientId: string): Promise<boolean> {
@@ -117,7 +128,10 @@ export function createClientRegistry(db: Db, options: { clock?: Clock } = {}) {
     async delete(clientId: string): Promise<boolean> {
       return db.transaction(async (tx) => {
         const deleted = await createClientsRepository(tx).delete(clientId);
-        if (deleted) await revokeByClient(tx, clientId);
+        if (deleted) {
+          await revokeByClient(tx, clientId);
+          await audit(tx, 'client.deleted', clientId);
+        }
         return deleted;
       });
     },
@@ -125,7 +139,11 @@ export function createClientRegistry(db: Db, options: { clock?: Clock } = {}) {
     /** Dynamic registration (RFC 7591): metadata from oidc-provider, secret stored hashed. */
     async register(metadata: ClientMetadata & { client_secret?: string }): Promise<void> {
       const { client, secret } = registeredClient(metadata);
-      await repository.insert(client, secret ? { id: newSecretId(), hash: hashSecret(secret), expiresAt: null } : undefined);
+      const secretId = secret ? newSecretId() : undefined;
+      await db.transaction(async (tx) => {
+        await createClientsRepository(tx).insert(client, secret && secretId ? { id: secretId, hash: hashSecret(secret), expiresAt: null } : undefined);
+        await audit(tx, 'client.registered', client.clientId, secretId ? { secretId } : undefined);
+      });
     },
   };
 }

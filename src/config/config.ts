@@ -28,6 +28,10 @@ const envSchema = z.object({
   /** Failed sign-ins allowed per account before it is locked for LATCHKEY_LOCKOUT_SECONDS. */
   LATCHKEY_LOCKOUT_ATTEMPTS: z.coerce.number().int().positive().default(10),
   LATCHKEY_LOCKOUT_SECONDS: duration.default(15 * 60),
+  /** Minimum length of a new password, in code points (NIST SP 800-63B-4 §3.1.1.2: 15 for a single-factor password). */
+  LATCHKEY_PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(15),
+  /** Wrong one-time codes allowed per account per hour, across purposes (each code also dies after 5). */
+  LATCHKEY_CODE_FAILURE_LIMIT: z.coerce.number().int().positive().default(10),
   /** Failed sign-ins allowed per client IP address per hour. */
   LATCHKEY_IP_FAILURE_LIMIT: z.coerce.number().int().positive().default(100),
   LATCHKEY_SESSION_TTL_SECONDS: duration.default(14 * 24 * 3600),
@@ -82,6 +86,8 @@ export interface Config {
   readonly logLevel: z.infer<typeof envSchema>['LATCHKEY_LOG_LEVEL'];
   readonly seedDemo: boolean;
   readonly lockout: { readonly attempts: number; readonly seconds: number; readonly ipFailuresPerHour: number };
+  readonly passwordPolicy: { readonly minLength: number; readonly productName: string };
+  readonly codeFailuresPerHour: number;
   readonly ttl: { readonly session: number; readonly accessToken: number; readonly refreshToken: number };
   readonly sweepIntervalSeconds: number;
   readonly auditRetentionDays: number;
@@ -153,6 +159,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       seconds: e.LATCHKEY_LOCKOUT_SECONDS,
       ipFailuresPerHour: e.LATCHKEY_IP_FAILURE_LIMIT,
     }),
+    passwordPolicy: Object.freeze({ minLength: e.LATCHKEY_PASSWORD_MIN_LENGTH, productName: e.LATCHKEY_WEBAUTHN_RP_NAME }),
+    codeFailuresPerHour: e.LATCHKEY_CODE_FAILURE_LIMIT,
     ttl: Object.freeze({
       session: e.LATCHKEY_SESSION_TTL_SECONDS,
       accessToken: e.LATCHKEY_ACCESS_TOKEN_TTL_SECONDS,

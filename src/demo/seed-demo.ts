@@ -24,7 +24,8 @@ export async function seedDemo(db: Db, demoBaseUrl = DEMO_BASE_URL): Promise<Dem
   const accounts = createAccountsRepo(db);
   const clients = createClientRegistry(db);
   if ((await accounts.count()) > 0 || (await clients.count()) > 0) return undefined;
-  const password = randomBytes(9).toString('base64url');
+  // 120 random bits as 20 characters: above the 15-character minimum of the password policy.
+  const password = randomBytes(15).toString('base64url');
   await accounts.create({ email: DEMO_EMAIL, name: 'Alice Example', passwordHash: await hashPassword(password), emailVerified: true });
   const { clientId } = await clients.create({
     clientId: DEMO_CLIENT_ID,

@@ -62,6 +62,25 @@ for (const backend of backends()) {
       assert.equal((await registry().show(app.clientId))!.secrets.find((s) => s.id === rotated.secretId)!.revokedAt?.getTime(), now.getTime());
     });
 
+    test('secrets created, rotated and revoked, and clients disabled and deleted, are audit events that never hold a secret', async () => {
+      const app = await registry().create(APP);
+      const rotated = await registry().rotateSecret(app.clientId, 60);
+      await registry().revokeSecret(app.clientId, app.secretId!);
+      await registry().disable(app.clientId);
+      await registry().delete(app.clientId);
+      const { rows } = await open.db.query<{ type: string; detail: Record<string, unknown> }>(
+        'SELECT type, detail FROM audit_events WHERE client_id = $1 ORDER BY id',
+        [app.clientId],
+      );
+      assert.deepEqual(
+        rows.map((r) => r.type),
+        ['client.created', 'client_secret.created', 'client_secret.rotated', 'client_secret.revoked', 'client.disabled', 'client.deleted'],
+      );
+      assert.deepEqual(rows[2]!.detail, { secretId: rotated.secretId, overlapSeconds: 60 });
+      const stored = JSON.stringify(rows);
+      assert.ok(!stored.includes(app.clientSecret!) && !stored.includes(rotated.clientSecret), 'no secret in the audit log');
+    });
+
     test('input and rotation errors are AppErrors with code client.invalid and the same messages', async () => {
       await assert.rejects(registry().create({ ...APP, grantTypes: ['password'] }), {
         code: 'client.invalid',

@@ -57,3 +57,11 @@ test('a one-time code mail names its purpose and links nowhere', async () => {
   );
   assert.deepEqual(subjects, ['Your code to verify your email address', 'Your code to reset your password', 'Your code to add a passkey']);
 });
+
+test('devices are named from parsed browser and OS names only', async () => {
+  const { describeDevice } = await import('../../src/common/device.js');
+  assert.equal(describeDevice('Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:133.0) Gecko/20100101 Firefox/133.0'), 'Firefox on macOS');
+  assert.equal(describeDevice('Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36'), 'Mobile Chrome on Android');
+  assert.equal(describeDevice(undefined), 'an unknown device');
+  assert.equal(describeDevice('<a href="https://evil.example">click</a>'), 'an unknown device');
+});

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hash } from '@node-rs/argon2';
-import { checkPasswordPolicy, hashPassword, verifyPassword } from '../../src/accounts/passwords.js';
+import { hashPassword, verifyPassword } from '../../src/accounts/passwords.js';
+import { checkNewPassword } from '../../src/accounts/password-policy.js';
 
 test('argon2id at the OWASP parameters, with rehash when they change', async () => {
   const stored = await hashPassword('correct horse battery staple');
@@ -13,10 +14,35 @@ test('argon2id at the OWASP parameters, with rehash when they change', async () 
   assert.deepEqual(await verifyPassword('not-a-hash', 'x'), { ok: false, needsRehash: false });
 });
 
-test('password policy lengths', () => {
-  assert.match(checkPasswordPolicy('short') ?? '', /at least 8/);
-  assert.equal(checkPasswordPolicy('long enough'), undefined);
-  assert.match(checkPasswordPolicy('x'.repeat(300)) ?? '', /at most/);
+const policy = { minLength: 15, productName: 'Latchkey' };
+const alice = { email: 'alice.liddell@example.com', name: 'Alice Liddell' };
+
+test('a new password: at least 15 code points, at most 256, any Unicode, no composition rules (NIST SP 800-63B-4 §3.1.1.2)', () => {
+  assert.match(checkNewPassword('short', alice, policy) ?? '', /at least 15/);
+  assert.match(checkNewPassword('x'.repeat(300), alice, policy) ?? '', /at most/);
+  // Length counts code points: 15 emoji are 30 UTF-16 units but 15 characters.
+  assert.match(checkNewPassword('🦊🐙🌵🎈🧭'.repeat(2), alice, policy) ?? '', /at least 15/, '10 code points are too few');
+  assert.equal(checkNewPassword('ℌello wörld ünïcødé', alice, policy), undefined, 'any Unicode, no digits or symbols needed');
+  assert.equal(checkNewPassword('plum tundra velvet orbit', alice, policy), undefined, 'lower-case words only is fine');
+  assert.equal(checkNewPassword('x'.repeat(200), alice, policy)?.includes('at most'), false, 'long ones are judged, not cut');
+});
+
+test('a new password is refused when common, breached or built from the email, the name or the product, saying why', () => {
+  for (const common of ['passwordpassword', 'password12345678', '123456789012345', 'qwertyuiopasdfgh', 'iloveyou12345678']) {
+    assert.match(checkNewPassword(common, alice, policy) ?? 'accepted', /too common|easy to guess/, common);
+  }
+  for (const personal of ['alice.liddell@example.com1', 'AliceLiddell2024!', 'latchkeylatchkey1', 'liddell-liddell-liddell']) {
+    assert.match(checkNewPassword(personal, alice, policy) ?? 'accepted', /email address, your name or "Latchkey"/, personal);
+  }
+});
+
+test('passwords hash and verify in their NFKC form: the same password from another keyboard matches', async () => {
+  const composed = 'Caf\u00e9 au lait, s\u2019il vous pla\u00eet';
+  const decomposed = composed.normalize('NFD');
+  assert.notEqual(composed, decomposed);
+  const stored = await hashPassword(composed);
+  assert.equal((await verifyPassword(stored, decomposed)).ok, true);
+  assert.equal((await verifyPassword(stored, 'ＣＡＦＥ')).ok, false);
 });
 
 test('canonical email: trim, NFKC, locale-independent case fold', async () => {

@@ -19,6 +19,6 @@ cliSuite('latchkey migrate and user', { migrated: false }, (c) => {
     assert.match(duplicate.stderr, /already exists/);
     const weak = await latchkey(c.env, ['user', 'create', '--email', 'carol@example.com', '--name', 'Carol', '--password', 'short']);
     assert.notEqual(weak.code, 0);
-    assert.match(weak.stderr, /at least 8/);
+    assert.match(weak.stderr, /at least 15/);
   });
 });

@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { backends, type OpenBackend } from '../helpers/backends.js';
+import { ATTEMPTS_PER_CODE, createOneTimeCodes, type OneTimeCodes } from '../../src/accounts/one-time-codes.js';
+
+function testClock() {
+  let now = Date.parse('2026-03-03T14:05:00Z');
+  return { clock: () => new Date(now), advance: (seconds: number) => void (now += seconds * 1000) };
+}
+
+for (const backend of backends()) {
+  describe(`one-time codes (${backend.name})`, () => {
+    let open: OpenBackend;
+    let codes: OneTimeCodes;
+    const time = testClock();
+    let n = 0;
+    const subject = () => `acct-${++n}`;
+
+    before(async () => {
+      open = await backend.open();
+      codes = createOneTimeCodes({
+        db: open.db,
+        clock: time.clock,
+        secret: open.keyEncryptionKey,
+        failures: open.ephemeral.failureLimiter({ name: `codes-${backend.name}`, points: 12, durationSeconds: 3600, blockSeconds: 3600 }),
+      });
+    });
+    after(() => open.close());
+
+    test('six digits from a CSPRNG, stored only as an HMAC, single use', async () => {
+      const who = subject();
+      const code = await codes.issue(who, 'verify-email');
+      assert.match(code, /^\d{6}$/);
+      const { rows } = await open.db.query<{ code_hash: string }>('SELECT code_hash FROM one_time_codes WHERE subject = $1', [who]);
+      assert.equal(rows.length, 1);
+      assert.ok(!rows[0]!.code_hash.includes(code));
+      assert.deepEqual(await codes.check(who, 'verify-email', ` ${code.slice(0, 3)} ${code.slice(3)} `), { ok: true }, 'spaces people type are ignored');
+      assert.deepEqual(await codes.check(who, 'verify-email', code), { ok: false, reason: 'dead' }, 'used once');
+    });
+
+    test('bound to the subject and the purpose', async () => {
+      const who = subject();
+      const code = await codes.issue(who, 'reset-password');
+      assert.equal((await codes.check(who, 'verify-email', code)).ok, false);
+      assert.equal((await codes.check(subject(), 'reset-password', code)).ok, false);
+      assert.deepEqual(await codes.check(who, 'reset-password', code), { ok: true });
+    });
+
+    test('ten minutes, then dead', async () => {
+      const who = subject();
+      const code = await codes.issue(who, 'confirm-passkey');
+      time.advance(10 * 60 + 1);
+      assert.deepEqual(await codes.check(who, 'confirm-passkey', code), { ok: false, reason: 'dead' });
+    });
+
+    test('a new code kills the old one, which stays dead', async () => {
+      const who = subject();
+      const first = await codes.issue(who, 'verify-email');
+      const second = await codes.issue(who, 'verify-email');
+      if (first !== second) assert.equal((await codes.check(who, 'verify-email', first)).ok, false);
+      assert.deepEqual(await codes.check(who, 'verify-email', second), { ok: true });
+    });
+
+    test(`${ATTEMPTS_PER_CODE} wrong entries kill the code: typed right afterwards it stays dead`, async () => {
+      const who = subject();
+      const code = await codes.issue(who, 'reset-password');
+      const wrong = code === '000000' ? '000001' : '000000';
+      const answers = [];
+      for (let i = 0; i < ATTEMPTS_PER_CODE; i++) answers.push(await codes.check(who, 'reset-password', wrong));
+      assert.deepEqual(answers.map((a) => (a.ok ? 'ok' : a.reason)), Array(ATTEMPTS_PER_CODE).fill('wrong'));
+      assert.deepEqual(await codes.check(who, 'reset-password', code), { ok: false, reason: 'dead' });
+    });
+
+    test('parallel guesses get no more tries than the code allows', async () => {
+      // A budget far above the guesses, so only the per-code limit is in play.
+      const roomy = createOneTimeCodes({
+        db: open.db,
+        clock: time.clock,
+        secret: open.keyEncryptionKey,
+        failures: open.ephemeral.failureLimiter({ name: `codes-roomy-${backend.name}`, points: 100, durationSeconds: 3600, blockSeconds: 3600 }),
+      });
+      const who = subject();
+      const code = await roomy.issue(who, 'verify-email');
+      const wrongs = Array.from({ length: 30 }, (_, i) => String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0'));
+      const answers = await Promise.all(wrongs.map((w) => roomy.check(who, 'verify-email', w)));
+      assert.equal(answers.filter((a) => !a.ok && a.reason === 'wrong').length, ATTEMPTS_PER_CODE);
+      assert.equal(answers.filter((a) => !a.ok && a.reason === 'dead').length, wrongs.length - ATTEMPTS_PER_CODE);
+      assert.deepEqual(await roomy.check(who, 'verify-email', code), { ok: false, reason: 'dead' });
+    });
+
+    test('a per-subject budget across purposes: fresh codes do not buy fresh guesses', async () => {
+      const who = subject();
+      let last = '';
+      let throttled = false;
+      for (let round = 0; round < 5 && !throttled; round++) {
+        last = await codes.issue(who, round % 2 ? 'verify-email' : 'reset-password');
+        for (let i = 0; i < 3; i++) {
+          const answer = await codes.check(who, round % 2 ? 'verify-email' : 'reset-password', last === '999999' ? '999998' : '999999');
+          if (!answer.ok && answer.reason === 'throttled') throttled = true;
+        }
+      }
+      assert.ok(throttled, 'the budget of 12 wrong codes ran out');
+      const fresh = await codes.issue(who, 'confirm-passkey');
+      const answer = await codes.check(who, 'confirm-passkey', fresh);
+      assert.equal(answer.ok ? 'ok' : answer.reason, 'throttled', 'even the right code waits until the budget refills');
+    });
+
+    test('links: 256 random bits, own lifetime', async () => {
+      const who = subject();
+      const link = await codes.issue(who, 'invite', { format: 'link', ttlSeconds: 24 * 3600 });
+      assert.match(link, /^[\w-]{43}$/);
+      time.advance(23 * 3600);
+      assert.equal(await codes.pending(who, 'invite'), true);
+      assert.deepEqual(await codes.check(who, 'invite', link), { ok: true });
+      assert.equal(await codes.pending(who, 'invite'), false);
+    });
+  });
+}
