@@ -4,7 +4,8 @@ import { revokeByAccount } from '../adapters/revoke-by-account.js';
 import { unlockSignIn } from '../accounts/unlock.js';
 import { createAuditLog } from '../audit/audit-log.js';
 import { systemClock } from '../common/clock.js';
-import type { CliContext, CliStores } from './context.js';
+import type { Db } from '../storage/db.js';
+import type { CliContext } from './context.js';
 import { printJson, UsageError } from './shared.js';
 import { findAccount } from './users.js';
 
@@ -12,23 +13,23 @@ import { findAccount } from './users.js';
  * Ends everything the account holds: sessions, grants and refresh tokens, and with the
  * grants its access tokens (oidc-provider loads the grant for userinfo and introspection).
  */
-async function revokeAll(stores: CliStores, accountId: string): Promise<void> {
-  await revokeByAccount(stores.db, accountId);
+async function revokeAll(db: Db, accountId: string): Promise<void> {
+  await revokeByAccount(db, accountId);
 }
 
 /** `latchkey user disable|enable|delete|unlock`. */
 export function userAdminCommands(user: Command, ctx: CliContext): void {
-  const change = (verb: string, description: string, run: (stores: CliStores, accountId: string) => Promise<boolean>, refused: string) =>
+  const change = (verb: string, description: string, run: (db: Db, accountId: string) => Promise<boolean>, refused: string) =>
     user
       .command(verb)
       .description(description)
       .argument('<account>', 'email address or sub')
       .option('--json', 'print JSON', false)
       .action(async (who: string, opts: { json: boolean }) => {
-        const account = await ctx.withStores(async (stores) => {
-          const found = await findAccount(stores.db, who);
-          if (!(await run(stores, found.id))) throw new UsageError(`${found.email} ${refused}`);
-          await createAuditLog(stores.db).record({ type: `account.${verb}d`, accountId: found.id, detail: { by: 'cli' } });
+        const account = await ctx.withDb(async (db) => {
+          const found = await findAccount(db, who);
+          if (!(await run(db, found.id))) throw new UsageError(`${found.email} ${refused}`);
+          await createAuditLog(db).record({ type: `account.${verb}d`, accountId: found.id, detail: { by: 'cli' } });
           return found;
         });
         if (opts.json) return printJson(ctx, { sub: account.id, email: account.email, done: verb });
@@ -38,20 +39,20 @@ export function userAdminCommands(user: Command, ctx: CliContext): void {
   change(
     'disable',
     'disable an account: it cannot sign in, and its sessions, grants and tokens end now',
-    async (stores, id) => {
-      const done = await createAccountsRepo(stores.db).setDisabled(id, systemClock());
-      if (done) await revokeAll(stores, id);
+    async (db, id) => {
+      const done = await createAccountsRepo(db).setDisabled(id, systemClock());
+      if (done) await revokeAll(db, id);
       return done;
     },
     'is already disabled',
   );
-  change('enable', 'enable a disabled account', (stores, id) => createAccountsRepo(stores.db).setDisabled(id, null), 'is not disabled');
+  change('enable', 'enable a disabled account', (db, id) => createAccountsRepo(db).setDisabled(id, null), 'is not disabled');
   change(
     'delete',
     'delete an account, its passkeys, sessions, grants and tokens',
-    async (stores, id) => {
-      await revokeAll(stores, id);
-      return createAccountsRepo(stores.db).delete(id);
+    async (db, id) => {
+      await revokeAll(db, id);
+      return createAccountsRepo(db).delete(id);
     },
     'could not be deleted',
   );
