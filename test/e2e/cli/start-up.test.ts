@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,22 +59,31 @@ describe('latchkey serve: start-up failures', () => {
     assert.equal(run.stdout.trim(), version);
   });
 
-  test('the compiled build (npm run build → dist) serves pages, static files and migrations from the package root', async () => {
-    await new Promise<void>((resolve, reject) =>
-      execFile('npm', ['run', 'build', '--silent'], { cwd: ROOT }, (err, _out, stderr) => (err ? reject(new Error(stderr)) : resolve())),
-    );
+  test('npm start builds, runs the compiled build (pages and static files found from dist), and SIGTERM to npm stops the server too', async () => {
     const port = await freePort();
     const issuer = `http://localhost:${port}`;
-    const env = { PATH: process.env.PATH ?? '', LATCHKEY_DATA_DIR: join(dir, 'compiled'), PORT: String(port), LATCHKEY_ISSUER: issuer, LATCHKEY_LOG_LEVEL: 'silent' };
-    const child = spawn(process.execPath, [join(ROOT, 'bin/latchkey.js'), 'serve', '--seed-demo'], { env, cwd: tmpdir() });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const dataDir = join(dir, 'compiled');
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? tmpdir(),
+      LATCHKEY_DATA_DIR: dataDir,
+      PORT: String(port),
+      LATCHKEY_ISSUER: issuer,
+      LATCHKEY_DEMO_PORT: String(await freePort()),
+      LATCHKEY_LOG_LEVEL: 'silent',
+    };
+    const npm = spawn('npm', ['start', '--silent'], { env, cwd: ROOT });
+    const exited = new Promise<number | null>((resolve) => npm.once('exit', resolve));
+    let serverPid = 0;
     try {
       await new Promise<void>((resolve, reject) => {
         let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()).includes('Latchkey is running') && resolve());
-        void exited.then((code) => reject(new Error(`exited ${code}`)));
+        npm.stdout.on('data', (d: Buffer) => (out += d.toString()).includes('Latchkey is running') && resolve());
+        void exited.then((code) => reject(new Error(`npm start exited ${code}`)));
       });
-      const auth = new URLSearchParams({ client_id: 'latchkey-demo', response_type: 'code', redirect_uri: 'http://localhost:3001/callback', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' });
+      serverPid = Number(readFileSync(join(dataDir, 'latchkey.pid'), 'utf8'));
+      assert.notEqual(serverPid, npm.pid, 'the server is its own process under npm');
+      const auth = new URLSearchParams({ client_id: 'latchkey-demo', response_type: 'code', redirect_uri: `http://localhost:${env.LATCHKEY_DEMO_PORT}/callback`, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' });
       let res = await fetch(`${issuer}/auth?${auth}`, { redirect: 'manual' });
       const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
       res = await fetch(new URL(res.headers.get('location')!, issuer), { headers: { cookie } });
@@ -85,8 +94,10 @@ describe('latchkey serve: start-up failures', () => {
       assert.ok(css, 'the page links its stylesheet');
       assert.equal((await fetch(`${issuer}${css}`)).status, 200);
     } finally {
-      child.kill('SIGTERM');
-      assert.equal(await exited, 0);
+      npm.kill('SIGTERM');
+      await exited;
     }
+    assert.throws(() => process.kill(serverPid, 0), { code: 'ESRCH' }, 'no server left running');
+    assert.ok(!existsSync(join(dataDir, 'latchkey.pid')), 'it shut down cleanly');
   });
 });
