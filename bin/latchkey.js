@@ -2,6 +2,10 @@
 // Runs the compiled JavaScript in dist/ (`npm run build`; `npm start` builds first), so
 // starting does no transpiling. Development and tests run the TypeScript sources with
 // `node --import tsx src/cli/main.ts` instead.
+import module from 'node:module';
+
+// Node 22+: V8's code cache on disk, so a restart does not compile the same modules again.
+module.enableCompileCache?.();
 const entry = new URL('../dist/src/cli/main.js', import.meta.url);
 try {
   await import(entry.href);

@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { Config } from './config/config.js';
 import type { Logger } from './common/logger.js';
 import { AppError } from './common/errors.js';
-import { createLatchkey } from './app.js';
 import { openStores, type Stores } from './storage/open.js';
 import { alignDemoClient, seedDemo, type DemoSeed } from './demo/seed-demo.js';
 
@@ -61,7 +60,11 @@ export interface ServeOptions {
 }
 
 export async function serve(config: Config, logger: Logger, options: ServeOptions = {}): Promise<Running> {
+  // The embedded database starts (WebAssembly, compiled off the main thread) while the
+  // application's modules load: a restart is ready sooner than doing one after the other.
+  const app = import('./app.js');
   const stores = await openStores(config);
+  const { createLatchkey } = await app;
   const closeStores = async () => {
     await stores.ephemeral.close();
     await stores.db.close();

@@ -3,7 +3,7 @@ import { createLogger } from '../common/logger.js';
 import { migrate } from '../storage/migrate.js';
 import type { CliContext } from './context.js';
 import { demoBaseUrl, startDemo } from './demo.js';
-import { UsageError } from './shared.js';
+import { printJson, UsageError } from './shared.js';
 import { listenForCli } from './socket-server.js';
 
 function portOption(value: string, source: string): number {
@@ -48,10 +48,10 @@ export function serverCommands(program: Command, ctx: CliContext): void {
   program
     .command('migrate')
     .description('apply pending database migrations')
-    .action(async () => {
-      await ctx.withDb(async (db) => {
-        const applied = await migrate(db);
-        ctx.out(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
-      });
+    .option('--json', 'print JSON', false)
+    .action(async (opts: { json: boolean }) => {
+      const applied = await ctx.withDb((db) => migrate(db));
+      if (opts.json) return printJson(ctx, { applied });
+      ctx.out(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
     });
 }
