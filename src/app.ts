@@ -4,6 +4,7 @@ import type { Config } from './config/config.js';
 import type { Logger } from './common/logger.js';
 import type { Stores } from './storage/open.js';
 import { createAdapters } from './adapters/index.js';
+import { createAccountModels } from './adapters/account-models.js';
 import { createAccountsRepo } from './accounts/accounts-repo.js';
 import { createPasswordLogin } from './accounts/password-login.js';
 import { createOneTimeCodes, type OneTimeCodes } from './accounts/one-time-codes.js';
@@ -71,7 +72,8 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   const directory = createClientDirectory(clients, resources, { ttlSeconds: config.clientCacheSeconds });
   const adapters = createAdapters(db, ephemeral, { Client: createClientAdapter(clients, directory, clock) });
   const keys = await loadOrCreateKeys(db, stores.keyEncryptionKey);
-  const provider = createProvider({ config, adapters, accounts, keys, directory, lastUsed, replayMarks: ephemeral.kv('replay'), clock });
+  const accountModels = createAccountModels(db);
+  const provider = createProvider({ config, adapters, accounts, keys, directory, lastUsed, replayMarks: ephemeral.kv('replay'), clock, accountModels, audit });
   const mailer = createMailer({
     db,
     transport: mailTransportFor(config),
@@ -140,7 +142,22 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
       homePage(),
       ...(devMailbox ? [devMailboxPage(mailboxDir(config.dataDir))] : []),
       interactionPages({ provider, passwordLogin, accounts, passkeys, ceremonies, findResource: directory.resource, clock, devMailbox }),
-      accountPages({ provider, accounts, passkeys, ceremonies, audit, clock }),
+      accountPages({
+        provider,
+        accounts,
+        passkeys,
+        ceremonies,
+        audit,
+        clock,
+        lifecycle: {
+          db,
+          models: accountModels,
+          passwordLogin,
+          mailer,
+          passwordPolicy: config.passwordPolicy,
+          idleSeconds: config.sessions.idleSeconds,
+        },
+      }),
     ]),
   );
 

@@ -3,12 +3,11 @@ import { Router } from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type Provider from 'oidc-provider';
 import compose from 'koa-compose';
-import type { Context, Middleware, Next } from 'koa';
+import type { Middleware } from 'koa';
 import { z } from 'zod';
-import type { AccountsRepo, Account } from '../accounts/accounts-repo.js';
+import type { AccountsRepo } from '../accounts/accounts-repo.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import { epochSeconds, type Clock } from '../common/clock.js';
-import { AppError } from '../common/errors.js';
+import type { Clock } from '../common/clock.js';
 import { csrfToken, requireCsrf } from '../pages/csrf.js';
 import type { PageModule } from '../pages/page-module.js';
 import { renderPage } from '../pages/render.js';
@@ -16,8 +15,8 @@ import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
 import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
 import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
 import { ACCOUNT_CLIENT_ID, accountRedirectUri } from '../provider/account-client.js';
-import { passkeyChangeNeeds, type Factor } from '../provider/assurance.js';
-import { sessionOfRequest } from '../provider/oidc-internals.js';
+import { needsFreshFactor, signedInGuard, type SignedIn } from './signed-in.js';
+import { accountLifecycle, type LifecycleDeps } from './lifecycle.js';
 
 export interface AccountUiDeps {
   provider: Provider;
@@ -26,61 +25,30 @@ export interface AccountUiDeps {
   ceremonies: PasskeyCeremonies;
   audit: AuditLog;
   clock: Clock;
+  /** Sessions, apps, password and deletion (lifecycle.ts). */
+  lifecycle: Omit<LifecycleDeps, 'provider' | 'accounts' | 'passkeys' | 'audit' | 'clock' | 'guard'>;
 }
 
 /** Where the account pages live; the dispatch in http/ sends these paths here. */
 export const ACCOUNT_PREFIX = '/account';
 
-interface SignedIn {
-  account: Account;
-  sessionUid: string;
-  /** The session's verified factors, each with its own time. */
-  factors: Factor[];
-}
-
 const renameForm = z.object({ name: z.string().trim().min(1).max(64) });
-
-function needsFreshFactor(needs: 'password' | 'passkey'): AppError {
-  return new AppError('account.reauthentication_required', `Confirm it is you with your ${needs} first (it must be from the last five minutes).`, {
-    status: 403,
-  });
-}
 
 /**
  * /account — the signed-in user's own page, on the Latchkey session. Signing in (and
  * re-verifying before sensitive changes) goes through the ordinary OIDC interaction as
  * the built-in first-party client, so every sign-in rule applies here too.
  */
-export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock }: AccountUiDeps): PageModule {
+export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, lifecycle }: AccountUiDeps): PageModule {
   const router = new Router({ prefix: ACCOUNT_PREFIX });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
 
-  async function signedIn(ctx: Context): Promise<SignedIn | undefined> {
-    const session = await sessionOfRequest(provider, ctx);
-    if (!session) return undefined;
-    const account = await accounts.findById(session.accountId);
-    if (!account) return undefined;
-    return { account, sessionUid: session.uid, factors: session.factors };
-  }
-
-  async function requireSignedIn(ctx: Context, next: Next) {
-    const who = await signedIn(ctx);
-    if (!who) {
-      if (ctx.method === 'GET') return ctx.redirect('/account/sign-in');
-      throw new AppError('interaction.expired', 'sign-in expired', { status: 400, expose: false });
-    }
-    ctx.state.who = who;
-    await next();
-  }
-
-  /** What a passkey change needs now: nothing, a fresh password, or a fresh passkey. */
-  async function missingFreshness(who: SignedIn): Promise<'password' | 'passkey' | undefined> {
-    const hasPasskey = (await passkeys.listForAccount(who.account.id)).length > 0;
-    return passkeyChangeNeeds(who.factors, hasPasskey, epochSeconds(clock));
-  }
+  const guard = signedInGuard({ provider, accounts, passkeys, clock });
+  const { requireSignedIn, missingFreshness } = guard;
 
   router.use(csrfToken());
+  const sections = accountLifecycle(router, { ...lifecycle, provider, accounts, passkeys, audit, clock, guard });
 
   router.get('/sign-in', async (ctx) => {
     const reauth = ctx.query.reauth;
@@ -121,6 +89,7 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
       passkeyList: list,
       needs: await missingFreshness(who),
       notice,
+      ...(await sections.overview(ctx, who)),
     });
   });
 

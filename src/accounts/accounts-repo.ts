@@ -121,6 +121,12 @@ export function createAccountsRepo(db: Db) {
       await db.query('UPDATE accounts SET passkey_offer_dismissed_at = $2 WHERE id = $1', [id, at]);
     },
 
+    /** Deletes the account; its passkeys go with it (ON DELETE CASCADE). */
+    async remove(id: string): Promise<boolean> {
+      const { rowCount } = await db.query('DELETE FROM accounts WHERE id = $1', [id]);
+      return rowCount > 0;
+    },
+
     async count(): Promise<number> {
       const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM accounts');
       return rows[0]!.n;

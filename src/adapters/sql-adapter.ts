@@ -59,7 +59,9 @@ export function createSqlAdapter(db: Db, model: string, options: { missCacheSeco
           model,
           sha256(id),
           JSON.stringify(storablePayload(payload)),
-          payload.grantId ?? null,
+          // A grant's own id goes in grant_id too, so revoking it (account page) finds its
+          // tokens; a grant id is no credential, and token rows hold it in the clear already.
+          (model === 'Grant' ? id : payload.grantId) ?? null,
           payload.uid ?? null,
           payload.accountId ?? null,
           expiresAt(expiresIn),

@@ -34,7 +34,12 @@ const envSchema = z.object({
   LATCHKEY_CODE_FAILURE_LIMIT: z.coerce.number().int().positive().default(10),
   /** Failed sign-ins allowed per client IP address per hour. */
   LATCHKEY_IP_FAILURE_LIMIT: z.coerce.number().int().positive().default(100),
+  /** Absolute session lifetime, counted from the sign-in. */
   LATCHKEY_SESSION_TTL_SECONDS: duration.default(14 * 24 * 3600),
+  /** Idle session lifetime: a session unused this long no longer signs in; unset: none. */
+  LATCHKEY_SESSION_IDLE_SECONDS: duration.optional(),
+  /** Sessions per account; a new sign-in beyond it ends the oldest. Unset: no limit. */
+  LATCHKEY_MAX_SESSIONS: z.coerce.number().int().positive().optional(),
   LATCHKEY_ACCESS_TOKEN_TTL_SECONDS: duration.default(600),
   LATCHKEY_REFRESH_TOKEN_TTL_SECONDS: duration.default(30 * 24 * 3600),
   LATCHKEY_SWEEP_INTERVAL_SECONDS: duration.default(600),
@@ -89,6 +94,7 @@ export interface Config {
   readonly passwordPolicy: { readonly minLength: number; readonly productName: string };
   readonly codeFailuresPerHour: number;
   readonly ttl: { readonly session: number; readonly accessToken: number; readonly refreshToken: number };
+  readonly sessions: { readonly idleSeconds: number | undefined; readonly maxPerAccount: number | undefined };
   readonly sweepIntervalSeconds: number;
   readonly auditRetentionDays: number;
   readonly trustProxy: boolean;
@@ -166,6 +172,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       accessToken: e.LATCHKEY_ACCESS_TOKEN_TTL_SECONDS,
       refreshToken: e.LATCHKEY_REFRESH_TOKEN_TTL_SECONDS,
     }),
+    sessions: Object.freeze({ idleSeconds: e.LATCHKEY_SESSION_IDLE_SECONDS, maxPerAccount: e.LATCHKEY_MAX_SESSIONS }),
     sweepIntervalSeconds: e.LATCHKEY_SWEEP_INTERVAL_SECONDS,
     auditRetentionDays: e.LATCHKEY_AUDIT_RETENTION_DAYS,
     trustProxy: e.LATCHKEY_TRUST_PROXY,

@@ -23,7 +23,7 @@ export interface MailTemplates {
   /** Someone tried to sign up with an address that already has an account. */
   'registration-attempt': Record<string, never>;
   'new-sign-in': { method?: string };
-  'account-deleted': Record<string, never>;
+  'account-deleted': Record<never, never>;
 }
 
 export type MailTemplate = keyof MailTemplates;

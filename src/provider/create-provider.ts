@@ -7,7 +7,17 @@ import type { LastUsedRecorder } from '../clients/last-used.js';
 import { assertScopesWithoutResource, assertTokenScope, grantedScopes, requestedClientCredentialsScope } from './scope-policy.js';
 import { isReservedClientName } from '../clients/reserved-name.js';
 import { renderPage } from '../pages/render.js';
-import { atomicReplayDetection, keepSessionFactors, replaceClientSecretCheck, reportAcrPerRequest } from './oidc-internals.js';
+import {
+  absoluteSessionTtl,
+  atomicReplayDetection,
+  keepSessionFactors,
+  keepSessionMeta,
+  replaceClientSecretCheck,
+  reportAcrPerRequest,
+} from './oidc-internals.js';
+import type { AccountModels } from '../adapters/account-models.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { createSessionEnding } from './session-ending.js';
 import { ACR_VALUES } from './assurance.js';
 import { createInteractionPolicy, reportedAcr } from './acr-policy.js';
 import { accountClientMetadata } from './account-client.js';
@@ -28,6 +38,9 @@ export interface ProviderDeps {
   /** Where seen DPoP proofs and client assertions are marked (the ephemeral store). */
   replayMarks: EphemeralKv;
   clock: () => Date;
+  /** An account's sessions and grants (the session limit ends the oldest). */
+  accountModels: AccountModels;
+  audit: AuditLog;
 }
 
 // A client may introspect the tokens issued to itself; a client registered as a
@@ -42,7 +55,7 @@ async function introspectionAllowed(ctx: KoaContextWithOIDC, client: { clientId:
 // Set by Latchkey's own tables, never by a client registering itself.
 const LATCHKEY_METADATA = ['third_party', 'latchkey_scopes', 'latchkey_resources', 'can_introspect'];
 
-export function createProvider({ config, adapters, accounts, keys, directory, lastUsed, replayMarks, clock }: ProviderDeps): Provider {
+export function createProvider({ config, adapters, accounts, keys, directory, lastUsed, replayMarks, clock, accountModels, audit }: ProviderDeps): Provider {
   const configuration: Configuration = {
     adapter: adapters.factory,
     clients: [accountClientMetadata(config.issuer)],
@@ -159,7 +172,7 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
       AuthorizationCode: 60,
       IdToken: 3600,
       Interaction: 30 * 60,
-      Session: config.ttl.session,
+      Session: absoluteSessionTtl(config.ttl.session),
       Grant: config.ttl.refreshToken,
       RefreshToken: config.ttl.refreshToken,
       ClientCredentials: config.ttl.accessToken,
@@ -182,6 +195,15 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
   });
 
   keepSessionFactors(provider);
+  const ending = createSessionEnding({ provider, models: accountModels, audit });
+  const maxSessions = config.sessions.maxPerAccount;
+  keepSessionMeta(provider, {
+    now: () => Math.floor(clock().getTime() / 1000),
+    idleSeconds: config.sessions.idleSeconds,
+    onSignedIn: async ({ accountId, uid }) => {
+      if (maxSessions) await ending.enforceLimit(accountId, uid, maxSessions);
+    },
+  });
   reportAcrPerRequest(provider, reportedAcr);
   atomicReplayDetection(provider, (id, ttlSeconds) => replayMarks.claim(id, ttlSeconds));
   return provider;
