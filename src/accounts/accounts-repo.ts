@@ -94,12 +94,6 @@ export function createAccountsRepo(db: Db) {
       return rowCount > 0;
     },
 
-    /** Deletes the account; its passkeys go with it (ON DELETE CASCADE). */
-    async delete(id: string): Promise<boolean> {
-      const { rowCount } = await db.query('DELETE FROM accounts WHERE id = $1', [id]);
-      return rowCount > 0;
-    },
-
     async create(input: { email: string; name: string; passwordHash: string | null; emailVerified?: boolean }): Promise<Account> {
       const { rows } = await onUniqueViolation(
         () =>

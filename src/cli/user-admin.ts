@@ -52,7 +52,7 @@ export function userAdminCommands(user: Command, ctx: CliContext): void {
     'delete an account, its passkeys, sessions, grants and tokens',
     async (db, id) => {
       await revokeAll(db, id);
-      return createAccountsRepo(db).delete(id);
+      return createAccountsRepo(db).remove(id);
     },
     'could not be deleted',
   );
