@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { Config } from './config/config.js';
 import type { Logger } from './common/logger.js';
 import { AppError } from './common/errors.js';
+import { gracefulClose } from './http/graceful-close.js';
 import { openStores, type Stores } from './storage/open.js';
 import { alignDemoClient, seedDemo, type DemoSeed } from './demo/seed-demo.js';
 
@@ -88,6 +89,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
 
   const server = createServer(latchkey.app.callback());
   server.keepAliveTimeout = 65_000;
+  const stopServer = gracefulClose(server);
   try {
     await listen(server, config);
   } catch (err) {
@@ -114,14 +116,8 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     (closing ??= (async () => {
       for (const signal of SIGNALS) process.off(signal, onSignal);
       clearInterval(sweeper);
-      // Stop accepting; requests in flight finish (idle keep-alive connections close now).
-      // A request still running after the grace period is cut off.
-      const grace = setTimeout(() => server.closeAllConnections(), 10_000).unref();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      clearTimeout(grace);
+      // Stop accepting; requests in flight finish (cut off after 10 s), then the stores close.
+      await stopServer(10_000);
       await cli?.close();
       await latchkey.close();
       await closeStores();
