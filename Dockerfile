@@ -1,18 +1,32 @@
-# Latchkey on Node 20. Production settings come from the environment (see README).
-FROM node:20-bookworm-slim
+# Latchkey on Node 22 LTS. Production settings come from the environment (see README).
+
+# Build stage: every dependency, to compile the TypeScript to dist/.
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY examples/demo-rp ./examples/demo-rp
+RUN npm run build
+
+# Runtime stage: production dependencies and the compiled output only; runs as `node`.
+FROM node:22-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-COPY tsconfig.json ./
+COPY --from=build /app/dist ./dist
 COPY bin ./bin
-COPY src ./src
 COPY migrations ./migrations
 COPY views ./views
 COPY public ./public
+# Only for embedded storage (no DATABASE_URL); owned by the user Latchkey runs as.
+RUN mkdir -p /app/data && chown node:node /app/data
 USER node
-ENV HOST=0.0.0.0 PORT=3000
+ENV HOST=0.0.0.0 PORT=3000 LATCHKEY_DATA_DIR=/app/data
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:3000/readyz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+# The CLI in the same container: docker compose exec latchkey node bin/latchkey.js client list
 CMD ["node", "bin/latchkey.js", "serve"]

@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { Config } from './config/config.js';
 import type { Logger } from './common/logger.js';
-import { createLatchkey } from './app.js';
-import { openStores } from './storage/open.js';
-import { seedDemo } from './demo/seed-demo.js';
+import { AppError } from './common/errors.js';
+import { gracefulClose } from './http/graceful-close.js';
+import { openStores, type Stores } from './storage/open.js';
+import { alignDemoClient, seedDemo, type DemoSeed } from './demo/seed-demo.js';
 import { startMetricsServer } from './ops/metrics-endpoint.js';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -11,15 +12,65 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 export interface Running {
   server: Server;
   url: string;
+  /** Set when `seedDemo` found an empty store and filled it. */
+  seeded?: DemoSeed;
   close(): Promise<void>;
+}
+
+/** The port cannot be bound: one line for the operator, as every start-up failure. */
+class ListenError extends AppError {
+  constructor(config: Config, err: NodeJS.ErrnoException) {
+    const where = `${config.host}:${config.port}`;
+    const reason =
+      err.code === 'EADDRINUSE'
+        ? `port ${config.port} is already in use (set PORT to another port)`
+        : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'EADDRNOTAVAIL'
+          ? `HOST ${config.host} is not an address of this machine`
+          : err.code === 'EACCES'
+            ? `not allowed to listen on port ${config.port}`
+            : (err.code ?? err.message);
+    super('server.listen', `cannot listen on ${where}: ${reason}`, { status: 503, expose: true, cause: err });
+  }
+}
+
+function listen(server: Server, config: Config): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => reject(new ListenError(config, err));
+    server.once('error', onError);
+    server.listen(config.port, config.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
 }
 
 /**
  * Composition root: config → stores → Latchkey → HTTP. The only place that picks
- * concrete backends; graceful shutdown on SIGTERM/SIGINT.
+ * concrete backends; graceful shutdown on SIGTERM/SIGINT. A failure to start closes
+ * whatever was opened and rejects with a one-line reason (cli/failure.ts prints it).
  */
-export async function serve(config: Config, logger: Logger, options: { seedDemo?: boolean } = {}): Promise<Running> {
+export interface ServeOptions {
+  /** Seed a demo user and client when the store is empty. */
+  seedDemo?: boolean;
+  /** Where the demo app runs (npm start): the demo client's redirect URIs follow it. */
+  demoBaseUrl?: string;
+  /**
+   * Embedded only: starts what lets the CLI hand commands to this process (cli/ passes
+   * its socket server; main.ts sits below cli/ and does not import it).
+   */
+  cliSocket?: (stores: Stores) => Promise<{ close(): Promise<void> }>;
+}
+
+export async function serve(config: Config, logger: Logger, options: ServeOptions = {}): Promise<Running> {
+  // The embedded database starts (WebAssembly, compiled off the main thread) while the
+  // application's modules load: a restart is ready sooner than doing one after the other.
+  const app = import('./app.js');
   const stores = await openStores(config);
+  const { createLatchkey } = await app;
+  const closeStores = async () => {
+    await stores.ephemeral.close();
+    await stores.db.close();
+  };
   if (stores.createdKeyFile) {
     logger.warn(
       { path: stores.createdKeyFile },
@@ -28,34 +79,42 @@ export async function serve(config: Config, logger: Logger, options: { seedDemo?
   }
   if (!config.databaseUrl) logger.warn('embedded storage (PGlite + memory): single process only; set DATABASE_URL and REDIS_URL for production');
 
-  const latchkey = await createLatchkey(config, stores, logger);
-  if (!config.mail.smtpUrl) logger.warn({ dir: `${config.dataDir}/mailbox` }, 'no LATCHKEY_SMTP_URL: mail is kept in the data directory, not sent');
-  if (options.seedDemo) {
-    const seeded = await seedDemo(stores.db);
-    if (seeded) {
-      // Printed, not logged: the demo password is shown once to the person at the terminal.
-      process.stdout.write(
-        `\nDemo data created (only because the store was empty):\n` +
-          `  user:      ${seeded.email}\n  password:  ${seeded.password}\n` +
-          `  client id: ${seeded.clientId} (public, PKCE; redirect URI http://localhost:3001/callback)\n` +
-          `  discovery: ${config.issuer}/.well-known/openid-configuration\n\n`,
-      );
-    }
+  let latchkey;
+  try {
+    latchkey = await createLatchkey(config, stores, logger);
+  } catch (err) {
+    await closeStores();
+    throw err;
   }
+  if (!config.mail.smtpUrl) logger.warn({ dir: `${config.dataDir}/mailbox` }, 'no LATCHKEY_SMTP_URL: mail is kept in the data directory, not sent');
 
   // Bound first: a busy metrics port stops start-up before the main port takes traffic.
-  const metricsServer =
-    config.metrics.port === undefined ? undefined : await startMetricsServer(latchkey.metrics, { host: config.host, port: config.metrics.port, token: config.metrics.token });
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+  try {
+    metricsServer =
+      config.metrics.port === undefined ? undefined : await startMetricsServer(latchkey.metrics, { host: config.host, port: config.metrics.port, token: config.metrics.token });
+  } catch (err) {
+    await latchkey.close();
+    await closeStores();
+    throw err;
+  }
   if (metricsServer) {
     const bound = metricsServer.address();
     logger.info({ host: config.host, port: typeof bound === 'object' && bound ? bound.port : config.metrics.port }, 'metrics are served at /metrics');
   }
+  const stopMetrics = () => new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+
   const server = createServer(latchkey.app.callback());
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, resolve);
-  });
+  const stopServer = gracefulClose(server);
+  try {
+    await listen(server, config);
+  } catch (err) {
+    await stopMetrics();
+    await latchkey.close();
+    await closeStores();
+    throw err;
+  }
   const sweeper = setInterval(() => {
     latchkey.sweep().then(
       (removed) => removed && logger.info({ removed }, 'expired entries swept'),
@@ -68,22 +127,35 @@ export async function serve(config: Config, logger: Logger, options: { seedDemo?
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ issuer: config.issuer, host: config.host, port }, 'Latchkey is listening');
 
+  let cli: { close(): Promise<void> } | undefined;
+  let seeded: DemoSeed | undefined;
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       for (const signal of SIGNALS) process.off(signal, onSignal);
       clearInterval(sweeper);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+      // Stop accepting; requests in flight finish (cut off after 10 s), then the stores close.
+      await stopServer(10_000);
+      await stopMetrics();
+      await cli?.close();
       await latchkey.close();
-      await stores.ephemeral.close();
-      await stores.db.close();
+      await closeStores();
     })());
-  // Graceful shutdown: stop accepting, let requests in flight finish, close the stores.
-  // Closing by hand (tests, embedding) removes these again.
+  try {
+    // Embedded storage is single-process: the CLI hands its commands to this process.
+    if (!config.databaseUrl && options.cliSocket) {
+      cli = await options.cliSocket(stores).catch((err: unknown) => {
+        logger.warn({ err }, 'could not open the CLI socket in the data directory: stop Latchkey to run CLI commands');
+        return undefined;
+      });
+    }
+    // Seeded only once the port is ours: a start that fails leaves the store as it was.
+    seeded = options.seedDemo ? await seedDemo(stores.db, options.demoBaseUrl) : undefined;
+    if (options.demoBaseUrl) await alignDemoClient(stores.db, options.demoBaseUrl);
+  } catch (err) {
+    await close();
+    throw err;
+  }
   function onSignal(signal: NodeJS.Signals) {
     logger.info({ signal }, 'shutting down');
     close().then(
@@ -91,6 +163,7 @@ export async function serve(config: Config, logger: Logger, options: { seedDemo?
       () => process.exit(1),
     );
   }
+  // Closing by hand (tests, embedding) removes these again.
   for (const signal of SIGNALS) process.once(signal, onSignal);
-  return { server, url: `http://${config.host}:${port}`, close };
+  return { server, url: `http://${config.host}:${port}`, ...(seeded ? { seeded } : {}), close };
 }

@@ -164,6 +164,12 @@ export async function createDemoRp(options: DemoRpOptions): Promise<Koa> {
 export async function startDemoRp(options: DemoRpOptions & { port: number; host?: string }): Promise<Server> {
   const app = await createDemoRp(options);
   const server = createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   return server;
 }

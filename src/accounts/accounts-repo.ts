@@ -12,6 +12,12 @@ export interface Account {
   passwordHash: string | null;
   passkeyOfferDismissedAt: Date | null;
   createdAt: Date;
+  /**
+   * Set by `latchkey user disable`: the account cannot sign in and is unknown to tokens.
+   * Lookups leave disabled accounts out, so only the CLI ever sees it set (optional so
+   * that accounts built by hand in tests need not name it).
+   */
+  disabledAt?: Date | null;
 }
 
 interface AccountRow {
@@ -22,9 +28,10 @@ interface AccountRow {
   password_hash: string | null;
   passkey_offer_dismissed_at: Date | null;
   created_at: Date;
+  disabled_at: Date | null;
 }
 
-const COLUMNS = 'id, email, email_verified, name, password_hash, passkey_offer_dismissed_at, created_at';
+const COLUMNS = 'id, email, email_verified, name, password_hash, passkey_offer_dismissed_at, created_at, disabled_at';
 
 function toAccount(row: AccountRow): Account {
   return {
@@ -35,6 +42,7 @@ function toAccount(row: AccountRow): Account {
     passwordHash: row.password_hash,
     passkeyOfferDismissedAt: row.passkey_offer_dismissed_at,
     createdAt: row.created_at,
+    disabledAt: row.disabled_at,
   };
 }
 
@@ -49,16 +57,41 @@ export function newAccountId(): string {
   return randomBytes(16).toString('base64url');
 }
 
+/**
+ * Lookups leave disabled accounts out unless asked (`includeDisabled`, for the operator's
+ * CLI): every sign-in path, token and page then treats a disabled account as unknown,
+ * failing closed wherever a new caller forgets to check.
+ */
+interface Lookup {
+  includeDisabled?: boolean;
+}
+const active = (lookup: Lookup) => (lookup.includeDisabled ? '' : ' AND disabled_at IS NULL');
+
 export function createAccountsRepo(db: Db) {
   return {
-    async findById(id: string): Promise<Account | undefined> {
-      const { rows } = await db.query<AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE id = $1`, [id]);
+    async findById(id: string, lookup: Lookup = {}): Promise<Account | undefined> {
+      const { rows } = await db.query<AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE id = $1${active(lookup)}`, [id]);
       return rows[0] && toAccount(rows[0]);
     },
 
-    async findByEmail(email: string): Promise<Account | undefined> {
-      const { rows } = await db.query<AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE email = $1`, [canonicalEmail(email)]);
+    async findByEmail(email: string, lookup: Lookup = {}): Promise<Account | undefined> {
+      const { rows } = await db.query<AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE email = $1${active(lookup)}`, [canonicalEmail(email)]);
       return rows[0] && toAccount(rows[0]);
+    },
+
+    /** Every account, disabled ones included, oldest first (the operator's list). */
+    async list(): Promise<Account[]> {
+      const { rows } = await db.query<AccountRow>(`SELECT ${COLUMNS} FROM accounts ORDER BY created_at, id`);
+      return rows.map(toAccount);
+    },
+
+    /** Disables (a date) or enables (null) an account; false when it was already so, or is unknown. */
+    async setDisabled(id: string, at: Date | null): Promise<boolean> {
+      const { rowCount } = await db.query(
+        `UPDATE accounts SET disabled_at = $2, updated_at = now() WHERE id = $1 AND disabled_at IS ${at ? 'NULL' : 'NOT NULL'}`,
+        [id, at],
+      );
+      return rowCount > 0;
     },
 
     /** `id`: a provisional id chosen earlier (a sign-up's passkey is made for it before the row exists). */

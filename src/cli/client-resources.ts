@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import type { CliContext } from './context.js';
 import type { ResourceGrant } from '../clients/client-resources-repo.js';
 import { createClientRegistry } from '../clients/registry.js';
-import { collect, UsageError, withDb } from './shared.js';
+import { collect, printJson, UsageError } from './shared.js';
 
 const words = (value: string) => value.split(/\s+/).filter(Boolean);
 
@@ -17,26 +18,30 @@ export function parseResourceOption(value: string): ResourceGrant {
 }
 
 /** `latchkey client grant-resource` and `revoke-resource`: which APIs a client may get tokens for. */
-export function clientResourceCommands(client: Command): void {
+export function clientResourceCommands(client: Command, ctx: CliContext): void {
   client
     .command('grant-resource')
     .description('let a client obtain tokens for an API with these scopes (replaces what it had there)')
     .argument('<id>', 'client id')
     .requiredOption('--resource <url>', 'resource indicator of a registered API')
     .requiredOption('--scope <scope>', 'a scope of that API (repeat, or space-separate, for several)', collect, [])
-    .action(async (id: string, opts: { resource: string; scope: string[] }) => {
-      const grant = await withDb((db) => createClientRegistry(db).grantResource(id, { indicator: opts.resource, scopes: opts.scope.flatMap(words) }));
-      process.stdout.write(`granted ${grant.indicator} (${grant.scopes.join(' ')}) to client ${id}\n`);
+    .option('--json', 'print JSON', false)
+    .action(async (id: string, opts: { resource: string; scope: string[]; json: boolean }) => {
+      const grant = await ctx.withDb((db) => createClientRegistry(db).grantResource(id, { indicator: opts.resource, scopes: opts.scope.flatMap(words) }));
+      if (opts.json) return printJson(ctx, { client_id: id, resource: grant.indicator, scopes: grant.scopes });
+      ctx.out(`granted ${grant.indicator} (${grant.scopes.join(' ')}) to client ${id}\n`);
     });
   client
     .command('revoke-resource')
     .description('stop a client obtaining new tokens for an API')
     .argument('<id>', 'client id')
     .requiredOption('--resource <url>', 'resource indicator')
-    .action(async (id: string, opts: { resource: string }) => {
-      if (!(await withDb((db) => createClientRegistry(db).revokeResource(id, opts.resource)))) {
+    .option('--json', 'print JSON', false)
+    .action(async (id: string, opts: { resource: string; json: boolean }) => {
+      if (!(await ctx.withDb((db) => createClientRegistry(db).revokeResource(id, opts.resource)))) {
         throw new UsageError(`client ${id} has no grant on ${opts.resource}`);
       }
-      process.stdout.write(`revoked ${opts.resource} from client ${id}\n`);
+      if (opts.json) return printJson(ctx, { client_id: id, resource: opts.resource, done: 'revoke-resource' });
+      ctx.out(`revoked ${opts.resource} from client ${id}\n`);
     });
 }

@@ -1,13 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
+import type { CliContext } from './context.js';
 import { systemClock } from '../common/clock.js';
 import type { AuthMethod } from '../clients/metadata.js';
 import { createClientRegistry } from '../clients/registry.js';
-import { byIdCommand, collect, durationOption, listCommand, UsageError, withDb } from './shared.js';
+import { byIdCommand, collect, durationOption, listCommand, printJson, UsageError } from './shared.js';
 import { clientResourceCommands, parseResourceOption } from './client-resources.js';
+import { clientUpdateCommands } from './client-update.js';
 
 /** `latchkey client …` (secrets included) */
-export function clientCommands(program: Command): void {
+export function clientCommands(program: Command, ctx: CliContext): void {
   const client = program.command('client').description('manage OAuth clients');
   client
     .command('create')
@@ -55,12 +56,12 @@ export function clientCommands(program: Command): void {
         let jwks: { keys: Array<Record<string, unknown>> } | undefined;
         if (opts.jwksFile) {
           try {
-            jwks = JSON.parse(readFileSync(opts.jwksFile, 'utf8')) as { keys: Array<Record<string, unknown>> };
+            jwks = JSON.parse(ctx.readFile(opts.jwksFile)) as { keys: Array<Record<string, unknown>> };
           } catch (err) {
             throw new UsageError(`--jwks-file: ${(err as Error).message}`);
           }
         }
-        const created = await withDb((db) =>
+        const created = await ctx.withDb((db) =>
           createClientRegistry(db).create({
             name: opts.name,
             redirectUris: opts.redirectUri,
@@ -89,15 +90,16 @@ export function clientCommands(program: Command): void {
           token_endpoint_auth_method: created.metadata.token_endpoint_auth_method,
         };
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify(out)}\n`);
+          ctx.out(`${JSON.stringify(out)}\n`);
         } else {
-          process.stdout.write(`client_id:     ${out.client_id}\n`);
-          if (out.client_secret) process.stdout.write(`client_secret: ${out.client_secret}\n(shown once: Latchkey keeps only a hash)\n`);
+          ctx.out(`client_id:     ${out.client_id}\n`);
+          if (out.client_secret) ctx.out(`client_secret: ${out.client_secret}\n(shown once: Latchkey keeps only a hash)\n`);
         }
       },
     );
   listCommand(
     client,
+    ctx,
     'list registered clients',
     (db) => createClientRegistry(db).list(),
     (c) => {
@@ -111,35 +113,35 @@ export function clientCommands(program: Command): void {
     .argument('<id>', 'client id')
     .option('--json', 'print JSON', false)
     .action(async (id: string, opts: { json: boolean }) => {
-      const shown = await withDb((db) => createClientRegistry(db).show(id));
+      const shown = await ctx.withDb((db) => createClientRegistry(db).show(id));
       if (!shown) throw new UsageError(`no client with id ${id}`);
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify(shown)}\n`);
-        return;
-      }
+      if (opts.json) return printJson(ctx, shown);
       const when = (d: Date | null) => (d ? d.toISOString() : '-');
-      process.stdout.write(
+      ctx.out(
         `${shown.clientId}  ${shown.name}\n  grant types: ${shown.grantTypes.join(', ')}\n  scope: ${shown.scope}\n  auth: ${shown.authMethod}\n` +
           `  created: ${when(shown.createdAt)}  expires: ${when(shown.expiresAt)}  disabled: ${when(shown.disabledAt)}\n`,
       );
-      for (const r of shown.resources) process.stdout.write(`  resource ${r.indicator}  scopes ${r.scopes.join(' ')}\n`);
+      for (const r of shown.resources) ctx.out(`  resource ${r.indicator}  scopes ${r.scopes.join(' ')}\n`);
       for (const s of shown.secrets) {
-        process.stdout.write(
+        ctx.out(
           `  secret ${s.id}  created ${when(s.createdAt)}  expires ${when(s.expiresAt)}  last used ${when(s.lastUsedAt)}${s.revokedAt ? `  revoked ${when(s.revokedAt)}` : ''}\n`,
         );
       }
     });
   byIdCommand(
     client,
+    ctx,
     'disable',
     'disable a client: no new tokens, and its tokens stop introspecting as active',
     (db, id) => createClientRegistry(db).disable(id),
     {
       done: 'disabled client',
       missing: 'no enabled client with id',
+      idKey: 'client_id',
     },
   );
-  clientResourceCommands(client);
+  clientResourceCommands(client, ctx);
+  clientUpdateCommands(client, ctx);
   const secret = client.command('secret').description('manage client secrets');
   secret
     .command('rotate')
@@ -151,8 +153,8 @@ export function clientCommands(program: Command): void {
     .action(async (id: string, opts: { overlap: string; expiresIn?: string; json: boolean }) => {
       const overlap = durationOption('--overlap', opts.overlap);
       const expiresIn = opts.expiresIn ? durationOption('--expires-in', opts.expiresIn) : undefined;
-      const rotated = await withDb((db) => createClientRegistry(db).rotateSecret(id, overlap, expiresIn));
-      process.stdout.write(
+      const rotated = await ctx.withDb((db) => createClientRegistry(db).rotateSecret(id, overlap, expiresIn));
+      ctx.out(
         opts.json
           ? `${JSON.stringify({ client_id: id, secret_id: rotated.secretId, client_secret: rotated.clientSecret, previous_secrets_expire_in: overlap })}\n`
           : `secret_id:     ${rotated.secretId}\nclient_secret: ${rotated.clientSecret}\n(shown once; previous secrets stop working in ${opts.overlap})\n`,
@@ -163,14 +165,17 @@ export function clientCommands(program: Command): void {
     .description('revoke one secret now')
     .argument('<id>', 'client id')
     .argument('<secretId>', 'secret id (see client show)')
-    .action(async (id: string, secretId: string) => {
-      const done = await withDb((db) => createClientRegistry(db).revokeSecret(id, secretId));
+    .option('--json', 'print JSON', false)
+    .action(async (id: string, secretId: string, opts: { json: boolean }) => {
+      const done = await ctx.withDb((db) => createClientRegistry(db).revokeSecret(id, secretId));
       if (!done) throw new UsageError(`no live secret ${secretId} on client ${id}`);
-      process.stdout.write(`revoked secret ${secretId}\n`);
+      if (opts.json) return printJson(ctx, { client_id: id, secret_id: secretId, done: 'revoke' });
+      ctx.out(`revoked secret ${secretId}\n`);
     });
 
-  byIdCommand(client, 'delete', 'delete a client and revoke its grants', (db, id) => createClientRegistry(db).delete(id), {
+  byIdCommand(client, ctx, 'delete', 'delete a client and revoke its grants', (db, id) => createClientRegistry(db).delete(id), {
     done: 'deleted client',
     missing: 'no client with id',
+    idKey: 'client_id',
   });
 }

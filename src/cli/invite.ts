@@ -6,20 +6,21 @@ import { systemClock } from '../common/clock.js';
 import { createOutbox } from '../mail/outbox.js';
 import { loadOrCreateKeyFile } from '../storage/key-file.js';
 import { createMemoryStore } from '../storage/memory.js';
-import { loadConfig, UsageError, withDb } from './shared.js';
+import type { CliContext } from './context.js';
+import { printJson, UsageError } from './shared.js';
 
 /**
  * `latchkey user create --invite`: the account without a password, and its invitation
  * (accounts/invitations.ts). The mail goes into the outbox table, which the running
  * server's drainer delivers; the link is also printed for the operator.
  */
-export async function inviteUser(opts: { email: string; name: string; password?: string; emailVerified: boolean; json: boolean }): Promise<void> {
+export async function inviteUser(ctx: CliContext, opts: { email: string; name: string; password?: string; emailVerified: boolean; json: boolean }): Promise<void> {
   if (opts.password !== undefined) throw new UsageError('--invite: an invited account has no password (the link creates its passkey)');
   if (opts.emailVerified) throw new UsageError('--invite: the address is verified by the invitation itself');
-  const config = loadConfig();
+  const { config } = ctx;
   // The same key the server uses for one-time codes, or the link would not check there.
   const secret = config.keyEncryptionKey ?? loadOrCreateKeyFile(config.dataDir).key;
-  const { account, url } = await withDb(async (db) => {
+  const { account, url } = await ctx.withDb(async (db) => {
     const outbox = createOutbox(db);
     return createInvitation(
       {
@@ -31,10 +32,9 @@ export async function inviteUser(opts: { email: string; name: string; password?:
       { email: opts.email, name: opts.name, issuer: config.issuer },
     );
   });
-  process.stdout.write(
-    opts.json
-      ? `${JSON.stringify({ sub: account.id, email: account.email, invite_url: url })}\n`
-      : `created account ${account.email} (sub ${account.id}), no password\n` +
+  if (opts.json) return printJson(ctx, { sub: account.id, email: account.email, inviteUrl: url });
+  ctx.out(
+    `created account ${account.email} (sub ${account.id}), no password\n` +
           `invitation mailed (delivered by the running server); the link works once, within ${INVITE_TTL_SECONDS / 3600} hours:\n${url}\n`,
   );
 }

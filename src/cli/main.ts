@@ -1,36 +1,49 @@
-import { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import dotenv from 'dotenv';
-import { ConfigError } from '../config/config.js';
-import { AppError } from '../common/errors.js';
-import { clientCommands } from './clients.js';
-import { resourceCommands } from './resources.js';
+import { parseConfig } from '../config/config.js';
+import { localContext } from './context.js';
+import { describeFailure } from './failure.js';
+import { buildProgram, runProgram, STORE_COMMANDS } from './program.js';
+import { readPassword } from './prompt.js';
 import { serverCommands } from './server.js';
-import { userCommands } from './users.js';
-import { addKeysRotate } from './keys-rotate.js';
-import { loadConfig, withDb } from './shared.js';
+import { handOver } from './socket-client.js';
+import { socketPath } from './socket-protocol.js';
 
 dotenv.config({ quiet: true });
 
-/** The `latchkey` command: one module per command group. */
-const program = new Command('latchkey').description('Latchkey OpenID Connect identity provider').showHelpAfterError();
-serverCommands(program);
-userCommands(program);
-clientCommands(program);
-resourceCommands(program);
-addKeysRotate(program.command('keys').description('signing and cookie keys'), {
-  get config() {
-    return loadConfig();
-  },
-  withDb,
-  out: (text) => process.stdout.write(text),
-});
+const argv = process.argv.slice(2);
+
+/** `user create` and `user set-password` read a password when --password is not given. */
+const readsPassword = (args: string[]) =>
+  args[0] === 'user' && (args[1] === 'create' || args[1] === 'set-password') && !args.some((a) => a === '--password' || a.startsWith('--password='));
+
+/**
+ * Embedded storage is single-process: while Latchkey runs, a store command is handed to
+ * it over the data directory's socket and runs there; otherwise it runs here.
+ */
+async function main(): Promise<number> {
+  let password: string | undefined;
+  if (STORE_COMMANDS.has(argv[0] ?? '') && !argv.includes('--help') && !argv.includes('-h')) {
+    const config = parseConfig(process.env);
+    const path = socketPath(config.dataDir);
+    if (!config.databaseUrl && existsSync(path)) {
+      if (readsPassword(argv)) password = await readPassword(undefined);
+      const reply = await handOver(path, argv, password);
+      if (reply) {
+        process.stdout.write(reply.stdout);
+        process.stderr.write(reply.stderr);
+        return reply.code;
+      }
+    }
+  }
+  const local = localContext();
+  const ctx = password === undefined ? local : { ...local, config: local.config, readPassword: async (flag: string | undefined) => flag ?? password! };
+  return runProgram(buildProgram(ctx, serverCommands), ctx, argv, (err) => (err instanceof Error ? (err.stack ?? err.message) : String(err)));
+}
 
 try {
-  await program.parseAsync(process.argv);
+  process.exitCode = await main();
 } catch (err) {
-  // Exposed messages are written for the person at the terminal; anything else is a
-  // failure of Latchkey itself, printed whole for whoever debugs it.
-  const shown = err instanceof ConfigError || (err instanceof AppError && err.expose);
-  process.stderr.write(`latchkey: ${shown ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`latchkey: ${describeFailure(err) ?? (err instanceof Error ? err.message : String(err))}\n`);
   process.exitCode = 1;
 }

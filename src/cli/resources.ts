@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
+import type { CliContext } from './context.js';
 import { createResourcesRepo } from '../clients/resources-repo.js';
-import { collect, durationOption, listCommand, UsageError, withDb } from './shared.js';
+import { collect, durationOption, listCommand, printJson, UsageError } from './shared.js';
 
 /** `--scope-description "scope=text"`: what the consent page says the scope allows. */
 function scopeDescriptions(values: string[]): Record<string, string> {
@@ -14,7 +15,7 @@ function scopeDescriptions(values: string[]): Record<string, string> {
 }
 
 /** `latchkey resource …` */
-export function resourceCommands(program: Command): void {
+export function resourceCommands(program: Command, ctx: CliContext): void {
   const resource = program.command('resource').description('manage API resources (RFC 8707)');
   resource
     .command('create')
@@ -28,7 +29,7 @@ export function resourceCommands(program: Command): void {
     .option('--json', 'print JSON', false)
     .action(async (opts: { indicator: string; scope: string; scopeDescription: string[]; name?: string; format: 'jwt' | 'opaque'; ttl: string; json: boolean }) => {
       const ttl = durationOption('--ttl', opts.ttl);
-      const created = await withDb((db) =>
+      const created = await ctx.withDb((db) =>
         createResourcesRepo(db).create({
           indicator: opts.indicator,
           scopes: opts.scope.split(/\s+/).filter(Boolean),
@@ -38,12 +39,12 @@ export function resourceCommands(program: Command): void {
           ...(opts.name ? { name: opts.name } : {}),
         }),
       );
-      process.stdout.write(
-        opts.json ? `${JSON.stringify(created)}\n` : `registered ${created.indicator} (${created.scopes.join(' ')}; ${created.tokenFormat} tokens)\n`,
-      );
+      if (opts.json) return printJson(ctx, created);
+      ctx.out(`registered ${created.indicator} (${created.scopes.join(' ')}; ${created.tokenFormat} tokens)\n`);
     });
   listCommand(
     resource,
+    ctx,
     'list API resources',
     (db) => createResourcesRepo(db).list(),
     (r) => [r.indicator, r.name, r.scopes.join(' '), r.tokenFormat, `${r.accessTokenTtl}s`],

@@ -1,12 +1,44 @@
 import type { Command } from 'commander';
-import { createAccountsRepo } from '../accounts/accounts-repo.js';
+import { createAccountsRepo, type Account } from '../accounts/accounts-repo.js';
 import { hashPassword } from '../accounts/passwords.js';
 import { checkNewPassword } from '../accounts/password-policy.js';
-import { loadConfig, readPassword, UsageError, withDb } from './shared.js';
+import type { Db } from '../storage/db.js';
+import type { CliContext } from './context.js';
+import { printJson, UsageError } from './shared.js';
+import { userAdminCommands } from './user-admin.js';
 import { inviteUser } from './invite.js';
 
+/** An account named by its email address (any spelling) or its sub; disabled ones included. */
+export async function findAccount(db: Db, who: string): Promise<Account> {
+  const accounts = createAccountsRepo(db);
+  const account = who.includes('@') ? await accounts.findByEmail(who, { includeDisabled: true }) : await accounts.findById(who, { includeDisabled: true });
+  if (!account) throw new UsageError(`no account ${who}`);
+  return account;
+}
+
+/** What the CLI shows of an account: never the password hash. */
+export function accountView(a: Account) {
+  return {
+    sub: a.id,
+    email: a.email,
+    emailVerified: a.emailVerified,
+    name: a.name,
+    hasPassword: a.passwordHash !== null,
+    createdAt: a.createdAt,
+    disabledAt: a.disabledAt ?? null,
+  };
+}
+
+/** The password a command sets: from the flag, the prompt or stdin, checked against the policy. */
+async function newPassword(ctx: CliContext, flag: string | undefined, person: { email: string; name: string }): Promise<string> {
+  const password = await ctx.readPassword(flag);
+  const problem = checkNewPassword(password, person, ctx.config.passwordPolicy);
+  if (problem) throw new UsageError(`password: ${problem}`);
+  return password;
+}
+
 /** `latchkey user …` */
-export function userCommands(program: Command): void {
+export function userCommands(program: Command, ctx: CliContext): void {
   const user = program.command('user').description('manage user accounts');
   user
     .command('create')
@@ -19,18 +51,54 @@ export function userCommands(program: Command): void {
     .option('--json', 'print one JSON object', false)
     .action(async (opts: { email: string; name: string; password?: string; emailVerified: boolean; invite: boolean; json: boolean }) => {
       if (!/^[^\s@]+@[^\s@]+$/.test(opts.email)) throw new UsageError(`--email: ${opts.email} is not an email address`);
-      if (opts.invite) return inviteUser(opts);
-      const password = await readPassword(opts.password);
-      const problem = checkNewPassword(password, opts, loadConfig().passwordPolicy);
-      if (problem) throw new UsageError(`password: ${problem}`);
-      const passwordHash = await hashPassword(password);
-      const account = await withDb((db) =>
+      if (opts.invite) return inviteUser(ctx, opts);
+      const passwordHash = await hashPassword(await newPassword(ctx, opts.password, opts));
+      const account = await ctx.withDb((db) =>
         createAccountsRepo(db).create({ email: opts.email, name: opts.name, passwordHash, emailVerified: opts.emailVerified }),
       );
-      process.stdout.write(
-        opts.json
-          ? `${JSON.stringify({ sub: account.id, email: account.email, name: account.name })}\n`
-          : `created account ${account.email} (sub ${account.id})\n`,
+      if (opts.json) return printJson(ctx, { sub: account.id, email: account.email, name: account.name });
+      ctx.out(`created account ${account.email} (sub ${account.id})\n`);
+    });
+  user
+    .command('list')
+    .description('list accounts')
+    .option('--json', 'print JSON', false)
+    .action(async (opts: { json: boolean }) => {
+      const rows = (await ctx.withDb((db) => createAccountsRepo(db).list())).map(accountView);
+      if (opts.json) return printJson(ctx, rows);
+      for (const a of rows) ctx.out(`${[a.sub, a.email, a.name, a.disabledAt ? 'disabled' : 'enabled'].join('\t')}\n`);
+    });
+  user
+    .command('show')
+    .description('show an account')
+    .argument('<account>', 'email address or sub')
+    .option('--json', 'print JSON', false)
+    .action(async (who: string, opts: { json: boolean }) => {
+      const { account, passkeys } = await ctx.withDb(async (db) => {
+        const found = await findAccount(db, who);
+        const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM passkeys WHERE account_id = $1', [found.id]);
+        return { account: found, passkeys: rows[0]!.n };
+      });
+      const view = { ...accountView(account), passkeys };
+      if (opts.json) return printJson(ctx, view);
+      const when = (d: Date | null) => (d ? d.toISOString() : '-');
+      ctx.out(
+        `${view.sub}  ${view.email}${view.emailVerified ? ' (verified)' : ''}\n  name: ${view.name}\n  password: ${view.hasPassword ? 'yes' : 'no'}  passkeys: ${passkeys}\n` +
+          `  created: ${when(view.createdAt)}  disabled: ${when(view.disabledAt)}\n`,
       );
     });
+  user
+    .command('set-password')
+    .description("set an account's password (from --password, the prompt, or stdin)")
+    .argument('<account>', 'email address or sub')
+    .option('--password <password>', 'password (avoid: it stays in shell history)')
+    .option('--json', 'print JSON', false)
+    .action(async (who: string, opts: { password?: string; json: boolean }) => {
+      const account = await ctx.withDb((db) => findAccount(db, who));
+      const passwordHash = await hashPassword(await newPassword(ctx, opts.password, account));
+      await ctx.withDb((db) => createAccountsRepo(db).setPasswordHash(account.id, passwordHash));
+      if (opts.json) return printJson(ctx, { sub: account.id, email: account.email, done: 'set-password' });
+      ctx.out(`set the password of ${account.email}\n`);
+    });
+  userAdminCommands(user, ctx);
 }

@@ -4,6 +4,7 @@ import { createAuditLog } from '../audit/audit-log.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
 import { ClientInputError } from './client-input-error.js';
+import { updateClient, type ClientChange } from './client-update.js';
 import { createClientResourcesRepo, type ResourceGrant } from './client-resources-repo.js';
 import { newClient, OIDC_SCOPES, registeredClient, usesSecret, validateClientInput, type ClientInput, type ClientMetadata } from './metadata.js';
 import { createClientsRepository } from './repository.js';
@@ -113,6 +114,14 @@ export function createClientRegistry(db: Db, options: { clock?: Clock } = {}) {
       const disabled = await repository.disable(clientId, clock());
       if (disabled) await audit(db, 'client.disabled', clientId);
       return disabled;
+    },
+
+    enable(clientId: string): Promise<boolean> {
+      return repository.enable(clientId);
+    },
+
+    update(clientId: string, change: ClientChange): Promise<boolean> {
+      return updateClient(db, clientId, change);
     },
 
     /** Deletes the client, its secrets, and every grant and refresh token issued to it. */

@@ -166,6 +166,26 @@ export function createClientsRepository(db: Db) {
       return rowCount > 0;
     },
 
+    async enable(clientId: string): Promise<boolean> {
+      const { rowCount } = await db.query('UPDATE clients SET disabled_at = NULL WHERE client_id = $1 AND disabled_at IS NOT NULL', [clientId]);
+      return rowCount > 0;
+    },
+
+    /** The stored row, locked until the transaction `db` belongs to ends (run inside one). */
+    async rowForUpdate(clientId: string): Promise<ClientRow | undefined> {
+      const { rows } = await db.query<ClientRow>(`SELECT ${CLIENT_COLUMNS.join(', ')} FROM clients WHERE client_id = $1 FOR UPDATE`, [clientId]);
+      return rows[0];
+    },
+
+    async update(clientId: string, change: { name: string; scopes: string[]; metadata: ClientMetadata }): Promise<void> {
+      await db.query('UPDATE clients SET name = $2, scopes = $3, metadata = $4 WHERE client_id = $1', [
+        clientId,
+        change.name,
+        change.scopes,
+        JSON.stringify(change.metadata),
+      ]);
+    },
+
     async show(clientId: string): Promise<(ClientSummary & { secrets: SecretSummary[] }) | undefined> {
       const { rows } = await db.query<ClientRow>(`SELECT ${CLIENT_COLUMNS.join(', ')} FROM clients WHERE client_id = $1`, [clientId]);
       if (!rows[0]) return undefined;

@@ -3,6 +3,7 @@ import { interactionState, type InteractionDeps } from './context.js';
 import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
 import { advance, jsonStep, type StepRoute } from './step-kit.js';
 import { rateLimit } from '../pages/rate-limit.js';
+import { PasskeyError, UNKNOWN_PASSKEY } from '../passkeys/passkey-error.js';
 
 /**
  * POST /interaction/:uid/passkey-sign-in/{options,verify} — the sign-in step answered
@@ -21,6 +22,9 @@ export function passkeySignInStep(deps: InteractionDeps): StepRoute[] {
     const { credential } = passkeyVerifyBody.parse(ctx.request.body);
     const binding = { interaction: interactionState(ctx).interaction.uid };
     const { passkey, verified } = await deps.ceremonies.authenticate({ binding, response: credential, ip: ctx.ip });
+    // A disabled account is unknown (accounts-repo leaves it out): the answer an
+    // unregistered passkey gets, so a sign-in attempt learns nothing more.
+    if (!(await deps.accounts.findById(passkey.accountId))) throw new PasskeyError('passkey.unknown_credential', UNKNOWN_PASSKEY);
     ctx.body = { redirect: await advance(ctx, deps, { accountId: passkey.accountId, factors: [{ type: 'passkey', ...verified }] }) };
   }
 

@@ -1,9 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
 import type { Context } from 'koa';
 import { assetUrl } from './static-assets.js';
+import { fromPackageRoot } from '../common/package-root.js';
 
-const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
+const VIEWS_DIR = `${fromPackageRoot('views')}/`;
 
 export interface PageLocals {
   title: string;

@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fromPackageRoot } from '../common/package-root.js';
 
-const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
+const PUBLIC_DIR = fromPackageRoot('public');
 // Browser libraries served from their npm packages, so their versions follow package-lock.
 const VENDOR: Record<string, string> = {
-  '/static/vendor/simplewebauthn-browser.js': fileURLToPath(
-    new URL('../../node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js', import.meta.url),
-  ),
+  '/static/vendor/simplewebauthn-browser.js': fromPackageRoot('node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js'),
 };
 const TYPES: Record<string, string> = { '.css': 'text/css', '.js': 'text/javascript', '.svg': 'image/svg+xml', '.png': 'image/png' };
 

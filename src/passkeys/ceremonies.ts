@@ -10,7 +10,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { epochSeconds, systemClock, type Clock } from '../common/clock.js';
 import type { EphemeralKv } from '../storage/ephemeral-store.js';
 import { DuplicateCredentialError, type Passkey, type PasskeysRepo } from './passkeys-repo.js';
-import { PasskeyError } from './passkey-error.js';
+import { PasskeyError, UNKNOWN_PASSKEY } from './passkey-error.js';
 import { authenticationResponse, registrationResponse } from './response-schemas.js';
 
 /** The one owner of `@simplewebauthn/server`: WebAuthn registration and authentication. */
@@ -166,7 +166,7 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
       if (!parsed.success) throw new PasskeyError('passkey.invalid', REFUSED);
       const response = parsed.data;
       const passkey = await passkeys.find(response.id);
-      if (!passkey) throw new PasskeyError('passkey.unknown_credential', 'This passkey is not registered with Latchkey.');
+      if (!passkey) throw new PasskeyError('passkey.unknown_credential', UNKNOWN_PASSKEY);
       const refuse = async (code: 'passkey.counter_regressed' | 'passkey.backup_eligibility_changed' | 'passkey.user_handle_mismatch') => {
         await audit.record({ type: code, accountId: passkey.accountId, ip: input.ip, detail: { passkeyId: passkey.id } });
         return new PasskeyError(code, REFUSED);

@@ -22,3 +22,6 @@ export class PasskeyError extends AppError {
     super(code, message, { status, expose: true });
   }
 }
+
+/** An unregistered passkey, and one of a disabled account, get this same answer. */
+export const UNKNOWN_PASSKEY = 'This passkey is not registered with Latchkey.';

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fromPackageRoot } from '../common/package-root.js';
 import type { Db } from './db.js';
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+const MIGRATIONS_DIR = fromPackageRoot('migrations');
 // Any constant works; it only has to be the same for every Latchkey process.
 const MIGRATION_LOCK_ID = 72_540_113;
 

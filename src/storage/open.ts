@@ -3,11 +3,10 @@ import type { Db } from './db.js';
 import type { EphemeralStore } from './ephemeral-store.js';
 import { loadOrCreateKeyFile } from './key-file.js';
 import { migrate } from './migrate.js';
-import { createMemoryStore } from './memory.js';
 import { createPgliteDb } from './pglite.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createPostgresDb } from './postgres.js';
-import { connectRedis, createRedisStore } from './redis.js';
+import { unreachable } from './unreachable.js';
 
 export interface Stores {
   db: Db;
@@ -23,8 +22,8 @@ export async function openDb(config: Config): Promise<Db> {
   try {
     await migrate(db);
   } catch (err) {
-    await db.close();
-    throw err;
+    await db.close().catch(() => {});
+    throw unreachable(err, 'the database (DATABASE_URL)');
   }
   return db;
 }
@@ -56,8 +55,16 @@ export async function openStores(config: Config): Promise<Stores> {
     if (file.created) createdKeyFile = file.path;
   }
   const db = await openDb(config);
-  const ephemeral = config.redisUrl
-    ? createRedisStore(await connectRedis(config.redisUrl), { prefix: config.redisPrefix })
-    : createMemoryStore();
+  let ephemeral: EphemeralStore;
+  try {
+    // Imported here, not above: the CLI opens only the database through this module, and
+    // these bring in the OIDC engine.
+    ephemeral = config.redisUrl
+      ? await import('./redis.js').then(async (r) => r.createRedisStore(await r.connectRedis(config.redisUrl!), { prefix: config.redisPrefix }))
+      : (await import('./memory.js')).createMemoryStore();
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   return { db, ephemeral, keyEncryptionKey, ...(createdKeyFile ? { createdKeyFile } : {}) };
 }

@@ -5,6 +5,7 @@ import { type Clock, epochSeconds, systemClock } from '../common/clock.js';
 import { sha256 } from '../common/hash.js';
 import type { EphemeralStore, FailureLimiter, FailureLimiterOptions, RateLimiter, RateLimiterOptions } from './ephemeral-store.js';
 import { storablePayload } from './model-payload.js';
+import { unreachable } from './unreachable.js';
 
 /** A connected client with the options the ephemeral store relies on. */
 export async function connectRedis(url: string): Promise<Redis> {
@@ -16,7 +17,13 @@ export async function connectRedis(url: string): Promise<Redis> {
     maxRetriesPerRequest: 1,
   });
   redis.on('error', () => {});
-  await redis.connect();
+  try {
+    await redis.connect();
+  } catch (err) {
+    // Stop ioredis retrying in the background, which would keep a failed start alive.
+    redis.disconnect();
+    throw unreachable(err, 'Redis (REDIS_URL)');
+  }
   return redis;
 }
 

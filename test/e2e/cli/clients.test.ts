@@ -46,7 +46,7 @@ cliSuite('latchkey client and resource', { migrated: true }, (c) => {
       '--scope-description', 'reports:read=Read your reports', '--scope-description', 'reports:write=Create and change your reports', '--json',
     ]);
     assert.equal(resource.code, 0, resource.stderr);
-    assert.deepEqual((JSON.parse(resource.stdout) as { scopeDescriptions: unknown }).scopeDescriptions, { 'reports:read': 'Read your reports', 'reports:write': 'Create and change your reports' });
+    assert.deepEqual((JSON.parse(resource.stdout) as { scope_descriptions: unknown }).scope_descriptions, { 'reports:read': 'Read your reports', 'reports:write': 'Create and change your reports' });
     assert.match((await latchkey(c.env, ['resource', 'list'])).stdout, /reports:read reports:write/);
     const job = await latchkey(c.env, ['client', 'create', '--name', 'Job', '--grant-types', 'client_credentials', '--resource', 'https://api.example.com/reports reports:read', '--json']);
     assert.equal(job.code, 0, job.stderr);

@@ -1,6 +1,7 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
@@ -8,7 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { testDatabaseUrl } from '../../helpers/backends.js';
 import { scratchDatabase } from '../../helpers/scratch-database.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/latchkey.js', import.meta.url));
+// The TypeScript sources through tsx, as in development: no build between an edit and a
+// test. bin/latchkey.js runs the same entry compiled (dist/), see package-scripts.test.ts.
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
+const TSX = ['--import', 'tsx'];
 
 interface Run {
   code: number;
@@ -19,7 +24,7 @@ interface Run {
 /** Runs the operator's command as a child process, with only PATH and `env` set. */
 export function latchkey(env: Record<string, string>, args: string[], stdin?: string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [...TSX, ENTRY, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, cwd: ROOT }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
     child.stdin!.end(stdin ?? '');
@@ -79,4 +84,64 @@ export function cliSuite(name: string, options: { migrated: boolean }, fn: (c: C
       });
     });
   }
+}
+
+/**
+ * stderr as the operator reads it. On Node 20, oidc-provider prints its own
+ * "Unsupported runtime" notice when loaded (Node 22 LTS, the Docker image's, does not):
+ * that line is Node's, not Latchkey's, and is left out.
+ */
+export function stderrLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l.trim() && !l.startsWith('oidc-provider WARNING: Unsupported runtime'));
+}
+
+/** A port nothing listens on (bound, then released). */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+export interface RunningServer {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Sends the signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const running = (out: string) => out.includes('Latchkey is running');
+
+/**
+ * `latchkey serve …` as its own process, once `ready` holds of its output (by default:
+ * it says it is running); rejects if it exits first.
+ */
+export function startServer(env: Record<string, string>, args: string[], ready: (out: string, err: string) => boolean = running): Promise<RunningServer> {
+  const child = spawn(process.execPath, [...TSX, ENTRY, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, cwd: ROOT });
+  let out = '';
+  let err = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const server: RunningServer = {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    stop: (signal = 'SIGTERM') => {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (ready(out, err)) resolve(server);
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (ready(out, err)) resolve(server);
+    });
+    void exited.then((code) => reject(new Error(`latchkey serve exited (${code}) before it ran:\n${err}`)));
+  });
 }

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { freePort, latchkey, stderrLines } from './setup.js';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** Start-up failures: a non-zero exit and one line saying why, never a stack trace or a hang. */
+describe('latchkey serve: start-up failures', () => {
+  let dir: string;
+  let busy: Server;
+  let busyPort: number;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'latchkey-start-'));
+    busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    busyPort = (busy.address() as { port: number }).port;
+  });
+  after(() => {
+    busy.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const oneLine = (run: { code: number; stderr: string }, pattern: RegExp) => {
+    assert.notEqual(run.code, 0);
+    const lines = stderrLines(run.stderr);
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(lines[0]!, pattern);
+  };
+
+  test('port in use: one line, and the demo data is not seeded (it waits for the port)', async () => {
+    const env = { LATCHKEY_DATA_DIR: join(dir, 'busy'), PORT: String(busyPort), LATCHKEY_LOG_LEVEL: 'silent' };
+    oneLine(await latchkey(env, ['serve', '--seed-demo']), new RegExp(`^latchkey: cannot listen on 127\\.0\\.0\\.1:${busyPort}: port ${busyPort} is already in use`));
+    const users = await latchkey(env, ['user', 'list', '--json']);
+    assert.equal(users.code, 0, users.stderr);
+    assert.deepEqual(JSON.parse(users.stdout), []);
+  });
+
+  test('a HOST that is not an address of this machine, an unreachable database, a bad variable: one line each', async () => {
+    const base = { LATCHKEY_DATA_DIR: join(dir, 'other'), LATCHKEY_LOG_LEVEL: 'silent' };
+    oneLine(await latchkey({ ...base, HOST: '192.0.2.1', PORT: '0' }, ['serve']), /^latchkey: cannot listen on 192\.0\.2\.1:0: HOST 192\.0\.2\.1 is not an address of this machine$/);
+    const closed = await freePort();
+    const db = { DATABASE_URL: `postgres://latchkey@127.0.0.1:${closed}/latchkey`, LATCHKEY_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
+    oneLine(await latchkey({ ...base, ...db }, ['serve']), /^latchkey: cannot reach the database \(DATABASE_URL\): connection refused$/);
+    oneLine(await latchkey({ ...base, ...db }, ['client', 'list']), /^latchkey: cannot reach the database \(DATABASE_URL\): connection refused$/);
+    oneLine(await latchkey({ ...base, PORT: 'eighty' }, ['serve']), /^latchkey: Invalid configuration: PORT: /);
+  });
+
+  test('--version prints the package version', async () => {
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const run = await latchkey({}, ['--version']);
+    assert.equal(run.code, 0);
+    assert.equal(run.stdout.trim(), version);
+  });
+
+  test('npm start builds, runs the compiled build (pages and static files found from dist), and SIGTERM to npm stops the server too', async () => {
+    const port = await freePort();
+    const issuer = `http://localhost:${port}`;
+    const dataDir = join(dir, 'compiled');
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? tmpdir(),
+      LATCHKEY_DATA_DIR: dataDir,
+      PORT: String(port),
+      LATCHKEY_ISSUER: issuer,
+      LATCHKEY_DEMO_PORT: String(await freePort()),
+      LATCHKEY_LOG_LEVEL: 'silent',
+    };
+    const npm = spawn('npm', ['start', '--silent'], { env, cwd: ROOT });
+    const exited = new Promise<number | null>((resolve) => npm.once('exit', resolve));
+    let serverPid = 0;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        npm.stdout.on('data', (d: Buffer) => (out += d.toString()).includes('Latchkey is running') && resolve());
+        void exited.then((code) => reject(new Error(`npm start exited ${code}`)));
+      });
+      serverPid = Number(readFileSync(join(dataDir, 'latchkey.pid'), 'utf8'));
+      assert.notEqual(serverPid, npm.pid, 'the server is its own process under npm');
+      const auth = new URLSearchParams({ client_id: 'latchkey-demo', response_type: 'code', redirect_uri: `http://localhost:${env.LATCHKEY_DEMO_PORT}/callback`, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' });
+      let res = await fetch(`${issuer}/auth?${auth}`, { redirect: 'manual' });
+      const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      res = await fetch(new URL(res.headers.get('location')!, issuer), { headers: { cookie } });
+      assert.equal(res.status, 200);
+      const html = await res.text();
+      assert.match(html, /name="password"/);
+      const css = html.match(/href="(\/static\/[^"?]+\.css)\?v=/)?.[1];
+      assert.ok(css, 'the page links its stylesheet');
+      assert.equal((await fetch(`${issuer}${css}`)).status, 200);
+    } finally {
+      npm.kill('SIGTERM');
+      await exited;
+    }
+    assert.throws(() => process.kill(serverPid, 0), { code: 'ESRCH' }, 'no server left running');
+    assert.ok(!existsSync(join(dataDir, 'latchkey.pid')), 'it shut down cleanly');
+  });
+});
