@@ -268,7 +268,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
         passkeyProof,
         proofMarks: ephemeral.kv('first-passkey'),
       }),
-      invitePages({ accounts, passkeys, ceremonies, codes, audit, mailer, productName: config.webauthn.rpName, issuer: config.issuer }),
+      invitePages({ accounts, passkeys, ceremonies, codes, audit, mailer, productName: config.webauthn.rpName, issuer: config.issuer, limits }),
     ]),
   );
 

@@ -6,6 +6,7 @@ import type { PasskeyProof } from '../accounts/passkey-proof.js';
 import { epochSeconds, type Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { requireCsrf } from '../pages/csrf.js';
+import { codeLimit, type RateLimits } from '../pages/rate-limit.js';
 import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
 import { FRESH_SECONDS } from '../provider/assurance.js';
 import type { EphemeralKv } from '../storage/ephemeral-store.js';
@@ -74,6 +75,7 @@ export interface FirstPasskeyDeps {
   clock: Clock;
   guard: SignedInGuard;
   form: Middleware;
+  limits: RateLimits;
   origin(ctx: Context): { ip: string; userAgent: string };
   /** The account page, with a code error or a refusal and its status. */
   render(ctx: Context, who: SignedIn, extra: { error?: string; codeError?: boolean }, status: number): Promise<void>;
@@ -108,7 +110,7 @@ export function firstPasskeyRoutes(router: Router, deps: FirstPasskeyDeps) {
     ctx.redirect('/account');
   });
 
-  router.post('/passkeys/code', requireSignedIn, form, requireCsrf(), async (ctx) => {
+  router.post('/passkeys/code', requireSignedIn, form, requireCsrf(), codeLimit(deps.limits, (ctx) => (ctx.state.who as SignedIn).account.id), async (ctx) => {
     const who = ctx.state.who as SignedIn;
     if (!(await marks.wasSent(who.sessionUid, who.account.id)) || (await missingFreshness(who))) {
       ctx.status = 303;

@@ -9,6 +9,7 @@ import { mailPasskeyChange } from '../accounts/passkey-notices.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Mailer } from '../mail/mailer.js';
 import { csrfToken, requireCsrf } from '../pages/csrf.js';
+import { rateLimit, type RateLimits } from '../pages/rate-limit.js';
 import type { PageModule } from '../pages/page-module.js';
 import { renderPage } from '../pages/render.js';
 import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
@@ -26,6 +27,7 @@ export interface InvitePagesDeps {
   /** The product name people know (the WebAuthn relying-party name). */
   productName: string;
   issuer: string;
+  limits: RateLimits;
 }
 
 const DEAD = 'This invitation link no longer works: it was already used, or it is more than 24 hours old. Ask whoever invited you for a new one.';
@@ -36,7 +38,7 @@ const DEAD = 'This invitation link no longer works: it was already used, or it i
  * The passkey options need the live link; the verify uses it up atomically between the
  * verified response and storing the passkey, so two racing verifies yield one passkey.
  */
-export function invitePages({ accounts, passkeys, ceremonies, codes, audit, mailer, productName, issuer }: InvitePagesDeps): PageModule {
+export function invitePages({ accounts, passkeys, ceremonies, codes, audit, mailer, productName, issuer, limits }: InvitePagesDeps): PageModule {
   const router = new Router({ prefix: INVITE_PREFIX });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
 
@@ -78,12 +80,15 @@ export function invitePages({ accounts, passkeys, ceremonies, codes, audit, mail
     });
   });
 
-  router.post('/:account/:token/passkey/options', requireLive, json, requireCsrf(), async (ctx) => {
+  // WebAuthn verification is costly: per client address, per invited account, overall.
+  const passkeyLimit = rateLimit(limits, { name: 'passkey', keys: (ctx) => ({ ip: ctx.ip, account: String(ctx.params.account), global: 'all' }) });
+
+  router.post('/:account/:token/passkey/options', passkeyLimit, requireLive, json, requireCsrf(), async (ctx) => {
     const account = ctx.state.invited as Account;
     ctx.body = await ceremonies.registrationOptions({ binding: { invitation: account.id }, account, existing: [] });
   });
 
-  router.post('/:account/:token/passkey/verify', json, requireCsrf(), async (ctx) => {
+  router.post('/:account/:token/passkey/verify', passkeyLimit, json, requireCsrf(), async (ctx) => {
     const accountId = String(ctx.params.account);
     const account = await accounts.findById(accountId);
     if (!account) throw new PasskeyError('passkey.invitation_dead', DEAD, 410);

@@ -78,7 +78,7 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
   // The passkey ceremonies share the sign-in's `passkey` budgets: per IP, account and overall.
   const passkeyLimit = rateLimit(limits, { name: 'passkey', keys: (ctx) => ({ ip: ctx.ip, account: (ctx.state.who as SignedIn).account.id, global: 'all' }) });
   const sections = accountLifecycle(router, { ...lifecycle, provider, accounts, passkeys, audit, clock, guard });
-  const firstPasskey = firstPasskeyRoutes(router, { passkeys, passkeyProof, proofMarks, clock, guard, form, origin, render: (ctx, who, extra, status) => renderAccount(ctx, who, extra, status) });
+  const firstPasskey = firstPasskeyRoutes(router, { passkeys, passkeyProof, proofMarks, clock, guard, form, origin, limits, render: (ctx, who, extra, status) => renderAccount(ctx, who, extra, status) });
 
   async function renderAccount(ctx: Context, who: SignedIn, extra: { error?: string; codeError?: boolean } = {}, status = 200) {
     const list = await passkeys.listForAccount(who.account.id);
@@ -187,7 +187,7 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
     ctx.redirect('/account');
   });
 
-  verifyEmailRoutes(router, { accounts, codes, mailer, audit }, requireSignedIn, form);
+  verifyEmailRoutes(router, { accounts, codes, mailer, audit, limits }, requireSignedIn, form);
 
   // The router's middleware is typed for the params it sets itself; as Koa middleware it is sound.
   // allowedMethods: a known path with another method is a 405 with Allow (http/not-found.ts renders it).

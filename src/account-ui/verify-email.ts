@@ -7,6 +7,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { describeDevice } from '../common/device.js';
 import type { Mailer } from '../mail/mailer.js';
 import { requireCsrf } from '../pages/csrf.js';
+import { codeLimit, mailLimit, type RateLimits } from '../pages/rate-limit.js';
 import { renderPage } from '../pages/render.js';
 
 export interface VerifyEmailDeps {
@@ -14,6 +15,7 @@ export interface VerifyEmailDeps {
   codes: OneTimeCodes;
   mailer: Pick<Mailer, 'send'>;
   audit: AuditLog;
+  limits: RateLimits;
 }
 
 /** The notices /account shows after a redirect (?notice=…). */
@@ -45,7 +47,8 @@ export function verifyEmailRoutes(router: Router, deps: VerifyEmailDeps, signedI
     ctx.redirect('/account?notice=email_verified');
   };
 
-  router.post('/verify-email/send', signedIn, form, requireCsrf(), async (ctx) => {
+  const accountOf = (ctx: Context) => who(ctx).id;
+  router.post('/verify-email/send', signedIn, form, requireCsrf(), mailLimit(deps.limits, accountOf), async (ctx) => {
     const account = who(ctx);
     if (account.emailVerified) return done(ctx);
     const code = await deps.codes.issue(account.id, 'verify-email');
@@ -65,7 +68,7 @@ export function verifyEmailRoutes(router: Router, deps: VerifyEmailDeps, signedI
     await page(ctx, account, { notice: `We sent a code to ${account.email}. It works for ${CODE_TTL_SECONDS / 60} minutes; a new code replaces it.` });
   });
 
-  router.post('/verify-email', signedIn, form, requireCsrf(), async (ctx) => {
+  router.post('/verify-email', signedIn, form, requireCsrf(), codeLimit(deps.limits, accountOf), async (ctx) => {
     const account = who(ctx);
     if (account.emailVerified) return done(ctx);
     const parsed = codeForm.safeParse(ctx.request.body);

@@ -121,10 +121,10 @@ export function createPasswordLogin(deps: PasswordLoginDeps) {
     }
 
     await byIp.fail(input.ip);
-    if (account) {
-      await audit.record({ type: 'login.failed', accountId: account.id, ...who, detail: { method: 'password', device: budgetName } });
-      if (attempt.blockedFor) await recordLock(account.id, budgetName, attempt.blockedFor, who);
-    }
+    // Recorded for unknown addresses too (without the address): password spraying shows
+    // in the log, and a known address costs no extra write that its timing could betray.
+    await audit.record({ type: 'login.failed', ...(account ? { accountId: account.id } : {}), ...who, detail: { method: 'password', device: budgetName, ...(account ? {} : { unknownAccount: true }) } });
+    if (account && attempt.blockedFor) await recordLock(account.id, budgetName, attempt.blockedFor, who);
     return refuse('invalid', attempt.failures);
   };
 

@@ -1,21 +1,20 @@
 import type { Config } from '../config/config.js';
-import { sha256 } from '../common/hash.js';
 import type { EphemeralStore } from '../storage/ephemeral-store.js';
-import { canonicalEmail } from './email.js';
+import { passwordLockoutKey } from './password-lockout.js';
 
 /**
- * `latchkey user unlock`: clears the sign-in failure counters of one address, so an
- * operator can lift a lockout after checking with its owner. Today that is the per-email
- * lockout of password-login.ts, keyed by sha256(canonicalEmail(email)) in the
- * `login-email` limiter (limiters of one name share their counts, so this one reaches
- * the counts of the running server's). Every new per-account counter belongs here too.
+ * `latchkey user unlock`: clears the password lockout of one address, so an operator can
+ * lift it after checking with its owner: the `password-unknown-devices` budget of
+ * password-login.ts, keyed by the canonical address (limiters of one name share their
+ * counts, so this reaches the running server's). A known browser's own budget is keyed
+ * by its device and locks only that browser; it runs out by itself.
  */
 export async function unlockSignIn(ephemeral: EphemeralStore, config: Pick<Config, 'lockout'>, email: string): Promise<void> {
-  const byEmail = ephemeral.failureLimiter({
-    name: 'login-email',
+  const unknownDevices = ephemeral.failureLimiter({
+    name: 'password-unknown-devices',
     points: config.lockout.attempts,
     durationSeconds: config.lockout.seconds,
     blockSeconds: config.lockout.seconds,
   });
-  await byEmail.reset(sha256(canonicalEmail(email)));
+  await unknownDevices.reset(passwordLockoutKey(email));
 }

@@ -8,6 +8,7 @@ import { epochSeconds } from '../common/clock.js';
 import { describeDevice } from '../common/device.js';
 import { sha256 } from '../common/hash.js';
 import { requireCsrf } from '../pages/csrf.js';
+import { accountKey, codeLimit, mailLimit, postedEmailKey } from '../pages/rate-limit.js';
 import { interactionState, loadInteraction, type InteractionDeps } from './context.js';
 import { redirectTo } from './finish.js';
 import { CODE_NOT_RIGHT, codeField, codeThrottled, emailField, flowState, newPasswordField, renderFlowPage, saveFlowState, type FieldError, type FlowState } from './lifecycle-kit.js';
@@ -114,11 +115,13 @@ export function resetPasswordStep(deps: InteractionDeps): StepRoute[] {
     redirectTo(ctx, await advance(ctx, deps, { accountId: account.id, factors: [{ type: 'pwd', at: epochSeconds(deps.clock) }] }, account));
   }
 
+  const resetEmail = (ctx: Context) => accountKey(flowState(ctx, 'reset')!.email);
+
   return [
     { method: 'get', path: '/reset', handlers: [...page, (ctx) => startPage(ctx, typeof ctx.query.email === 'string' ? ctx.query.email.slice(0, 320) : '')] },
-    { method: 'post', path: '/reset', handlers: [...post, start] },
+    { method: 'post', path: '/reset', handlers: [...post, mailLimit(deps.limits, (ctx) => postedEmailKey(ctx, canonicalEmail)), start] },
     { method: 'get', path: '/reset/code', handlers: [...page, requireReset, (ctx) => codePage(ctx, flowState(ctx, 'reset')!, ctx.query.sent === '1' ? { notice: `We sent a new code if an account exists for that address. Codes sent before it no longer work.` } : {})] },
-    { method: 'post', path: '/reset/code', handlers: [...post, requireReset, complete] },
-    { method: 'post', path: '/reset/resend', handlers: [...post, requireReset, resend] },
+    { method: 'post', path: '/reset/code', handlers: [...post, requireReset, codeLimit(deps.limits, resetEmail), complete] },
+    { method: 'post', path: '/reset/resend', handlers: [...post, requireReset, mailLimit(deps.limits, resetEmail), resend] },
   ];
 }

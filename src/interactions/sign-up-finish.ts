@@ -5,6 +5,7 @@ import { hashPassword } from '../accounts/passwords.js';
 import { epochSeconds } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { requireCsrf } from '../pages/csrf.js';
+import { rateLimit } from '../pages/rate-limit.js';
 import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
 import { interactionState, loadInteraction, type InteractionDeps } from './context.js';
 import { redirectTo } from './finish.js';
@@ -111,8 +112,9 @@ export function signUpFinishStep(deps: InteractionDeps): StepRoute[] {
 
   return [
     { method: 'get', path: '/sign-up/choose', handlers: [...page, (ctx) => choosePage(ctx)] },
-    { method: 'post', path: '/sign-up/password', handlers: [...post, withPassword] },
-    { method: 'post', path: '/sign-up/passkey/options', handlers: [...json, passkeyOptions] },
-    { method: 'post', path: '/sign-up/passkey/verify', handlers: [...json, passkeyVerify] },
+    // Hashing a password is costly and WebAuthn verification too: per client address and overall.
+    { method: 'post', path: '/sign-up/password', handlers: [...post, rateLimit(deps.limits, { name: 'sign-up' }), withPassword] },
+    { method: 'post', path: '/sign-up/passkey/options', handlers: [...json, rateLimit(deps.limits, { name: 'passkey' }), passkeyOptions] },
+    { method: 'post', path: '/sign-up/passkey/verify', handlers: [...json, rateLimit(deps.limits, { name: 'passkey' }), passkeyVerify] },
   ];
 }

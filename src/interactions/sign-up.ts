@@ -7,6 +7,7 @@ import { AppError } from '../common/errors.js';
 import { sha256 } from '../common/hash.js';
 import { describeDevice } from '../common/device.js';
 import { requireCsrf } from '../pages/csrf.js';
+import { accountKey, codeLimit, mailLimit, postedEmailKey } from '../pages/rate-limit.js';
 import { interactionState, loadInteraction, type InteractionDeps } from './context.js';
 import { redirectTo } from './finish.js';
 import { CODE_NOT_RIGHT, codeField, codeThrottled, emailField, flowState, renderFlowPage, saveFlowState, type FieldError, type FlowState } from './lifecycle-kit.js';
@@ -113,11 +114,13 @@ export function signUpStep(deps: InteractionDeps): StepRoute[] {
     redirectTo(ctx, url(ctx, '/code?sent=1'));
   }
 
+  const signedUpEmail = (ctx: Context) => accountKey(flowState(ctx, 'sign-up')!.email);
+
   return [
     { method: 'get', path: '/sign-up', handlers: [...page, (ctx) => startPage(ctx, { email: '', name: '' })] },
-    { method: 'post', path: '/sign-up', handlers: [...post, start] },
+    { method: 'post', path: '/sign-up', handlers: [...post, mailLimit(deps.limits, (ctx) => postedEmailKey(ctx, canonicalEmail)), start] },
     { method: 'get', path: '/sign-up/code', handlers: [...page, requireSignUp, showCode] },
-    { method: 'post', path: '/sign-up/code', handlers: [...post, requireSignUp, checkCode] },
-    { method: 'post', path: '/sign-up/resend', handlers: [...post, requireSignUp, resend] },
+    { method: 'post', path: '/sign-up/code', handlers: [...post, requireSignUp, codeLimit(deps.limits, signedUpEmail), checkCode] },
+    { method: 'post', path: '/sign-up/resend', handlers: [...post, requireSignUp, mailLimit(deps.limits, signedUpEmail), resend] },
   ];
 }

@@ -137,3 +137,30 @@ export function rateLimit(limits: RateLimits, options: RateLimitOptions): Middle
     throw refusal;
   };
 }
+
+/**
+ * Requests that send a mail to an address (sign-up, reset, verification codes): few per
+ * address per hour, so nobody can flood someone's mailbox through Latchkey, and a bounded
+ * number per client address. `to` names the recipient: an account id or `accountKey(email)`.
+ */
+export function mailLimit(limits: RateLimits, to: (ctx: Context) => string | undefined): Middleware {
+  return rateLimit(limits, {
+    name: 'code-mail',
+    keys: (ctx) => ({ ip: ctx.ip, account: to(ctx), global: 'all' }),
+    budgets: { account: { points: 5, seconds: 3600 }, ip: { points: 30, seconds: 3600 } },
+  });
+}
+
+/**
+ * Typed one-time codes: per client address and per subject, beside the codes' own limits
+ * (5 tries per code, a per-subject budget across purposes; accounts/one-time-codes.ts).
+ */
+export function codeLimit(limits: RateLimits, subject: (ctx: Context) => string | undefined): Middleware {
+  return rateLimit(limits, { name: 'code', keys: (ctx) => ({ ip: ctx.ip, account: subject(ctx), global: 'all' }) });
+}
+
+/** The canonical email a form posted, as a counter key (undefined when there is none to count). */
+export function postedEmailKey(ctx: Context, canonical: (email: string) => string): string | undefined {
+  const email = (ctx.request.body as Record<string, unknown> | undefined)?.email;
+  return typeof email === 'string' && email.length <= 320 ? accountKey(canonical(email)) : undefined;
+}

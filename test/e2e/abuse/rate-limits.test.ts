@@ -86,7 +86,9 @@ abuseSuite('abuse: rate limits', ENV, (s) => {
       address += 1; // a fresh address each time: the account's budget is what runs out
       statuses.push((await ua.postJson(`${s.lk.issuer}/account/passkeys/options`, {}, { 'x-csrf-token': csrfOf(page.html) })).status);
     }
-    assert.deepEqual(statuses, [200, 200, 200, 429]);
+    // Each request is counted before it is judged: the first three are refused because a
+    // first passkey needs the mailed code (account.code_required), the fourth by the limit.
+    assert.deepEqual(statuses, [403, 403, 403, 429]);
     assert.ok(Number(last.get('retry-after')) > 0);
   });
 
@@ -153,5 +155,28 @@ abuseSuite('abuse: rate limits', ENV, (s) => {
       await lk.close();
       await open.close();
     }
+  });
+});
+
+abuseSuite('abuse: mail-sending steps', { ...ENV, LATCHKEY_SIGNUP: 'open', LATCHKEY_RATE_LIMIT_IP: '100/600' }, (s) => {
+  /** Opens `step` (sign-up or reset) from a fresh sign-in page, from its own client address, and posts the email. */
+  async function post(step: 'sign-up' | 'reset', email: string, address: string) {
+    const ua = userAgentWith(s.rp, () => ({ 'x-forwarded-for': address }));
+    const page = await ua.go((await startAuthorization(s.rp)).url.toString());
+    const link = new RegExp(`href="(/interaction/[^"]+/${step})"`).exec(page.html)?.[1];
+    assert.ok(link, `the sign-in page links to ${step}`);
+    const form = await ua.go(new URL(link, s.lk.issuer).toString());
+    return ua.submit(form, `/${step}`, step === 'sign-up' ? { email, name: 'Dora' } : { email });
+  }
+
+  test('at most five mails to one address an hour, whatever the step, the spelling or the client address', async () => {
+    const spellings = ['dora@example.com', 'DORA@example.com', ' Dora@Example.com', 'ｄｏｒａ@example.com', 'dora@EXAMPLE.com', 'dora@example.com'];
+    const statuses: number[] = [];
+    for (const [i, email] of spellings.entries()) statuses.push((await post(i % 2 ? 'reset' : 'sign-up', email, `198.51.100.${i + 1}`)).status);
+    assert.deepEqual(statuses.slice(0, 5).map((st) => st < 400), [true, true, true, true, true], `statuses ${statuses}`);
+    const refused = statuses[5];
+    assert.equal(refused, 429, 'the sixth mail to the same address is refused');
+    // Another address is not affected.
+    assert.ok((await post('reset', 'erin@example.com', '198.51.100.50')).status < 400);
   });
 });
