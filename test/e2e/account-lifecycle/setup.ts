@@ -38,10 +38,15 @@ function lifecycleSetup(backend: Backend, env: Record<string, string>) {
     await open?.close();
   });
 
-  /** The next mail to `to` that no test has read yet, waiting for it to arrive. */
-  async function mailTo(to: string): Promise<ParsedMail> {
+  /**
+   * The next mail to `to` that no test has read yet (with `subject` when given: sign-ins
+   * from new browsers mail the owner too), waiting for it to arrive.
+   */
+  async function mailTo(to: string, subject?: string): Promise<ParsedMail> {
     for (;;) {
-      const found = smtp.received.find((m) => !taken.has(m) && m.to !== undefined && JSON.stringify(m.to).includes(to));
+      const found = smtp.received.find(
+        (m) => !taken.has(m) && m.to !== undefined && JSON.stringify(m.to).includes(to) && (subject === undefined || m.subject === subject),
+      );
       if (found) {
         taken.add(found);
         return found;

@@ -4,6 +4,8 @@ import type { Page } from 'playwright-core';
 import { backends, type OpenBackend } from '../../helpers/backends.js';
 import { addVirtualAuthenticator, browserSuite } from '../../helpers/browser.js';
 import { startLatchkey, type TestLatchkey } from '../../helpers/latchkey.js';
+import { inbox, type Inbox } from '../../helpers/inbox.js';
+import { startSmtp, type TestSmtp } from '../../helpers/smtp.js';
 
 const embedded = backends()[0]!;
 const NEW_PASSWORD = 'violet canyon marble tugboat';
@@ -11,16 +13,22 @@ const NEW_PASSWORD = 'violet canyon marble tugboat';
 browserSuite('account page in Chromium: password with a passkey', (chromium) => {
   let open: OpenBackend;
   let lk: TestLatchkey;
+  let smtp: TestSmtp;
+  let mail: Inbox;
   before(async () => {
     open = await embedded.open();
-    lk = await startLatchkey(open);
+    // A first passkey needs the code mailed to the account: a real SMTP server receives it.
+    smtp = await startSmtp();
+    mail = inbox(smtp);
+    lk = await startLatchkey(open, { LATCHKEY_SMTP_URL: smtp.url, LATCHKEY_MAIL_FROM: 'no-reply@example.com', LATCHKEY_MAIL_POLL_SECONDS: '1' });
   });
   after(async () => {
     await lk?.close();
+    await smtp?.close();
     await open?.close();
   });
 
-  /** Password sign-in on /account, then the first passkey added from the account page. */
+  /** Password sign-in on /account, then the first passkey added from the account page (after the mailed code). */
   async function withPasskey(user: { email: string; password: string }): Promise<Page> {
     const context = await chromium.browser.newContext();
     const page = await context.newPage();
@@ -34,6 +42,9 @@ browserSuite('account page in Chromium: password with a passkey', (chromium) => 
       await page.click('form[action$="/enrol/skip"] button');
       await page.waitForURL((u) => u.pathname === '/account');
     }
+    await page.click('#passkey-send-code');
+    await page.fill('input[autocomplete="one-time-code"]', await mail.passkeyCode(user.email));
+    await page.click('button:has-text("Confirm code")');
     await page.click('#passkey-add');
     await page.waitForSelector('input[name="name"][value="My passkey"]');
     return page;
