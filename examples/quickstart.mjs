@@ -1,21 +1,36 @@
-// The smallest relying party: `node examples/quickstart.mjs`, then open
-// http://localhost:8080 and sign in. Needs LATCHKEY_CLIENT_ID / LATCHKEY_CLIENT_SECRET
-// from `latchkey client create` (see README), and Latchkey running on :3000.
+// The smallest relying party: `npm run example:quickstart` (or `node examples/quickstart.mjs`),
+// then open http://localhost:8080 and sign in. Needs LATCHKEY_CLIENT_ID /
+// LATCHKEY_CLIENT_SECRET from `latchkey client create` (see README), with
+// http://localhost:PORT/callback among its redirect URIs, and Latchkey running
+// (LATCHKEY_ISSUER, default http://localhost:3000). PORT defaults to 8080.
 import { createServer } from 'node:http';
 import * as oidc from 'openid-client';
 
+const fail = (message) => {
+  process.stderr.write(`quickstart: ${message}\n`);
+  process.exit(1);
+};
+
+const missing = ['LATCHKEY_CLIENT_ID', 'LATCHKEY_CLIENT_SECRET'].filter((name) => !process.env[name]);
+if (missing.length) fail(`set ${missing.join(' and ')} (from \`npm run latchkey -- client create … --json\`, see README "Sign in from your app")`);
+const port = Number(process.env.PORT ?? 8080);
+if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`PORT must be a port number, not ${JSON.stringify(process.env.PORT)}`);
+
+const base = `http://localhost:${port}`;
 const issuer = new URL(process.env.LATCHKEY_ISSUER ?? 'http://localhost:3000');
-const redirectUri = 'http://localhost:8080/callback';
-const config = await oidc.discovery(issuer, process.env.LATCHKEY_CLIENT_ID, process.env.LATCHKEY_CLIENT_SECRET, undefined, {
-  // Only because the local issuer is plain http; never in production.
-  execute: issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
-});
+const redirectUri = `${base}/callback`;
+const config = await oidc
+  .discovery(issuer, process.env.LATCHKEY_CLIENT_ID, process.env.LATCHKEY_CLIENT_SECRET, undefined, {
+    // Only because the local issuer is plain http; never in production.
+    execute: issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
+  })
+  .catch((err) => fail(`cannot read ${issuer.origin}/.well-known/openid-configuration (is Latchkey running?): ${err.cause?.code ?? err.message}`));
 
 // One pending sign-in is enough for a demo; a real app keeps these in its session.
 let pending;
 
 createServer(async (req, res) => {
-  const url = new URL(req.url, 'http://localhost:8080');
+  const url = new URL(req.url, base);
   try {
     if (url.pathname === '/') {
       const verifier = oidc.randomPKCECodeVerifier();
@@ -46,4 +61,6 @@ createServer(async (req, res) => {
   } catch (err) {
     res.writeHead(400, { 'content-type': 'text/plain' }).end(`sign-in failed: ${err.message}\n`);
   }
-}).listen(8080, '127.0.0.1', () => console.log('Open http://localhost:8080 to sign in with Latchkey'));
+})
+  .once('error', (err) => fail(`cannot listen on port ${port}: ${err.code ?? err.message}`))
+  .listen(port, '127.0.0.1', () => console.log(`Open ${base} to sign in with Latchkey`));

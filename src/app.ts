@@ -219,7 +219,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     dispatch([
       staticFiles(),
       readiness,
-      homePage(),
+      homePage({ devMailbox }),
       ...(devMailbox ? [devMailboxPage(mailboxDir(config.dataDir))] : []),
       interactionPages({
         provider,

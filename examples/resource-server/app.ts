@@ -137,6 +137,12 @@ export function createResourceServer(options: ResourceServerOptions): Koa {
 
 export async function startResourceServer(options: ResourceServerOptions & { port: number; host?: string }): Promise<Server> {
   const server = createServer(createResourceServer(options).callback());
-  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject); // a busy port: a readable failure, not a hang
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   return server;
 }

@@ -26,7 +26,8 @@ export function passwordStep(deps: InteractionDeps): StepRoute[] {
     if (!parsed.success) {
       const typed = (ctx.request.body as Record<string, unknown> | undefined)?.email;
       const email = typeof typed === 'string' ? typed.slice(0, 320) : '';
-      return renderStep(ctx, deps, currentStep(ctx, 'sign-in'), { email, error: 'Enter your email address and password.' }, 400);
+      const errorField = email.trim() ? 'password' : 'email';
+      return renderStep(ctx, deps, currentStep(ctx, 'sign-in'), { email, errorField, error: 'Enter your email address and password.' }, 400);
     }
     ctx.state.input = parsed.data;
     await next();
@@ -44,7 +45,7 @@ export function passwordStep(deps: InteractionDeps): StepRoute[] {
       device: readDevice(ctx, deps.provider.issuer),
     });
     if (!result.ok) {
-      if (result.reason !== 'throttled') return renderStep(ctx, deps, step, { email, error: SIGN_IN_FAILED }, 401);
+      if (result.reason !== 'throttled') return renderStep(ctx, deps, step, { email, errorField: 'password', error: SIGN_IN_FAILED }, 401);
       // Per network address, not per account: saying so reveals nothing about the account.
       ctx.set('Retry-After', String(result.retryAfterSeconds));
       return renderStep(ctx, deps, step, { email, error: 'Too many failed sign-ins from your network. Try again later.' }, 429);

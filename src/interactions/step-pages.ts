@@ -14,6 +14,8 @@ export interface PageExtra {
   email?: string;
   /** The error is about the typed one-time code (its field is marked invalid). */
   codeError?: boolean;
+  /** The sign-in field the error is about: it gets aria-invalid, aria-describedby and the focus. */
+  errorField?: 'email' | 'password';
 }
 
 /** The page of a step that asks the person for something. Finishing is never done here. */
@@ -30,7 +32,7 @@ export async function renderStep(
     case 'sign-in': {
       const locked = step.lockedToAccount ? await deps.accounts.findById(step.lockedToAccount) : undefined;
       const hint = typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : '';
-      return renderPage(ctx, 'login', { title: 'Sign in', ...base, email: extra.email ?? locked?.email ?? hint, devMailbox: deps.devMailbox, signUp: deps.lifecycle.signup === 'open' }, status);
+      return renderPage(ctx, 'login', { title: 'Sign in', ...base, email: extra.email ?? locked?.email ?? hint, errorField: extra.errorField, devMailbox: deps.devMailbox, signUp: deps.lifecycle.signup === 'open' }, status);
     }
     case 'step-up':
       return renderPage(ctx, 'step-up', { title: 'Confirm with a passkey', ...base, passkeyNames: step.allow.map((p) => p.name) }, status);

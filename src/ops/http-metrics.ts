@@ -10,7 +10,7 @@ import type { Metrics } from './metrics.js';
 const PAGE_ROUTES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^\/interaction(?:\/|$)/, 'interaction'],
   [/^\/account(?:\/|$)/, 'account'],
-  [/^\/static\//, 'static'],
+  [/^\/(?:static\/|favicon\.ico$)/, 'static'], // the browser's own /favicon.ico is a static file too
   [/^\/healthz$/, 'healthz'],
   [/^\/readyz$/, 'readyz'],
   [/^\/metrics$/, 'metrics'],

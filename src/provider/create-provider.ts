@@ -152,7 +152,14 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
           await renderPage(ctx, 'logout', { title: 'Sign out', form, clientName: ctx.oidc.client?.clientName });
         },
         async postLogoutSuccessSource(ctx) {
-          await renderPage(ctx, 'logged-out', { title: 'Signed out', clientName: ctx.oidc.client?.clientName });
+          // Reached only without a post_logout_redirect_uri (with one, oidc-provider
+          // redirects), and it names the client only after "stay signed in" (signed out
+          // of that app alone). The page links back to the app at an address its
+          // registration names (client_uri, else its first post-logout URI), never one
+          // from the request.
+          const client = ctx.oidc.client;
+          const appUrl = [client?.clientUri, ...(client?.postLogoutRedirectUris ?? [])].find((u) => u && /^https?:\/\//i.test(u));
+          await renderPage(ctx, 'logged-out', { title: 'Signed out', clientName: client?.clientName, appUrl });
         },
       },
     },

@@ -18,6 +18,14 @@ codeFlowSuite('code flow: failed password sign-ins', (s) => {
     const message = (html: string) => /<p class="error"[^>]*>([^<]*)</.exec(html)?.[1];
     assert.equal(message(unknown.html), message(wrong.html));
     assert.ok(message(wrong.html));
+    // The password field is the one in error: marked, described by the message, and
+    // focused, so the person retypes it; the typed email stays and is not marked.
+    const input = (html: string, name: string) => new RegExp(`<input id="${name}"[^>]*>`).exec(html)?.[0] ?? '';
+    assert.match(input(wrong.html, 'password'), /aria-invalid="true" aria-describedby="sign-in-error" autofocus/);
+    assert.match(wrong.html, /<p class="error" role="alert" id="sign-in-error">/);
+    assert.doesNotMatch(input(wrong.html, 'email'), /aria-invalid|autofocus/);
+    assert.match(input(wrong.html, 'email'), /value="alice@example.com"/);
+    assert.match(input(page.html, 'email'), /autofocus/, 'a fresh page focuses the email field');
 
     const forged = await ua.submit(page, '/password', { email: s.alice.email, password: s.alice.password, _csrf: 'forged' });
     assert.equal(forged.status, 403);

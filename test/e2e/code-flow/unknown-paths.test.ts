@@ -14,6 +14,23 @@ codeFlowSuite('code flow: unknown paths and methods', (s) => {
     assert.ok(!html.includes('MARKER'), 'the page does not echo the address');
   });
 
+  test('the home page is titled once, links onwards, and the favicon exists', async () => {
+    const res = await fetch(`${s.lk.issuer}/`, { headers: { accept: 'text/html' } });
+    assert.equal(res.status, 200);
+    const html = await res.text();
+    assert.match(html, /<title>Latchkey<\/title>/);
+    assert.match(html, /<a href="\/account">/);
+    assert.match(html, /<a href="\/.well-known\/openid-configuration">/);
+    const icon = /<link rel="icon" href="([^"]+)"/.exec(html)?.[1];
+    assert.ok(icon, 'the page names its icon');
+    for (const path of [icon, '/favicon.ico']) {
+      const got = await fetch(new URL(path, s.lk.issuer));
+      assert.equal(got.status, 200, path);
+      assert.equal(got.headers.get('content-type'), 'image/svg+xml', path);
+      assert.match(await got.text(), /^<svg /, path);
+    }
+  });
+
   test('a JSON client gets a JSON 404', async () => {
     for (const path of ['/no-such-page', '/account/no-such-page', '/.well-known/no-such-document']) {
       const res = await fetch(`${s.lk.issuer}${path}`, { headers: { accept: 'application/json' } });

@@ -60,6 +60,7 @@ for (const backend of backends()) {
           assert.equal((await fetch(`${lk.issuer}/dev/mailbox/${missing}`)).status, 404, missing);
         }
         assert.match(await signInPage(lk), /<a href="\/dev\/mailbox">local mailbox<\/a>/);
+        assert.match(await (await fetch(`${lk.issuer}/`)).text(), /<a href="\/dev\/mailbox">local mailbox<\/a>/, 'the home page links it too');
       } finally {
         await lk.close();
       }
@@ -80,7 +81,10 @@ for (const backend of backends()) {
             : await fetch(`${lk.issuer}/dev/mailbox`);
           assert.equal(page.status, 404);
           // (With another issuer the test's relying party cannot discover it; the page is what counts.)
-          if (!env.LATCHKEY_ISSUER) assert.doesNotMatch(await signInPage(lk), /\/dev\/mailbox/);
+          if (!env.LATCHKEY_ISSUER) {
+            assert.doesNotMatch(await signInPage(lk), /\/dev\/mailbox/);
+            assert.doesNotMatch(await (await fetch(`${lk.issuer}/`)).text(), /\/dev\/mailbox/, 'nor does the home page');
+          }
         } finally {
           await lk.close();
         }
