@@ -62,7 +62,10 @@ test('password login: same answer for unknown and wrong, slow-down, lockout, aud
   for (let i = 0; i < 6; i += 1) results.push(await login({ email: 'Alice@Example.com', password: `wrong ${i}`, ip }));
   assert.deepEqual(results.map((r) => r.ok || r.reason), ['invalid', 'invalid', 'invalid', 'invalid', 'invalid', 'locked']);
   assert.deepEqual(delays, [250, 500, 1000, 2000], 'the third and later answers wait longer, locked ones too (they look alike)');
-  assert.deepEqual(events.map((e) => e.type), ['login.failed', 'login.failed', 'login.failed', 'login.failed', 'login.failed', 'account.locked']);
+  // The unknown address is recorded too (without an account and without the address), then Alice's five and her lock.
+  assert.deepEqual(events.map((e) => e.type), ['login.failed', 'login.failed', 'login.failed', 'login.failed', 'login.failed', 'login.failed', 'account.locked']);
+  assert.deepEqual({ accountId: events[0]!.accountId, unknownAccount: events[0]!.detail?.unknownAccount }, { accountId: undefined, unknownAccount: true });
+  assert.ok(!JSON.stringify(events[0]).includes('nobody@example.com'), 'no address in the audit log');
   const locked = await login({ email: 'alice@example.com', password: 'correct horse battery', ip });
   assert.equal(locked.ok === false && locked.reason, 'locked', 'the right password does not open a locked account');
 });
