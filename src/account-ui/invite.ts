@@ -80,8 +80,9 @@ export function invitePages({ accounts, passkeys, ceremonies, codes, audit, mail
     });
   });
 
-  // WebAuthn verification is costly: per client address, per invited account, overall.
-  const passkeyLimit = rateLimit(limits, { name: 'passkey', keys: (ctx) => ({ ip: ctx.ip, account: String(ctx.params.account), global: 'all' }) });
+  // WebAuthn verification is costly: per client address and overall, under a name of its
+  // own, never the account's passkey budget (anyone who knows a sub could spend that).
+  const passkeyLimit = rateLimit(limits, { name: 'invitation' });
 
   router.post('/:account/:token/passkey/options', passkeyLimit, requireLive, json, requireCsrf(), async (ctx) => {
     const account = ctx.state.invited as Account;

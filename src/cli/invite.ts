@@ -5,9 +5,21 @@ import { createOneTimeCodes } from '../accounts/one-time-codes.js';
 import { systemClock } from '../common/clock.js';
 import { createOutbox } from '../mail/outbox.js';
 import { loadOrCreateKeyFile } from '../storage/key-file.js';
-import { createMemoryStore } from '../storage/memory.js';
+import type { FailureLimiter } from '../storage/ephemeral-store.js';
 import type { CliContext } from './context.js';
 import { printJson, UsageError } from './shared.js';
+
+/**
+ * The CLI only issues links, never checks a typed code, so the wrong-code budget is never
+ * charged here (and the memory store, which loads the OIDC engine, is not needed).
+ */
+const ISSUING_ONLY: FailureLimiter = {
+  check: async () => ({ blockedFor: 0, failures: false }),
+  fail: async () => {
+    throw new Error('the CLI does not check one-time codes');
+  },
+  reset: async () => {},
+};
 
 /**
  * `latchkey user create --invite`: the account without a password, and its invitation
@@ -26,7 +38,7 @@ export async function inviteUser(ctx: CliContext, opts: { email: string; name: s
       {
         accounts: createAccountsRepo(db),
         // Issuing only: the wrong-code budget is never charged here.
-        codes: createOneTimeCodes({ db, clock: systemClock, secret, failures: createMemoryStore().failureLimiter({ name: 'unused', points: 1, durationSeconds: 1, blockSeconds: 1 }) }),
+        codes: createOneTimeCodes({ db, clock: systemClock, secret, failures: ISSUING_ONLY }),
         queueMail: (mail) => outbox.enqueue({ id: randomUUID(), template: mail.template, recipient: mail.to, data: mail.data, at: systemClock() }),
       },
       { email: opts.email, name: opts.name, issuer: config.issuer },

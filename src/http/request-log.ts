@@ -4,6 +4,16 @@ import type { Logger } from '../common/logger.js';
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
+// Paths that carry a secret (an invitation's single-use link): logged as their template,
+// so whoever reads the logs cannot create an invited account's first passkey.
+const SECRET_PATHS: Array<[RegExp, string]> = [[/^\/invite\/[^/]+\/[^/]+(\/.*)?$/, '/invite/:account/:token$1']];
+
+/** The path as it may be logged. */
+export function loggablePath(path: string): string {
+  for (const [pattern, template] of SECRET_PATHS) if (pattern.test(path)) return path.replace(pattern, template);
+  return path;
+}
+
 /** One log line per request with a request id (echoed as X-Request-Id), never the query. */
 export function requestLog(logger: Logger): Middleware {
   return async (ctx, next) => {
@@ -17,7 +27,7 @@ export function requestLog(logger: Logger): Middleware {
     try {
       await next();
     } finally {
-      logger.info({ reqId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
+      logger.info({ reqId, method: ctx.method, path: loggablePath(ctx.path), status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
     }
   };
 }

@@ -1,9 +1,8 @@
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import { epochSeconds } from '../common/clock.js';
-import { canonicalEmail } from '../accounts/email.js';
 import { requireCsrf } from '../pages/csrf.js';
-import { accountKey, rateLimit } from '../pages/rate-limit.js';
+import { rateLimit } from '../pages/rate-limit.js';
 import { currentStep, interactionState, loadInteraction, type InteractionDeps } from './context.js';
 import { readDevice } from './device-cookie.js';
 import { redirectTo } from './finish.js';
@@ -55,11 +54,10 @@ export function passwordStep(deps: InteractionDeps): StepRoute[] {
   }
 
   // Request rates on top of password-login.ts's failure counts: every attempt counts,
-  // per IP, per canonical email and overall (ASVS 5.0 V6.3.1).
-  const limit = rateLimit(deps.limits, {
-    name: 'password',
-    keys: (ctx) => ({ ip: ctx.ip, account: accountKey(canonicalEmail((ctx.state.input as z.infer<typeof passwordForm>).email)), global: 'all' }),
-  });
+  // per IP and overall (ASVS 5.0 V6.3.1). Not per account: the account's guesses are
+  // bounded by the lockout, whose device cookies keep the owner's known browsers out of a
+  // stranger's budget; a per-account request count would let a stranger lock them out anyway.
+  const limit = rateLimit(deps.limits, { name: 'password' });
 
   return [{ method: 'post', path: '/password', handlers: [loadInteraction(deps.provider), form, requireCsrf(), expectStep(deps, 'sign-in', 'page'), parse, limit, verify] }];
 }
