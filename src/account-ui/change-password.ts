@@ -86,7 +86,7 @@ export function changePasswordRoutes(router: AccountRouter, deps: AccountRouteDe
     const problem = checkNewPassword(input.password, { email: me.account.email, name: me.account.name }, deps.passwordPolicy);
     if (problem) return show(ctx, me, { field: 'password', message: problem }, 400);
 
-    await accounts.setPasswordHash(me.account.id, await hashPassword(input.password));
+    await accounts.changePassword(me.account.id, await hashPassword(input.password), clock());
     const ended = await revokeByAccount(db, me.account.id, { keepSessionUid: me.sessionUid, keepGrants: true });
     await audit.record({
       type: 'password.changed',

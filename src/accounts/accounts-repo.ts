@@ -18,6 +18,8 @@ export interface Account {
    * that accounts built by hand in tests need not name it).
    */
   disabledAt?: Date | null;
+  /** When the password last changed (not a rehash); null before migration 014 or never. */
+  passwordChangedAt?: Date | null;
 }
 
 interface AccountRow {
@@ -29,9 +31,10 @@ interface AccountRow {
   passkey_offer_dismissed_at: Date | null;
   created_at: Date;
   disabled_at: Date | null;
+  password_changed_at: Date | null;
 }
 
-const COLUMNS = 'id, email, email_verified, name, password_hash, passkey_offer_dismissed_at, created_at, disabled_at';
+const COLUMNS = 'id, email, email_verified, name, password_hash, passkey_offer_dismissed_at, created_at, disabled_at, password_changed_at';
 
 function toAccount(row: AccountRow): Account {
   return {
@@ -43,6 +46,7 @@ function toAccount(row: AccountRow): Account {
     passkeyOfferDismissedAt: row.passkey_offer_dismissed_at,
     createdAt: row.created_at,
     disabledAt: row.disabled_at,
+    passwordChangedAt: row.password_changed_at,
   };
 }
 
@@ -108,8 +112,14 @@ export function createAccountsRepo(db: Db) {
       return toAccount(rows[0]!);
     },
 
+    /** The same password, hashed again (new parameters): not a change. */
     async setPasswordHash(id: string, passwordHash: string): Promise<void> {
       await db.query('UPDATE accounts SET password_hash = $2, updated_at = now() WHERE id = $1', [id, passwordHash]);
+    },
+
+    /** A new password (reset, change, set by the operator): sign-ins still checking the old one cannot finish. */
+    async changePassword(id: string, passwordHash: string, at: Date): Promise<void> {
+      await db.query('UPDATE accounts SET password_hash = $2, password_changed_at = $3, updated_at = now() WHERE id = $1', [id, passwordHash, at]);
     },
 
     /**

@@ -6,6 +6,7 @@ import type { Db } from '../storage/db.js';
 import type { CliContext } from './context.js';
 import { printJson, UsageError } from './shared.js';
 import { userAdminCommands } from './user-admin.js';
+import { revokeByAccount } from '../adapters/revoke-by-account.js';
 import { inviteUser } from './invite.js';
 
 /** An account named by its email address (any spelling) or its sub; disabled ones included. */
@@ -96,7 +97,11 @@ export function userCommands(program: Command, ctx: CliContext): void {
     .action(async (who: string, opts: { password?: string; json: boolean }) => {
       const account = await ctx.withDb((db) => findAccount(db, who));
       const passwordHash = await hashPassword(await newPassword(ctx, opts.password, account));
-      await ctx.withDb((db) => createAccountsRepo(db).setPasswordHash(account.id, passwordHash));
+      // A password set for someone is a change: sessions and refresh tokens made with the old one end.
+      await ctx.withDb(async (db) => {
+        await createAccountsRepo(db).changePassword(account.id, passwordHash, new Date());
+        await revokeByAccount(db, account.id);
+      });
       if (opts.json) return printJson(ctx, { sub: account.id, email: account.email, done: 'set-password' });
       ctx.out(`set the password of ${account.email}\n`);
     });

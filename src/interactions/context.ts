@@ -98,6 +98,11 @@ export function loadInteraction(provider: Provider) {
   };
 }
 
+/** The version of the account's password a `pwd` factor is recorded against (PendingLogin.passwordVersion). */
+export function passwordVersion(account: Account): number {
+  return account.passwordChangedAt?.getTime() ?? 0;
+}
+
 /**
  * Decides the step this interaction is at (next-step.ts, pure) from what the stores
  * hold. `loaded`: an account row this request has just read, so it is not read twice.
@@ -109,6 +114,14 @@ export async function decideStep(deps: InteractionDeps, state: InteractionState,
   const accountId = pending?.accountId ?? sessionAccount;
   const account = accountId ? (loaded?.id === accountId ? loaded : await deps.accounts.findById(accountId)) : undefined;
   const now = epochSeconds(deps.clock);
+  if (pending) {
+    // The account was deleted or disabled while this sign-in was under way.
+    if (!account) throw interactionExpired('account gone');
+    // A password checked before the password changed (a reset, a change) no longer counts:
+    // whoever held the old one cannot finish a sign-in they had started, even one paused
+    // at the passkey offer (OWASP ASVS 5.0 V7.4.3: end sessions after a credential change).
+    if (pending.passwordVersion !== undefined && pending.passwordVersion !== passwordVersion(account)) throw interactionExpired('password changed');
+  }
   const dismissedAt = account?.passkeyOfferDismissedAt;
   return nextStep({
     requirement,

@@ -13,6 +13,12 @@ export interface PendingLogin {
    */
   codeSentAt?: number;
   codeConfirmedAt?: number;
+  /**
+   * Which password the `pwd` factor checked: the account's password_changed_at (ms; 0
+   * when never changed) at the time. A reset or change moves it on, and a sign-in that
+   * checked the old password cannot finish (context.ts `decideStep`).
+   */
+  passwordVersion?: number;
 }
 
 /** Where the first-passkey offer is: asked to mail a code, waiting for the code, or ready to create. */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { epochSeconds } from '../common/clock.js';
 import { requireCsrf } from '../pages/csrf.js';
 import { rateLimit } from '../pages/rate-limit.js';
-import { currentStep, interactionState, loadInteraction, type InteractionDeps } from './context.js';
+import { currentStep, interactionState, loadInteraction, passwordVersion, type InteractionDeps } from './context.js';
 import { readDevice } from './device-cookie.js';
 import { redirectTo } from './finish.js';
 import { advance, expectStep, form, type StepRoute } from './step-kit.js';
@@ -50,7 +50,7 @@ export function passwordStep(deps: InteractionDeps): StepRoute[] {
       return renderStep(ctx, deps, step, { email, error: 'Too many failed sign-ins from your network. Try again later.' }, 429);
     }
     const factors = [{ type: 'pwd' as const, at: epochSeconds(deps.clock) }];
-    redirectTo(ctx, await advance(ctx, deps, { accountId: result.account.id, factors }, result.account));
+    redirectTo(ctx, await advance(ctx, deps, { accountId: result.account.id, factors, passwordVersion: passwordVersion(result.account) }, result.account));
   }
 
   // Request rates on top of password-login.ts's failure counts: every attempt counts,

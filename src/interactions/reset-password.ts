@@ -9,7 +9,7 @@ import { describeDevice } from '../common/device.js';
 import { sha256 } from '../common/hash.js';
 import { requireCsrf } from '../pages/csrf.js';
 import { accountKey, codeLimit, mailLimit, postedEmailKey } from '../pages/rate-limit.js';
-import { interactionState, loadInteraction, type InteractionDeps } from './context.js';
+import { interactionState, loadInteraction, passwordVersion, type InteractionDeps } from './context.js';
 import { redirectTo } from './finish.js';
 import { CODE_NOT_RIGHT, codeField, codeThrottled, emailField, flowState, newPasswordField, renderFlowPage, saveFlowState, type FieldError, type FlowState } from './lifecycle-kit.js';
 import { advance, expectStep, form, type Handler, type StepRoute } from './step-kit.js';
@@ -104,7 +104,8 @@ export function resetPasswordStep(deps: InteractionDeps): StepRoute[] {
       return codePage(ctx, state, { error: { field: 'code', message: CODE_NOT_RIGHT } }, 400);
     }
 
-    await deps.accounts.setPasswordHash(account.id, await hashPassword(parsed.data.password));
+    const changedAt = deps.clock();
+    await deps.accounts.changePassword(account.id, await hashPassword(parsed.data.password), changedAt);
     // Whoever held the old password (or a session made with it) is out: sessions, grants, refresh tokens.
     await deps.lifecycle.revokeAccount(account.id);
     await codes.revokeAll(account.id);
@@ -112,7 +113,8 @@ export function resetPasswordStep(deps: InteractionDeps): StepRoute[] {
     await audit.record({ type: 'password.reset', accountId: account.id, ip: ctx.ip });
     await mailer.send({ to: account.email, template: 'password-changed', data: { reset: true, name: account.name, device: describeDevice(ctx.get('user-agent')), ip: ctx.ip } });
     // Only the password: the mailed code is not a second factor for acr (DESIGN.md "Assurance").
-    redirectTo(ctx, await advance(ctx, deps, { accountId: account.id, factors: [{ type: 'pwd', at: epochSeconds(deps.clock) }] }, account));
+    const changed = { ...account, passwordChangedAt: changedAt };
+    redirectTo(ctx, await advance(ctx, deps, { accountId: account.id, factors: [{ type: 'pwd', at: epochSeconds(deps.clock) }], passwordVersion: passwordVersion(changed) }, changed));
   }
 
   const resetEmail = (ctx: Context) => accountKey(flowState(ctx, 'reset')!.email);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { createAuditLog } from '../../../src/audit/audit-log.js';
 import { createPasskeysRepo } from '../../../src/passkeys/passkeys-repo.js';
-import { isLoginPage, oidc, redeem, signIn, startAuthorization, submitPassword, userAgentFor } from '../../helpers/rp.js';
+import { isEnrolOffer, isLoginPage, oidc, redeem, signIn, startAuthorization, submitPassword, userAgentFor } from '../../helpers/rp.js';
 import type { Page, UserAgent } from '../../helpers/user-agent.js';
 import { lifecycleSuite, STRONG_PASSWORD, visibleText } from './setup.js';
 
@@ -76,6 +76,24 @@ lifecycleSuite('forgot password', (s) => {
     const oldUa = userAgentFor(s.rp);
     const oldRefused = await oldUa.go((await startAuthorization(s.rp)).url.toString());
     assert.equal((await oldUa.submit(oldRefused, '/password', { email: user.email, password: user.password })).status, 401, 'the old password no longer works');
+  });
+
+  test('a sign-in started with the old password cannot finish after a reset, even paused at the passkey offer', async () => {
+    const user = await s.lk.createUser({ email: 'rosa.paused@example.com', name: 'Rosa Example' });
+    // Someone with the stolen password signs in and waits at the passkey offer.
+    const thief = await s.atSignIn();
+    const offer = await thief.ua.submit(thief.page, '/password', { email: user.email, password: user.password });
+    assert.ok(isEnrolOffer(offer), 'the thief is at the passkey offer');
+    // The owner resets the password.
+    const { ua, codePage } = await requestReset(user.email);
+    const code = s.codeIn(await s.mailTo(user.email, 'Your code to reset your password'));
+    const done = await s.pastOffer(ua, await ua.submit(codePage, '/reset/code', { code, password: NEW_PASSWORD }));
+    assert.equal(done.status, 0, 'the owner is back at the app');
+    // The thief's sign-in is over: no code reaches the app.
+    const skipped = await thief.ua.submit(offer, '/enrol/skip');
+    assert.notEqual(skipped.status, 0, 'no redirect to the app');
+    assert.equal(skipped.status, 400);
+    assert.match(skipped.html, /expired/i);
   });
 
   test('an unknown address: the same pages and answers, and nothing is sent', async () => {
