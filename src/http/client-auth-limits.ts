@@ -1,3 +1,4 @@
+import { addressKey } from '../common/client-address.js';
 import type { Middleware } from 'koa';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type Provider from 'oidc-provider';
@@ -19,19 +20,24 @@ function refusal(status: number, description: string, retryAfterSeconds: number,
 }
 
 /**
- * Failed client authentication is counted per client_id (OWASP ASVS 5.0 V6.3.1 applied
- * to client credentials): after too many within the window the client_id is blocked
- * for a while — 429 with Retry-After and an OAuth error body, before its secret or
+ * Failed client authentication is counted per client_id and client address (OWASP ASVS
+ * 5.0 V6.3.1 applied to client credentials): after too many within the window that
+ * client_id is blocked from that address for a while — 429 with Retry-After and an OAuth error body, before its secret or
  * assertion is even looked at, so guessing stops being an oracle. Counted only for
  * clients that exist (guessing unknown ids opens nothing). Successes are not counted.
  * If the counter cannot be read, the request is refused (503), never let through.
  */
+// Per address too: a client_id is public, and anyone who knows one could otherwise block
+// the real client everywhere with wrong secrets. Secrets are 256-bit random, so spreading
+// guesses over many addresses gains an attacker nothing.
+const keyOf = (clientId: string, ip: string) => `${clientId}\0${addressKey(ip)}`;
+
 export function clientAuthLimits(provider: Provider, failures: FailureLimiter): Middleware {
   const routes = new Set<string>(CLIENT_AUTH_ROUTES);
   guardClientAuthentication(provider, CLIENT_AUTH_ROUTES, async (ctx, clientId) => {
     let blockedFor: number;
     try {
-      ({ blockedFor } = await failures.check(clientId));
+      ({ blockedFor } = await failures.check(keyOf(clientId, ctx.ip)));
     } catch {
       throw refusal(503, 'client authentication cannot be checked right now; retry later', 60, ctx);
     }
@@ -47,6 +53,6 @@ export function clientAuthLimits(provider: Provider, failures: FailureLimiter): 
     if (typeof body === 'object' && body?.error !== 'invalid_client') return;
     const clientId = oidc.entities.Client?.clientId;
     // Counted before the answer leaves (awaited); a store failure here is a 500, never a silent pass.
-    if (clientId) await failures.fail(clientId);
+    if (clientId) await failures.fail(keyOf(clientId, ctx.ip));
   };
 }

@@ -95,8 +95,10 @@ export function resetPasswordStep(deps: InteractionDeps): StepRoute[] {
       return codePage(ctx, state, { error: { field, message }, code: typedCode }, 400);
     }
     const account = state.accountId ? await deps.accounts.findById(state.accountId) : undefined;
-    // The policy first, so a refused password does not use up the code.
-    const reason = checkNewPassword(parsed.data.password, { email: state.email, ...(account ? { name: account.name } : {}) }, passwordPolicy);
+    // The policy first, so a refused password does not use up the code. Judged on what the
+    // person typed only (the email), never the account's name: a refusal that only a real
+    // account could cause would tell that the account exists, and its name.
+    const reason = checkNewPassword(parsed.data.password, { email: state.email }, passwordPolicy);
     if (reason) return codePage(ctx, state, { error: { field: 'password', message: reason }, code: typedCode }, 400);
     const result = account ? await codes.check(account.id, 'reset-password', parsed.data.code) : await codes.check(unknownSubject(state.email), 'reset-password', parsed.data.code);
     if (!result.ok || !account) {

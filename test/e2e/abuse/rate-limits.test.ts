@@ -126,6 +126,13 @@ abuseSuite('abuse: rate limits', ENV, (s) => {
     assert.equal((await token(victim.clientId, victim.clientSecret!, '/token/introspection', 'token=abc')).status, 429, 'introspection');
     assert.equal((await token(victim.clientId, victim.clientSecret!, '/token/revocation', 'token=abc')).status, 429, 'revocation');
     assert.equal((await token(bystander.clientId, bystander.clientSecret!)).status, 200, 'other clients are not affected');
+    // Counted per client address: whoever guessed cannot block the real client elsewhere.
+    const elsewhere = await fetch(`${s.lk.issuer}/token`, {
+      method: 'POST',
+      headers: { authorization: basicAuth(victim.clientId, victim.clientSecret!), 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '203.0.113.77' },
+      body: 'grant_type=client_credentials',
+    });
+    assert.equal(elsewhere.status, 200, 'the client from its own address still gets tokens');
   });
 
   test('dynamic registration per client address: 429 with an OAuth error body', async () => {
