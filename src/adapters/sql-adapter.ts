@@ -61,7 +61,7 @@ export function createSqlAdapter(db: Db, model: string, options: { missCacheSeco
           JSON.stringify(storablePayload(payload)),
           // A grant's own id goes in grant_id too, so revoking it (account page) finds its
           // tokens; a grant id is no credential, and token rows hold it in the clear already.
-          (model === 'Grant' ? id : payload.grantId) ?? null,
+          payload.grantId ?? (model === 'Grant' ? id : null),
           payload.uid ?? null,
           payload.accountId ?? null,
           expiresAt(expiresIn),
