@@ -46,6 +46,7 @@ export const DONE_NOTICES: Readonly<Record<string, string>> = {
   'app-revoked': 'The app no longer has access to your account.',
   'password-changed': 'Your password was changed. Your other sessions were signed out.',
   'password-set': 'Your password was set. Your other sessions were signed out.',
+  'profile-updated': 'Your name was saved.',
 };
 
 /** After a change: back to the account page, which shows what happened (POST → 303 → GET). */

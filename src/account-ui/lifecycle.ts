@@ -5,6 +5,7 @@ import { DONE_NOTICES, type AccountRouteDeps, type AccountRouter } from './accou
 import { changePasswordRoutes } from './change-password.js';
 import { appRows, connectedAppRoutes } from './connected-apps.js';
 import { deleteAccountRoutes } from './delete-account.js';
+import { profileRoutes } from './profile.js';
 import { ACR_TEXT, sessionRoutes, sessionRows } from './sessions.js';
 import type { SignedIn } from './signed-in.js';
 
@@ -22,6 +23,7 @@ export type LifecycleDeps = Omit<AccountRouteDeps, 'ending'> & { passwordPolicy:
  */
 export function accountLifecycle(router: AccountRouter, deps: LifecycleDeps) {
   const full: AccountRouteDeps & LifecycleDeps = { ...deps, ending: createSessionEnding({ provider: deps.provider, models: deps.models, audit: deps.audit }) };
+  profileRoutes(router, full);
   sessionRoutes(router, full);
   connectedAppRoutes(router, full);
   changePasswordRoutes(router, full);

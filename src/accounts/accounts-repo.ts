@@ -112,6 +112,10 @@ export function createAccountsRepo(db: Db) {
       return toAccount(rows[0]!);
     },
 
+    async rename(id: string, name: string): Promise<void> {
+      await db.query('UPDATE accounts SET name = $2, updated_at = now() WHERE id = $1', [id, name]);
+    },
+
     /** The same password, hashed again (new parameters): not a change. */
     async setPasswordHash(id: string, passwordHash: string): Promise<void> {
       await db.query('UPDATE accounts SET password_hash = $2, updated_at = now() WHERE id = $1', [id, passwordHash]);
