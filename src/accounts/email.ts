@@ -10,7 +10,12 @@ export function canonicalEmail(input: string): string {
   return input.trim().normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
 }
 
-/** A plausible address: one `@`, something on both sides, no spaces. Delivery proves the rest. */
+/**
+ * A plausible address: one `@`, something on both sides, a dot in the domain, and none of
+ * the characters that mean something else in a mail header (comments, quotes, routes,
+ * lists: RFC 5322 §3.4), so what apps receive in the `email` claim is one plain address.
+ * Delivery proves the rest.
+ */
 export function looksLikeEmail(canonical: string): boolean {
-  return canonical.length <= 320 && /^[^\s@]+@[^\s@]+$/.test(canonical);
+  return canonical.length <= 320 && /^[^\s@<>()[\]\\,;:"\p{Cc}]+@[^\s@<>()[\]\\,;:"\p{Cc}]+\.[^\s@<>()[\]\\,;:"\p{Cc}.]+$/u.test(canonical);
 }

@@ -76,7 +76,9 @@ export function createOneTimeCodes({ db, clock, secret, failures }: OneTimeCodes
       if (attempt.overLimit) return { ok: false, reason: 'throttled', retryAfterSeconds: attempt.blockedFor };
       // Spaces and dashes a person types between digits are dropped; a link's token is
       // taken as it is (base64url has '-' of its own).
-      const typed = code.length <= 16 && /^[\d\s-]+$/.test(code) ? code.replace(/[\s-]/g, '') : code.trim().slice(0, 64);
+      // NFKC first: digits typed on a full-width keyboard are the same digits.
+      const nfkc = code.length <= 64 ? code.normalize('NFKC') : code;
+      const typed = nfkc.length <= 16 && /^[\d\s-]+$/.test(nfkc) ? nfkc.replace(/[\s-]/g, '') : code.trim().slice(0, 64);
       const { rows } = await db.query<{ matched: boolean; attempts: number }>(
         `UPDATE one_time_codes
             SET attempts = attempts + 1,

@@ -6,6 +6,7 @@ import type { Db } from '../storage/db.js';
 import type { CliContext } from './context.js';
 import { printJson, UsageError } from './shared.js';
 import { userAdminCommands } from './user-admin.js';
+import { canonicalEmail, looksLikeEmail } from '../accounts/email.js';
 import { revokeByAccount } from '../adapters/revoke-by-account.js';
 import { inviteUser } from './invite.js';
 
@@ -51,7 +52,7 @@ export function userCommands(program: Command, ctx: CliContext): void {
     .option('--invite', 'no password: mail a single-use link (24 hours) to create the first passkey, and print it', false)
     .option('--json', 'print one JSON object', false)
     .action(async (opts: { email: string; name: string; password?: string; emailVerified: boolean; invite: boolean; json: boolean }) => {
-      if (!/^[^\s@]+@[^\s@]+$/.test(opts.email)) throw new UsageError(`--email: ${opts.email} is not an email address`);
+      if (!looksLikeEmail(canonicalEmail(opts.email))) throw new UsageError(`--email: ${opts.email} is not an email address`);
       if (opts.invite) return inviteUser(ctx, opts);
       const passwordHash = await hashPassword(await newPassword(ctx, opts.password, opts));
       const account = await ctx.withDb((db) =>

@@ -52,3 +52,10 @@ test('canonical email: trim, NFKC, locale-independent case fold', async () => {
   assert.equal(canonicalEmail('STRASSE@example.com'), canonicalEmail('straße@example.com'), 'ß folds with SS');
   assert.equal(canonicalEmail('ﬁona@example.com'), 'fiona@example.com', 'the ligature fi is two letters');
 });
+
+test('a plausible address: one plain address, nothing a mail header reads otherwise (RFC 5322 §3.4)', async () => {
+  const { looksLikeEmail } = await import('../../src/accounts/email.js');
+  for (const ok of ['alice@example.com', 'a.b+tag@sub.example.co.uk', 'jürgen@bücher.example']) assert.equal(looksLikeEmail(ok), true, ok);
+  for (const bad of ['a(1)@evil.example', 'x<a@evil.example>', '"a"@b.example', 'a,b@c.example', 'a@b', 'a@b.', 'a b@c.example', 'a@b@c.example', 'a\u0000@b.example'])
+    assert.equal(looksLikeEmail(bad), false, bad);
+});
