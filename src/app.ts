@@ -31,7 +31,7 @@ import { health } from './http/health.js';
 import { homePage } from './http/home.js';
 import { devMailboxPage } from './http/dev-mailbox.js';
 import { devMailboxEnabled, mailboxDir } from './mail/dev-mailbox.js';
-import { createMailer, mailTransportFor, type Mailer } from './mail/mailer.js';
+import { mailerFor, mailSiteOf, type Mailer } from './mail/mailer.js';
 import { renderMail } from './mail/render-mail.js';
 import { boundedRequests } from './http/bounded-requests.js';
 import { metadataCaching } from './http/metadata-caching.js';
@@ -40,7 +40,8 @@ import { oneHost } from './http/one-host.js';
 import { clientIp } from './http/client-ip.js';
 import { clientAuthLimits } from './http/client-auth-limits.js';
 import { configureArgon2Pool } from './accounts/argon2-pool.js';
-import { createRateLimits, rateLimit } from './pages/rate-limit.js';
+import { rateLimit } from './pages/rate-limit.js';
+import { createBudgets } from './budgets.js';
 import { engineMethods } from './provider/oidc-internals.js';
 import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -50,9 +51,7 @@ import { httpMetrics } from './ops/http-metrics.js';
 import { metricsRoute } from './ops/metrics-endpoint.js';
 import { observeEngine } from './ops/engine-metrics.js';
 import { instrumentDb, instrumentEphemeral } from './ops/instrument-stores.js';
-import { createKeyRefresher, type KeyRefresher } from './provider/key-refresh.js';
-import { rotationPolicy } from './provider/key-rotation.js';
-import { replaceSigningKeys } from './provider/oidc-internals.js';
+import { followKeys, type KeyRefresher } from './provider/key-refresh.js';
 
 export interface Latchkey {
   /** The Koa application (oidc-provider's Provider is a Koa app). */
@@ -101,72 +100,26 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   const keys = await loadOrCreateKeys(db, stores.keyEncryptionKey, clock());
   const accountModels = createAccountModels(db);
   const provider = createProvider({ config, adapters, accounts, keys, directory, lastUsed, replayMarks: ephemeral.kv('replay'), clock, accountModels, audit });
-  const keyRefresher = createKeyRefresher({
-    db,
-    kek: stores.keyEncryptionKey,
-    clock,
-    initial: keys,
-    apply(material) {
-      replaceSigningKeys(provider, material.jwks);
-      // Koa reads `keys` for every request's cookies: first signs, all verify.
-      provider.keys = material.cookieKeys;
-      logger.info({ kids: material.jwks.keys.map((k) => k.kid) }, 'signing keys changed');
-    },
-    reloadSeconds: config.keyRotation.reloadSeconds,
-    rotationDays: config.keyRotation.intervalDays,
-    rotationPolicy: () => rotationPolicy(db, config),
-    onRotated: (result) => logger.info({ added: result.added, retiring: result.retiring }, 'keys rotated (LATCHKEY_KEY_ROTATION_DAYS)'),
-    onError: (err) => logger.warn({ err }, 'could not read the keys table'),
-  });
-  keyRefresher.start();
-  const mailSite = { productName: config.webauthn.rpName, issuer: config.issuer };
-  const mailer = createMailer({
-    db,
-    transport: mailTransportFor(config),
-    site: mailSite,
-    from: config.mail.from,
-    clock,
-    logger,
-    pollSeconds: config.mail.pollSeconds,
-    maxAttempts: config.mail.maxAttempts,
-    retentionDays: config.mail.retentionDays,
-  });
+  const keyRefresher = followKeys(provider, { db, kek: stores.keyEncryptionKey, clock, keys, config, logger });
+  const mailer = mailerFor(config, { db, clock, logger });
   const devMailbox = devMailboxEnabled(config);
   // One bound per process on password hashing (argon2-pool.ts).
   configureArgon2Pool({ ...config.argon2, onQueueLength: (waiting) => metrics.argon2Queue.set(waiting) });
-  const limits = createRateLimits(ephemeral, config.rateLimits);
-  const clientAuthFailures = ephemeral.failureLimiter({
-    name: 'client-auth',
-    points: config.rateLimits.clientAuthFailures.points,
-    durationSeconds: config.rateLimits.clientAuthFailures.seconds,
-    blockSeconds: config.rateLimits.clientAuthFailures.seconds,
-  });
+  const budgets = createBudgets(ephemeral, config);
+  const { limits, clientAuthFailures, unknownDevices } = budgets;
   const codes = createOneTimeCodes({
     db,
     clock,
     secret: stores.keyEncryptionKey,
-    // Wrong codes have their own budget, apart from passwords: a code guesser cannot lock the password out, nor the reverse.
-    failures: ephemeral.failureLimiter({ name: 'code-subject', points: config.codeFailuresPerHour, durationSeconds: 3600, blockSeconds: 3600 }),
+    failures: budgets.codeFailures,
   });
 
-  // Password budgets (not shared with one-time codes, which keep their own): per account
-  // for browsers that have not signed in to it, per account and device for those that
-  // have (OWASP device cookies), per client IP.
-  const passwordBudget = (name: string) =>
-    ephemeral.failureLimiter({ name, points: config.lockout.attempts, durationSeconds: config.lockout.seconds, blockSeconds: config.lockout.seconds });
-  // Keyed by the canonical address (accounts/password-lockout.ts), which a reset clears.
-  const unknownDevices = passwordBudget('password-unknown-devices');
   const passwordLogin = createPasswordLogin({
     accounts,
     audit,
     unknownDevices,
-    knownDevice: passwordBudget('password-known-device'),
-    byIp: ephemeral.failureLimiter({
-      name: 'password-ip',
-      points: config.lockout.ipFailuresPerHour,
-      durationSeconds: 3600,
-      blockSeconds: 3600,
-    }),
+    knownDevice: budgets.knownDevice,
+    byIp: budgets.passwordIp,
     inFlight: ephemeral.kv('password-check'),
   });
   const recordSignIn = createSignInRecord({ accounts, audit, mailer, issuer: config.issuer });
@@ -243,7 +196,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
           revokeAccount: (accountId) => revokeByAccount(db, accountId),
           clearPasswordLockout: createClearPasswordLockout(unknownDevices),
           decoyMail: async (data) => {
-            await renderMail(mailSite, 'one-time-code', data, clock());
+            await renderMail(mailSiteOf(config), 'one-time-code', data, clock());
           },
         },
       }),

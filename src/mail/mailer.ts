@@ -65,3 +65,21 @@ export type Mailer = ReturnType<typeof createMailer>;
 export function mailTransportFor(config: Config): MailTransport {
   return config.mail.smtpUrl ? createSmtpTransport(config.mail.smtpUrl) : createMailboxTransport(mailboxDir(config.dataDir));
 }
+
+/** The mailer the configuration asks for: its transport, sender, site and delivery schedule. */
+export function mailerFor(config: Config, deps: Pick<MailerDeps, 'db' | 'clock' | 'logger'>): Mailer {
+  return createMailer({
+    ...deps,
+    transport: mailTransportFor(config),
+    site: mailSiteOf(config),
+    from: config.mail.from,
+    pollSeconds: config.mail.pollSeconds,
+    maxAttempts: config.mail.maxAttempts,
+    retentionDays: config.mail.retentionDays,
+  });
+}
+
+/** What every mail says of the site: the product name and where it lives. */
+export function mailSiteOf(config: Config) {
+  return { productName: config.webauthn.rpName, issuer: config.issuer };
+}

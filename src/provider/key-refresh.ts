@@ -1,7 +1,11 @@
+import type Provider from 'oidc-provider';
 import type { Clock } from '../common/clock.js';
+import type { Logger } from '../common/logger.js';
+import type { Config } from '../config/config.js';
+import { replaceSigningKeys } from './oidc-internals.js';
 import type { Db } from '../storage/db.js';
 import { keyPlan, planVersion, readKeyMaterial, KEY_COLUMNS, type KeyMaterial, type KeyRow } from './keys.js';
-import { rotateKeys, type RotationPolicy, type RotationResult } from './key-rotation.js';
+import { rotateKeys, rotationPolicy, type RotationPolicy, type RotationResult } from './key-rotation.js';
 
 export interface KeyRefresherDeps {
   db: Db;
@@ -66,4 +70,34 @@ export function createKeyRefresher(deps: KeyRefresherDeps): KeyRefresher {
       clearInterval(timer);
     },
   };
+}
+
+/**
+ * Keeps a running provider on the keys table: new signing keys are published and, once
+ * active, sign; cookie keys likewise (Koa reads `keys` for every request's cookies: first
+ * signs, all verify). Started here; `stop` with the Latchkey.
+ */
+export function followKeys(
+  provider: Provider,
+  deps: { db: Db; kek: Buffer; clock: Clock; keys: KeyMaterial; config: Config; logger: Logger },
+): KeyRefresher {
+  const { db, config, logger } = deps;
+  const refresher = createKeyRefresher({
+    db,
+    kek: deps.kek,
+    clock: deps.clock,
+    initial: deps.keys,
+    apply(material) {
+      replaceSigningKeys(provider, material.jwks);
+      provider.keys = material.cookieKeys;
+      logger.info({ kids: material.jwks.keys.map((k) => k.kid) }, 'signing keys changed');
+    },
+    reloadSeconds: config.keyRotation.reloadSeconds,
+    rotationDays: config.keyRotation.intervalDays,
+    rotationPolicy: () => rotationPolicy(db, config),
+    onRotated: (result) => logger.info({ added: result.added, retiring: result.retiring }, 'keys rotated (LATCHKEY_KEY_ROTATION_DAYS)'),
+    onError: (err) => logger.warn({ err }, 'could not read the keys table'),
+  });
+  refresher.start();
+  return refresher;
 }

@@ -31,9 +31,9 @@ export interface BrowserSuiteContext {
 }
 
 /**
- * A suite of tests that drive Chromium. Without Chromium the suite is skipped, with the
- * reason, on a developer's machine; under CI=true it is one failing test instead, so a
- * CI image that lost its browser cannot pass by skipping.
+ * A suite of tests that drive Chromium. Without Chromium, on a developer's machine the
+ * suite is not registered (said on stderr: nothing counts as run); under CI=true it is
+ * one failing test instead, so a CI image that lost its browser cannot pass.
  */
 export function browserSuite(name: string, fn: (suite: BrowserSuiteContext) => void): void {
   if (!existsSync(CHROMIUM)) {
@@ -44,7 +44,7 @@ export function browserSuite(name: string, fn: (suite: BrowserSuiteContext) => v
         });
       });
     } else {
-      describe(name, { skip: `Chromium not installed at ${CHROMIUM}` }, () => {});
+      process.stderr.write(`${name}: not run, Chromium is not installed at ${CHROMIUM}\n`);
     }
     return;
   }

@@ -104,9 +104,9 @@ test('route handlers hold no SQL', () => {
   assert.deepEqual(wrong, []);
 });
 
-test('only provider/oidc-internals.ts casts past the type checker (as never, as unknown as)', () => {
+test('only provider/oidc-internals (the module and its folder) casts past the type checker (as never, as unknown as)', () => {
   const wrong = imports
-    .filter(({ file }) => file !== 'provider/oidc-internals.ts')
+    .filter(({ file }) => file !== 'provider/oidc-internals.ts' && !file.startsWith('provider/oidc-internals/'))
     .flatMap(({ file, text }) =>
       text.split('\n').flatMap((line, i) => (/\bas (never|unknown as)\b/.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
     );

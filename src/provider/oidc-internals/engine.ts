@@ -1,0 +1,124 @@
+import type { JsonWebKey } from 'node:crypto';
+import type Provider from 'oidc-provider';
+import type { Client, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
+import type { AcrClaims } from '../acr-policy.js';
+import { sha256 } from '../../common/hash.js';
+
+/** Prototype overrides and engine helpers (oidc-internals.ts): client secrets, acr, replay, routes, keys, client authentication. */
+
+/**
+ * Replaces the engine's plain comparison with the stored `client_secret`: Latchkey keeps
+ * only SHA-256 hashes, several per client during a rotation (clients/secrets.ts). The
+ * engine calls `compareClientSecret` for client_secret_basic and client_secret_post.
+ */
+export function replaceClientSecretCheck(provider: Provider, verify: (clientId: string, secret: string) => Promise<boolean>): void {
+  provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: Client, actual: string) {
+    return verify(this.clientId, actual);
+  };
+}
+
+/**
+ * The extra claims a token carries (set by extraTokenClaims). Not every token kind that
+ * findAccount receives is typed with `extra`; those without it give {}.
+ */
+export function tokenExtra(token: Parameters<FindAccount>[2]): Record<string, unknown> {
+  return token && 'extra' in token && token.extra ? token.extra : {};
+}
+
+/**
+ * The engine copies `ctx.oidc.acr` (the session's acr) into every authorization code,
+ * and from there into the ID token, access tokens, introspection and refreshed tokens.
+ * Latchkey keeps the level reached on the session (the acr policy compares against it)
+ * and reports, per request, what `report` decides (acr-policy.ts `reportedAcr`).
+ */
+export function reportAcrPerRequest(provider: Provider, report: (reached: string | undefined, acrValues: unknown, claims: AcrClaims | undefined) => string | undefined): void {
+  const proto = provider.OIDCContext.prototype as object;
+  const engine = Object.getOwnPropertyDescriptor(proto, 'acr')?.get;
+  if (!engine) throw new Error('oidc-provider no longer defines OIDCContext#acr: check reportAcrPerRequest');
+  Object.defineProperty(proto, 'acr', {
+    configurable: true,
+    get(this: { params?: { acr_values?: unknown }; claims?: unknown }) {
+      return report(engine.call(this) as string | undefined, this.params?.acr_values, this.claims as AcrClaims | undefined);
+    },
+  });
+}
+
+/**
+ * Makes the engine's replay check atomic. ReplayDetection.unique (DPoP proof `jti`s,
+ * RFC 9449 §11.1; client assertion `jti`s, RFC 7523 §3) looks the id up and then saves
+ * it: two processes, or two requests in one, that race on the same proof both find
+ * nothing and both pass. `claim` is a single set-if-absent in the ephemeral store.
+ */
+export function atomicReplayDetection(provider: Provider, claim: (id: string, ttlSeconds: number) => Promise<boolean>): void {
+  const ReplayDetection = provider.ReplayDetection as unknown as { unique(iss: string, jti: string, exp: number): Promise<boolean> };
+  ReplayDetection.unique = async (iss, jti, exp) => {
+    // `exp` is in the engine's own time base (epoch seconds of the system clock).
+    const ttlSeconds = Math.max(1, exp - Math.floor(Date.now() / 1000));
+    return claim(sha256(`${iss}\0${jti}`), ttlSeconds);
+  };
+}
+
+interface EngineRouter {
+  match(method: string, path: string): unknown;
+}
+
+// The engine keeps its router in its private per-provider store, readable only through
+// this helper module; the specifier is a variable so the untyped module needs no declaration.
+const ENGINE_STORE = 'oidc-provider/lib/helpers/weak_cache.js';
+const engineStore = ((await import(ENGINE_STORE)) as { default: (provider: Provider) => { router?: EngineRouter } | undefined }).default;
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/**
+ * The methods the engine's own routes answer on `path` (empty when it has no route
+ * there), for the `Allow` header of a 405 (RFC 9110 §15.5.6). Read from the engine's
+ * router, so it follows the enabled features and the configured routes.
+ */
+export function engineMethods(provider: Provider, path: string): string[] {
+  const router = engineStore(provider)?.router;
+  if (!router) throw new Error('oidc-provider keeps its router elsewhere: update engineMethods for this engine version');
+  return METHODS.filter((method) => router.match(method, path) !== undefined);
+}
+
+// The engine builds its keystore and the published JWKS from `jwks` once, in its
+// constructor, with this helper; both live in its private per-provider store and are
+// read from there on every signature, verification and /jwks request.
+const ENGINE_KEYSTORE = 'oidc-provider/lib/helpers/initialize_keystore.js';
+const initializeKeystore = ((await import(ENGINE_KEYSTORE)) as { default: (this: Provider, jwks: { keys: JsonWebKey[] }) => void }).default;
+
+/**
+ * Replaces the running engine's signing keys without a restart (key rotation,
+ * key-refresh.ts): the same validation as at construction, then the keystore and the
+ * published JWKS are swapped in one synchronous step, so a request sees either the old
+ * set or the new one. Per algorithm the engine signs with the first key of the set.
+ */
+export function replaceSigningKeys(provider: Provider, jwks: { keys: JsonWebKey[] }): void {
+  const before = engineStore(provider) as { keystore?: unknown; jwks?: unknown } | undefined;
+  if (!before?.keystore || !before.jwks) throw new Error('oidc-provider keeps its keystore elsewhere: update replaceSigningKeys for this engine version');
+  initializeKeystore.call(provider, jwks);
+}
+
+/**
+ * Runs `guard` just before the engine authenticates a client on `routes` (the token,
+ * introspection, revocation and PAR endpoints): the engine finds the client by the id
+ * the request claims (Basic header, `client_id` or the assertion's `sub`), then checks
+ * its secret or assertion. A guard that throws stops the request there, before any
+ * credential is checked. Later lookups in the same request (introspection finds the
+ * token's client) are not guarded: the authenticated client is set by then.
+ */
+export function guardClientAuthentication(
+  provider: Provider,
+  routes: readonly string[],
+  guard: (ctx: KoaContextWithOIDC, clientId: string) => Promise<void>,
+): void {
+  const guarded = new Set(routes);
+  const Client = provider.Client as unknown as { find(id: string, ...rest: unknown[]): Promise<Client | undefined> };
+  const find = Client.find.bind(Client);
+  // The engine keeps the request's context in AsyncLocalStorage (Provider.ctx).
+  const current = () => (provider.constructor as unknown as { ctx?: KoaContextWithOIDC }).ctx;
+  Client.find = async (id, ...rest) => {
+    const ctx = current();
+    if (ctx?.oidc && guarded.has(ctx.oidc.route) && !ctx.oidc.entities.Client) await guard(ctx, String(id));
+    return find(id, ...rest);
+  };
+}
