@@ -33,8 +33,8 @@ const LAYERS: Record<string, number> = {
   ops: 6.5,
   http: 7,
   'app.ts': 8,
-  // The budgets app.ts wires: over storage and pages, below the route modules' wiring.
-  'budgets.ts': 8,
+  // The budgets app.ts wires: over storage, config and pages (rate-limit.ts), below app.ts.
+  'budgets.ts': 7.5,
   'main.ts': 9,
   cli: 10,
 };
