@@ -20,6 +20,8 @@ export interface Account {
   disabledAt?: Date | null;
   /** When the password last changed (not a rehash); null before migration 014 or never. */
   passwordChangedAt?: Date | null;
+  /** Holds the admin role (migration 015); optional for accounts built by hand in tests. */
+  isAdmin?: boolean;
 }
 
 interface AccountRow {
@@ -32,9 +34,10 @@ interface AccountRow {
   created_at: Date;
   disabled_at: Date | null;
   password_changed_at: Date | null;
+  is_admin: boolean;
 }
 
-const COLUMNS = 'id, email, email_verified, name, password_hash, passkey_offer_dismissed_at, created_at, disabled_at, password_changed_at';
+const COLUMNS = 'id, email, email_verified, name, password_hash, passkey_offer_dismissed_at, created_at, disabled_at, password_changed_at, is_admin';
 
 function toAccount(row: AccountRow): Account {
   return {
@@ -47,6 +50,7 @@ function toAccount(row: AccountRow): Account {
     createdAt: row.created_at,
     disabledAt: row.disabled_at,
     passwordChangedAt: row.password_changed_at,
+    isAdmin: row.is_admin,
   };
 }
 
@@ -98,14 +102,20 @@ export function createAccountsRepo(db: Db) {
       return rowCount > 0;
     },
 
+    /** Grants or revokes the admin role; false when it was already so, or the account is unknown. */
+    async setAdmin(id: string, admin: boolean): Promise<boolean> {
+      const { rowCount } = await db.query('UPDATE accounts SET is_admin = $2, updated_at = now() WHERE id = $1 AND is_admin <> $2', [id, admin]);
+      return rowCount > 0;
+    },
+
     /** `id`: a provisional id chosen earlier (a sign-up's passkey is made for it before the row exists). */
-    async create(input: { id?: string; email: string; name: string; passwordHash: string | null; emailVerified?: boolean }): Promise<Account> {
+    async create(input: { id?: string; email: string; name: string; passwordHash: string | null; emailVerified?: boolean; isAdmin?: boolean }): Promise<Account> {
       const { rows } = await onUniqueViolation(
         () =>
           db.query<AccountRow>(
-            `INSERT INTO accounts (id, email, name, password_hash, email_verified) VALUES ($1, $2, $3, $4, $5)
+            `INSERT INTO accounts (id, email, name, password_hash, email_verified, is_admin) VALUES ($1, $2, $3, $4, $5, $6)
              RETURNING ${COLUMNS}`,
-            [input.id ?? newAccountId(), canonicalEmail(input.email), input.name, input.passwordHash, input.emailVerified ?? false],
+            [input.id ?? newAccountId(), canonicalEmail(input.email), input.name, input.passwordHash, input.emailVerified ?? false, input.isAdmin ?? false],
           ),
         () => new DuplicateEmailError(),
       );

@@ -26,7 +26,7 @@ const ISSUING_ONLY: FailureLimiter = {
  * (accounts/invitations.ts). The mail goes into the outbox table, which the running
  * server's drainer delivers; the link is also printed for the operator.
  */
-export async function inviteUser(ctx: CliContext, opts: { email: string; name: string; password?: string; emailVerified: boolean; json: boolean }): Promise<void> {
+export async function inviteUser(ctx: CliContext, opts: { email: string; name: string; password?: string; emailVerified: boolean; admin?: boolean; json: boolean }): Promise<void> {
   if (opts.password !== undefined) throw new UsageError('--invite: an invited account has no password (the link creates its passkey)');
   if (opts.emailVerified) throw new UsageError('--invite: the address is verified by the invitation itself');
   const { config } = ctx;
@@ -34,7 +34,7 @@ export async function inviteUser(ctx: CliContext, opts: { email: string; name: s
   const secret = config.keyEncryptionKey ?? loadOrCreateKeyFile(config.dataDir).key;
   const { account, url } = await ctx.withDb(async (db) => {
     const outbox = createOutbox(db);
-    return createInvitation(
+    const invited = await createInvitation(
       {
         accounts: createAccountsRepo(db),
         // Issuing only: the wrong-code budget is never charged here.
@@ -43,8 +43,10 @@ export async function inviteUser(ctx: CliContext, opts: { email: string; name: s
       },
       { email: opts.email, name: opts.name, issuer: config.issuer },
     );
+    if (opts.admin) await createAccountsRepo(db).setAdmin(invited.account.id, true);
+    return invited;
   });
-  if (opts.json) return printJson(ctx, { sub: account.id, email: account.email, inviteUrl: url });
+  if (opts.json) return printJson(ctx, { sub: account.id, email: account.email, admin: opts.admin ?? false, inviteUrl: url });
   ctx.out(
     `created account ${account.email} (sub ${account.id}), no password\n` +
           `invitation mailed (delivered by the running server); the link works once, within ${INVITE_TTL_SECONDS / 3600} hours:\n${url}\n`,

@@ -57,6 +57,25 @@ export function userAdminCommands(user: Command, ctx: CliContext): void {
     'could not be deleted',
   );
 
+  const role = (verb: 'grant-admin' | 'revoke-admin', admin: boolean) =>
+    user
+      .command(verb)
+      .description(admin ? 'give an account the admin role (the admin console)' : 'take the admin role from an account')
+      .argument('<account>', 'email address or sub')
+      .option('--json', 'print JSON', false)
+      .action(async (who: string, opts: { json: boolean }) => {
+        const account = await ctx.withDb(async (db) => {
+          const found = await findAccount(db, who);
+          if (!(await createAccountsRepo(db).setAdmin(found.id, admin))) throw new UsageError(`${found.email} ${admin ? 'is already an admin' : 'is not an admin'}`);
+          await createAuditLog(db).record({ type: admin ? 'account.admin_granted' : 'account.admin_revoked', accountId: found.id, detail: { by: 'cli' } });
+          return found;
+        });
+        if (opts.json) return printJson(ctx, { sub: account.id, email: account.email, admin });
+        ctx.out(`${admin ? 'granted the admin role to' : 'revoked the admin role of'} ${account.email}\n`);
+      });
+  role('grant-admin', true);
+  role('revoke-admin', false);
+
   user
     .command('unlock')
     .description('clear the failed sign-in counters of an email address (lifts a lockout)')

@@ -28,6 +28,7 @@ export function accountView(a: Account) {
     hasPassword: a.passwordHash !== null,
     createdAt: a.createdAt,
     disabledAt: a.disabledAt ?? null,
+    admin: a.isAdmin ?? false,
   };
 }
 
@@ -50,16 +51,17 @@ export function userCommands(program: Command, ctx: CliContext): void {
     .option('--password <password>', 'password (avoid: it stays in shell history)')
     .option('--email-verified', 'mark the email address as verified', false)
     .option('--invite', 'no password: mail a single-use link (24 hours) to create the first passkey, and print it', false)
+    .option('--admin', 'give the account the admin role (the admin console)', false)
     .option('--json', 'print one JSON object', false)
-    .action(async (opts: { email: string; name: string; password?: string; emailVerified: boolean; invite: boolean; json: boolean }) => {
+    .action(async (opts: { email: string; name: string; password?: string; emailVerified: boolean; invite: boolean; admin: boolean; json: boolean }) => {
       if (!looksLikeEmail(canonicalEmail(opts.email))) throw new UsageError(`--email: ${opts.email} is not an email address`);
       if (opts.invite) return inviteUser(ctx, opts);
       const passwordHash = await hashPassword(await newPassword(ctx, opts.password, opts));
       const account = await ctx.withDb((db) =>
-        createAccountsRepo(db).create({ email: opts.email, name: opts.name, passwordHash, emailVerified: opts.emailVerified }),
+        createAccountsRepo(db).create({ email: opts.email, name: opts.name, passwordHash, emailVerified: opts.emailVerified, isAdmin: opts.admin }),
       );
-      if (opts.json) return printJson(ctx, { sub: account.id, email: account.email, name: account.name });
-      ctx.out(`created account ${account.email} (sub ${account.id})\n`);
+      if (opts.json) return printJson(ctx, { sub: account.id, email: account.email, name: account.name, admin: account.isAdmin });
+      ctx.out(`created ${account.isAdmin ? 'admin ' : ''}account ${account.email} (sub ${account.id})\n`);
     });
   user
     .command('list')
@@ -86,7 +88,7 @@ export function userCommands(program: Command, ctx: CliContext): void {
       const when = (d: Date | null) => (d ? d.toISOString() : '-');
       ctx.out(
         `${view.sub}  ${view.email}${view.emailVerified ? ' (verified)' : ''}\n  name: ${view.name}\n  password: ${view.hasPassword ? 'yes' : 'no'}  passkeys: ${passkeys}\n` +
-          `  created: ${when(view.createdAt)}  disabled: ${when(view.disabledAt)}\n`,
+          `  created: ${when(view.createdAt)}  disabled: ${when(view.disabledAt)}  admin: ${view.admin ? 'yes' : 'no'}\n`,
       );
     });
   user

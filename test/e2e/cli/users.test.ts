@@ -22,3 +22,31 @@ cliSuite('latchkey migrate and user', { migrated: false }, (c) => {
     assert.match(weak.stderr, /at least 15/);
   });
 });
+
+cliSuite('latchkey user: the admin role', { migrated: true }, (c) => {
+  test('create --admin, grant-admin and revoke-admin change the role; a second grant is refused', async () => {
+    const made = await latchkey(c.env, ['user', 'create', '--email', 'dana@example.com', '--name', 'Dana Admin', '--password', 'correct horse battery', '--admin', '--json']);
+    assert.equal(made.code, 0, made.stderr);
+    assert.equal((JSON.parse(made.stdout) as { admin: boolean }).admin, true);
+    const plain = await latchkey(c.env, ['user', 'create', '--email', 'erin@example.com', '--name', 'Erin', '--password', 'correct horse battery', '--json']);
+    assert.equal(plain.code, 0, plain.stderr);
+    const show = async (who: string) => {
+      const r = await latchkey(c.env, ['user', 'show', who, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout) as { admin: boolean };
+    };
+    assert.equal((await show('erin@example.com')).admin, false);
+    const granted = await latchkey(c.env, ['user', 'grant-admin', 'ERIN@example.com']);
+    assert.equal(granted.code, 0, granted.stderr);
+    assert.equal((await show('erin@example.com')).admin, true);
+    const again = await latchkey(c.env, ['user', 'grant-admin', 'erin@example.com']);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /already an admin/);
+    const revoked = await latchkey(c.env, ['user', 'revoke-admin', 'dana@example.com']);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.equal((await show('dana@example.com')).admin, false);
+    const notAdmin = await latchkey(c.env, ['user', 'revoke-admin', 'dana@example.com']);
+    assert.notEqual(notAdmin.code, 0);
+    assert.match(notAdmin.stderr, /is not an admin/);
+  });
+});
