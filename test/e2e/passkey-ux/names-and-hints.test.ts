@@ -40,7 +40,7 @@ describe('passkey names, where they live, and hints (HTTP)', () => {
     const page = await ua.go(`${s.lk.issuer}/account`);
     assert.equal(page.status, 200);
     assert.match(page.html, /<th>Saved in<\/th>/);
-    assert.match(page.html, /<td class="provider">Google Password Manager<\/td>/);
+    assert.match(page.html, /<td class="provider"[^>]*>Google Password Manager<\/td>/);
     // The signals the page hands to public/js/signals.js: this account's user handle, as registered.
     const signals = /<div hidden id="webauthn-signals"([^>]*)>/.exec(page.html)![1]!;
     const attr = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(signals)![1]!.replace(/&#34;|&quot;/g, '"');
@@ -58,7 +58,7 @@ describe('passkey names, where they live, and hints (HTTP)', () => {
     const zero = await enrol({});
     assert.equal(zero.passkey.name, 'Passkey');
     const page = await zero.ua.go(`${s.lk.issuer}/account`);
-    assert.match(page.html, /<td class="provider">Not known<\/td>/);
+    assert.match(page.html, /<td class="provider"[^>]*>Not known<\/td>/);
   });
 
   test('step-up for phrh hints a security key; for phr it hints nothing', async () => {
