@@ -42,7 +42,7 @@ export const CHALLENGE_TTL_SECONDS = 5 * 60;
 const ALGORITHMS = [-7, -8, -257];
 const REFUSED = 'This passkey could not be verified. Try again, or use another passkey.';
 /**
- * WebAuthn L3 §5.4 `hints`, most preferred first. Enrolment: this device's own
+ * WebAuthn L3 `hints` (§5.4, values §5.8.7), most preferred first. Enrolment: this device's own
  * authenticator, else a phone nearby (hybrid); security keys stay possible.
  */
 const ENROLMENT_HINTS = ['client-device', 'hybrid'] as const;
