@@ -46,6 +46,7 @@ import { engineMethods } from './provider/oidc-internals.js';
 import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticFiles } from './http/static-files.js';
+import { webauthnWellKnown } from './http/webauthn-well-known.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { httpMetrics } from './ops/http-metrics.js';
 import { metricsRoute } from './ops/metrics-endpoint.js';
@@ -172,6 +173,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     dispatch([
       staticFiles(),
       readiness,
+      ...(config.webauthn.relatedOrigins.length ? [webauthnWellKnown(config.webauthn.relatedOrigins)] : []),
       homePage({ devMailbox }),
       ...(devMailbox ? [devMailboxPage(mailboxDir(config.dataDir))] : []),
       interactionPages({
@@ -220,6 +222,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
         mailer,
         passkeyProof,
         proofMarks: ephemeral.kv('first-passkey'),
+        rpId: config.webauthn.rpId,
       }),
       invitePages({ accounts, passkeys, ceremonies, codes, audit, mailer, productName: config.webauthn.rpName, issuer: config.issuer, limits }),
     ]),

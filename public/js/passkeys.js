@@ -35,12 +35,28 @@
     return (err && err.message) || 'Something went wrong. Try again.';
   }
 
+  // WebAuthn L3 §5.1.10: the server answers `passkey.unknown_credential` only when no
+  // account holds this credential id, so the browser's passkey provider may offer to
+  // delete it. Feature-detected; a refusal changes nothing on the page.
+  function signalUnknown(rpId, credentialId) {
+    const PKC = window.PublicKeyCredential;
+    if (!PKC || typeof PKC.signalUnknownCredential !== 'function' || !rpId) return;
+    Promise.resolve()
+      .then(() => PKC.signalUnknownCredential({ rpId, credentialId }))
+      .catch(() => {});
+  }
+
   async function authenticate(step, useBrowserAutofill) {
     const optionsJSON = await post(`/${step}/options`, {});
     const credential = await lib.startAuthentication({ optionsJSON, useBrowserAutofill });
     show('Checking your passkey…');
-    const { redirect } = await post(`/${step}/verify`, { credential });
-    window.location.assign(redirect);
+    try {
+      const { redirect } = await post(`/${step}/verify`, { credential });
+      window.location.assign(redirect);
+    } catch (err) {
+      if (err && err.code === 'passkey.unknown_credential') signalUnknown(optionsJSON.rpId, credential.id);
+      throw err;
+    }
   }
 
   async function register(step) {

@@ -98,7 +98,7 @@ export function invitePages({ accounts, passkeys, ceremonies, codes, audit, mail
       binding: { invitation: account.id },
       accountId: account.id,
       response: body.credential,
-      name: body.name || 'Passkey',
+      name: body.name,
       ip: ctx.ip,
       // Uses the link up (one atomic UPDATE): of two racing verifies, one stores a passkey.
       beforeSave: async () => {

@@ -17,6 +17,8 @@ import { rateLimit, type RateLimits } from '../pages/rate-limit.js';
 import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
 import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
 import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
+import type { AaguidNameSource } from '../passkeys/authenticator-names.js';
+import { passkeyRows, signalsFor } from './passkey-list.js';
 import { ACCOUNT_CLIENT_ID, accountRedirectUri } from '../provider/account-client.js';
 import { sessionOfRequest } from '../provider/oidc-internals.js';
 import type { Mailer } from '../mail/mailer.js';
@@ -45,6 +47,10 @@ export interface AccountUiDeps {
   lifecycle: Omit<LifecycleDeps, 'provider' | 'accounts' | 'passkeys' | 'audit' | 'clock' | 'guard'>;
   /** Verifying the address (verify-email.ts). */
   codes: OneTimeCodes;
+  /** The WebAuthn RP ID the passkeys are scoped to (the page's WebAuthn signals name it). */
+  rpId: string;
+  /** Names by AAGUID from the operator's FIDO MDS, preferred over the bundled table. */
+  aaguidNames?: AaguidNameSource;
 }
 
 /** Where the account pages live; the dispatch in http/ sends these paths here. */
@@ -64,7 +70,7 @@ const NOTICES: Record<string, string> = {
  * re-verifying before sensitive changes) goes through the ordinary OIDC interaction as
  * the built-in first-party client, so every sign-in rule applies here too.
  */
-export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, passkeyProof, proofMarks, mailer, lifecycle, codes, limits }: AccountUiDeps): PageModule {
+export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, passkeyProof, proofMarks, mailer, lifecycle, codes, limits, rpId, aaguidNames }: AccountUiDeps): PageModule {
   const router = new Router({ prefix: ACCOUNT_PREFIX });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
@@ -90,7 +96,8 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
       {
         title: 'Your account',
         account: who.account,
-        passkeyList: list,
+        passkeyList: passkeyRows(list, aaguidNames),
+        webauthnSignals: signalsFor(rpId, who.account, list),
         needs,
         // The first passkey's code step (only once the password is fresh: a stale one is asked for first).
         firstStage: list.length === 0 && !needs ? await firstPasskey.stage(who) : undefined,
@@ -152,7 +159,7 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
       binding: { session: who.sessionUid },
       accountId: who.account.id,
       response: body.credential,
-      name: body.name || 'Passkey',
+      name: body.name,
       ip: ctx.ip,
     });
     await mailPasskeyChange(mailer, who.account, 'added', passkey.name, origin(ctx));

@@ -1,6 +1,7 @@
 import { AppError } from '../common/errors.js';
 import { envSchema, type Env } from './env-schema.js';
 import { NO_PROXY, parseTrustedProxies, type ProxyTrust } from '../common/client-address.js';
+import { parseRelatedOrigins } from './related-origins.js';
 
 /**
  * Environment → one validated, frozen Config. Parsed once at start; a bad variable
@@ -45,7 +46,13 @@ export interface Config {
   readonly initialAccessToken: string | undefined;
   readonly lastUsedFlushSeconds: number;
   readonly clientCacheSeconds: number;
-  readonly webauthn: { readonly rpId: string; readonly rpName: string; readonly origins: readonly string[] };
+  readonly webauthn: {
+    readonly rpId: string;
+    readonly rpName: string;
+    readonly origins: readonly string[];
+    /** LATCHKEY_WEBAUTHN_RELATED_ORIGINS (related-origins.ts); empty: /.well-known/webauthn is 404. */
+    readonly relatedOrigins: readonly string[];
+  };
   readonly metrics: { readonly port: number | undefined; readonly token: string | undefined };
   readonly keyRotation: { readonly intervalDays: number | undefined; readonly reloadSeconds: number };
   readonly mail: {
@@ -84,6 +91,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
       throw new ConfigError(`Invalid configuration:\n  LATCHKEY_WEBAUTHN_ORIGINS: ${origin} is not an origin (scheme://host[:port])`);
     }
+  }
+  let relatedOrigins: readonly string[];
+  try {
+    relatedOrigins = parseRelatedOrigins(e.LATCHKEY_WEBAUTHN_RELATED_ORIGINS);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  LATCHKEY_WEBAUTHN_RELATED_ORIGINS: ${(err as Error).message}`);
   }
   if (e.DATABASE_URL && !e.LATCHKEY_KEY_ENCRYPTION_KEY) {
     throw new ConfigError(
@@ -158,6 +171,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       rpId: e.LATCHKEY_WEBAUTHN_RP_ID ?? new URL(issuer).hostname,
       rpName: e.LATCHKEY_WEBAUTHN_RP_NAME,
       origins: Object.freeze(origins),
+      relatedOrigins,
     }),
     metrics: Object.freeze({ port: e.LATCHKEY_METRICS_PORT, token: e.LATCHKEY_METRICS_TOKEN }),
     keyRotation: Object.freeze({ intervalDays: e.LATCHKEY_KEY_ROTATION_DAYS, reloadSeconds: e.LATCHKEY_KEY_RELOAD_SECONDS }),

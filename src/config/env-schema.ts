@@ -59,6 +59,11 @@ export const envSchema = z.object({
   LATCHKEY_WEBAUTHN_RP_NAME: z.string().min(1).default('Latchkey'),
   /** Comma-separated origins WebAuthn responses may come from; default: the issuer's origin. */
   LATCHKEY_WEBAUTHN_ORIGINS: z.string().optional(),
+  /**
+   * Comma-separated origins of the operator's other sites that may use this RP ID
+   * (WebAuthn L3 §5.11 related origins), served at /.well-known/webauthn; https only.
+   */
+  LATCHKEY_WEBAUTHN_RELATED_ORIGINS: z.string().optional(),
   /** Enables dynamic client registration (RFC 7591) for callers presenting this bearer token. */
   LATCHKEY_INITIAL_ACCESS_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
   /** How long a process keeps a client's metadata and secret hashes before reading them again. */

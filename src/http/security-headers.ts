@@ -26,7 +26,8 @@ export function securityHeaders(options: { hsts: boolean }): Middleware {
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-    ctx.set('Cross-Origin-Resource-Policy', 'same-origin');
+    // A public document meant for other origins (/.well-known/webauthn) sets its own.
+    if (!ctx.response.get('Cross-Origin-Resource-Policy')) ctx.set('Cross-Origin-Resource-Policy', 'same-origin');
     ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
     if (options.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     if (ctx.response.is('html')) {

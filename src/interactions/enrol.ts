@@ -100,7 +100,7 @@ export function enrolStep(deps: InteractionDeps): StepRoute[] {
       binding: { interaction: interactionState(ctx).interaction.uid },
       accountId: pending.accountId,
       response: body.credential,
-      name: body.name || 'Passkey',
+      name: body.name,
       ip: ctx.ip,
     });
     await mailPasskeyChange(deps.mailer, account, 'added', passkey.name, origin(ctx));

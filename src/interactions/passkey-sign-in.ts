@@ -22,9 +22,11 @@ export function passkeySignInStep(deps: InteractionDeps): StepRoute[] {
     const { credential } = passkeyVerifyBody.parse(ctx.request.body);
     const binding = { interaction: interactionState(ctx).interaction.uid };
     const { passkey, verified } = await deps.ceremonies.authenticate({ binding, response: credential, ip: ctx.ip });
-    // A disabled account is unknown (accounts-repo leaves it out): the answer an
-    // unregistered passkey gets, so a sign-in attempt learns nothing more.
-    if (!(await deps.accounts.findById(passkey.accountId))) throw new PasskeyError('passkey.unknown_credential', UNKNOWN_PASSKEY);
+    // A disabled account is unknown (accounts-repo leaves it out) and its passkey gets the
+    // words an unregistered one gets. Not its code: `passkey.unknown_credential` makes the
+    // page signal the browser to delete the passkey (WebAuthn L3 signalUnknownCredential),
+    // which must never happen to a passkey an account still holds (it may be enabled again).
+    if (!(await deps.accounts.findById(passkey.accountId))) throw new PasskeyError('passkey.account_unavailable', UNKNOWN_PASSKEY);
     ctx.body = { redirect: await advance(ctx, deps, { accountId: passkey.accountId, factors: [{ type: 'passkey', ...verified }] }) };
   }
 

@@ -91,7 +91,7 @@ export function signUpFinishStep(deps: InteractionDeps): StepRoute[] {
         binding: { interaction: interactionState(ctx).interaction.uid },
         accountId: state.accountId,
         response: body.credential,
-        name: body.name || 'Passkey',
+        name: body.name,
         ip: ctx.ip,
         // Created once the authenticator's response is verified, so a refused ceremony leaves no account.
         beforeSave: async () => {

@@ -17,7 +17,10 @@ export function stepUpStep(deps: InteractionDeps): StepRoute[] {
 
   async function options(ctx: Context) {
     const step = currentStep(ctx, 'step-up');
-    ctx.body = await deps.ceremonies.authenticationOptions({ binding: { interaction: interactionState(ctx).interaction.uid }, allow: step.allow });
+    const { interaction, requirement } = interactionState(ctx);
+    // phrh needs hardware: hint the browser to offer a security key first (WebAuthn L3 §5.5 `hints`, §5.8.7).
+    const hints = requirement.bar === 'phrh' ? (['security-key'] as const) : [];
+    ctx.body = await deps.ceremonies.authenticationOptions({ binding: { interaction: interaction.uid }, allow: step.allow, hints: [...hints] });
   }
 
   async function verify(ctx: Context) {

@@ -12,12 +12,18 @@ import type { EphemeralKv } from '../storage/ephemeral-store.js';
 import { DuplicateCredentialError, type Passkey, type PasskeysRepo } from './passkeys-repo.js';
 import { PasskeyError, UNKNOWN_PASSKEY } from './passkey-error.js';
 import { authenticationResponse, registrationResponse } from './response-schemas.js';
+import { newPasskeyName, type AaguidNameSource } from './authenticator-names.js';
 
 /** The one owner of `@simplewebauthn/server`: WebAuthn registration and authentication. */
 export interface WebAuthnSettings {
   rpId: string;
   rpName: string;
   origins: readonly string[];
+  /**
+   * Other origins allowed to use this RP ID (WebAuthn L3 §5.11 Related Origin Requests,
+   * published at /.well-known/webauthn): their responses are accepted too.
+   */
+  relatedOrigins?: readonly string[];
 }
 
 export interface CeremonyDeps {
@@ -26,6 +32,8 @@ export interface CeremonyDeps {
   challenges: EphemeralKv;
   audit: AuditLog;
   webauthn: WebAuthnSettings;
+  /** Names by AAGUID from the operator's FIDO MDS, preferred over the bundled table (authenticator-names.ts). */
+  aaguidNames?: AaguidNameSource;
   clock?: Clock;
 }
 
@@ -33,6 +41,12 @@ export const CHALLENGE_TTL_SECONDS = 5 * 60;
 // COSE: ES256, EdDSA, RS256.
 const ALGORITHMS = [-7, -8, -257];
 const REFUSED = 'This passkey could not be verified. Try again, or use another passkey.';
+/**
+ * WebAuthn L3 `hints` (§5.4, values §5.8.7), most preferred first. Enrolment: this device's own
+ * authenticator, else a phone nearby (hybrid); security keys stay possible.
+ */
+const ENROLMENT_HINTS = ['client-device', 'hybrid'] as const;
+export type CredentialHint = 'security-key' | 'client-device' | 'hybrid';
 
 /** A challenge belongs to one binding (an interaction or a session) and one ceremony type. */
 export type Binding = { interaction: string } | { session: string } | { invitation: string };
@@ -50,8 +64,8 @@ function bindingKey(ceremony: 'register' | 'authenticate', binding: Binding): st
   return 'session' in binding ? `${ceremony}:s:${binding.session}` : `${ceremony}:v:${binding.invitation}`;
 }
 
-export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn, clock = systemClock }: CeremonyDeps) {
-  const expectedOrigin = [...webauthn.origins];
+export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn, aaguidNames, clock = systemClock }: CeremonyDeps) {
+  const expectedOrigin = [...new Set([...webauthn.origins, ...(webauthn.relatedOrigins ?? [])])];
 
   async function takeChallenge(ceremony: 'register' | 'authenticate', binding: Binding): Promise<{ challenge: string; accountId?: string }> {
     const stored = await challenges.take(bindingKey(ceremony, binding));
@@ -81,6 +95,7 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
         supportedAlgorithmIDs: ALGORITHMS,
         timeout: ttl * 1000,
       });
+      options.hints = [...ENROLMENT_HINTS];
       await challenges.put(
         bindingKey('register', input.binding),
         JSON.stringify({ challenge: options.challenge, accountId: input.account.id }),
@@ -96,7 +111,8 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
      * nothing), an invitation link is used up there (a refused response never burns the
      * link, and a used link never stores a passkey).
      */
-    async register(input: { binding: Binding; accountId: string; response: unknown; name: string; ip?: string; beforeSave?: () => Promise<void> }): Promise<Passkey> {
+    // `name`: what the person typed; empty or absent: the provider's name (authenticator-names.ts).
+    async register(input: { binding: Binding; accountId: string; response: unknown; name?: string; ip?: string; beforeSave?: () => Promise<void> }): Promise<Passkey> {
       const { challenge, accountId } = await takeChallenge('register', input.binding);
       if (accountId !== input.accountId) throw new PasskeyError('passkey.challenge_expired', 'This passkey request has expired. Try again.');
       const response = registrationResponse.safeParse(input.response);
@@ -127,7 +143,7 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
           aaguid: info.aaguid,
           backupEligible: info.credentialDeviceType === 'multiDevice',
           backupState: info.credentialBackedUp,
-          name: input.name,
+          name: newPasskeyName(input.name, info.aaguid, aaguidNames),
         });
         await audit.record({ type: 'passkey.added', accountId: input.accountId, ip: input.ip, detail: { passkeyId: passkey.id, backupEligible: passkey.backupEligible } });
         return passkey;
@@ -137,7 +153,8 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
       }
     },
 
-    async authenticationOptions(input: { binding: Binding; allow?: Passkey[] }): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    /** `hints`: WebAuthn L3 §5.5, e.g. `security-key` when only a hardware key can meet the bar. */
+    async authenticationOptions(input: { binding: Binding; allow?: Passkey[]; hints?: CredentialHint[] }): Promise<PublicKeyCredentialRequestOptionsJSON> {
       const options = await generateAuthenticationOptions({
         rpID: webauthn.rpId,
         // Empty for discoverable sign-in; the account's passkeys for a step-up.
@@ -145,6 +162,7 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
         userVerification: 'required',
         timeout: CHALLENGE_TTL_SECONDS * 1000,
       });
+      if (input.hints?.length) options.hints = [...input.hints];
       await challenges.put(bindingKey('authenticate', input.binding), JSON.stringify({ challenge: options.challenge }), CHALLENGE_TTL_SECONDS);
       return options;
     },

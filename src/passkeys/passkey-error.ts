@@ -6,7 +6,10 @@ export type PasskeyErrorCode =
   | 'passkey.needs_fresh_password'
   | 'passkey.needs_code'
   | 'passkey.invitation_dead'
+  /** No account holds this credential id (and only then: the page may signal the browser to delete it). */
   | 'passkey.unknown_credential'
+  /** The credential's account cannot sign in (disabled): shown like an unknown one, never signalled. */
+  | 'passkey.account_unavailable'
   | 'passkey.wrong_account'
   | 'passkey.user_handle_mismatch'
   | 'passkey.not_verified'
@@ -23,5 +26,5 @@ export class PasskeyError extends AppError {
   }
 }
 
-/** An unregistered passkey, and one of a disabled account, get this same answer. */
+/** An unregistered passkey, and one of a disabled account, get these same words (not the same code). */
 export const UNKNOWN_PASSKEY = 'This passkey is not registered with Latchkey.';

@@ -47,7 +47,7 @@ export class SoftwareAuthenticator {
    * attestation), as a browser sends it to a registration verify. Defaults: user
    * verified, backup eligible and backed up (a synced passkey).
    */
-  attest(challenge: string, options: { userVerified?: boolean; backupEligible?: boolean; origin?: string } = {}) {
+  attest(challenge: string, options: { userVerified?: boolean; backupEligible?: boolean; origin?: string; aaguid?: string } = {}) {
     const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.create', challenge, origin: options.origin ?? this.origin, crossOrigin: false }));
     const be = options.backupEligible ?? true;
     const flags = 0x01 | (options.userVerified === false ? 0 : 0x04) | (be ? 0x08 | 0x10 : 0) | 0x40; // UP | UV | BE | BS | AT
@@ -58,7 +58,7 @@ export class SoftwareAuthenticator {
       createHash('sha256').update(this.rpId).digest(),
       Buffer.from([flags]),
       Buffer.alloc(4), // signature counter 0
-      Buffer.alloc(16), // AAGUID: none
+      options.aaguid ? Buffer.from(options.aaguid.replace(/-/g, ''), 'hex') : Buffer.alloc(16), // AAGUID (default: all zero, none said)
       idLength,
       id,
       Buffer.from(this.cosePublicKey),

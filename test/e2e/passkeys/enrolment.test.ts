@@ -22,7 +22,7 @@ passkeysSuite('passkey enrolment', (s) => {
     const events = await createAuditLog(s.open.db).list({ accountId: alice.id, type: 'passkey.added' });
     assert.equal(events.length, 1);
     const added = await s.mail.take(alice.email, /A passkey was added/);
-    assert.match(added.text ?? '', /A passkey named "My passkey" was added/);
+    assert.match(added.text ?? '', /A passkey named "Passkey" was added/);
     assert.match(added.text ?? '', /Device: Chrome/);
     await context.close();
   });
