@@ -16,7 +16,7 @@ import { renderPage } from '../pages/render.js';
 import { rateLimit, type RateLimits } from '../pages/rate-limit.js';
 import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
 import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
-import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
+import { passkeyKind, type Passkey, type PasskeysRepo } from '../passkeys/passkeys-repo.js';
 import { ACCOUNT_CLIENT_ID, accountRedirectUri } from '../provider/account-client.js';
 import { sessionOfRequest } from '../provider/oidc-internals.js';
 import type { Mailer } from '../mail/mailer.js';
@@ -91,6 +91,8 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
         title: 'Your account',
         account: who.account,
         passkeyList: list,
+        // "Hardware security key (attested)", "Synced passkey" or "Passkey on this device".
+        kindOf: (p: Passkey) => passkeyKind(p).replace(/^./, (c) => c.toUpperCase()),
         needs,
         // The first passkey's code step (only once the password is fresh: a stale one is asked for first).
         firstStage: list.length === 0 && !needs ? await firstPasskey.stage(who) : undefined,

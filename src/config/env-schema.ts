@@ -59,6 +59,20 @@ export const envSchema = z.object({
   LATCHKEY_WEBAUTHN_RP_NAME: z.string().min(1).default('Latchkey'),
   /** Comma-separated origins WebAuthn responses may come from; default: the issuer's origin. */
   LATCHKEY_WEBAUTHN_ORIGINS: z.string().optional(),
+  /**
+   * Trust anchors for passkey attestation (DESIGN.md "Hardware"): a FIDO MDS3 BLOB file
+   * and the PEM root its signature chain must reach, and/or a PEM file of attestation
+   * roots. Read at start; nothing is fetched. Without any, no passkey yields phrh.
+   */
+  LATCHKEY_FIDO_MDS_FILE: z.string().optional(),
+  LATCHKEY_FIDO_MDS_ROOT: z.string().optional(),
+  LATCHKEY_WEBAUTHN_TRUST_ROOTS: z.string().optional(),
+  /** Comma-separated AAGUIDs: only these authenticator models can be hardware-attested. */
+  LATCHKEY_WEBAUTHN_AAGUID_ALLOWLIST: z
+    .string()
+    .transform((v) => v.split(',').map((a) => a.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'comma-separated AAGUIDs (8-4-4-4-12 hex digits)')).min(1))
+    .optional(),
   /** Enables dynamic client registration (RFC 7591) for callers presenting this bearer token. */
   LATCHKEY_INITIAL_ACCESS_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
   /** How long a process keeps a client's metadata and secret hashes before reading them again. */
