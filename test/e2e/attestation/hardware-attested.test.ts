@@ -89,7 +89,7 @@ describe('hardware-attested passkeys: phrh only on proven hardware', () => {
   }
 
   test('a valid chain to a PEM root (via an intermediate), BE=0 → phrh / hwk; the account page and the audit say so', async () => {
-    const { user, authenticator, requested } = await registered({ backupEligible: false, aaguid: AAGUID.pem, attestation: await packed(intermediate, AAGUID.pem, [intermediate]) });
+    const { user, authenticator, requested, ua } = await registered({ backupEligible: false, aaguid: AAGUID.pem, attestation: await packed(intermediate, AAGUID.pem, [intermediate]) });
     assert.equal(requested, 'direct', 'with anchors configured, registration asks for attestation');
     const key = await flows.stored(authenticator.credentialId);
     assert.equal(key.attestationFormat, 'packed');
@@ -102,6 +102,7 @@ describe('hardware-attested passkeys: phrh only on proven hardware', () => {
     const [added] = await createAuditLog(open.db).list({ accountId: user.id, type: 'passkey.added' });
     assert.equal(added?.detail?.kind, 'hardware security key (attested)');
     assert.equal(added?.detail?.attestation, 'packed');
+    assert.match(await flows.accountPage(ua, user), /<td>Hardware security key \(attested\)<\/td>/);
   });
 
   test('a chain to the root in the model\'s own MDS entry → phrh', async () => {
@@ -123,14 +124,16 @@ describe('hardware-attested passkeys: phrh only on proven hardware', () => {
   });
 
   test('self attestation with BE=0 → phr: the authenticator\'s own word is not proof', async () => {
-    const { authenticator } = await registered({ backupEligible: false, aaguid: AAGUID.pem, attestation: 'self' });
+    const { authenticator, ua, user } = await registered({ backupEligible: false, aaguid: AAGUID.pem, attestation: 'self' });
+    assert.match(await flows.accountPage(ua, user), /<td>Passkey on this device<\/td>/, 'honest: BE=0, but not proved');
     assert.equal((await flows.stored(authenticator.credentialId)).attestationFormat, 'packed');
     assert.equal((await flows.signIn(authenticator, false)).claims?.acr, 'phr');
   });
 
   test('a valid chain but BE=1 (a syncable credential) → phr', async () => {
-    const { authenticator } = await registered({ backupEligible: true, aaguid: AAGUID.pem, attestation: await packed(pemRoot, AAGUID.pem) });
+    const { authenticator, ua, user } = await registered({ backupEligible: true, aaguid: AAGUID.pem, attestation: await packed(pemRoot, AAGUID.pem) });
     assert.equal((await flows.signIn(authenticator, true)).claims?.acr, 'phr');
+    assert.match(await flows.accountPage(ua, user), /<td>Synced passkey<\/td>/);
   });
 
   test('an AAGUID not on the allow-list: registered, but only phr (the list limits phrh, not passkeys)', async () => {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import type { OpenBackend } from '../../helpers/backends.js';
 import type { Inbox } from '../../helpers/inbox.js';
 import type { TestLatchkey } from '../../helpers/latchkey.js';
-import { isEnrolOffer, redeem, startAuthorization, userAgentFor, type TestRp } from '../../helpers/rp.js';
+import { isEnrolOffer, isLoginPage, redeem, startAuthorization, submitPassword, userAgentFor, type TestRp } from '../../helpers/rp.js';
 import { SoftwareAuthenticator } from '../../helpers/software-authenticator.js';
-import type { Page } from '../../helpers/user-agent.js';
+import type { Page, UserAgent } from '../../helpers/user-agent.js';
 import { createPasskeysRepo } from '../../../src/passkeys/passkeys-repo.js';
 
 export const csrfOf = (page: Page) => /name="csrf-token" content="([^"]+)"/.exec(page.html)![1]!;
@@ -33,7 +33,7 @@ export function attestationFlows(get: () => { lk: TestLatchkey; rp: TestRp; mail
     const authenticator = new SoftwareAuthenticator(new URL(lk.issuer).hostname, lk.issuer, user.id);
     const credential = authenticator.attest(challenge, attest);
     const verify = await ua.postJson(`${offer.url}/enrol/verify`, { credential, name: 'Key' }, { 'x-csrf-token': csrf });
-    return { status: verify.status, body: verify.body as { error?: string; message?: string }, authenticator, requested: attestation };
+    return { status: verify.status, body: verify.body as { error?: string; message?: string }, authenticator, requested: attestation, ua };
   }
 
   /** A passkey sign-in through the OIDC flow; the ID token claims, or the unmet page and error. */
@@ -59,7 +59,14 @@ export function attestationFlows(get: () => { lk: TestLatchkey; rp: TestRp; mail
     return { page: next, error: new URL(returned.url).searchParams.get('error') ?? undefined };
   }
 
+  /** The account page's passkey list, signing in with the password when asked. */
+  async function accountPage(ua: UserAgent, user: { email: string; password: string }): Promise<string> {
+    let page = await ua.go(`${get().lk.issuer}/account`);
+    if (isLoginPage(page)) page = await submitPassword(ua, page, user);
+    return page.html;
+  }
+
   const stored = async (id: string) => (await createPasskeysRepo(get().open.db).find(id))!;
 
-  return { register, signIn, stored };
+  return { register, signIn, stored, accountPage };
 }
