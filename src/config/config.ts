@@ -122,9 +122,6 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (e.LATCHKEY_FIDO_MDS_FILE && !e.LATCHKEY_FIDO_MDS_ROOT) {
     throw new ConfigError('Invalid configuration:\n  LATCHKEY_FIDO_MDS_ROOT: required with LATCHKEY_FIDO_MDS_FILE (the PEM file of the FIDO root its signature chains to)');
   }
-  if (e.LATCHKEY_FIDO_MDS_ROOT && !e.LATCHKEY_FIDO_MDS_FILE) {
-    throw new ConfigError('Invalid configuration:\n  LATCHKEY_FIDO_MDS_FILE: required with LATCHKEY_FIDO_MDS_ROOT (the MDS3 BLOB that root signs)');
-  }
   return Object.freeze({
     issuer,
     port: e.PORT,

@@ -12,6 +12,7 @@ const budget = z
     return Object.freeze({ points, seconds });
   })
   .refine((b) => b.points > 0 && b.seconds > 0, 'both numbers must be positive');
+const AAGUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // `address` or `Display Name <address>`, on one line.
 const MAILBOX = /^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/;
 
@@ -71,7 +72,7 @@ export const envSchema = z.object({
   LATCHKEY_WEBAUTHN_AAGUID_ALLOWLIST: z
     .string()
     .transform((v) => v.split(',').map((a) => a.trim().toLowerCase()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'comma-separated AAGUIDs (8-4-4-4-12 hex digits)')).min(1))
+    .refine((list) => list.length > 0 && list.every((a) => AAGUID.test(a)), 'comma-separated AAGUIDs (8-4-4-4-12 hex digits)')
     .optional(),
   /** Enables dynamic client registration (RFC 7591) for callers presenting this bearer token. */
   LATCHKEY_INITIAL_ACCESS_TOKEN: z.string().min(32, 'at least 32 characters').optional(),

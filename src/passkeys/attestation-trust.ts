@@ -67,6 +67,15 @@ function readRoots(variable: string, path: string, source: string): TrustAnchor[
   }
 }
 
+/**
+ * `latchkey mds import`: a BLOB and its root given as text, checked as start-up would
+ * check them; throws an Error whose message says what is wrong.
+ */
+export function inspectMds(blob: string, rootPem: string, now: Date): Mds {
+  const roots = parsePemBundle(rootPem).map((c) => anchorOf(c, 'FIDO MDS root'));
+  return createMds(verifyMdsBlob(blob, roots, now));
+}
+
 /** Reads and checks the MDS BLOB file against its root; a bad BLOB stops start-up naming the variable. */
 export function loadMds(blobPath: string, rootPath: string, now: Date): Mds {
   const roots = readRoots('LATCHKEY_FIDO_MDS_ROOT', rootPath, 'FIDO MDS root');
