@@ -46,7 +46,8 @@ browserSuite('account page in Chromium: password with a passkey', (chromium) => 
     await page.fill('input[autocomplete="one-time-code"]', await mail.passkeyCode(user.email));
     await page.click('button:has-text("Confirm code")');
     await page.click('#passkey-add');
-    await page.waitForSelector('input[name="name"][value="My passkey"]');
+    // The create form's own name field says "My passkey" too: wait for the stored passkey's notice.
+    await page.waitForURL((u) => u.searchParams.get('notice') === 'passkey-added');
     return page;
   }
 
