@@ -23,9 +23,7 @@ const AAGUID = {
   unlisted: '99999999-2222-4333-8444-555555555555', // chains, but not on the allow-list
 };
 
-const embedded = backends()[0]!;
-
-describe('hardware-attested passkeys: phrh only on proven hardware', () => {
+for (const backend of backends()) describe(`hardware-attested passkeys: phrh only on proven hardware (${backend.name})`, () => {
   let open: OpenBackend;
   let smtp: TestSmtp;
   let mail: Inbox;
@@ -40,7 +38,7 @@ describe('hardware-attested passkeys: phrh only on proven hardware', () => {
   let strangerRoot: TestCert;
 
   before(async () => {
-    open = await embedded.open();
+    open = await backend.open();
     smtp = await startSmtp();
     mail = inbox(smtp);
     pemRoot = await testRoot('Test Security Key Root');
