@@ -13,7 +13,7 @@ import { DuplicateCredentialError, passkeyKind, type Passkey, type PasskeysRepo 
 import { PasskeyError, UNKNOWN_PASSKEY } from './passkey-error.js';
 import { authenticationResponse, registrationResponse } from './response-schemas.js';
 import { NO_TRUST, type AttestationTrust } from './attestation-trust.js';
-import { judgeStatement, readStatement, statementRefused } from './attestation-statement.js';
+import { judgeStatement, readStatement, statementRefused, type AttestationResult } from './attestation-statement.js';
 
 /** The one owner of `@simplewebauthn/server`: WebAuthn registration and authentication. */
 export interface WebAuthnSettings {
@@ -129,7 +129,13 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
       if (!verification.verified) throw statementRefused(statement?.fmt) ?? new PasskeyError('passkey.invalid', REFUSED);
       const info = verification.registrationInfo;
       // WebAuthn §7.1 steps 21-23: a verified statement, judged against the operator's anchors.
-      const attested = judgeStatement(trust, statement ?? { fmt: info.fmt, x5c: [] }, info.aaguid, clock());
+      let attested: AttestationResult;
+      try {
+        attested = judgeStatement(trust, statement ?? { fmt: info.fmt, x5c: [] }, info.aaguid, clock());
+      } catch (err) {
+        await audit.record({ type: 'passkey.authenticator_refused', accountId: input.accountId, ip: input.ip, detail: { aaguid: info.aaguid } });
+        throw err;
+      }
       await input.beforeSave?.();
       try {
         const passkey = await passkeys.insert({
@@ -146,12 +152,8 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
           attestationAnchor: attested.anchor?.fingerprint ?? null,
           attestationAnchorLabel: attested.anchor?.label ?? null,
         });
-        await audit.record({
-          type: 'passkey.added',
-          accountId: input.accountId,
-          ip: input.ip,
-          detail: { passkeyId: passkey.id, backupEligible: passkey.backupEligible, kind: passkeyKind(passkey), attestation: attested.format, anchor: attested.anchor?.label ?? null },
-        });
+        const detail = { passkeyId: passkey.id, backupEligible: passkey.backupEligible, kind: passkeyKind(passkey), attestation: attested.format, anchor: attested.anchor?.label ?? null };
+        await audit.record({ type: 'passkey.added', accountId: input.accountId, ip: input.ip, detail });
         return passkey;
       } catch (err) {
         if (err instanceof DuplicateCredentialError) throw new PasskeyError('passkey.duplicate', err.message);

@@ -147,6 +147,8 @@ for (const backend of backends()) describe(`hardware-attested passkeys: phrh onl
       assert.equal(reg.status, 400);
       assert.equal(reg.body.error, 'passkey.authenticator_refused');
       assert.match(JSON.stringify(reg.body), new RegExp(`reported as unsafe \\(FIDO status ${status}\\)`));
+      const [event] = await createAuditLog(open.db).list({ accountId: user.id, type: 'passkey.authenticator_refused' });
+      assert.equal(event?.detail?.aaguid, aaguid);
     }
   });
 
