@@ -20,6 +20,7 @@ import { createProvider } from './provider/create-provider.js';
 import { loadOrCreateKeys } from './provider/keys.js';
 import { createPasskeysRepo } from './passkeys/passkeys-repo.js';
 import { createPasskeyCeremonies } from './passkeys/ceremonies.js';
+import { loadAttestationTrust } from './passkeys/attestation-trust.js';
 import { interactionPages } from './interactions/index.js';
 import { createSignInRecord } from './interactions/sign-in-record.js';
 import { accountPages } from './account-ui/routes.js';
@@ -82,6 +83,11 @@ export interface LatchkeyOptions {
  */
 export async function createLatchkey(config: Config, stores: Stores, logger: Logger, options: LatchkeyOptions = {}): Promise<Latchkey> {
   const clock = options.clock ?? systemClock;
+  // First: a bad trust anchor or MDS BLOB stops start-up before anything runs.
+  const trust = loadAttestationTrust(config, clock());
+  if (trust.mds && trust.mds.nextUpdate < clock().toISOString().slice(0, 10)) {
+    logger.warn({ nextUpdate: trust.mds.nextUpdate }, 'the FIDO MDS BLOB is past its nextUpdate: download a new one (LATCHKEY_FIDO_MDS_FILE) so recent revocations count');
+  }
   const metrics = createMetrics({
     outboxDepth: async () => (await stores.db.query<{ n: number }>("SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'queued'")).rows[0]?.n ?? 0,
   });
@@ -147,12 +153,15 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     const limit = rateLimit(limits, { name: 'registration', keys: (ctx) => ({ ip: ctx.ip }), budgets: { ip: config.rateLimits.registration }, answer: 'oauth' });
     provider.use((ctx, next) => (ctx.method === 'POST' && ctx.path === registration ? limit(ctx, next) : next()));
   }
-  const passkeys = createPasskeysRepo(db);
+  const passkeys = createPasskeysRepo(db, trust);
   const ceremonies = createPasskeyCeremonies({
     passkeys,
     challenges: ephemeral.kv('webauthn'),
     audit,
     webauthn: config.webauthn,
+    trust,
+    // The operator's MDS names a passkey's model before the bundled AAGUID table does.
+    aaguidNames: trust.mds,
     clock,
   });
   // The first passkey's proof beyond the password (DESIGN.md "Binding"): a mailed code.
@@ -223,6 +232,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
         passkeyProof,
         proofMarks: ephemeral.kv('first-passkey'),
         rpId: config.webauthn.rpId,
+        aaguidNames: trust.mds,
       }),
       invitePages({ accounts, passkeys, ceremonies, codes, audit, mailer, productName: config.webauthn.rpName, issuer: config.issuer, limits }),
     ]),

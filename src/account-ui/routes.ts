@@ -16,7 +16,7 @@ import { renderPage } from '../pages/render.js';
 import { rateLimit, type RateLimits } from '../pages/rate-limit.js';
 import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
 import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
-import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
+import { passkeyKind, type Passkey, type PasskeysRepo } from '../passkeys/passkeys-repo.js';
 import type { AaguidNameSource } from '../passkeys/authenticator-names.js';
 import { passkeyRows, signalsFor } from './passkey-list.js';
 import { ACCOUNT_CLIENT_ID, accountRedirectUri } from '../provider/account-client.js';
@@ -98,6 +98,8 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
         account: who.account,
         passkeyList: passkeyRows(list, aaguidNames),
         webauthnSignals: signalsFor(rpId, who.account, list),
+        // "Hardware security key (attested)", "Synced passkey" or "Passkey on this device".
+        kindOf: (p: Passkey) => passkeyKind(p).replace(/^./, (c) => c.toUpperCase()),
         needs,
         // The first passkey's code step (only once the password is fresh: a stale one is asked for first).
         firstStage: list.length === 0 && !needs ? await firstPasskey.stage(who) : undefined,

@@ -23,7 +23,7 @@ export interface SessionRow {
 const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** What each acr means, as the list says it beside the value apps see. */
-export const ACR_TEXT: Readonly<Record<string, string>> = { pwd: 'password', phr: 'passkey', phrh: 'hardware passkey' };
+export const ACR_TEXT: Readonly<Record<string, string>> = { pwd: 'password', phr: 'passkey', phrh: 'attested hardware security key' };
 
 const at = (seconds: number | undefined) => (typeof seconds === 'number' ? new Date(seconds * 1000) : undefined);
 

@@ -5,6 +5,7 @@ import type { CliContext } from './context.js';
 import { clientCommands } from './clients.js';
 import { describeFailure } from './failure.js';
 import { keyCommands } from './keys.js';
+import { mdsCommands } from './mds.js';
 import { resourceCommands } from './resources.js';
 import { userCommands } from './users.js';
 
@@ -31,6 +32,7 @@ export function buildProgram(ctx: CliContext, extra: (program: Command, ctx: Cli
   clientCommands(program, ctx);
   resourceCommands(program, ctx);
   keyCommands(program, ctx);
+  mdsCommands(program, ctx);
   return program;
 }
 

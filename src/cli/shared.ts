@@ -17,8 +17,8 @@ export function durationOption(flag: string, value: string): number {
 }
 
 const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-// Maps keyed by data (scope names), not by field names: their keys are left as they are.
-const DATA_KEYED = new Set(['scope_descriptions']);
+// Maps keyed by data (scope names, FIDO statuses), not by field names: their keys are left as they are.
+const DATA_KEYED = new Set(['scope_descriptions', 'statuses']);
 
 /** One key style for every `--json`: snake_case, as in OAuth and OIDC metadata. */
 export function snakeKeys(value: unknown): unknown {

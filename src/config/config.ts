@@ -53,6 +53,13 @@ export interface Config {
     /** LATCHKEY_WEBAUTHN_RELATED_ORIGINS (related-origins.ts); empty: /.well-known/webauthn is 404. */
     readonly relatedOrigins: readonly string[];
   };
+  /** Attestation trust anchors (files, read at start by passkeys/attestation-trust.ts). */
+  readonly attestation: {
+    readonly mdsFile: string | undefined;
+    readonly mdsRoot: string | undefined;
+    readonly trustRoots: string | undefined;
+    readonly aaguidAllowlist: readonly string[] | undefined;
+  };
   readonly metrics: { readonly port: number | undefined; readonly token: string | undefined };
   readonly keyRotation: { readonly intervalDays: number | undefined; readonly reloadSeconds: number };
   readonly mail: {
@@ -125,6 +132,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (e.LATCHKEY_SMTP_URL && !e.LATCHKEY_MAIL_FROM) {
     throw new ConfigError('Invalid configuration:\n  LATCHKEY_MAIL_FROM: required with LATCHKEY_SMTP_URL (an address your SMTP server may send from)');
   }
+  if (e.LATCHKEY_FIDO_MDS_FILE && !e.LATCHKEY_FIDO_MDS_ROOT) {
+    throw new ConfigError('Invalid configuration:\n  LATCHKEY_FIDO_MDS_ROOT: required with LATCHKEY_FIDO_MDS_FILE (the PEM file of the FIDO root its signature chains to)');
+  }
   return Object.freeze({
     issuer,
     port: e.PORT,
@@ -172,6 +182,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       rpName: e.LATCHKEY_WEBAUTHN_RP_NAME,
       origins: Object.freeze(origins),
       relatedOrigins,
+    }),
+    attestation: Object.freeze({
+      mdsFile: e.LATCHKEY_FIDO_MDS_FILE,
+      mdsRoot: e.LATCHKEY_FIDO_MDS_ROOT,
+      trustRoots: e.LATCHKEY_WEBAUTHN_TRUST_ROOTS,
+      aaguidAllowlist: e.LATCHKEY_WEBAUTHN_AAGUID_ALLOWLIST && Object.freeze(e.LATCHKEY_WEBAUTHN_AAGUID_ALLOWLIST),
     }),
     metrics: Object.freeze({ port: e.LATCHKEY_METRICS_PORT, token: e.LATCHKEY_METRICS_TOKEN }),
     keyRotation: Object.freeze({ intervalDays: e.LATCHKEY_KEY_ROTATION_DAYS, reloadSeconds: e.LATCHKEY_KEY_RELOAD_SECONDS }),

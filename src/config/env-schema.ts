@@ -12,6 +12,7 @@ const budget = z
     return Object.freeze({ points, seconds });
   })
   .refine((b) => b.points > 0 && b.seconds > 0, 'both numbers must be positive');
+const AAGUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // `address` or `Display Name <address>`, on one line.
 const MAILBOX = /^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/;
 
@@ -64,6 +65,20 @@ export const envSchema = z.object({
    * (WebAuthn L3 §5.11 related origins), served at /.well-known/webauthn; https only.
    */
   LATCHKEY_WEBAUTHN_RELATED_ORIGINS: z.string().optional(),
+  /**
+   * Trust anchors for passkey attestation (DESIGN.md "Hardware"): a FIDO MDS3 BLOB file
+   * and the PEM root its signature chain must reach, and/or a PEM file of attestation
+   * roots. Read at start; nothing is fetched. Without any, no passkey yields phrh.
+   */
+  LATCHKEY_FIDO_MDS_FILE: z.string().optional(),
+  LATCHKEY_FIDO_MDS_ROOT: z.string().optional(),
+  LATCHKEY_WEBAUTHN_TRUST_ROOTS: z.string().optional(),
+  /** Comma-separated AAGUIDs: only these authenticator models can be hardware-attested. */
+  LATCHKEY_WEBAUTHN_AAGUID_ALLOWLIST: z
+    .string()
+    .transform((v) => v.split(',').map((a) => a.trim().toLowerCase()).filter(Boolean))
+    .refine((list) => list.length > 0 && list.every((a) => AAGUID.test(a)), 'comma-separated AAGUIDs (8-4-4-4-12 hex digits)')
+    .optional(),
   /** Enables dynamic client registration (RFC 7591) for callers presenting this bearer token. */
   LATCHKEY_INITIAL_ACCESS_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
   /** How long a process keeps a client's metadata and secret hashes before reading them again. */

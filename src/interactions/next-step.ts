@@ -46,7 +46,8 @@ export type Step =
    * proof (0 until the code is confirmed).
    */
   | { kind: 'enrol'; pending: PendingLogin; freshForSeconds: number; stage: EnrolStage; createForSeconds: number }
-  | { kind: 'unmet'; why: 'no_passkey' | 'only_synced' | 'unknown_acr' }
+  /** no_attested_key: phrh asked, and no passkey of the account is hardware-attested. */
+  | { kind: 'unmet'; why: 'no_passkey' | 'no_attested_key' | 'unknown_acr' }
   | { kind: 'finish'; pending: PendingLogin };
 
 export interface StepInput {
@@ -70,9 +71,9 @@ const FULL_SIGN_IN = new Set(['no_session', 'login_prompt', 'id_token_hint', 'cl
 /** How long a dismissed passkey offer stays dismissed. */
 export const OFFER_DISMISSED_SECONDS = 30 * 24 * 3600;
 
-/** Passkeys that can reach `bar`: a device-bound one for phrh, any for phr. */
+/** Passkeys that can reach `bar`: a hardware-attested one for phrh, any for phr. */
 export function passkeysFor(bar: Acr | undefined, passkeys: Passkey[]): Passkey[] {
-  return bar === 'phrh' ? passkeys.filter((p) => !p.backupEligible) : passkeys;
+  return bar === 'phrh' ? passkeys.filter((p) => p.hardwareAttested) : passkeys;
 }
 
 function secondsLeft(at: number, now: number): number {
@@ -97,7 +98,7 @@ export function nextStep(input: StepInput): Step {
   const { bar, unmeetable } = input.requirement;
   if (unmeetable) return { kind: 'unmet', why: 'unknown_acr' };
   const usable = passkeysFor(bar, input.passkeys);
-  const cannot: Step = { kind: 'unmet', why: input.passkeys.length ? 'only_synced' : 'no_passkey' };
+  const cannot: Step = { kind: 'unmet', why: bar === 'phrh' ? 'no_attested_key' : 'no_passkey' };
 
   if (input.pending) {
     const { pending } = input;

@@ -101,7 +101,7 @@ export function signUpFinishStep(deps: InteractionDeps): StepRoute[] {
       });
       await created(ctx, state.accountId, 'passkey');
       // The registration is a verification with user verification (WebAuthn §7.1 step 15), as a passkey sign-in records it.
-      const factor = { type: 'passkey' as const, at: epochSeconds(deps.clock), backupEligible: passkey.backupEligible, userVerified: true };
+      const factor = { type: 'passkey' as const, at: epochSeconds(deps.clock), backupEligible: passkey.backupEligible, hardwareAttested: passkey.hardwareAttested, userVerified: true };
       ctx.body = { redirect: await advance(ctx, deps, { accountId: state.accountId, factors: [factor] }) };
     } catch (err) {
       // A passkey that could not be stored (already registered elsewhere): no account without a way in.

@@ -3,11 +3,23 @@ import { renderPage } from '../pages/render.js';
 import { interactionState, type InteractionDeps } from './context.js';
 import type { Step } from './next-step.js';
 
-const UNMET_TEXT: Record<Extract<Step, { kind: 'unmet' }>['why'], string> = {
+type Why = Extract<Step, { kind: 'unmet' }>['why'];
+const UNMET_TEXT: Record<Why, string> = {
   no_passkey: 'This app asks you to sign in with a passkey, and your account has no passkey yet.',
-  only_synced: 'This app asks for a passkey that stays on one device, such as a security key. Your passkeys can be synced between devices, so they cannot be used here.',
+  no_attested_key:
+    'This app asks for a hardware security key that this service can verify: a security key whose maker\'s attestation the operator trusts, added to your account as a passkey. ' +
+    'None of your passkeys is one: synced passkeys, and passkeys whose hardware could not be verified, do not count.',
   unknown_acr: 'This app asks for a way of signing in that Latchkey does not offer.',
 };
+// phrh with no trust anchors configured: nothing the person can add would help (DESIGN.md "Hardware").
+const NO_ANCHORS_TEXT =
+  'This app asks for a verified hardware security key, and this service is not set up to verify any (its operator has configured no attestation trust anchors). Contact the app\'s support.';
+
+/** What the unmet page says, and whether adding a passkey on the account page would help. */
+function unmetPage(why: Why, anchorsConfigured: boolean): { message: string; canAdd: boolean } {
+  if (why === 'no_attested_key' && !anchorsConfigured) return { message: NO_ANCHORS_TEXT, canAdd: false };
+  return { message: UNMET_TEXT[why], canAdd: why !== 'unknown_acr' };
+}
 
 export interface PageExtra {
   error?: string;
@@ -41,6 +53,6 @@ export async function renderStep(
       return renderPage(ctx, 'enrol', { title: 'Add a passkey', ...base, stage: step.stage, email: account?.email ?? '', codeError: extra.codeError }, status);
     }
     case 'unmet':
-      return renderPage(ctx, 'unmet', { title: 'A stronger sign-in is needed', ...base, message: UNMET_TEXT[step.why], why: step.why }, status);
+      return renderPage(ctx, 'unmet', { title: 'A stronger sign-in is needed', ...base, ...unmetPage(step.why, deps.ceremonies.attestationConfigured), why: step.why }, status);
   }
 }

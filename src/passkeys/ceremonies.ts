@@ -9,10 +9,12 @@ import {
 import type { AuditLog } from '../audit/audit-log.js';
 import { epochSeconds, systemClock, type Clock } from '../common/clock.js';
 import type { EphemeralKv } from '../storage/ephemeral-store.js';
-import { DuplicateCredentialError, type Passkey, type PasskeysRepo } from './passkeys-repo.js';
+import { DuplicateCredentialError, passkeyKind, type Passkey, type PasskeysRepo } from './passkeys-repo.js';
 import { PasskeyError, UNKNOWN_PASSKEY } from './passkey-error.js';
 import { authenticationResponse, registrationResponse } from './response-schemas.js';
 import { newPasskeyName, type AaguidNameSource } from './authenticator-names.js';
+import { NO_TRUST, type AttestationTrust } from './attestation-trust.js';
+import { judgeStatement, readStatement, statementRefused, type AttestationResult } from './attestation-statement.js';
 
 /** The one owner of `@simplewebauthn/server`: WebAuthn registration and authentication. */
 export interface WebAuthnSettings {
@@ -34,6 +36,8 @@ export interface CeremonyDeps {
   webauthn: WebAuthnSettings;
   /** Names by AAGUID from the operator's FIDO MDS, preferred over the bundled table (authenticator-names.ts). */
   aaguidNames?: AaguidNameSource;
+  /** The operator's attestation anchors (DESIGN.md "Hardware"); without: none, never phrh. */
+  trust?: AttestationTrust;
   clock?: Clock;
 }
 
@@ -56,6 +60,8 @@ export interface PasskeyVerification {
   /** Seconds since the epoch. */
   at: number;
   backupEligible: boolean;
+  /** Attested by a configured anchor and not syncable (attestation-trust.ts): only this reaches phrh. */
+  hardwareAttested: boolean;
   userVerified: boolean;
 }
 
@@ -64,7 +70,7 @@ function bindingKey(ceremony: 'register' | 'authenticate', binding: Binding): st
   return 'session' in binding ? `${ceremony}:s:${binding.session}` : `${ceremony}:v:${binding.invitation}`;
 }
 
-export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn, aaguidNames, clock = systemClock }: CeremonyDeps) {
+export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn, aaguidNames, trust = NO_TRUST, clock = systemClock }: CeremonyDeps) {
   const expectedOrigin = [...new Set([...webauthn.origins, ...(webauthn.relatedOrigins ?? [])])];
 
   async function takeChallenge(ceremony: 'register' | 'authenticate', binding: Binding): Promise<{ challenge: string; accountId?: string }> {
@@ -74,6 +80,9 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
   }
 
   return {
+    /** Whether any attestation trust anchor is configured (else phrh is out of reach for everyone). */
+    attestationConfigured: trust.configured,
+
     async registrationOptions(input: {
       binding: Binding;
       account: { id: string; email: string; name: string };
@@ -89,7 +98,9 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
         userDisplayName: input.account.name || input.account.email,
         // The user handle is the opaque sub: no personal data on the authenticator.
         userID: new TextEncoder().encode(input.account.id),
-        attestationType: 'none',
+        // WebAuthn §5.4.7: attestation only where it can count, that is with anchors to
+        // judge it against; without, `none` spares people a browser prompt and a tracker.
+        attestationType: trust.configured ? 'direct' : 'none',
         excludeCredentials: input.existing.map((p) => ({ id: p.id, transports: p.transports })),
         authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' },
         supportedAlgorithmIDs: ALGORITHMS,
@@ -117,6 +128,7 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
       if (accountId !== input.accountId) throw new PasskeyError('passkey.challenge_expired', 'This passkey request has expired. Try again.');
       const response = registrationResponse.safeParse(input.response);
       if (!response.success) throw new PasskeyError('passkey.invalid', REFUSED);
+      const statement = readStatement(response.data.response.attestationObject, clock());
       let verification;
       try {
         verification = await verifyRegistrationResponse({
@@ -128,10 +140,18 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
           supportedAlgorithmIDs: ALGORITHMS,
         });
       } catch {
-        throw new PasskeyError('passkey.invalid', REFUSED);
+        throw statementRefused(statement?.fmt) ?? new PasskeyError('passkey.invalid', REFUSED);
       }
-      if (!verification.verified) throw new PasskeyError('passkey.invalid', REFUSED);
+      if (!verification.verified) throw statementRefused(statement?.fmt) ?? new PasskeyError('passkey.invalid', REFUSED);
       const info = verification.registrationInfo;
+      // WebAuthn §7.1 steps 21-23: a verified statement, judged against the operator's anchors.
+      let attested: AttestationResult;
+      try {
+        attested = judgeStatement(trust, statement ?? { fmt: info.fmt, x5c: [] }, info.aaguid, clock());
+      } catch (err) {
+        await audit.record({ type: 'passkey.authenticator_refused', accountId: input.accountId, ip: input.ip, detail: { aaguid: info.aaguid } });
+        throw err;
+      }
       await input.beforeSave?.();
       try {
         const passkey = await passkeys.insert({
@@ -144,8 +164,12 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
           backupEligible: info.credentialDeviceType === 'multiDevice',
           backupState: info.credentialBackedUp,
           name: newPasskeyName(input.name, info.aaguid, aaguidNames),
+          attestationFormat: attested.format,
+          attestationAnchor: attested.anchor?.fingerprint ?? null,
+          attestationAnchorLabel: attested.anchor?.label ?? null,
         });
-        await audit.record({ type: 'passkey.added', accountId: input.accountId, ip: input.ip, detail: { passkeyId: passkey.id, backupEligible: passkey.backupEligible } });
+        const detail = { passkeyId: passkey.id, backupEligible: passkey.backupEligible, kind: passkeyKind(passkey), attestation: attested.format, anchor: attested.anchor?.label ?? null };
+        await audit.record({ type: 'passkey.added', accountId: input.accountId, ip: input.ip, detail });
         return passkey;
       } catch (err) {
         if (err instanceof DuplicateCredentialError) throw new PasskeyError('passkey.duplicate', err.message);
@@ -222,13 +246,13 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
       // non-zero) may mean a cloned authenticator.
       if ((info.newCounter > 0 || passkey.counter > 0) && info.newCounter <= passkey.counter) throw await refuse('passkey.counter_regressed');
       // The BE flag is fixed for a credential's life (WebAuthn §6.1.3); a change means
-      // something is not what it claims to be, and BE decides phr vs phrh.
+      // something is not what it claims to be, and BE=1 rules out phrh.
       if ((info.credentialDeviceType === 'multiDevice') !== passkey.backupEligible) throw await refuse('passkey.backup_eligibility_changed');
       // The same rule again, atomically in the store, for two assertions racing.
       if (!(await passkeys.recordUse(passkey.id, info.newCounter, info.credentialBackedUp))) throw await refuse('passkey.counter_regressed');
       return {
         passkey,
-        verified: { at: epochSeconds(clock), backupEligible: passkey.backupEligible, userVerified: info.userVerified },
+        verified: { at: epochSeconds(clock), backupEligible: passkey.backupEligible, hardwareAttested: passkey.hardwareAttested, userVerified: info.userVerified },
       };
     },
   };

@@ -16,6 +16,10 @@ export type PasskeyErrorCode =
   | 'passkey.counter_regressed'
   | 'passkey.backup_eligibility_changed'
   | 'passkey.duplicate'
+  | 'passkey.attestation_unsupported'
+  | 'passkey.attestation_certificate'
+  | 'passkey.attestation_invalid'
+  | 'passkey.authenticator_refused'
   | 'passkey.invalid';
 
 /** A refused WebAuthn ceremony. `message` is safe to show; `code` is stable for clients and logs. */

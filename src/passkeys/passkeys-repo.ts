@@ -1,6 +1,7 @@
 import { AppError } from '../common/errors.js';
 import type { Db } from '../storage/db.js';
 import { onUniqueViolation } from '../storage/unique-violation.js';
+import { NO_TRUST, type AttestationTrust } from './attestation-trust.js';
 
 export interface Passkey {
   id: string;
@@ -12,8 +13,24 @@ export interface Passkey {
   backupEligible: boolean;
   backupState: boolean;
   name: string;
+  /** The attestation statement format at registration (`none`, `packed`, `tpm`…). */
+  attestationFormat: string;
+  /** SHA-256 of the trust anchor the attestation chained to at registration, or null. */
+  attestationAnchor: string | null;
+  attestationAnchorLabel: string | null;
+  /**
+   * Derived, never stored: the attestation chained to an anchor that is still configured
+   * and the credential cannot be synced (attestation-trust.ts). Only these reach phrh.
+   */
+  hardwareAttested: boolean;
   createdAt: Date;
   lastUsedAt: Date | null;
+}
+
+/** What a passkey is, in the words of the account page and the audit log. */
+export function passkeyKind(p: Pick<Passkey, 'backupEligible' | 'hardwareAttested'>): string {
+  if (p.hardwareAttested) return 'hardware security key (attested)';
+  return p.backupEligible ? 'synced passkey' : 'passkey on this device';
 }
 
 interface PasskeyRow {
@@ -26,13 +43,17 @@ interface PasskeyRow {
   backup_eligible: boolean;
   backup_state: boolean;
   name: string;
+  attestation_format: string;
+  attestation_anchor: string | null;
+  attestation_anchor_label: string | null;
   created_at: Date;
   last_used_at: Date | null;
 }
 
-const COLUMNS = 'id, account_id, public_key, counter, transports, aaguid, backup_eligible, backup_state, name, created_at, last_used_at';
+const COLUMNS = 'id, account_id, public_key, counter, transports, aaguid, backup_eligible, backup_state, name, attestation_format, attestation_anchor, attestation_anchor_label, created_at, last_used_at';
 
-function toPasskey(r: PasskeyRow): Passkey {
+function toPasskeyWith(r: PasskeyRow, trust: AttestationTrust): Passkey {
+  const facts = { aaguid: r.aaguid, backupEligible: r.backup_eligible, attestationAnchor: r.attestation_anchor };
   return {
     id: r.id,
     accountId: r.account_id,
@@ -43,6 +64,10 @@ function toPasskey(r: PasskeyRow): Passkey {
     backupEligible: r.backup_eligible,
     backupState: r.backup_state,
     name: r.name,
+    attestationFormat: r.attestation_format,
+    attestationAnchor: r.attestation_anchor,
+    attestationAnchorLabel: r.attestation_anchor_label,
+    hardwareAttested: trust.hardwareAttested(facts),
     createdAt: r.created_at,
     lastUsedAt: r.last_used_at,
   };
@@ -54,7 +79,9 @@ export class DuplicateCredentialError extends AppError {
   }
 }
 
-export function createPasskeysRepo(db: Db) {
+/** `trust`: the configured attestation anchors (without: nothing is hardware-attested). */
+export function createPasskeysRepo(db: Db, trust: AttestationTrust = NO_TRUST) {
+  const toPasskey = (r: PasskeyRow) => toPasskeyWith(r, trust);
   return {
     async listForAccount(accountId: string): Promise<Passkey[]> {
       const { rows } = await db.query<PasskeyRow>(`SELECT ${COLUMNS} FROM passkeys WHERE account_id = $1 ORDER BY created_at, id`, [accountId]);
@@ -66,13 +93,15 @@ export function createPasskeysRepo(db: Db) {
       return rows[0] && toPasskey(rows[0]);
     },
 
-    async insert(p: Omit<Passkey, 'createdAt' | 'lastUsedAt'>): Promise<Passkey> {
+    async insert(p: Omit<Passkey, 'createdAt' | 'lastUsedAt' | 'hardwareAttested' | 'attestationFormat' | 'attestationAnchor' | 'attestationAnchorLabel'> & Partial<Pick<Passkey, 'attestationFormat' | 'attestationAnchor' | 'attestationAnchorLabel'>>): Promise<Passkey> {
       const { rows } = await onUniqueViolation(
         () =>
           db.query<PasskeyRow>(
-            `INSERT INTO passkeys (id, account_id, public_key, counter, transports, aaguid, backup_eligible, backup_state, name)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
-            [p.id, p.accountId, Buffer.from(p.publicKey), p.counter, p.transports, p.aaguid, p.backupEligible, p.backupState, p.name],
+            `INSERT INTO passkeys (id, account_id, public_key, counter, transports, aaguid, backup_eligible, backup_state, name,
+                                   attestation_format, attestation_anchor, attestation_anchor_label)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${COLUMNS}`,
+            [p.id, p.accountId, Buffer.from(p.publicKey), p.counter, p.transports, p.aaguid, p.backupEligible, p.backupState, p.name,
+              p.attestationFormat ?? 'none', p.attestationAnchor ?? null, p.attestationAnchorLabel ?? null],
           ),
         () => new DuplicateCredentialError(),
       );

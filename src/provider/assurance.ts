@@ -12,7 +12,15 @@ export const ACR_VALUES: readonly Acr[] = ['pwd', 'phr', 'phrh'];
 export type Factor =
   | { readonly type: 'pwd'; readonly at: number }
   // WebAuthn §6.1 flags: BE (backup eligible) = the credential can be synced.
-  | { readonly type: 'passkey'; readonly at: number; readonly backupEligible: boolean; readonly userVerified: boolean };
+  // hardwareAttested: its attestation chained to an operator's trust anchor and BE = 0
+  // (passkeys/attestation-trust.ts); the authenticator's own claims never make it true.
+  | {
+      readonly type: 'passkey';
+      readonly at: number;
+      readonly backupEligible: boolean;
+      readonly hardwareAttested: boolean;
+      readonly userVerified: boolean;
+    };
 
 export interface Assurance {
   acr: Acr;
@@ -34,9 +42,12 @@ export function assuranceFor(factors: readonly Factor[]): Assurance {
       amr.add('pwd');
     } else if (f.userVerified) {
       // RFC 8176: swk/hwk = software-/hardware-secured key; the passkey with user
-      // verification is itself two factors (possession + inherence/knowledge).
-      const level: Acr = f.backupEligible ? 'phr' : 'phrh';
-      amr.add(f.backupEligible ? 'swk' : 'hwk');
+      // verification is itself two factors (possession + inherence/knowledge). Hardware
+      // is claimed only where an attestation proved it (DESIGN.md "Hardware"): a BE=0
+      // flag alone is the authenticator's word, so it stays phr/swk.
+      const hardware = f.hardwareAttested && !f.backupEligible;
+      const level: Acr = hardware ? 'phrh' : 'phr';
+      amr.add(hardware ? 'hwk' : 'swk');
       amr.add('mfa');
       if (acrRank(level) > acrRank(acr)) acr = level;
     }
@@ -75,7 +86,8 @@ export function passkeyChangeNeeds(factors: readonly Factor[], hasPasskey: boole
 
 const storedFactor = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pwd'), at: z.number().int() }),
-  z.object({ type: z.literal('passkey'), at: z.number().int(), backupEligible: z.boolean(), userVerified: z.boolean() }),
+  // Factors stored before attestation was judged have no hardwareAttested: false, the safe direction.
+  z.object({ type: z.literal('passkey'), at: z.number().int(), backupEligible: z.boolean(), hardwareAttested: z.boolean().default(false), userVerified: z.boolean() }),
 ]);
 
 /**

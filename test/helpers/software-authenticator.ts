@@ -27,7 +27,7 @@ export class SoftwareAuthenticator {
   }
 
   /** Stores this credential as the user's passkey, as a completed registration would. */
-  async enrolIn(passkeys: PasskeysRepo, options: { backupEligible?: boolean; name?: string } = {}) {
+  async enrolIn(passkeys: PasskeysRepo, options: { backupEligible?: boolean; name?: string; aaguid?: string; attestationAnchor?: string } = {}) {
     const backupEligible = options.backupEligible ?? true;
     return passkeys.insert({
       id: this.credentialId,
@@ -35,7 +35,9 @@ export class SoftwareAuthenticator {
       publicKey: this.cosePublicKey,
       counter: 0,
       transports: ['internal'],
-      aaguid: '00000000-0000-0000-0000-000000000000',
+      aaguid: options.aaguid ?? '00000000-0000-0000-0000-000000000000',
+      attestationFormat: options.attestationAnchor ? 'packed' : 'none',
+      attestationAnchor: options.attestationAnchor ?? null,
       backupEligible,
       backupState: backupEligible,
       name: options.name ?? 'Software passkey',
@@ -43,11 +45,23 @@ export class SoftwareAuthenticator {
   }
 
   /**
-   * A create() response for `challenge` (WebAuthn §6.5.1 attested credential data, `none`
-   * attestation), as a browser sends it to a registration verify. Defaults: user
-   * verified, backup eligible and backed up (a synced passkey).
+   * A create() response for `challenge` (WebAuthn §6.5.1 attested credential data), as a
+   * browser sends it to a registration verify. Defaults: user verified, backup eligible
+   * and backed up (a synced passkey), `none` attestation and a zero AAGUID.
+   * `attestation`: `self` (packed, signed by the credential key, WebAuthn §8.2 self
+   * attestation) or `{ x5c, key }` (packed full attestation: certificates leaf first and
+   * the leaf's private key, e.g. from helpers/attestation-ca.ts).
    */
-  attest(challenge: string, options: { userVerified?: boolean; backupEligible?: boolean; origin?: string; aaguid?: string } = {}) {
+  attest(
+    challenge: string,
+    options: {
+      userVerified?: boolean;
+      backupEligible?: boolean;
+      origin?: string;
+      aaguid?: string;
+      attestation?: 'none' | 'self' | { x5c: Uint8Array[]; key: KeyObject };
+    } = {},
+  ) {
     const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.create', challenge, origin: options.origin ?? this.origin, crossOrigin: false }));
     const be = options.backupEligible ?? true;
     const flags = 0x01 | (options.userVerified === false ? 0 : 0x04) | (be ? 0x08 | 0x10 : 0) | 0x40; // UP | UV | BE | BS | AT
@@ -64,7 +78,18 @@ export class SoftwareAuthenticator {
       Buffer.from(this.cosePublicKey),
     ]);
     type Cbor = Parameters<typeof isoCBOR.encode>[0];
-    const attestationObject = isoCBOR.encode(new Map<string, Cbor>([['fmt', 'none'], ['attStmt', new Map<string, Cbor>()], ['authData', new Uint8Array(authData)]]));
+    const attestation = options.attestation ?? 'none';
+    let fmt = 'none';
+    const attStmt = new Map<string, Cbor>();
+    if (attestation !== 'none') {
+      // WebAuthn §8.2 packed: sig over authenticatorData ‖ SHA-256(clientDataJSON), ES256 (DER).
+      fmt = 'packed';
+      const signed = Buffer.concat([authData, createHash('sha256').update(clientDataJSON).digest()]);
+      attStmt.set('alg', -7);
+      attStmt.set('sig', new Uint8Array(sign('sha256', signed, attestation === 'self' ? this.privateKey : attestation.key)));
+      if (attestation !== 'self') attStmt.set('x5c', attestation.x5c.map((c) => new Uint8Array(c)));
+    }
+    const attestationObject = isoCBOR.encode(new Map<string, Cbor>([['fmt', fmt], ['attStmt', attStmt], ['authData', new Uint8Array(authData)]]));
     return {
       id: this.credentialId,
       rawId: this.credentialId,

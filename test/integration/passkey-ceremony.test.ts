@@ -53,7 +53,7 @@ for (const backend of backends()) {
       const who = await enrolled(true);
       const { passkey, verified } = await attempt(who);
       assert.equal(passkey.accountId, who.account.id);
-      assert.deepEqual({ ...verified, at: 0 }, { at: 0, backupEligible: true, userVerified: true });
+      assert.deepEqual({ ...verified, at: 0 }, { at: 0, backupEligible: true, hardwareAttested: false, userVerified: true });
     });
 
     test('challenges are single use and bound to their binding', async () => {

@@ -5,17 +5,28 @@ import { acrRequirement, meets, reportedAcr } from '../../src/provider/acr-polic
 import { nextStep } from '../../src/interactions/next-step.js';
 import type { Passkey } from '../../src/passkeys/passkeys-repo.js';
 
-test('password → pwd; synced passkey → phr/swk; device-bound → phrh/hwk; both keep pwd in amr', () => {
+test('password → pwd; synced or unattested passkey → phr/swk; hardware-attested → phrh/hwk; both keep pwd in amr', () => {
+  const pk = (backupEligible: boolean, hardwareAttested: boolean, at = 20) => ({ type: 'passkey' as const, at, backupEligible, hardwareAttested, userVerified: true });
   assert.deepEqual(assuranceFor([{ type: 'pwd', at: 10 }]), { acr: 'pwd', amr: ['pwd'], ts: 10 });
-  assert.deepEqual(assuranceFor([{ type: 'passkey', at: 20, backupEligible: true, userVerified: true }]), { acr: 'phr', amr: ['swk', 'mfa'], ts: 20 });
-  assert.deepEqual(assuranceFor([{ type: 'passkey', at: 20, backupEligible: false, userVerified: true }]), { acr: 'phrh', amr: ['hwk', 'mfa'], ts: 20 });
+  assert.deepEqual(assuranceFor([pk(true, false)]), { acr: 'phr', amr: ['swk', 'mfa'], ts: 20 });
+  assert.deepEqual(assuranceFor([pk(false, false)]), { acr: 'phr', amr: ['swk', 'mfa'], ts: 20 }, 'BE=0 alone is the authenticator\'s word');
+  assert.deepEqual(assuranceFor([pk(false, true)]), { acr: 'phrh', amr: ['hwk', 'mfa'], ts: 20 });
+  assert.deepEqual(assuranceFor([pk(true, true)]), { acr: 'phr', amr: ['swk', 'mfa'], ts: 20 }, 'a syncable key is never hardware');
   assert.deepEqual(
-    assuranceFor([{ type: 'pwd', at: 10 }, { type: 'passkey', at: 30, backupEligible: true, userVerified: true }]),
+    assuranceFor([{ type: 'pwd', at: 10 }, pk(true, false, 30)]),
     { acr: 'phr', amr: ['pwd', 'swk', 'mfa'], ts: 30 },
     'auth_time is the most recent factor',
   );
-  assert.throws(() => assuranceFor([{ type: 'passkey', at: 1, backupEligible: true, userVerified: false }]));
+  assert.throws(() => assuranceFor([{ type: 'passkey', at: 1, backupEligible: true, hardwareAttested: false, userVerified: false }]));
   assert.throws(() => assuranceFor([]));
+});
+
+test('session factors stored before attestation was judged read as not hardware-attested', () => {
+  const [old] = factorsOfSession([{ type: 'passkey', at: 5, backupEligible: false, userVerified: true }]);
+  assert.equal(old?.type === 'passkey' && old.hardwareAttested, false);
+  assert.equal(assuranceFor([old!]).acr, 'phr');
+  const [attested] = factorsOfSession([{ type: 'passkey', at: 5, backupEligible: false, hardwareAttested: true, userVerified: true }]);
+  assert.equal(assuranceFor([attested!]).acr, 'phrh');
 });
 
 test('the acr bar: known values required, unknown ignored, the weakest known wins', () => {
@@ -29,8 +40,8 @@ test('the acr bar: known values required, unknown ignored, the weakest known win
   assert.equal(meets(undefined, undefined), true);
 });
 
-const passkey = (backupEligible: boolean): Passkey => ({
-  id: `pk-${backupEligible}`,
+const passkey = (backupEligible: boolean, hardwareAttested = false): Passkey => ({
+  id: `pk-${backupEligible}-${hardwareAttested}`,
   accountId: 'a',
   publicKey: new Uint8Array() as Uint8Array<ArrayBuffer>,
   counter: 0,
@@ -39,6 +50,10 @@ const passkey = (backupEligible: boolean): Passkey => ({
   backupEligible,
   backupState: backupEligible,
   name: 'Key',
+  attestationFormat: hardwareAttested ? 'packed' : 'none',
+  attestationAnchor: hardwareAttested ? 'ab' : null,
+  attestationAnchorLabel: null,
+  hardwareAttested,
   createdAt: new Date(),
   lastUsedAt: null,
 });
@@ -48,9 +63,10 @@ test('next step: step-up only for what is missing, unmet when it cannot be reach
   const base = { reasons: ['acr_bar'], session, offerDismissed: true, now: 10 };
   assert.equal(nextStep({ ...base, requirement: { bar: 'phr' }, passkeys: [passkey(true)] }).kind, 'step-up');
   assert.deepEqual(nextStep({ ...base, requirement: { bar: 'phr' }, passkeys: [] }), { kind: 'unmet', why: 'no_passkey' });
-  assert.deepEqual(nextStep({ ...base, requirement: { bar: 'phrh' }, passkeys: [passkey(true)] }), { kind: 'unmet', why: 'only_synced' });
-  const hard = nextStep({ ...base, requirement: { bar: 'phrh' }, passkeys: [passkey(true), passkey(false)] });
-  assert.equal(hard.kind === 'step-up' && hard.allow.map((p) => p.id).join(), 'pk-false', 'phrh offers only device-bound passkeys');
+  assert.deepEqual(nextStep({ ...base, requirement: { bar: 'phrh' }, passkeys: [passkey(true)] }), { kind: 'unmet', why: 'no_attested_key' });
+  assert.deepEqual(nextStep({ ...base, requirement: { bar: 'phrh' }, passkeys: [passkey(false)] }), { kind: 'unmet', why: 'no_attested_key' }, 'BE=0 without attestation is not enough');
+  const hard = nextStep({ ...base, requirement: { bar: 'phrh' }, passkeys: [passkey(true), passkey(false), passkey(false, true)] });
+  assert.equal(hard.kind === 'step-up' && hard.allow.map((p) => p.id).join(), 'pk-false-true', 'phrh offers only hardware-attested passkeys');
   assert.equal(nextStep({ ...base, reasons: ['no_session'], session: undefined, requirement: {}, passkeys: [] }).kind, 'sign-in');
   assert.equal(nextStep({ ...base, reasons: ['login_prompt'], requirement: {}, passkeys: [passkey(true)] }).kind, 'sign-in', 'prompt=login is a full sign-in');
   assert.equal(nextStep({ ...base, reasons: ['max_age'], requirement: {}, passkeys: [passkey(true)] }).kind, 'step-up', 'max_age re-verifies with a passkey');
@@ -88,7 +104,7 @@ function pick(step: ReturnType<typeof nextStep>) {
 test('freshness is judged per factor, each by its own time', () => {
   const factors = factorsOfSession([
     { type: 'pwd', at: 100 },
-    { type: 'passkey', at: 900, backupEligible: true, userVerified: true },
+    { type: 'passkey', at: 900, backupEligible: true, hardwareAttested: false, userVerified: true },
   ]);
   const now = 100 + FRESH_SECONDS + 1;
   assert.equal(isFresh(factors[0]!, FRESH_SECONDS, now), false, 'an old password is not made fresh by a recent passkey');

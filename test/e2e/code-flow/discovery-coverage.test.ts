@@ -33,7 +33,7 @@ const DPOP_ALGS = proof(
 );
 const ESSENTIAL_ACR = proof('passkeys/step-up.test.ts', 'an essential acr claim asks for the passkey too, and the ID token carries the value it named (OIDC Core §5.5.1.1)');
 const STEP_UP = proof('passkeys/step-up.test.ts', 'password session + acr_values=phr → step-up page without a password field → phr, same sub');
-const PASSKEY_SIGN_IN = proof('passkeys/sign-in.test.ts', 'sign in with a passkey (button): synced passkey → phr, device-bound → phrh');
+const HARDWARE_ATTESTED = proof('attestation/hardware-attested.test.ts', 'a valid chain to a PEM root (via an intermediate), BE=0 → phrh / hwk; the account page and the audit say so');
 const CLIENT_CREDENTIALS = proof('machine-clients/client-credentials.test.ts', 'client credentials: an opaque token with the allowed scope, no ID or refresh token');
 const SECRET_POST = proof('machine-clients/client-authentication.test.ts', 'wrong secret → invalid_client; client_secret_post clients');
 const PRIVATE_KEY_JWT = proof('machine-clients/client-authentication.test.ts', 'private_key_jwt: signed assertions, single use');
@@ -59,7 +59,7 @@ const PROVEN: Record<string, Proof | Record<string, Proof>> = {
   pushed_authorization_request_endpoint: PAR,
   authorization_response_iss_parameter_supported: SIGN_IN,
   claims_parameter_supported: ESSENTIAL_ACR,
-  acr_values_supported: { pwd: SIGN_IN, phr: STEP_UP, phrh: PASSKEY_SIGN_IN },
+  acr_values_supported: { pwd: SIGN_IN, phr: STEP_UP, phrh: HARDWARE_ATTESTED },
   claims_supported: {
     sub: SIGN_IN,
     acr: SIGN_IN,

@@ -24,7 +24,7 @@ export async function listen(handler: Parameters<typeof createServer>[1]): Promi
  * relying party whose callback is a tiny page of its own, and the steps a person takes
  * in Chromium with a CDP virtual authenticator.
  */
-function passkeysSetup(chromium: { readonly browser: Browser }) {
+function passkeysSetup(chromium: { readonly browser: Browser }, env: Record<string, string>) {
   let open: OpenBackend;
   let smtp: TestSmtp;
   let mail: Inbox;
@@ -37,7 +37,7 @@ function passkeysSetup(chromium: { readonly browser: Browser }) {
     // Mail goes to a real SMTP server in the test: a first passkey needs the code it carries.
     smtp = await startSmtp();
     mail = inbox(smtp);
-    lk = await startLatchkey(open, { LATCHKEY_SMTP_URL: smtp.url, LATCHKEY_MAIL_FROM: 'no-reply@example.com', LATCHKEY_MAIL_POLL_SECONDS: '1' });
+    lk = await startLatchkey(open, { LATCHKEY_SMTP_URL: smtp.url, LATCHKEY_MAIL_FROM: 'no-reply@example.com', LATCHKEY_MAIL_POLL_SECONDS: '1', ...env });
     callback = await listen((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Callback</title><p>back at the app</p>'));
     rp = await relyingParty(lk, await lk.createClient({ name: 'Notes', redirectUris: [`http://localhost:${callback.port}/callback`] }));
   });
@@ -143,7 +143,7 @@ function passkeysSetup(chromium: { readonly browser: Browser }) {
 
 export type PasskeysSuite = ReturnType<typeof passkeysSetup>;
 
-/** A suite of passkey flows in Chromium (skipped without it locally, failed under CI=true). */
-export function passkeysSuite(name: string, fn: (s: PasskeysSuite) => void): void {
-  browserSuite(name, (chromium) => fn(passkeysSetup(chromium)));
+/** A suite of passkey flows in Chromium (skipped without it locally, failed under CI=true); `env` configures its Latchkey. */
+export function passkeysSuite(name: string, fn: (s: PasskeysSuite) => void, env: Record<string, string> = {}): void {
+  browserSuite(name, (chromium) => fn(passkeysSetup(chromium, env)));
 }

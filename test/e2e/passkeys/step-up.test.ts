@@ -41,8 +41,8 @@ passkeysSuite('step-up to a passkey', (s) => {
     const started = await authorize(page, { claims: JSON.stringify({ id_token: { acr: { essential: true, value: 'phr' } } }) });
     await page.click('#passkey-step-up');
     const claims = await claimsAfter(page, started);
-    assert.equal(claims.acr, 'phr', 'a device-bound passkey reaches phrh, but the request named phr');
-    assert.deepEqual(claims.amr, ['pwd', 'hwk', 'mfa'], 'amr tells what was used');
+    assert.equal(claims.acr, 'phr');
+    assert.deepEqual(claims.amr, ['pwd', 'swk', 'mfa'], 'amr tells what was used: an unattested key is not hardware');
     await context.close();
   });
 
@@ -58,22 +58,24 @@ passkeysSuite('step-up to a passkey', (s) => {
     assert.equal(introspected.acr, 'phr');
     const info = await oidc.fetchUserInfo(s.rp.config, tokens.access_token, tokens.claims()!.sub);
     assert.equal(info.acr, 'phr');
-    // The session still holds what was reached: a later request for phrh needs no new step.
+    // The session still holds what was reached: a later request naming phrh first gets phr without a new step.
     const strongest = await authorize(page, { acr_values: 'phrh phr' });
-    assert.equal((await claimsAfter(page, strongest)).acr, 'phrh', 'the first preference that the sign-in meets');
+    assert.equal((await claimsAfter(page, strongest)).acr, 'phr', 'the first preference that the sign-in meets');
     await context.close();
   });
 
-  test('phrh with only a synced passkey → unmet_authentication_requirements', async () => {
-    const user = await s.lk.createUser();
-    const { context, page } = await person({ backupEligible: true });
-    await enrol(page, user);
-    await authorize(page, { acr_values: 'phrh' });
-    await page.waitForSelector('text=stays on one device');
-    await page.click('button[type="submit"].primary');
-    const cb = await atCallback(page);
-    assert.equal(cb.searchParams.get('error'), 'unmet_authentication_requirements');
-    await context.close();
+  test('phrh with only unattested passkeys (synced, or device-bound without anchors) → unmet_authentication_requirements', async () => {
+    for (const backupEligible of [true, false]) {
+      const user = await s.lk.createUser();
+      const { context, page } = await person({ backupEligible });
+      await enrol(page, user);
+      await authorize(page, { acr_values: 'phrh' });
+      await page.waitForSelector('text=not set up to verify any');
+      await page.click('button[type="submit"].primary');
+      const cb = await atCallback(page);
+      assert.equal(cb.searchParams.get('error'), 'unmet_authentication_requirements');
+      await context.close();
+    }
   });
 
   test('no passkey at all + acr_values=phr → the page explains, the client gets unmet_authentication_requirements', async () => {

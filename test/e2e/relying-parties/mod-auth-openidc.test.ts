@@ -7,7 +7,7 @@ import { passkeysSuite } from '../passkeys/setup.js';
 /**
  * Apache with Debian's mod_auth_openidc as the relying party, protecting a page with
  * `Require claim acr:phr` (an exact comparison) and sending `acr_values=phr`. A person
- * whose passkey is device-bound (it reaches phrh) signs in with a password, steps up with
+ * with a device-bound passkey (unattested: it reaches phr) signs in with a password, steps up with
  * the passkey and gets the page: one authorization request, no loop.
  */
 passkeysSuite('Apache mod_auth_openidc as a relying party', (s) => {
