@@ -6,9 +6,9 @@ import { issue, mdsBlob, testRoot, writeFixtures, type TestCert } from '../../he
 import { backends, type OpenBackend } from '../../helpers/backends.js';
 import { inbox, type Inbox } from '../../helpers/inbox.js';
 import { startLatchkey, type TestLatchkey } from '../../helpers/latchkey.js';
-import { relyingParty, type TestRp } from '../../helpers/rp.js';
+import { relyingParty, startAuthorization, userAgentFor, type TestRp } from '../../helpers/rp.js';
 import { startSmtp, type TestSmtp } from '../../helpers/smtp.js';
-import { attestationFlows } from './setup.js';
+import { attestationFlows, csrfOf } from './setup.js';
 
 /**
  * DESIGN.md "Hardware": phrh only for a passkey whose attestation chains to a trust
@@ -100,7 +100,20 @@ for (const backend of backends()) describe(`hardware-attested passkeys: phrh onl
     const [added] = await createAuditLog(open.db).list({ accountId: user.id, type: 'passkey.added' });
     assert.equal(added?.detail?.kind, 'hardware security key (attested)');
     assert.equal(added?.detail?.attestation, 'packed');
-    assert.match(await flows.accountPage(ua, user), /<td>Hardware security key \(attested\)<\/td>/);
+    assert.match(await flows.accountPage(ua, user), /<td data-label="Kind">Hardware security key \(attested\)<\/td>/);
+  });
+
+  test('a password sign-in asked for phrh steps up with the attested key only, hinting a security key', async () => {
+    const { user, authenticator } = await registered({ backupEligible: false, aaguid: AAGUID.pem, attestation: await packed(pemRoot, AAGUID.pem) });
+    const ua = userAgentFor(rp);
+    let page = await ua.go((await startAuthorization(rp, { acr_values: 'phrh' })).url.toString());
+    page = await ua.submit(page, '/password', { email: user.email, password: user.password });
+    assert.match(page.html, /data-step="step-up"/);
+    const options = await ua.postJson(`${page.url}/step-up/options`, {}, { 'x-csrf-token': csrfOf(page) });
+    assert.equal(options.status, 200);
+    const body = options.body as { hints?: string[]; allowCredentials: Array<{ id: string }> };
+    assert.deepEqual(body.hints, ['security-key'], 'WebAuthn L3 §5.5: only a hardware key meets the bar');
+    assert.deepEqual(body.allowCredentials.map((c) => c.id), [authenticator.credentialId]);
   });
 
   test('a chain to the root in the model\'s own MDS entry → phrh', async () => {
@@ -123,7 +136,7 @@ for (const backend of backends()) describe(`hardware-attested passkeys: phrh onl
 
   test('self attestation with BE=0 → phr: the authenticator\'s own word is not proof', async () => {
     const { authenticator, ua, user } = await registered({ backupEligible: false, aaguid: AAGUID.pem, attestation: 'self' });
-    assert.match(await flows.accountPage(ua, user), /<td>Passkey on this device<\/td>/, 'honest: BE=0, but not proved');
+    assert.match(await flows.accountPage(ua, user), /<td data-label="Kind">Passkey on this device<\/td>/, 'honest: BE=0, but not proved');
     assert.equal((await flows.stored(authenticator.credentialId)).attestationFormat, 'packed');
     assert.equal((await flows.signIn(authenticator, false)).claims?.acr, 'phr');
   });
@@ -131,7 +144,7 @@ for (const backend of backends()) describe(`hardware-attested passkeys: phrh onl
   test('a valid chain but BE=1 (a syncable credential) → phr', async () => {
     const { authenticator, ua, user } = await registered({ backupEligible: true, aaguid: AAGUID.pem, attestation: await packed(pemRoot, AAGUID.pem) });
     assert.equal((await flows.signIn(authenticator, true)).claims?.acr, 'phr');
-    assert.match(await flows.accountPage(ua, user), /<td>Synced passkey<\/td>/);
+    assert.match(await flows.accountPage(ua, user), /<td data-label="Kind">Synced passkey<\/td>/);
   });
 
   test('an AAGUID not on the allow-list: registered, but only phr (the list limits phrh, not passkeys)', async () => {
