@@ -24,7 +24,7 @@ async function createKey(s: AccountSuite, ua: UserAgent, fields: Record<string, 
 
 function shownKey(page: Page) {
   assert.equal(page.status, 200, page.html.slice(0, 3000));
-  return { clientId: field(page, 'client-id')!, clientSecret: field(page, 'client-secret')! };
+  return { clientId: field(page, 'client-id')!, clientSecret: /id="client-secret"[^>]*>([^<]+)<\/textarea>/.exec(page.html)![1]! };
 }
 
 async function token(s: AccountSuite, key: { clientId: string; clientSecret: string }, params: Record<string, string> = { resource: REPORTS, scope: 'reports:read' }) {
