@@ -95,6 +95,11 @@ export function createApiKeysRepo(db: Db) {
       return count.rows[0]!.n;
     },
 
+    /** Drops the key's secrets that had stopped working before `now` (rotations leave them behind; the one ending now is kept, with its last use). */
+    async pruneSecrets(clientId: string, now: Date): Promise<void> {
+      await db.query('DELETE FROM client_secrets WHERE client_id = $1 AND expires_at < $2', [clientId, now]);
+    },
+
     /** Deletes a key (its secrets and grants go with it); the owner when it was one. */
     async delete(clientId: string, ownerId?: string): Promise<{ ownerAccountId: string; name: string } | undefined> {
       const { rows } = await db.query<{ owner_account_id: string; name: string }>(

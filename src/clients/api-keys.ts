@@ -155,6 +155,8 @@ export function createApiKeys(db: Db, options: { clock: Clock; policy: ApiKeyPol
           if (!metadata) throw new AppError('api_key.not_found', 'That API key does not exist any more (or is not yours).', { status: 404 });
         },
       );
+      // Each rotation leaves a dead row behind; a key keeps only its live secrets.
+      await repo.pruneSecrets(clientId, next.createdAt);
       await audit(db).record({ type: 'api_key.rotated', accountId: ownerId, clientId, ip: origin.ip, detail: { secretId: next.secret.id, overlapSeconds } });
       return { clientId, clientSecret: next.secret.value };
     },
