@@ -215,6 +215,21 @@ accountSuite(
       assert.equal((await s.open.db.query('SELECT 1 FROM clients WHERE owner_account_id = $1', [erin.id])).rowCount, 0);
       assert.equal((await token(s, key)).body.error, 'invalid_client');
     });
+
+    // Last: it moves the suite's clock two days on.
+    test('at its end date a key stops (invalid_client) and the list says it expired', async () => {
+      const frank = await s.lk.createUser({ email: 'frank.keys@example.com' });
+      const ua = s.browser();
+      await s.accountPage(ua, frank);
+      const key = shownKey(await createKey(s, ua, { name: 'Short-lived', grant: `${REPORTS} reports:read`, expires: day(1, s) }));
+      assert.equal((await token(s, key)).status, 200);
+      s.advance(2 * 24 * 3600);
+      assert.equal((await token(s, key)).body.error, 'invalid_client');
+      const page = await ua.go(`${s.lk.issuer}/account`);
+      assert.match(page.html, /<strong>Short-lived<\/strong> <span class="badge">Expired<\/span>/);
+      assert.doesNotMatch(page.html, new RegExp(`/account/api-keys/${key.clientId}/rotate`), 'no new secret for an expired key');
+      assert.match(page.html, new RegExp(`/account/api-keys/${key.clientId}/revoke`), 'but it can be removed');
+    });
   },
   { LATCHKEY_API_KEY_MAX_DAYS: '30', LATCHKEY_API_KEYS_PER_ACCOUNT: '3' },
 );
