@@ -224,6 +224,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
         passkeyProof,
         proofMarks: ephemeral.kv('first-passkey'),
         apiKeys,
+        apiKeyForms: ephemeral.kv('api-key-form'),
       }),
       invitePages({ accounts, passkeys, ceremonies, codes, audit, mailer, productName: config.webauthn.rpName, issuer: config.issuer, limits }),
     ]),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { ApiKeyInputError, type ApiKeys } from '../clients/api-keys.js';
@@ -9,6 +10,7 @@ import { renderPage } from '../pages/render.js';
 import { confirmPage, doneRedirect, formBody, who, type AccountRouter } from './account-kit.js';
 import { curlLines, dayOf, describeGrants, parseCreateForm, parseOverlap, type CreateInput } from './api-key-forms.js';
 import type { SignedIn, SignedInGuard } from './signed-in.js';
+import type { EphemeralKv } from '../storage/ephemeral-store.js';
 
 export interface ApiKeyRouteDeps {
   provider: Provider;
@@ -16,6 +18,8 @@ export interface ApiKeyRouteDeps {
   guard: SignedInGuard;
   limits: RateLimits;
   clock: Clock;
+  /** Where sent creation forms are marked, so a reload or double click makes one key, not two. */
+  formMarks: EphemeralKv;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -59,6 +63,7 @@ export function apiKeyRoutes(router: AccountRouter, deps: ApiKeyRouteDeps) {
         maxDays: apiKeys.policy.maxDays,
         minDate: dayOf(new Date(now + DAY_MS)),
         maxDate: dayOf(apiKeys.latestExpiry()),
+        once: randomBytes(16).toString('base64url'),
         name: input?.name ?? '',
         chosen: input?.chosen ?? [],
         expires: input ? input.expiresText : dayOf(new Date(Math.min(now + 90 * DAY_MS, apiKeys.latestExpiry().getTime()))),
@@ -86,6 +91,12 @@ export function apiKeyRoutes(router: AccountRouter, deps: ApiKeyRouteDeps) {
     const me = who(ctx);
     const input = parseCreateForm(ctx.request.body);
     if (await guard.missingFreshness(me)) return showForm(ctx, me, input, undefined, 403);
+    // The secret page answers the POST itself (a secret never goes in a URL), so a reload
+    // would send the form again: each form's random mark is accepted once.
+    const once = (ctx.request.body as Record<string, unknown>).once;
+    if (typeof once === 'string' && once.length <= 64 && !(await deps.formMarks.claim(`${me.account.id}:${once}`, 3600))) {
+      throw new AppError('api_key.form_sent', 'This form was already sent, and its key created: it is listed on your account page. Its secret was shown once.', { status: 409 });
+    }
     let created;
     try {
       created = await apiKeys.create(me.account.id, input, origin(ctx));

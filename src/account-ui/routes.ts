@@ -47,8 +47,9 @@ export interface AccountUiDeps {
   lifecycle: Omit<LifecycleDeps, 'provider' | 'accounts' | 'passkeys' | 'audit' | 'clock' | 'guard'>;
   /** Verifying the address (verify-email.ts). */
   codes: OneTimeCodes;
-  /** The user's own API keys (api-keys.ts). */
+  /** The user's own API keys (api-keys.ts), and where their sent forms are marked. */
   apiKeys: ApiKeys;
+  apiKeyForms: EphemeralKv;
 }
 
 /** Where the account pages live; the dispatch in http/ sends these paths here. */
@@ -68,7 +69,7 @@ const NOTICES: Record<string, string> = {
  * re-verifying before sensitive changes) goes through the ordinary OIDC interaction as
  * the built-in first-party client, so every sign-in rule applies here too.
  */
-export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, passkeyProof, proofMarks, mailer, lifecycle, codes, limits, apiKeys }: AccountUiDeps): PageModule {
+export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, passkeyProof, proofMarks, mailer, lifecycle, codes, limits, apiKeys, apiKeyForms }: AccountUiDeps): PageModule {
   const router = new Router({ prefix: ACCOUNT_PREFIX });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
@@ -82,7 +83,7 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
   // The passkey ceremonies share the sign-in's `passkey` budgets: per IP, account and overall.
   const passkeyLimit = rateLimit(limits, { name: 'passkey', keys: (ctx) => ({ ip: ctx.ip, account: (ctx.state.who as SignedIn).account.id, global: 'all' }) });
   const sections = accountLifecycle(router, { ...lifecycle, provider, accounts, passkeys, audit, clock, guard });
-  const apiKeySection = apiKeyRoutes(router, { provider, apiKeys, guard, limits, clock });
+  const apiKeySection = apiKeyRoutes(router, { provider, apiKeys, guard, limits, clock, formMarks: apiKeyForms });
   const firstPasskey = firstPasskeyRoutes(router, { passkeys, passkeyProof, proofMarks, clock, guard, form, origin, limits, render: (ctx, who, extra, status) => renderAccount(ctx, who, extra, status) });
 
   async function renderAccount(ctx: Context, who: SignedIn, extra: { error?: string; codeError?: boolean } = {}, status = 200) {

@@ -81,9 +81,10 @@ accountSuite(
         assert.equal(refused.status, 400, `expires=${expires}`);
         assert.match(refused.html, /id="key-expires"[^>]*aria-invalid="true" autofocus/, `expires=${expires}`);
       }
-      assert.equal((await s.lk.backend.db.query('SELECT 1 FROM clients WHERE owner_account_id = $1', [alice.id])).rowCount, 0, 'nothing was created');
+      assert.equal((await s.lk.backend.db.query('SELECT 1 FROM clients WHERE owner_account_id = $1', [alice.id])).rows.length, 0, 'nothing was created');
 
-      const created = await createKey(s, ua, valid);
+      const form2 = await ua.go(`${s.lk.issuer}/account/api-keys/new`);
+      const created = await ua.submit(form2, '/account/api-keys', valid);
       assert.match(created.html, /API key “Nightly backup” created\. Copy the secret now: it is shown only once\./);
       const key = shownKey(created);
       assert.match(created.html, new RegExp(`curl -s -u &#39;${key.clientId}:${key.clientSecret}&#39; -d grant_type=client_credentials`));
@@ -107,6 +108,10 @@ accountSuite(
       assert.equal(taken.body.error, 'invalid_target', 'the API is no longer one this key may call');
       assert.equal((await token(s, key)).status, 200);
 
+      const again = await ua.submit(form2, '/account/api-keys', valid);
+      assert.equal(again.status, 409, 'a reload of the answer does not make a second key');
+      assert.match(again.html, /This form was already sent/);
+      assert.equal((await s.open.db.query('SELECT 1 FROM clients WHERE owner_account_id = $1', [alice.id])).rows.length, 1);
       const page = await ua.go(`${s.lk.issuer}/account`);
       assert.doesNotMatch(page.html, new RegExp(key.clientSecret), 'the secret is never shown again');
       assert.match(page.html, /<strong>Nightly backup<\/strong>/);
@@ -212,7 +217,7 @@ accountSuite(
       assert.doesNotMatch((await ua.go(`${s.lk.issuer}/account`)).html, /href="\/account\/api-keys\/new"/, 'no create link at the limit');
 
       await accounts.remove(erin.id);
-      assert.equal((await s.open.db.query('SELECT 1 FROM clients WHERE owner_account_id = $1', [erin.id])).rowCount, 0);
+      assert.equal((await s.open.db.query('SELECT 1 FROM clients WHERE owner_account_id = $1', [erin.id])).rows.length, 0);
       assert.equal((await token(s, key)).body.error, 'invalid_client');
     });
 
