@@ -69,7 +69,7 @@ accountSuite(
       const valid = { name: 'Nightly backup', grant: `${REPORTS} reports:read`, expires: day(10, s) };
       const outside = await createKey(s, ua, { ...valid, grant: `${REPORTS} reports:write` });
       assert.equal(outside.status, 400);
-      assert.match(outside.html, /type="checkbox"[^>]*aria-invalid="true" autofocus/);
+      assert.match(outside.html, /type="checkbox"[^>]*aria-invalid="true" aria-describedby="scopes-error" autofocus/);
       assert.match(outside.html, /Choose only from the permissions listed/);
       assert.equal((await createKey(s, ua, { ...valid, grant: `${BILLING} billing:read` })).status, 400, 'an API users may not delegate');
       assert.equal((await createKey(s, ua, { ...valid, grant: '' })).status, 400, 'no permission at all');
