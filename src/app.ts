@@ -15,6 +15,7 @@ import { createClientRegistry } from './clients/registry.js';
 import { createResourcesRepo } from './clients/resources-repo.js';
 import { createLastUsedRecorder } from './clients/last-used.js';
 import { createClientDirectory } from './clients/client-directory.js';
+import { createApiKeys } from './clients/api-keys.js';
 import { createClientAdapter } from './provider/client-adapter.js';
 import { createProvider } from './provider/create-provider.js';
 import { loadOrCreateKeys } from './provider/keys.js';
@@ -98,6 +99,8 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   const clients = createClientRegistry(db, { clock });
   const resources = createResourcesRepo(db);
   const audit = createAuditLog(db, { onRecord: (event) => metrics.observeAudit(event) });
+  // Users' own API keys; the admin API and pages list and revoke them through the same object.
+  const apiKeys = createApiKeys(db, { clock, policy: config.apiKeys, audit });
   const lastUsed = createLastUsedRecorder(clients, {
     flushSeconds: config.lastUsedFlushSeconds,
     onError: (err) => logger.warn({ err }, 'could not record client secret use'),
@@ -233,6 +236,8 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
         proofMarks: ephemeral.kv('first-passkey'),
         rpId: config.webauthn.rpId,
         aaguidNames: trust.mds,
+        apiKeys,
+        apiKeyForms: ephemeral.kv('api-key-form'),
       }),
       invitePages({ accounts, passkeys, ceremonies, codes, audit, mailer, productName: config.webauthn.rpName, issuer: config.issuer, limits }),
     ]),

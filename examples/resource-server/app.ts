@@ -22,9 +22,18 @@ export interface ResourceServerOptions {
   serviceScope: string;
 }
 
+/**
+ * Who is calling, as the three kinds of caller that API-key systems knew:
+ * - `user`: a person's own sign-in (authorization code flow): `sub` is the user.
+ * - `api_key`: a user's API key (client credentials, made on the Latchkey account page):
+ *   `sub` is the key, `owner` the user it acts for.
+ * - `service`: a machine client the operator registered: `sub` is the client, no owner.
+ */
 export interface Caller {
-  kind: 'user' | 'service';
+  kind: 'user' | 'api_key' | 'service';
   sub: string;
+  /** The user a call is made for: the signed-in user, or the owner of the API key. */
+  user?: string;
   clientId: string;
   scopes: string[];
   acr?: string;
@@ -83,11 +92,15 @@ export function createResourceServer(options: ResourceServerOptions): Koa {
     const cnf = claims.cnf as { jkt?: unknown } | undefined;
     if (cnf?.jkt !== undefined) throw new Unauthorized('Bearer error="invalid_token", error_description="a DPoP-bound token needs proof of possession"');
     const clientId = String(claims.client_id);
-    // A client-credentials token has no user: its subject is the client itself.
-    const isUser = typeof claims.sub === 'string' && claims.sub !== clientId;
+    // A client-credentials token has no signed-in user: its subject is the client itself;
+    // a user's API key says whose it is in `owner`.
+    const owner = typeof claims.owner === 'string' && claims.owner ? claims.owner : undefined;
+    const isUser = !owner && typeof claims.sub === 'string' && claims.sub !== clientId;
+    const kind = owner ? 'api_key' : isUser ? 'user' : 'service';
     return {
-      kind: isUser ? 'user' : 'service',
+      kind,
       sub: String(claims.sub ?? clientId),
+      ...(kind === 'user' ? { user: String(claims.sub) } : owner ? { user: owner } : {}),
       clientId,
       scopes,
       ...(typeof claims.acr === 'string' ? { acr: claims.acr } : {}),
@@ -100,7 +113,7 @@ export function createResourceServer(options: ResourceServerOptions): Koa {
     try {
       const caller = await authenticate(ctx);
       switch (ctx.path) {
-        case '/me': // users only
+        case '/me': // users only: a person's own sign-in, not a key or a service
           if (caller.kind !== 'user') throw new Unauthorized('Bearer error="invalid_token", error_description="a user token is needed"');
           ctx.body = { sub: caller.sub, acr: caller.acr, amr: caller.amr };
           return;
@@ -111,15 +124,15 @@ export function createResourceServer(options: ResourceServerOptions): Koa {
           }
           ctx.body = { sub: caller.sub, acr: caller.acr, secret: 'only for passkey sign-ins' };
           return;
-        case '/service': // machine clients with the service scope
-          if (caller.kind !== 'service') throw new Unauthorized('Bearer error="invalid_token", error_description="a client-credentials token is needed"');
+        case '/service': // services only: the operator's machine clients with the service scope, not a user's key
+          if (caller.kind !== 'service') throw new Unauthorized('Bearer error="invalid_token", error_description="a service token is needed"');
           if (!caller.scopes.includes(options.serviceScope)) {
             throw new Unauthorized(`Bearer error="insufficient_scope", scope="${options.serviceScope}"`, 403);
           }
           ctx.body = { client_id: caller.clientId, scopes: caller.scopes };
           return;
-        case '/either': // anyone with a valid token for this API
-          ctx.body = { kind: caller.kind, sub: caller.sub, client_id: caller.clientId };
+        case '/either': // anyone with a valid token for this API: a user, a user's key, or a service
+          ctx.body = { kind: caller.kind, sub: caller.sub, user: caller.user, client_id: caller.clientId };
           return;
         default:
           ctx.status = 404;

@@ -47,6 +47,7 @@ export const DONE_NOTICES: Readonly<Record<string, string>> = {
   'password-changed': 'Your password was changed. Your other sessions were signed out.',
   'password-set': 'Your password was set. Your other sessions were signed out.',
   'profile-updated': 'Your name was saved.',
+  'api-key-revoked': 'The API key was revoked: it can no longer get tokens.',
 };
 
 /** After a change: back to the account page, which shows what happened (POST → 303 → GET). */

@@ -28,6 +28,8 @@ import { signedInGuard, type SignedIn } from './signed-in.js';
 import { accountLifecycle, type LifecycleDeps } from './lifecycle.js';
 import type { OneTimeCodes } from '../accounts/one-time-codes.js';
 import { VERIFY_EMAIL_NOTICES, verifyEmailRoutes } from './verify-email.js';
+import type { ApiKeys } from '../clients/api-keys.js';
+import { apiKeyRoutes } from './api-keys.js';
 
 export interface AccountUiDeps {
   provider: Provider;
@@ -51,6 +53,9 @@ export interface AccountUiDeps {
   rpId: string;
   /** Names by AAGUID from the operator's FIDO MDS, preferred over the bundled table. */
   aaguidNames?: AaguidNameSource;
+  /** The user's own API keys (api-keys.ts), and where their sent forms are marked. */
+  apiKeys: ApiKeys;
+  apiKeyForms: EphemeralKv;
 }
 
 /** Where the account pages live; the dispatch in http/ sends these paths here. */
@@ -70,7 +75,7 @@ const NOTICES: Record<string, string> = {
  * re-verifying before sensitive changes) goes through the ordinary OIDC interaction as
  * the built-in first-party client, so every sign-in rule applies here too.
  */
-export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, passkeyProof, proofMarks, mailer, lifecycle, codes, limits, rpId, aaguidNames }: AccountUiDeps): PageModule {
+export function accountPages({ provider, accounts, passkeys, ceremonies, audit, clock, passkeyProof, proofMarks, mailer, lifecycle, codes, limits, rpId, aaguidNames, apiKeys, apiKeyForms }: AccountUiDeps): PageModule {
   const router = new Router({ prefix: ACCOUNT_PREFIX });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
@@ -84,6 +89,7 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
   // The passkey ceremonies share the sign-in's `passkey` budgets: per IP, account and overall.
   const passkeyLimit = rateLimit(limits, { name: 'passkey', keys: (ctx) => ({ ip: ctx.ip, account: (ctx.state.who as SignedIn).account.id, global: 'all' }) });
   const sections = accountLifecycle(router, { ...lifecycle, provider, accounts, passkeys, audit, clock, guard });
+  const apiKeySection = apiKeyRoutes(router, { provider, apiKeys, guard, limits, clock, formMarks: apiKeyForms });
   const firstPasskey = firstPasskeyRoutes(router, { passkeys, passkeyProof, proofMarks, clock, guard, form, origin, limits, render: (ctx, who, extra, status) => renderAccount(ctx, who, extra, status) });
 
   async function renderAccount(ctx: Context, who: SignedIn, extra: { error?: string; codeError?: boolean } = {}, status = 200) {
@@ -105,6 +111,7 @@ export function accountPages({ provider, accounts, passkeys, ceremonies, audit, 
         firstStage: list.length === 0 && !needs ? await firstPasskey.stage(who) : undefined,
         notice,
         ...(await sections.overview(ctx, who)),
+        ...(await apiKeySection.overview(who)),
         ...extra,
       },
       status,

@@ -103,7 +103,9 @@ export function clientCommands(program: Command, ctx: CliContext): void {
     'list registered clients',
     (db) => createClientRegistry(db).list(),
     (c) => {
-      const flags = [c.public ? 'public' : 'confidential', c.thirdParty && 'third-party', c.disabledAt && 'disabled'].filter(Boolean).join(', ');
+      const flags = [c.public ? 'public' : 'confidential', c.thirdParty && 'third-party', c.disabledAt && 'disabled', c.ownerAccountId && `API key of ${c.ownerAccountId}`]
+        .filter(Boolean)
+        .join(', ');
       return [c.clientId, c.name, flags, c.grantTypes.join(',')];
     },
   );
@@ -119,7 +121,8 @@ export function clientCommands(program: Command, ctx: CliContext): void {
       const when = (d: Date | null) => (d ? d.toISOString() : '-');
       ctx.out(
         `${shown.clientId}  ${shown.name}\n  grant types: ${shown.grantTypes.join(', ')}\n  scope: ${shown.scope}\n  auth: ${shown.authMethod}\n` +
-          `  created: ${when(shown.createdAt)}  expires: ${when(shown.expiresAt)}  disabled: ${when(shown.disabledAt)}\n`,
+          `  created: ${when(shown.createdAt)}  expires: ${when(shown.expiresAt)}  disabled: ${when(shown.disabledAt)}\n` +
+          (shown.ownerAccountId ? `  API key of account ${shown.ownerAccountId} (its owner manages it on the account page)\n` : ''),
       );
       for (const r of shown.resources) ctx.out(`  resource ${r.indicator}  scopes ${r.scopes.join(' ')}\n`);
       for (const s of shown.secrets) {

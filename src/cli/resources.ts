@@ -14,6 +14,15 @@ function scopeDescriptions(values: string[]): Record<string, string> {
   );
 }
 
+/**
+ * `--user-delegable [SCOPES]`: which scopes users may put on their own API keys; the
+ * flag alone means every scope of the resource.
+ */
+function delegable(value: string | boolean | undefined, scopes: string[]): string[] | undefined {
+  if (value === undefined || value === false) return undefined;
+  return value === true ? scopes : value.split(/\s+/).filter(Boolean);
+}
+
 /** `latchkey resource …` */
 export function resourceCommands(program: Command, ctx: CliContext): void {
   const resource = program.command('resource').description('manage API resources (RFC 8707)');
@@ -26,13 +35,17 @@ export function resourceCommands(program: Command, ctx: CliContext): void {
     .option('--scope-description <scope=text>', 'what a scope allows, shown on the consent page (repeat per scope)', collect, [])
     .addOption(new Option('--format <format>', 'access token format').choices(['jwt', 'opaque']).default('jwt'))
     .option('--ttl <duration>', 'access token lifetime', '10m')
+    .option('--user-delegable [scopes]', 'users may put these scopes (default: all) on their own API keys')
     .option('--json', 'print JSON', false)
-    .action(async (opts: { indicator: string; scope: string; scopeDescription: string[]; name?: string; format: 'jwt' | 'opaque'; ttl: string; json: boolean }) => {
+    .action(async (opts: { indicator: string; scope: string; scopeDescription: string[]; name?: string; format: 'jwt' | 'opaque'; ttl: string; userDelegable?: string | boolean; json: boolean }) => {
       const ttl = durationOption('--ttl', opts.ttl);
+      const scopes = opts.scope.split(/\s+/).filter(Boolean);
+      const userDelegableScopes = delegable(opts.userDelegable, scopes);
       const created = await ctx.withDb((db) =>
         createResourcesRepo(db).create({
           indicator: opts.indicator,
-          scopes: opts.scope.split(/\s+/).filter(Boolean),
+          scopes,
+          ...(userDelegableScopes ? { userDelegableScopes } : {}),
           scopeDescriptions: scopeDescriptions(opts.scopeDescription),
           tokenFormat: opts.format,
           accessTokenTtl: ttl,
@@ -42,11 +55,30 @@ export function resourceCommands(program: Command, ctx: CliContext): void {
       if (opts.json) return printJson(ctx, created);
       ctx.out(`registered ${created.indicator} (${created.scopes.join(' ')}; ${created.tokenFormat} tokens)\n`);
     });
+  resource
+    .command('update')
+    .description('change which scopes of an API users may put on their own API keys')
+    .argument('<indicator>', 'resource indicator')
+    .option('--user-delegable [scopes]', 'these scopes (default: all); replaces the earlier choice')
+    .option('--not-user-delegable', 'none: keys holding its scopes stop getting tokens for it', false)
+    .option('--json', 'print JSON', false)
+    .action(async (indicator: string, opts: { userDelegable?: string | boolean; notUserDelegable: boolean; json: boolean }) => {
+      if ((opts.userDelegable === undefined) === !opts.notUserDelegable) throw new UsageError('give one of --user-delegable [scopes] or --not-user-delegable');
+      const updated = await ctx.withDb(async (db) => {
+        const repo = createResourcesRepo(db);
+        const found = await repo.find(indicator);
+        if (!found) throw new UsageError(`no resource ${indicator}`);
+        return repo.setUserDelegable(indicator, delegable(opts.userDelegable, found.scopes) ?? []);
+      });
+      if (!updated) throw new UsageError(`no resource ${indicator}`);
+      if (opts.json) return printJson(ctx, updated);
+      ctx.out(`${indicator}: users may delegate ${updated.userDelegableScopes.join(' ') || 'nothing'}\n`);
+    });
   listCommand(
     resource,
     ctx,
     'list API resources',
     (db) => createResourcesRepo(db).list(),
-    (r) => [r.indicator, r.name, r.scopes.join(' '), r.tokenFormat, `${r.accessTokenTtl}s`],
+    (r) => [r.indicator, r.name, r.scopes.join(' '), r.tokenFormat, `${r.accessTokenTtl}s`, `user-delegable: ${r.userDelegableScopes.join(' ') || '-'}`],
   );
 }

@@ -38,7 +38,7 @@ export function userAdminCommands(user: Command, ctx: CliContext): void {
 
   change(
     'disable',
-    'disable an account: it cannot sign in, and its sessions, grants and tokens end now',
+    'disable an account: it cannot sign in, its sessions, grants and tokens end now, and its API keys stop until it is enabled',
     async (db, id) => {
       const done = await createAccountsRepo(db).setDisabled(id, systemClock());
       if (done) await revokeAll(db, id);

@@ -26,6 +26,9 @@ export async function updateClient(db: Db, clientId: string, change: ClientChang
     const repository = createClientsRepository(tx);
     const row = await repository.rowForUpdate(clientId);
     if (!row) return false;
+    // A user's API key is its owner's to shape (account page); the operator may disable,
+    // delete or revoke it, never turn it into another kind of client.
+    if (row.owner_account_id) throw new ClientInputError(`${clientId} is an API key of account ${row.owner_account_id}: its owner manages it (disable or delete it instead)`);
     const m = row.metadata;
     const scope = change.scope ?? row.scopes.join(' ');
     const apiScope = change.scope?.split(/\s+/).find((s) => s && !OIDC_SCOPES.includes(s));

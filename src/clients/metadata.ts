@@ -106,6 +106,8 @@ export interface NewClient {
   scopes: string[];
   metadata: ClientMetadata;
   expiresAt: Date | null;
+  /** The account whose API key this is (clients/api-keys.ts); absent for the operator's clients. */
+  ownerAccountId?: string | null;
 }
 
 /** The row to store for a validated input: oidc-provider metadata plus Latchkey's columns. */
@@ -166,19 +168,27 @@ export interface StoredClient {
   metadata: ClientMetadata;
   expires_at: Date | null;
   disabled_at: Date | null;
+  /** The owning account of an API key; null or absent for the operator's clients. */
+  owner_account_id?: string | null;
+  /** False when the owner is disabled or gone (repository.ts loadForAuth); absent: true. */
+  owner_active?: boolean;
 }
 
 /**
- * Metadata for oidc-provider, or undefined for a client that is disabled or expired —
- * which also makes its outstanding tokens introspect as inactive.
+ * Metadata for oidc-provider, or undefined for a client that is disabled or expired, or
+ * an API key whose owner is disabled — which also makes its outstanding tokens
+ * introspect as inactive, and a token request answer invalid_client.
  */
 export function providerMetadata(row: StoredClient, now: Date): ClientMetadata | undefined {
   if (row.disabled_at || (row.expires_at && row.expires_at <= now)) return undefined;
+  if (row.owner_account_id && row.owner_active !== true) return undefined;
   return {
     ...row.metadata,
     latchkey_scopes: row.scopes,
     latchkey_resources: row.resources ?? {},
     can_introspect: row.can_introspect,
+    // Tokens of an API key name its owner (provider/api-key-claims.ts).
+    ...(row.owner_account_id ? { latchkey_owner: row.owner_account_id } : {}),
     ...(usesSecret(row.metadata.token_endpoint_auth_method) ? { client_secret: SECRET_PLACEHOLDER } : {}),
   };
 }

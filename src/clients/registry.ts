@@ -94,7 +94,14 @@ export function createClientRegistry(db: Db, options: { clock?: Clock } = {}) {
     /** Lets the client obtain tokens for the resource with these scopes (replacing earlier ones there). */
     async grantResource(clientId: string, grant: ResourceGrant): Promise<ResourceGrant> {
       return db.transaction(async (tx) => {
-        if (!(await createClientsRepository(tx).show(clientId))) throw new ClientInputError(`no client with id ${clientId}`);
+        const client = await createClientsRepository(tx).rowForUpdate(clientId);
+        if (!client) throw new ClientInputError(`no client with id ${clientId}`);
+        // A user's API key never holds more than users may delegate (clients/api-keys.ts).
+        if (client.owner_account_id) {
+          const delegable = (await createResourcesRepo(tx).find(grant.indicator))?.userDelegableScopes ?? [];
+          const beyond = grant.scopes.find((s) => !delegable.includes(s));
+          if (beyond) throw new ClientInputError(`${clientId} is an API key of account ${client.owner_account_id}: ${beyond} is not user-delegable on ${grant.indicator}`);
+        }
         return grantIn(tx, clientId, grant);
       });
     },

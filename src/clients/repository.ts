@@ -23,6 +23,8 @@ export interface ClientSummary {
   createdAt: Date;
   expiresAt: Date | null;
   disabledAt: Date | null;
+  /** An account's own API key (clients/api-keys.ts); null for the operator's clients. */
+  ownerAccountId: string | null;
 }
 
 export interface ClientRow {
@@ -36,11 +38,13 @@ export interface ClientRow {
   created_at: Date;
   expires_at: Date | null;
   disabled_at: Date | null;
+  owner_account_id: string | null;
 }
 
 /** A client with its unrevoked secrets and resource grants: what the token endpoint needs. */
 export interface ClientRecord {
-  row: ClientRow & { resources: Record<string, string[]> };
+  /** owner_active: no owner, or an owner that exists and is not disabled. */
+  row: ClientRow & { resources: Record<string, string[]>; owner_active: boolean };
   secrets: StoredSecret[];
 }
 
@@ -74,10 +78,11 @@ function summary(r: ClientRow): ClientSummary {
     createdAt: r.created_at,
     expiresAt: r.expires_at,
     disabledAt: r.disabled_at,
+    ownerAccountId: r.owner_account_id,
   };
 }
 
-const CLIENT_COLUMNS = ['client_id', 'name', 'confidential', 'third_party', 'can_introspect', 'scopes', 'metadata', 'created_at', 'expires_at', 'disabled_at'];
+const CLIENT_COLUMNS = ['client_id', 'name', 'confidential', 'third_party', 'can_introspect', 'scopes', 'metadata', 'created_at', 'expires_at', 'disabled_at', 'owner_account_id'];
 
 /**
  * The `clients` and `client_secrets` tables, and nothing else: grants and tokens of a
@@ -99,9 +104,9 @@ export function createClientsRepository(db: Db) {
     async insert(client: NewClient, secret?: SecretToStore): Promise<void> {
       await db.transaction(async (tx) => {
         await tx.query(
-          `INSERT INTO clients (client_id, name, confidential, third_party, can_introspect, scopes, metadata, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [client.clientId, client.name, client.confidential, client.thirdParty, client.canIntrospect, client.scopes, JSON.stringify(client.metadata), client.expiresAt],
+          `INSERT INTO clients (client_id, name, confidential, third_party, can_introspect, scopes, metadata, expires_at, owner_account_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [client.clientId, client.name, client.confidential, client.thirdParty, client.canIntrospect, client.scopes, JSON.stringify(client.metadata), client.expiresAt, client.ownerAccountId ?? null],
         );
         if (secret) await insertSecret(tx, client.clientId, secret);
       });
@@ -110,9 +115,12 @@ export function createClientsRepository(db: Db) {
     /** The client with its unrevoked secrets and granted resources, in one query. */
     async loadForAuth(clientId: string): Promise<ClientRecord | undefined> {
       const { rows } = await db.query<
-        ClientRow & { secrets: Array<{ id: string; secret_hash: string; expires_at: string | null }>; resources: Record<string, string[]> }
+        ClientRow & { secrets: Array<{ id: string; secret_hash: string; expires_at: string | null }>; resources: Record<string, string[]>; owner_active: boolean }
       >(
+        // An API key's owner is read with the key on every authentication (fails closed:
+        // a missing or disabled owner makes the client unknown, clients/metadata.ts).
         `SELECT ${CLIENT_COLUMNS.map((c) => `c.${c}`).join(', ')},
+           (c.owner_account_id IS NULL OR EXISTS (SELECT 1 FROM accounts a WHERE a.id = c.owner_account_id AND a.disabled_at IS NULL)) AS owner_active,
            coalesce(json_agg(json_build_object('id', s.id, 'secret_hash', s.secret_hash, 'expires_at', s.expires_at))
              FILTER (WHERE s.id IS NOT NULL), '[]') AS secrets,
            (SELECT coalesce(json_object_agg(g.indicator, g.scopes), '{}') FROM client_resources g WHERE g.client_id = c.client_id) AS resources

@@ -10,6 +10,8 @@ export interface Resource {
   scopeDescriptions: Record<string, string>;
   tokenFormat: 'jwt' | 'opaque';
   accessTokenTtl: number;
+  /** The scopes users may put on their own API keys (clients/api-keys.ts); empty: none. */
+  userDelegableScopes: string[];
   createdAt: Date;
 }
 
@@ -20,6 +22,7 @@ interface ResourceRow {
   scope_descriptions: Record<string, string>;
   token_format: 'jwt' | 'opaque';
   access_token_ttl: number;
+  user_delegable_scopes: string[];
   created_at: Date;
 }
 
@@ -36,10 +39,17 @@ const toResource = (r: ResourceRow): Resource => ({
   scopeDescriptions: r.scope_descriptions,
   tokenFormat: r.token_format,
   accessTokenTtl: r.access_token_ttl,
+  userDelegableScopes: r.user_delegable_scopes,
   createdAt: r.created_at,
 });
 
-const COLUMNS = 'indicator, name, scopes, scope_descriptions, token_format, access_token_ttl, created_at';
+const COLUMNS = 'indicator, name, scopes, scope_descriptions, token_format, access_token_ttl, user_delegable_scopes, created_at';
+
+function checkDelegable(indicator: string, scopes: string[], delegable: string[]): string[] {
+  const unknown = delegable.find((s) => !scopes.includes(s));
+  if (unknown) throw new ResourceInputError(`${unknown} is not a scope of ${indicator}, so users cannot delegate it`);
+  return [...new Set(delegable)];
+}
 
 /** RFC 8707 resource indicators: absolute URIs without a fragment. */
 export function createResourcesRepo(db: Db) {
@@ -51,6 +61,7 @@ export function createResourcesRepo(db: Db) {
       scopeDescriptions?: Record<string, string>;
       tokenFormat?: 'jwt' | 'opaque';
       accessTokenTtl?: number;
+      userDelegableScopes?: string[];
     }): Promise<Resource> {
       let url: URL;
       try {
@@ -64,12 +75,13 @@ export function createResourcesRepo(db: Db) {
       if (bad) throw new ResourceInputError(`${bad} is not a valid scope token (RFC 6749 §3.3)`);
       const described = Object.keys(input.scopeDescriptions ?? {}).find((s) => !input.scopes.includes(s));
       if (described) throw new ResourceInputError(`${described} has a description but is not a scope of ${input.indicator}`);
+      const delegable = checkDelegable(input.indicator, input.scopes, input.userDelegableScopes ?? []);
       const { rows } = await onUniqueViolation(
         () =>
           db.query<ResourceRow>(
-            `INSERT INTO resources (indicator, name, scopes, scope_descriptions, token_format, access_token_ttl) VALUES ($1, $2, $3, $4, $5, $6)
-             RETURNING ${COLUMNS}`,
-            [input.indicator, input.name ?? url.host, input.scopes, JSON.stringify(input.scopeDescriptions ?? {}), input.tokenFormat ?? 'jwt', input.accessTokenTtl ?? 600],
+            `INSERT INTO resources (indicator, name, scopes, scope_descriptions, token_format, access_token_ttl, user_delegable_scopes)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+            [input.indicator, input.name ?? url.host, input.scopes, JSON.stringify(input.scopeDescriptions ?? {}), input.tokenFormat ?? 'jwt', input.accessTokenTtl ?? 600, delegable],
           ),
         () => new ResourceInputError(`${input.indicator} is already registered`),
       );
@@ -81,6 +93,19 @@ export function createResourcesRepo(db: Db) {
         `SELECT ${COLUMNS} FROM resources WHERE indicator = $1`,
         [indicator],
       );
+      return rows[0] && toResource(rows[0]);
+    },
+
+    /**
+     * Which of its scopes users may put on their own API keys (replacing the earlier
+     * choice; [] for none). Keys that hold a scope taken away here stop getting it at
+     * once: the token endpoint checks the current set (provider/create-provider.ts).
+     */
+    async setUserDelegable(indicator: string, scopes: string[]): Promise<Resource | undefined> {
+      const { rows: found } = await db.query<{ scopes: string[] }>('SELECT scopes FROM resources WHERE indicator = $1', [indicator]);
+      if (!found[0]) return undefined;
+      const delegable = checkDelegable(indicator, found[0].scopes, scopes);
+      const { rows } = await db.query<ResourceRow>(`UPDATE resources SET user_delegable_scopes = $2 WHERE indicator = $1 RETURNING ${COLUMNS}`, [indicator, delegable]);
       return rows[0] && toResource(rows[0]);
     },
 

@@ -46,6 +46,8 @@ export interface Config {
   readonly initialAccessToken: string | undefined;
   readonly lastUsedFlushSeconds: number;
   readonly clientCacheSeconds: number;
+  /** Self-service API keys (clients/api-keys.ts): the longest lifetime, and how many per account (0: none). */
+  readonly apiKeys: { readonly maxDays: number; readonly perAccount: number };
   readonly webauthn: {
     readonly rpId: string;
     readonly rpName: string;
@@ -177,6 +179,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     initialAccessToken: e.LATCHKEY_INITIAL_ACCESS_TOKEN,
     lastUsedFlushSeconds: e.LATCHKEY_LAST_USED_FLUSH_SECONDS,
     clientCacheSeconds: e.LATCHKEY_CLIENT_CACHE_SECONDS,
+    apiKeys: Object.freeze({ maxDays: e.LATCHKEY_API_KEY_MAX_DAYS, perAccount: e.LATCHKEY_API_KEYS_PER_ACCOUNT }),
     webauthn: Object.freeze({
       rpId: e.LATCHKEY_WEBAUTHN_RP_ID ?? new URL(issuer).hostname,
       rpName: e.LATCHKEY_WEBAUTHN_RP_NAME,

@@ -83,6 +83,10 @@ export const envSchema = z.object({
   LATCHKEY_INITIAL_ACCESS_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
   /** How long a process keeps a client's metadata and secret hashes before reading them again. */
   LATCHKEY_CLIENT_CACHE_SECONDS: z.coerce.number().int().min(0).default(5),
+  /** The longest lifetime a user may give an API key on the account page, in days. */
+  LATCHKEY_API_KEY_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  /** API keys per account (revoked ones do not count; expired ones do until revoked). */
+  LATCHKEY_API_KEYS_PER_ACCOUNT: z.coerce.number().int().min(0).max(1000).default(20),
   /** How often client-secret last-used times are written (batched). */
   LATCHKEY_LAST_USED_FLUSH_SECONDS: duration.default(30),
   /**

@@ -4,6 +4,7 @@ import type { Adapters } from '../adapters/index.js';
 import type { AccountsRepo } from '../accounts/accounts-repo.js';
 import type { ClientDirectory } from '../clients/client-directory.js';
 import type { LastUsedRecorder } from '../clients/last-used.js';
+import { apiKeyClaims, delegatedScopes } from './api-key-claims.js';
 import { assertScopesWithoutResource, assertTokenScope, grantedScopes, requestedClientCredentialsScope } from './scope-policy.js';
 import { isReservedClientName } from '../clients/reserved-name.js';
 import { renderPage } from '../pages/render.js';
@@ -54,7 +55,7 @@ async function introspectionAllowed(ctx: KoaContextWithOIDC, client: { clientId:
 }
 
 // Set by Latchkey's own tables, never by a client registering itself.
-const LATCHKEY_METADATA = ['third_party', 'latchkey_scopes', 'latchkey_resources', 'can_introspect'];
+const LATCHKEY_METADATA = ['third_party', 'latchkey_scopes', 'latchkey_resources', 'can_introspect', 'latchkey_owner'];
 
 export function createProvider({ config, adapters, accounts, keys, directory, lastUsed, replayMarks, clock, accountModels, audit }: ProviderDeps): Provider {
   const configuration: Configuration = {
@@ -129,7 +130,9 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
           assertWithinLimit('resource', indicator);
           const granted = grantedScopes(client, indicator);
           const resource = granted.length ? await directory.resource(indicator) : undefined;
-          const scopes = resource?.scopes.filter((s) => granted.includes(s)) ?? [];
+          // A user's API key: only what the operator lets users delegate (api-key-claims.ts).
+          const allowed = resource ? delegatedScopes(client, granted, resource.userDelegableScopes) : [];
+          const scopes = resource?.scopes.filter((s) => allowed.includes(s)) ?? [];
           if (!resource || !scopes.length) throw new errors.InvalidTarget('resource indicator is not registered for this client');
           return {
             scope: scopes.join(' '),
@@ -169,7 +172,7 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
     // introspection carry acr, amr and auth_time, so resource servers can apply RFC 9470.
     async extraTokenClaims(ctx, token) {
       assertTokenScope(ctx, token);
-      if (!('accountId' in token) || !token.accountId) return undefined;
+      if (!('accountId' in token) || !token.accountId) return apiKeyClaims(ctx);
       const source = ctx?.oidc.entities.AuthorizationCode ?? ctx?.oidc.entities.RefreshToken;
       if (!source?.acr) return undefined;
       return { acr: source.acr, amr: source.amr, auth_time: source.authTime };

@@ -41,7 +41,10 @@ export function assertTokenScope(ctx: KoaContextWithOIDC | undefined, token: Acc
   const indicator = token.resourceServer?.identifier();
   if (!indicator) return;
   if (token.kind === 'ClientCredentials') {
-    const granted = new Set(grantedScopes(ctx?.oidc.client, indicator));
+    // What the resource offers this client now (getResourceServerInfo): its grant, and
+    // for a user's API key only the delegable part of it.
+    const offered = new Set(split(token.resourceServer?.scope));
+    const granted = new Set(grantedScopes(ctx?.oidc.client, indicator).filter((s) => offered.has(s)));
     const refused = split(ctx?.oidc.params?.scope as string | undefined).find((s) => !granted.has(s));
     if (refused) throw new errors.InvalidScope('requested scope is not granted on this resource', refused);
   }

@@ -14,6 +14,7 @@ test('defaults give a working embedded setup', () => {
   assert.ok(Object.isFrozen(config));
   assert.equal(config.mail.smtpUrl, undefined, 'the local dev mailbox');
   assert.equal(config.mail.from, 'Latchkey <no-reply@localhost>');
+  assert.deepEqual(config.apiKeys, { maxDays: 365, perAccount: 20 });
 });
 
 test('mail over SMTP', () => {
@@ -36,6 +37,8 @@ test('a bad value stops start-up with the variable\'s name', () => {
     [{ LATCHKEY_MAIL_FROM: 'Latchkey <no-reply@example.com>\r\nBcc: x@example.com' }, /LATCHKEY_MAIL_FROM/],
     [{ LATCHKEY_MAIL_FROM: 'not an address' }, /LATCHKEY_MAIL_FROM/],
     [{ LATCHKEY_MAIL_MAX_ATTEMPTS: '0' }, /LATCHKEY_MAIL_MAX_ATTEMPTS/],
+    [{ LATCHKEY_API_KEY_MAX_DAYS: '0' }, /LATCHKEY_API_KEY_MAX_DAYS/],
+    [{ LATCHKEY_API_KEYS_PER_ACCOUNT: 'many' }, /LATCHKEY_API_KEYS_PER_ACCOUNT/],
     [{ LATCHKEY_HOST_CHECK_EXEMPT_PATHS: '/healthz,readyz' }, /LATCHKEY_HOST_CHECK_EXEMPT_PATHS/],
     [{ LATCHKEY_TRUST_PROXY: 'true' }, /LATCHKEY_TRUST_PROXY: replaced by LATCHKEY_TRUSTED_PROXIES/],
     [{ LATCHKEY_TRUSTED_PROXIES: '10.0.0.0/33' }, /LATCHKEY_TRUSTED_PROXIES: 10\.0\.0\.0\/33 is not/],

@@ -82,6 +82,8 @@ function accountSetup(backend: Backend, env: Record<string, string>) {
     get calendar() {
       return calendar;
     },
+    /** The test clock's time. */
+    now: clock,
     /** Moves the test clock forward. */
     advance(seconds: number) {
       offsetMs += seconds * 1000;

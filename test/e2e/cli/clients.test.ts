@@ -82,4 +82,23 @@ cliSuite('latchkey client and resource', { migrated: true }, (c) => {
     assert.notEqual(badEnv.code, 0);
     assert.match(badEnv.stderr, /PORT/);
   });
+
+  test('resources users may delegate to their API keys: create --user-delegable, update, not-user-delegable', async () => {
+    const all = await latchkey(c.env, ['resource', 'create', '--indicator', 'https://api.example.com/files', '--scope', 'files:read files:write', '--user-delegable', '--json']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.deepEqual((JSON.parse(all.stdout) as { user_delegable_scopes: string[] }).user_delegable_scopes, ['files:read', 'files:write']);
+    const some = await latchkey(c.env, ['resource', 'update', 'https://api.example.com/files', '--user-delegable', 'files:read']);
+    assert.equal(some.code, 0, some.stderr);
+    assert.match(some.stdout, /users may delegate files:read\n/);
+    assert.match((await latchkey(c.env, ['resource', 'list'])).stdout, /user-delegable: files:read\n/);
+    const unknown = await latchkey(c.env, ['resource', 'update', 'https://api.example.com/files', '--user-delegable', 'files:delete']);
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /files:delete is not a scope of https:\/\/api\.example\.com\/files/);
+    const none = await latchkey(c.env, ['resource', 'update', 'https://api.example.com/files', '--not-user-delegable', '--json']);
+    assert.deepEqual((JSON.parse(none.stdout) as { user_delegable_scopes: string[] }).user_delegable_scopes, []);
+    const neither = await latchkey(c.env, ['resource', 'update', 'https://api.example.com/files']);
+    assert.notEqual(neither.code, 0);
+    assert.match(neither.stderr, /--user-delegable/);
+    assert.notEqual((await latchkey(c.env, ['resource', 'update', 'https://api.example.com/none', '--user-delegable'])).code, 0);
+  });
 });

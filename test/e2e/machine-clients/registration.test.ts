@@ -38,6 +38,8 @@ describe('dynamic client registration (RFC 7591)', () => {
     assert.equal((await register(lk.issuer, metadata, 'wrong-token-0123456789abcdef0123456789')).status, 401);
     const refused = await register(lk.issuer, { ...metadata, latchkey_scopes: ['reports:write'] }, INITIAL);
     assert.equal(refused.status, 400, 'Latchkey-only metadata cannot be self-registered');
+    const owned = await register(lk.issuer, { ...metadata, latchkey_owner: 'some-account' }, INITIAL);
+    assert.equal(owned.status, 400, "a registration cannot pass itself off as a user's API key");
 
     const res = await register(lk.issuer, metadata, INITIAL);
     assert.equal(res.status, 201);

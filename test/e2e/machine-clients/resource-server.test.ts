@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { redeem, relyingParty, signIn, userAgentFor } from '../../helpers/rp.js';
 import { API, OPAQUE_API, OTHER_API, SCOPE, machineClientsSuite } from './setup.js';
+import { createAccountsRepo } from '../../../src/accounts/accounts-repo.js';
+import { createApiKeys } from '../../../src/clients/api-keys.js';
+import { createResourcesRepo } from '../../../src/clients/resources-repo.js';
 
 machineClientsSuite('machine clients: the example resource server', (m) => {
   const { machine, token, call } = m;
@@ -61,5 +64,48 @@ machineClientsSuite('machine clients: the example resource server', (m) => {
         assert.equal(res.body.error, 'invalid_token');
       }
     }
+  });
+
+  test("a user's API key: sub is the key, owner the user; the example tells it from a user and from a service", async () => {
+    const resources = createResourcesRepo(m.lk.backend.db);
+    await resources.setUserDelegable(API, [SCOPE]);
+    await resources.setUserDelegable(OPAQUE_API, [SCOPE]);
+    const carol = await m.lk.createUser({ email: 'carol@example.com' });
+    const apiKeys = createApiKeys(m.lk.backend.db, { clock: () => m.now, policy: { maxDays: 365, perAccount: 20 } });
+    const key = await apiKeys.create(carol.id, {
+      name: 'Carol’s script',
+      grants: [
+        { indicator: API, scopes: [SCOPE] },
+        { indicator: OPAQUE_API, scopes: [SCOPE] },
+      ],
+      expiresAt: new Date(m.now.getTime() + 7 * 24 * 3600 * 1000),
+    });
+
+    const jwt = String((await token(key, { scope: SCOPE, resource: API })).body.access_token);
+    const either = await call('/either', jwt);
+    assert.equal(either.status, 200);
+    assert.deepEqual(either.body, { kind: 'api_key', sub: key.clientId, user: carol.id, client_id: key.clientId });
+    assert.equal((await call('/service', jwt)).status, 401, "a user's key is not a service");
+    assert.equal((await call('/me', jwt)).status, 401, "a user's key is not the user's own sign-in");
+
+    const opaque = String((await token(key, { scope: SCOPE, resource: OPAQUE_API })).body.access_token);
+    const introspected = await m.introspect(m.introspector, opaque);
+    assert.equal(introspected.active, true);
+    assert.equal(introspected.sub, key.clientId);
+    assert.equal(introspected.owner, carol.id);
+    assert.equal((await call('/either', opaque, m.opaqueApi.url)).body.kind, 'api_key', 'the owner comes by introspection too');
+
+    // Disabling the owner stops the key (invalid_client) and its outstanding opaque tokens.
+    await createAccountsRepo(m.lk.backend.db).setDisabled(carol.id, new Date());
+    assert.equal((await token(key, { scope: SCOPE, resource: API })).body.error, 'invalid_client');
+    assert.equal((await m.introspect(m.introspector, opaque)).active, false);
+    assert.equal((await call('/either', opaque, m.opaqueApi.url)).status, 401);
+    await createAccountsRepo(m.lk.backend.db).setDisabled(carol.id, null);
+    assert.equal((await call('/either', opaque, m.opaqueApi.url)).status, 200, 'enabled again');
+
+    // A service token is still a service, and a user's sign-in still a user (the first test).
+    const job = await machine();
+    const service = String((await token(job, { scope: SCOPE, resource: API })).body.access_token);
+    assert.deepEqual((await call('/either', service)).body, { kind: 'service', sub: job.clientId, client_id: job.clientId });
   });
 });
