@@ -24,6 +24,7 @@ import { interactionPages } from './interactions/index.js';
 import { createSignInRecord } from './interactions/sign-in-record.js';
 import { accountPages } from './account-ui/routes.js';
 import { invitePages } from './account-ui/invite.js';
+import { adminConsole } from './admin/console/routes.js';
 import { createPasskeyProof } from './accounts/passkey-proof.js';
 import { dispatch } from './http/dispatch.js';
 import { errorPages } from './http/error-pages.js';
@@ -222,6 +223,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
         proofMarks: ephemeral.kv('first-passkey'),
       }),
       invitePages({ accounts, passkeys, ceremonies, codes, audit, mailer, productName: config.webauthn.rpName, issuer: config.issuer, limits }),
+      adminConsole({ provider, accounts, audit, clock, kv: (namespace) => ephemeral.kv(namespace), settings: config.admin }),
     ]),
   );
 

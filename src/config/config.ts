@@ -29,6 +29,8 @@ export interface Config {
   readonly signup: 'open' | 'closed';
   readonly ttl: { readonly session: number; readonly accessToken: number; readonly refreshToken: number };
   readonly sessions: { readonly idleSeconds: number | undefined; readonly maxPerAccount: number | undefined };
+  /** The admin console (/admin): required acr, idle and absolute session lifetimes (seconds). */
+  readonly admin: { readonly acr: 'pwd' | 'phr' | 'phrh'; readonly idleSeconds: number; readonly ttlSeconds: number };
   readonly sweepIntervalSeconds: number;
   readonly auditRetentionDays: number;
   /** LATCHKEY_TRUSTED_PROXIES: whose X-Forwarded-* headers are believed (http/client-ip.ts). */
@@ -139,6 +141,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       refreshToken: e.LATCHKEY_REFRESH_TOKEN_TTL_SECONDS,
     }),
     sessions: Object.freeze({ idleSeconds: e.LATCHKEY_SESSION_IDLE_SECONDS, maxPerAccount: e.LATCHKEY_MAX_SESSIONS }),
+    admin: Object.freeze({ acr: e.LATCHKEY_ADMIN_ACR, idleSeconds: e.LATCHKEY_ADMIN_IDLE_SECONDS, ttlSeconds: e.LATCHKEY_ADMIN_TTL_SECONDS }),
     sweepIntervalSeconds: e.LATCHKEY_SWEEP_INTERVAL_SECONDS,
     auditRetentionDays: e.LATCHKEY_AUDIT_RETENTION_DAYS,
     trustedProxies,

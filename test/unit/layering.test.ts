@@ -29,6 +29,7 @@ const LAYERS: Record<string, number> = {
   demo: 5,
   interactions: 6,
   'account-ui': 6,
+  admin: 6,
   // Metrics: counters fed from the audit log, the engine's events and the stores.
   ops: 6.5,
   http: 7,

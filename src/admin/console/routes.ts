@@ -1,0 +1,69 @@
+import { Router } from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import compose from 'koa-compose';
+import type { Middleware } from 'koa';
+import type Provider from 'oidc-provider';
+import type { AccountsRepo } from '../../accounts/accounts-repo.js';
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { Clock } from '../../common/clock.js';
+import { sha256 } from '../../common/hash.js';
+import { csrfToken, requireCsrf } from '../../pages/csrf.js';
+import type { PageModule } from '../../pages/page-module.js';
+import type { Acr } from '../../provider/assurance.js';
+import type { EphemeralKv } from '../../storage/ephemeral-store.js';
+import { createAdminSessions } from './admin-sessions.js';
+import { consoleCookies } from './console-cookies.js';
+import { adminGuard } from './guard.js';
+import { renderAdmin } from './render.js';
+import { signInRoutes } from './sign-in.js';
+
+export interface AdminConsoleDeps {
+  provider: Provider;
+  accounts: AccountsRepo;
+  audit: AuditLog;
+  clock: Clock;
+  /** A namespace of the ephemeral store (sessions, sign-ins under way, redeemed codes). */
+  kv(namespace: string): EphemeralKv;
+  /** LATCHKEY_ADMIN_ACR, LATCHKEY_ADMIN_IDLE_SECONDS, LATCHKEY_ADMIN_TTL_SECONDS. */
+  settings: { acr: Acr; idleSeconds: number; ttlSeconds: number };
+}
+
+/** Where the console lives; the admin API (/admin/api) is its own page module, listed before this one. */
+export const ADMIN_PREFIX = '/admin';
+
+/**
+ * /admin — the hosted admin console: its own sign-in (sign-in.ts), its own short
+ * session (admin-sessions.ts) checked on every request (guard.ts), and the pages.
+ */
+export function adminConsole(deps: AdminConsoleDeps): PageModule {
+  const { provider, accounts, audit, clock, settings } = deps;
+  const router = new Router({ prefix: ADMIN_PREFIX });
+  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  const cookies = consoleCookies(provider.issuer);
+  const sessions = createAdminSessions({ kv: deps.kv('admin-session'), clock, idleSeconds: settings.idleSeconds, ttlSeconds: settings.ttlSeconds });
+  const requireAdmin = adminGuard({ accounts, sessions, cookies });
+
+  // Every form's token is bound to the admin session (its cookie's hash), so a token
+  // from another session, or from before a sign-in, is refused.
+  router.use(csrfToken({ issuer: provider.issuer, bind: (ctx) => `admin:${sha256(cookies.session.get(ctx) ?? '-')}` }));
+
+  signInRoutes(router, { provider, accounts, audit, clock, sessions, cookies, logins: deps.kv('admin-login'), redeemed: deps.kv('admin-code'), acr: settings.acr });
+
+  router.post('/sign-out', form, requireCsrf(), async (ctx) => {
+    const token = cookies.session.get(ctx);
+    const session = await sessions.find(token);
+    await sessions.end(token);
+    cookies.session.clear(ctx);
+    if (session) await audit.record({ type: 'admin.signed_out', accountId: session.accountId, ip: ctx.ip, userAgent: ctx.get('user-agent') });
+    ctx.status = 303;
+    ctx.redirect('/admin/signed-out');
+  });
+
+  router.get('/', requireAdmin, (ctx) => ctx.redirect('/admin/users'));
+
+  // TODO(#12): the pages over the admin service layer replace this.
+  router.get('/users', requireAdmin, async (ctx) => renderAdmin(ctx, 'pending', { title: 'Users', section: 'users' }));
+
+  // The router's middleware is typed for the params it sets itself; as Koa middleware it is sound.
+  return { prefixes: [ADMIN_PREFIX], middleware: compose([router.routes(), router.allowedMethods()] as Middleware[]) };
+}
