@@ -82,6 +82,12 @@ export function createAccountsRepo(db: Db) {
       return rows[0] && toAccount(rows[0]);
     },
 
+    /** The account, disabled or not, its row locked until the transaction `db` belongs to ends (run inside one). */
+    async findForUpdate(id: string): Promise<Account | undefined> {
+      const { rows } = await db.query<AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE id = $1 FOR UPDATE`, [id]);
+      return rows[0] && toAccount(rows[0]);
+    },
+
     async findByEmail(email: string, lookup: Lookup = {}): Promise<Account | undefined> {
       const { rows } = await db.query<AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE email = $1${active(lookup)}`, [canonicalEmail(email)]);
       return rows[0] && toAccount(rows[0]);

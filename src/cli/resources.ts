@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
 import type { CliContext } from './context.js';
 import { createResourcesRepo } from '../clients/resources-repo.js';
+import { createResource } from '../admin/service/index.js';
+import { CLI_ACTOR, cliAdminDeps } from './admin-deps.js';
 import { collect, durationOption, listCommand, printJson, UsageError } from './shared.js';
 
 /** `--scope-description "scope=text"`: what the consent page says the scope allows. */
@@ -30,7 +32,7 @@ export function resourceCommands(program: Command, ctx: CliContext): void {
     .action(async (opts: { indicator: string; scope: string; scopeDescription: string[]; name?: string; format: 'jwt' | 'opaque'; ttl: string; json: boolean }) => {
       const ttl = durationOption('--ttl', opts.ttl);
       const created = await ctx.withDb((db) =>
-        createResourcesRepo(db).create({
+        createResource(cliAdminDeps(ctx, db), CLI_ACTOR, {
           indicator: opts.indicator,
           scopes: opts.scope.split(/\s+/).filter(Boolean),
           scopeDescriptions: scopeDescriptions(opts.scopeDescription),

@@ -29,6 +29,7 @@ const LAYERS: Record<string, number> = {
   demo: 5,
   interactions: 6,
   'account-ui': 6,
+  // The admin service (plain functions over the stores), the console and the admin API.
   admin: 6,
   // Metrics: counters fed from the audit log, the engine's events and the stores.
   ops: 6.5,
