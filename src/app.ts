@@ -223,7 +223,15 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
         proofMarks: ephemeral.kv('first-passkey'),
       }),
       invitePages({ accounts, passkeys, ceremonies, codes, audit, mailer, productName: config.webauthn.rpName, issuer: config.issuer, limits }),
-      adminConsole({ provider, accounts, audit, clock, kv: (namespace) => ephemeral.kv(namespace), settings: config.admin }),
+      adminConsole({
+        provider,
+        accounts,
+        audit,
+        clock,
+        kv: (namespace) => ephemeral.kv(namespace),
+        settings: config.admin,
+        service: { db, ephemeral, config, clock, audit, codes, queueMail: (mail) => mailer.send(mail) },
+      }),
     ]),
   );
 

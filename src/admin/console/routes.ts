@@ -14,7 +14,12 @@ import type { EphemeralKv } from '../../storage/ephemeral-store.js';
 import { createAdminSessions } from './admin-sessions.js';
 import { consoleCookies } from './console-cookies.js';
 import { adminGuard } from './guard.js';
-import { renderAdmin } from './render.js';
+import type { AdminDeps } from '../service/index.js';
+import { auditPages } from './pages/audit.js';
+import { clientPages } from './pages/clients.js';
+import type { PageKit } from './pages/kit.js';
+import { resourcePages } from './pages/resources.js';
+import { userPages } from './pages/users.js';
 import { signInRoutes } from './sign-in.js';
 
 export interface AdminConsoleDeps {
@@ -24,6 +29,8 @@ export interface AdminConsoleDeps {
   clock: Clock;
   /** A namespace of the ephemeral store (sessions, sign-ins under way, redeemed codes). */
   kv(namespace: string): EphemeralKv;
+  /** What the admin service's operations run over (admin/service/context.ts). */
+  service: AdminDeps;
   /** LATCHKEY_ADMIN_ACR, LATCHKEY_ADMIN_IDLE_SECONDS, LATCHKEY_ADMIN_TTL_SECONDS. */
   settings: { acr: Acr; idleSeconds: number; ttlSeconds: number };
 }
@@ -61,8 +68,11 @@ export function adminConsole(deps: AdminConsoleDeps): PageModule {
 
   router.get('/', requireAdmin, (ctx) => ctx.redirect('/admin/users'));
 
-  // TODO(#12): the pages over the admin service layer replace this.
-  router.get('/users', requireAdmin, async (ctx) => renderAdmin(ctx, 'pending', { title: 'Users', section: 'users' }));
+  const kit: PageKit = { router, requireAdmin, post: [form, requireCsrf()], service: deps.service };
+  userPages(kit);
+  clientPages(kit);
+  resourcePages(kit);
+  auditPages(kit);
 
   // The router's middleware is typed for the params it sets itself; as Koa middleware it is sound.
   return { prefixes: [ADMIN_PREFIX], middleware: compose([router.routes(), router.allowedMethods()] as Middleware[]) };
