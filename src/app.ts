@@ -230,6 +230,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
         clock,
         kv: (namespace) => ephemeral.kv(namespace),
         settings: config.admin,
+        limits,
         service: { db, ephemeral, config, clock, audit, codes, queueMail: (mail) => mailer.send(mail) },
       }),
     ]),

@@ -8,6 +8,7 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../common/clock.js';
 import { sha256 } from '../../common/hash.js';
 import { csrfToken, requireCsrf } from '../../pages/csrf.js';
+import type { RateLimits } from '../../pages/rate-limit.js';
 import type { PageModule } from '../../pages/page-module.js';
 import type { Acr } from '../../provider/assurance.js';
 import type { EphemeralKv } from '../../storage/ephemeral-store.js';
@@ -29,6 +30,8 @@ export interface AdminConsoleDeps {
   clock: Clock;
   /** A namespace of the ephemeral store (sessions, sign-ins under way, redeemed codes). */
   kv(namespace: string): EphemeralKv;
+  /** Request-rate limits (pages/rate-limit.ts). */
+  limits: RateLimits;
   /** What the admin service's operations run over (admin/service/context.ts). */
   service: AdminDeps;
   /** LATCHKEY_ADMIN_ACR, LATCHKEY_ADMIN_IDLE_SECONDS, LATCHKEY_ADMIN_TTL_SECONDS. */
@@ -54,7 +57,7 @@ export function adminConsole(deps: AdminConsoleDeps): PageModule {
   // from another session, or from before a sign-in, is refused.
   router.use(csrfToken({ issuer: provider.issuer, bind: (ctx) => `admin:${sha256(cookies.session.get(ctx) ?? '-')}` }));
 
-  signInRoutes(router, { provider, accounts, audit, clock, sessions, cookies, logins: deps.kv('admin-login'), redeemed: deps.kv('admin-code'), acr: settings.acr });
+  signInRoutes(router, { provider, accounts, audit, clock, sessions, cookies, logins: deps.kv('admin-login'), redeemed: deps.kv('admin-code'), acr: settings.acr, limits: deps.limits });
 
   router.post('/sign-out', form, requireCsrf(), async (ctx) => {
     const token = cookies.session.get(ctx);

@@ -11,6 +11,7 @@ import type { Acr } from '../../provider/assurance.js';
 import { ADMIN_CLIENT_ID, adminRedirectUri } from '../../provider/admin-client.js';
 import { redeemAuthorizationCode } from '../../provider/oidc-internals.js';
 import type { EphemeralKv } from '../../storage/ephemeral-store.js';
+import { rateLimit, type RateLimits } from '../../pages/rate-limit.js';
 import type { AdminSessions } from './admin-sessions.js';
 import { checkCallback } from './callback-check.js';
 import type { ConsoleCookies } from './console-cookies.js';
@@ -29,6 +30,8 @@ export interface SignInDeps {
   redeemed: EphemeralKv;
   /** LATCHKEY_ADMIN_ACR. */
   acr: Acr;
+  /** Request-rate limits (pages/rate-limit.ts): each sign-in start stores state. */
+  limits: RateLimits;
 }
 
 // How long a sign-in may take, from the console's redirect to the callback.
@@ -58,8 +61,10 @@ const str = (v: unknown) => (typeof v === 'string' && v.length <= 2048 ? v : und
 export function signInRoutes(router: Router, deps: SignInDeps): void {
   const { provider, accounts, audit, clock, sessions, cookies, logins, redeemed, acr } = deps;
   const redirectUri = adminRedirectUri(provider.issuer);
+  // Each start stores a sign-in's state for ten minutes: counted per address and overall, like other sign-in routes.
+  const startLimit = rateLimit(deps.limits, { name: 'admin-sign-in' });
 
-  router.get('/sign-in', async (ctx) => {
+  router.get('/sign-in', startLimit, async (ctx) => {
     const state = randomBytes(32).toString('base64url');
     const nonce = randomBytes(32).toString('base64url');
     const verifier = randomBytes(32).toString('base64url');
