@@ -17,10 +17,11 @@ const code: RedeemedCode = {
   acr: 'phr',
   amr: ['swk', 'mfa'],
   authTime: now - 10,
+  sessionUid: 'sess-1',
 };
 
 test('a code issued to the console for this sign-in, at phr, just now, passes', () => {
-  assert.deepEqual(checkCallback(code, expected), { ok: true, accountId: 'acc-1', acr: 'phr', amr: ['swk', 'mfa'], authTime: now - 10 });
+  assert.deepEqual(checkCallback(code, expected), { ok: true, accountId: 'acc-1', acr: 'phr', amr: ['swk', 'mfa'], authTime: now - 10, sessionUid: 'sess-1' });
   assert.equal(checkCallback({ ...code, acr: 'phrh' }, expected).ok, true, 'a stronger level passes too');
 });
 
@@ -32,6 +33,7 @@ test('another client, redirect URI, verifier, challenge method or nonce is refus
     { codeChallengeMethod: 'plain' },
     { nonce: 'n-2' },
     { nonce: undefined },
+    { sessionUid: undefined },
   ] as Array<Partial<RedeemedCode>>) {
     assert.deepEqual(checkCallback({ ...code, ...changed }, expected), { ok: false, why: 'invalid' }, JSON.stringify(changed));
   }

@@ -14,6 +14,8 @@ import type { EphemeralKv } from '../../storage/ephemeral-store.js';
  */
 export interface AdminSession {
   accountId: string;
+  /** The Latchkey session the console's sign-in was made in: when it ends, so does this one. */
+  sessionUid: string;
   acr: string;
   amr: string[];
   /** Seconds since the epoch: when the console's sign-in was made, and last used. */
@@ -23,6 +25,7 @@ export interface AdminSession {
 
 const stored = z.object({
   accountId: z.string(),
+  sessionUid: z.string(),
   acr: z.string(),
   amr: z.array(z.string()),
   createdAt: z.number(),
@@ -47,7 +50,7 @@ export function createAdminSessions({ kv, clock, idleSeconds, ttlSeconds }: Admi
 
   return {
     /** A new session; the returned token is the cookie value, shown to nobody else. */
-    async start(login: { accountId: string; acr: string; amr: string[] }): Promise<{ token: string; session: AdminSession }> {
+    async start(login: { accountId: string; sessionUid: string; acr: string; amr: string[] }): Promise<{ token: string; session: AdminSession }> {
       const now = epochSeconds(clock);
       const token = randomBytes(32).toString('base64url');
       const session: AdminSession = { ...login, createdAt: now, lastSeenAt: now };

@@ -19,7 +19,7 @@ export interface Expected {
 }
 
 export type CallbackOutcome =
-  | { ok: true; accountId: string; acr: string; amr: string[]; authTime: number }
+  | { ok: true; accountId: string; acr: string; amr: string[]; authTime: number; sessionUid: string }
   | { ok: false; why: 'invalid' | 'too_weak' | 'too_old' };
 
 // A little slack for the seconds between the step and the callback.
@@ -47,5 +47,7 @@ export function checkCallback(code: RedeemedCode, expected: Expected): CallbackO
   if (!code.acr || !meets(code.acr, expected.acr)) return { ok: false, why: 'too_weak' };
   const authTime = code.authTime;
   if (authTime === undefined || expected.now - authTime > expected.maxAgeSeconds + SKEW_SECONDS) return { ok: false, why: 'too_old' };
-  return { ok: true, accountId: code.accountId, acr: code.acr, amr: code.amr ?? [], authTime };
+  // The console's session is tied to the Latchkey session (guard.ts): a code from none is not enough.
+  if (!code.sessionUid) return { ok: false, why: 'invalid' };
+  return { ok: true, accountId: code.accountId, acr: code.acr, amr: code.amr ?? [], authTime, sessionUid: code.sessionUid };
 }

@@ -11,16 +11,28 @@ export interface SignedInAdmin {
 
 /**
  * Every console page runs behind this, on every request: a live admin session (idle and
- * absolute lifetimes, admin-sessions.ts), and an account that still exists, is not
+ * absolute lifetimes, admin-sessions.ts), the Latchkey session it was signed in from
+ * still live for the same account (so "sign out everywhere", a password reset or signing
+ * out of Latchkey ends the console too), and an account that still exists, is not
  * disabled (lookups leave disabled accounts out) and still holds the admin role. A role
  * revoked or an account disabled a second ago ends the session on its next request. Any
  * store failure propagates: the request fails (500), it never passes.
  */
-export function adminGuard(deps: { accounts: AccountsRepo; sessions: AdminSessions; cookies: ConsoleCookies }) {
+export function adminGuard(deps: {
+  accounts: AccountsRepo;
+  sessions: AdminSessions;
+  cookies: ConsoleCookies;
+  /** The account of the live Latchkey session with this uid, if any. */
+  signedInAccount(sessionUid: string): Promise<string | undefined>;
+}) {
   const { accounts, sessions, cookies } = deps;
   return async function requireAdmin(ctx: Context, next: Next): Promise<void> {
     const token = cookies.session.get(ctx);
-    const session = await sessions.find(token);
+    let session = await sessions.find(token);
+    if (session && (await deps.signedInAccount(session.sessionUid)) !== session.accountId) {
+      await sessions.end(token);
+      session = undefined;
+    }
     if (!session) {
       if (token) cookies.session.clear(ctx);
       if (ctx.method === 'GET' || ctx.method === 'HEAD') {

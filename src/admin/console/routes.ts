@@ -11,6 +11,7 @@ import { csrfToken, requireCsrf } from '../../pages/csrf.js';
 import type { RateLimits } from '../../pages/rate-limit.js';
 import type { PageModule } from '../../pages/page-module.js';
 import type { Acr } from '../../provider/assurance.js';
+import { sessionByUid } from '../../provider/oidc-internals.js';
 import type { EphemeralKv } from '../../storage/ephemeral-store.js';
 import { createAdminSessions } from './admin-sessions.js';
 import { consoleCookies } from './console-cookies.js';
@@ -51,7 +52,7 @@ export function adminConsole(deps: AdminConsoleDeps): PageModule {
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   const cookies = consoleCookies(provider.issuer);
   const sessions = createAdminSessions({ kv: deps.kv('admin-session'), clock, idleSeconds: settings.idleSeconds, ttlSeconds: settings.ttlSeconds });
-  const requireAdmin = adminGuard({ accounts, sessions, cookies });
+  const requireAdmin = adminGuard({ accounts, sessions, cookies, signedInAccount: async (uid) => (await sessionByUid(provider, uid))?.accountId });
 
   // Every form's token is bound to the admin session (its cookie's hash), so a token
   // from another session, or from before a sign-in, is refused.

@@ -115,7 +115,7 @@ export function signInRoutes(router: Router, deps: SignInDeps): void {
       await audit.record({ type: 'admin.console_refused', accountId: outcome.accountId, ip: ctx.ip, userAgent: ctx.get('user-agent'), detail: { reason: account ? 'not_admin' : 'unknown' } });
       return refusal(ctx, 'not_admin');
     }
-    const { token } = await sessions.start({ accountId: account.id, acr: outcome.acr, amr: outcome.amr });
+    const { token } = await sessions.start({ accountId: account.id, sessionUid: outcome.sessionUid, acr: outcome.acr, amr: outcome.amr });
     cookies.session.set(ctx, token);
     await audit.record({ type: 'admin.signed_in', accountId: account.id, ip: ctx.ip, userAgent: ctx.get('user-agent'), detail: { acr: outcome.acr, amr: outcome.amr } });
     await continueTo(ctx, expected.data.returnTo);

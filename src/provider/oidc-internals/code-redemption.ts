@@ -24,6 +24,8 @@ export interface RedeemedCode {
   amr?: string[];
   /** Seconds since the epoch (the time of the sign-in's most recent factor). */
   authTime?: number;
+  /** The uid of the Latchkey session the code was issued in. */
+  sessionUid?: string;
 }
 
 interface EngineCode {
@@ -37,6 +39,7 @@ interface EngineCode {
   acr?: string;
   amr?: string[];
   authTime?: number;
+  sessionUid?: string;
   consumed?: unknown;
   isExpired: boolean;
   consume(): Promise<void>;
@@ -76,5 +79,6 @@ export async function redeemAuthorizationCode(
     ...(code.acr ? { acr: code.acr } : {}),
     ...(Array.isArray(code.amr) ? { amr: code.amr } : {}),
     ...(typeof code.authTime === 'number' ? { authTime: code.authTime } : {}),
+    ...(code.sessionUid ? { sessionUid: code.sessionUid } : {}),
   };
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createAccountsRepo } from '../../../src/accounts/accounts-repo.js';
 import { createAuditLog } from '../../../src/audit/audit-log.js';
+import { revokeByAccount } from '../../../src/adapters/revoke-by-account.js';
 import { backends } from '../../helpers/backends.js';
 import { isLoginPage, submitPassword } from '../../helpers/rp.js';
 import { UserAgent } from '../../helpers/user-agent.js';
@@ -134,6 +135,15 @@ for (const backend of backends()) {
       assert.equal((await s.signInToConsole(ua2, other)).status, 200);
       await accounts.setDisabled(other.id, new Date());
       assert.equal((await ua2.go(`${s.lk.issuer}/admin/users`)).status, 403);
+    });
+
+    test('signing the admin out everywhere (their Latchkey sessions end) ends the console session too', async () => {
+      const admin = await s.makeUser();
+      const { ua, stopAt } = consoleBrowser();
+      assert.equal((await s.signInToConsole(ua, admin)).status, 200);
+      stopAt.add('/admin/sign-in');
+      await revokeByAccount(s.open.db, admin.id);
+      assert.ok(sentToSignIn(await ua.go(`${s.lk.issuer}/admin/users`)));
     });
 
     test('the callback refuses another browser, a replayed state and a forged one', async () => {
