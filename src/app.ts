@@ -53,6 +53,8 @@ import { metricsRoute } from './ops/metrics-endpoint.js';
 import { observeEngine } from './ops/engine-metrics.js';
 import { instrumentDb, instrumentEphemeral } from './ops/instrument-stores.js';
 import { followKeys, type KeyRefresher } from './provider/key-refresh.js';
+import { adminApi } from './admin/api/index.js';
+import { ensureAdminResource } from './clients/admin-resource.js';
 
 export interface Latchkey {
   /** The Koa application (oidc-provider's Provider is a Koa app). */
@@ -99,6 +101,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   const directory = createClientDirectory(clients, resources, { ttlSeconds: config.clientCacheSeconds });
   const adapters = createAdapters(db, ephemeral, { Client: createClientAdapter(clients, directory, clock) });
   const keys = await loadOrCreateKeys(db, stores.keyEncryptionKey, clock());
+  await ensureAdminResource(db, config.issuer); // the admin API is a resource Latchkey defines itself
   const accountModels = createAccountModels(db);
   const provider = createProvider({ config, adapters, accounts, keys, directory, lastUsed, replayMarks: ephemeral.kv('replay'), clock, accountModels, audit });
   const keyRefresher = followKeys(provider, { db, kek: stores.keyEncryptionKey, clock, keys, config, logger });
@@ -173,6 +176,8 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     dispatch([
       staticFiles(),
       readiness,
+      // Before the console's /admin pages (if listed), so API paths reach the API.
+      adminApi({ service: { db, ephemeral, config, clock, audit, codes, queueMail: (mail) => mailer.send(mail) }, provider, clients, limits, logger }),
       homePage({ devMailbox }),
       ...(devMailbox ? [devMailboxPage(mailboxDir(config.dataDir))] : []),
       interactionPages({
