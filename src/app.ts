@@ -25,6 +25,7 @@ import { createSignInRecord } from './interactions/sign-in-record.js';
 import { accountPages } from './account-ui/routes.js';
 import { invitePages } from './account-ui/invite.js';
 import { adminConsole } from './admin/console/routes.js';
+import type { AdminDeps } from './admin/service/index.js';
 import { createPasskeyProof } from './accounts/passkey-proof.js';
 import { dispatch } from './http/dispatch.js';
 import { errorPages } from './http/error-pages.js';
@@ -166,6 +167,8 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     audit,
     mails: ephemeral.failureLimiter({ name: 'passkey-code-mail', points: 10, durationSeconds: 3600, blockSeconds: 3600 }),
   });
+  // What the admin service runs over, for the admin API and the console alike (admin/service/context.ts).
+  const adminService: AdminDeps = { db, ephemeral, config, clock, audit, codes, queueMail: (mail) => mailer.send(mail) };
   const readiness = health({
     database: async () => {
       await db.query('SELECT 1');
@@ -177,7 +180,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
       staticFiles(),
       readiness,
       // Before the console's /admin pages (if listed), so API paths reach the API.
-      adminApi({ service: { db, ephemeral, config, clock, audit, codes, queueMail: (mail) => mailer.send(mail) }, provider, clients, limits, logger }),
+      adminApi({ service: adminService, provider, clients, limits, logger }),
       homePage({ devMailbox }),
       ...(devMailbox ? [devMailboxPage(mailboxDir(config.dataDir))] : []),
       interactionPages({
@@ -236,7 +239,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
         kv: (namespace) => ephemeral.kv(namespace),
         settings: config.admin,
         limits,
-        service: { db, ephemeral, config, clock, audit, codes, queueMail: (mail) => mailer.send(mail) },
+        service: adminService,
       }),
     ]),
   );
