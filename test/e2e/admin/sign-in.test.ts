@@ -146,6 +146,19 @@ for (const backend of backends()) {
       assert.ok(sentToSignIn(await ua.go(`${s.lk.issuer}/admin/users`)));
     });
 
+    test('a sign-in whose redirects began on another site gets a page that moves on by itself (the Strict cookie would be left off a redirect)', async () => {
+      const admin = await s.makeUser();
+      const ua = new UserAgent(undefined, (url, init) =>
+        fetch(url, { ...init, headers: { ...init.headers, ...(new URL(url).pathname === '/admin/callback' ? { 'sec-fetch-site': 'cross-site' } : {}) }, redirect: 'manual' }),
+      );
+      const page = await s.signInToConsole(ua, admin);
+      assert.equal(new URL(page.url).pathname, '/admin/callback');
+      assert.equal(page.status, 200);
+      assert.match(page.html, /<meta http-equiv="refresh" content="0;url=\/admin\/users">/);
+      assert.match(page.html, /href="\/admin\/users">Continue to the admin console/);
+      assert.equal((await ua.go(`${s.lk.issuer}/admin/users`)).status, 200, 'the session was made');
+    });
+
     test('the callback refuses another browser, a replayed state and a forged one', async () => {
       const admin = await s.makeUser();
       const { ua, stopAt } = consoleBrowser();
