@@ -32,6 +32,23 @@ describe('admin console pages', () => {
     assert.equal(forged.status, 400);
   });
 
+  test('adding a user: done, then the same address again is refused on its field (aria-invalid, described, focused)', async () => {
+    const admin = await s.makeUser();
+    const ua = new UserAgent();
+    await s.signInToConsole(ua, admin);
+    const form = await ua.go(`${s.lk.issuer}/admin/users/new`);
+    const fields = { email: 'Carol@Example.com', name: 'Carol', mode: 'password', password: 'a long enough password for carol' };
+    const added = await ua.submit(form, '/admin/users', fields);
+    assert.equal(added.status, 200);
+    assert.match(added.html, /role="status">The user was created\./);
+    assert.match(added.html, /carol@example\.com/);
+    const again = await ua.submit(await ua.go(`${s.lk.issuer}/admin/users/new`), '/admin/users', fields);
+    assert.equal(again.status, 409);
+    assert.match(again.html, /<input id="email" name="email"[^>]* aria-describedby="email-error" aria-invalid="true" autofocus>/);
+    assert.match(again.html, /id="email-error">An account with this email address already exists\./);
+    assert.match(again.html, /value="Carol@Example.com"/, 'what was typed is kept');
+  });
+
   test('an admin cannot disable themselves: the page says so, and nothing changes', async () => {
     const admin = await s.makeUser();
     const ua = new UserAgent();
