@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { describeDevice } from '../../../common/device.js';
 import { AppError, isAppError } from '../../../common/errors.js';
 import {
   createUser,
@@ -94,7 +95,9 @@ export function userPages(kit: PageKit): void {
   });
 
   async function userPage(ctx: Context, id: string, error?: string, status = 200) {
-    const view = await viewUser(service, id);
+    const found = await viewUser(service, id);
+    // Sessions by their device in words (as on the account page), the raw user agent kept for its title.
+    const view = { ...found, sessions: found.sessions.map((s) => ({ ...s, device: capitalised(describeDevice(s.userAgent ?? undefined)) })) };
     // TODO(#12, branch api-keys): the user's API keys (clients/api-keys.ts listApiKeys) go here as `apiKeys`, with revoke beside them.
     await renderAdmin(ctx, 'user', { title: view.user.name || view.user.email, section: 'users', view, self: view.user.id === adminOf(ctx).id, error, notice: noticeOf(ctx, NOTICES) }, status);
   }
@@ -151,6 +154,8 @@ function newUserError(err: unknown): FieldError {
   if (field === 'password') return { field, message: message.replace(/^Password: /i, '').replace(/^./, (c) => c.toUpperCase()) };
   return { field, message };
 }
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 function sentence(err: AppError): string {
   const message = err.message.charAt(0).toUpperCase() + err.message.slice(1);
