@@ -6,7 +6,7 @@ const REFUSALS = {
   needs_passkey: {
     status: 403,
     title: 'The admin console needs a passkey',
-    message: 'An administrator signs in with a passkey. This sign-in did not use one, or the account has none yet.',
+    message: 'An administrator signs in with a passkey (a device-bound one, where this Latchkey asks for that). This sign-in did not use one, or the account has none yet.',
     enrol: true,
   },
   not_admin: {
