@@ -115,6 +115,8 @@ export function signInRoutes(router: Router, deps: SignInDeps): void {
       await audit.record({ type: 'admin.console_refused', accountId: outcome.accountId, ip: ctx.ip, userAgent: ctx.get('user-agent'), detail: { reason: account ? 'not_admin' : 'unknown' } });
       return refusal(ctx, 'not_admin');
     }
+    // A new sign-in replaces this browser's earlier console session rather than leaving it live beside it.
+    await sessions.end(cookies.session.get(ctx));
     const { token } = await sessions.start({ accountId: account.id, sessionUid: outcome.sessionUid, acr: outcome.acr, amr: outcome.amr });
     cookies.session.set(ctx, token);
     await audit.record({ type: 'admin.signed_in', accountId: account.id, ip: ctx.ip, userAgent: ctx.get('user-agent'), detail: { acr: outcome.acr, amr: outcome.amr } });
