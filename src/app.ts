@@ -180,7 +180,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
       staticFiles(),
       readiness,
       // Before the console's /admin pages (if listed), so API paths reach the API.
-      adminApi({ service: adminService, provider, clients, limits, logger }),
+      adminApi({ service: adminService, provider, clients, limits, logger, perClient: config.rateLimits.adminApi }),
       homePage({ devMailbox }),
       ...(devMailbox ? [devMailboxPage(mailboxDir(config.dataDir))] : []),
       interactionPages({

@@ -41,6 +41,7 @@ export interface Config {
     readonly global: Budget;
     readonly clientAuthFailures: Budget;
     readonly registration: Budget;
+    readonly adminApi: Budget;
   };
   readonly argon2: { readonly concurrency: number; readonly queue: number };
   readonly hostCheckExemptPaths: readonly string[];
@@ -151,6 +152,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       global: e.LATCHKEY_RATE_LIMIT_GLOBAL,
       clientAuthFailures: e.LATCHKEY_RATE_LIMIT_CLIENT_AUTH_FAILURES,
       registration: e.LATCHKEY_RATE_LIMIT_REGISTRATION,
+      adminApi: e.LATCHKEY_RATE_LIMIT_ADMIN_API,
     }),
     argon2: Object.freeze({ concurrency: e.LATCHKEY_ARGON2_CONCURRENCY, queue: e.LATCHKEY_ARGON2_QUEUE }),
     hostCheckExemptPaths: Object.freeze(e.LATCHKEY_HOST_CHECK_EXEMPT_PATHS),

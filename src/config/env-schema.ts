@@ -83,6 +83,8 @@ export const envSchema = z.object({
   LATCHKEY_RATE_LIMIT_GLOBAL: budget.default(budget.parse('3000/60')),
   /** Failed client authentications per client_id (token, introspection, revocation, PAR); then blocked for SECONDS. */
   LATCHKEY_RATE_LIMIT_CLIENT_AUTH_FAILURES: budget.default(budget.parse('30/300')),
+  /** Admin API requests per client (automation), `POINTS/SECONDS`. */
+  LATCHKEY_RATE_LIMIT_ADMIN_API: budget.default(budget.parse('600/60')),
   /** Dynamic client registrations per client IP. */
   LATCHKEY_RATE_LIMIT_REGISTRATION: budget.default(budget.parse('20/3600')),
   /** Password hashes/verifications computed at once (each takes 19 MiB); default: one per core. */

@@ -56,8 +56,9 @@ const HTTP_CODES: Record<number, string> = { 400: 'admin.invalid_json', 413: 'ad
 /** Koa's own client errors (the body parser's bad JSON, too large a body) as problems with codes. */
 function fromHttpError(err: unknown): unknown {
   if (err instanceof AppError || !(err instanceof Error)) return err;
-  const { status, expose } = err as Error & { status?: unknown; expose?: unknown };
-  if (typeof status !== 'number' || expose !== true || !HTTP_CODES[status]) return err;
+  const { status } = err as Error & { status?: unknown };
+  // co-body's JSON errors carry a status but no expose flag; the detail below is ours, so nothing of theirs is shown.
+  if (typeof status !== 'number' || !HTTP_CODES[status]) return err;
   const detail = status === 400 ? 'the body is not valid JSON' : status === 413 ? 'the body is too large (64 kB at most)' : 'send JSON (Content-Type: application/json)';
   return new ApiProblem(status, HTTP_CODES[status], detail);
 }

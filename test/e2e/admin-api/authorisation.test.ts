@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ADMIN_API_ROUTES } from '../../../src/admin/api/routes/index.js';
+import { adminGrant } from '../../../src/admin/service/index.js';
+import { redeem, relyingParty, signIn, userAgentFor } from '../../helpers/rp.js';
 import { adminApiSuite, ALL_SCOPES } from './setup.js';
 
 // One concrete path per route, with ids that need not exist (authorisation comes first).
@@ -84,11 +86,17 @@ adminApiSuite('admin API: authorisation fails closed', (c) => {
     assert.equal((await c.api('GET', '/audit', { token: target.token })).status, 200);
   });
 
-  test('an end user token is refused', async () => {
-    // A web client may be granted the admin resource, but the API takes client credentials only.
+  test("an end user's token for the admin API resource is refused: client credentials only", async () => {
+    // A web client granted the admin resource gets a token for it in a user's name; the API still says no.
+    const app = await c.lk.createClient({ resources: [adminGrant(c.lk.issuer, 'admin:users:read')] });
+    const rp = await relyingParty(c.lk, app);
     const user = await c.lk.createUser();
-    const res = await c.api('GET', '/users', { headers: { authorization: `Bearer ${user.id}` } });
+    const { callback, started } = await signIn(userAgentFor(rp), rp, user, { resource: `${c.lk.issuer}/admin/api`, scope: 'openid admin:users:read' });
+    const tokens = await redeem(rp, callback, started);
+    const res = await c.api('GET', '/users', { token: tokens.access_token });
     assert.equal(res.status, 401);
+    assert.equal(res.body.code, 'admin.invalid_token');
+    assert.match(res.body.detail, /client-credentials tokens only/);
   });
 
   test('unknown routes and methods are problems too', async () => {

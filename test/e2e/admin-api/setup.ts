@@ -24,11 +24,11 @@ export interface AdminApiContext {
   api(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<ApiAnswer>;
 }
 
-function setupFor(backend: Backend) {
+function setupFor(backend: Backend, env: Record<string, string>) {
   const ctx = {} as AdminApiContext;
   before(async () => {
     ctx.open = await backend.open();
-    ctx.lk = await startLatchkey(ctx.open);
+    ctx.lk = await startLatchkey(ctx.open, env);
   });
   after(async () => {
     await ctx.lk?.close();
@@ -77,8 +77,8 @@ function setupFor(backend: Backend) {
 }
 
 /** The admin API suites run once per backend (embedded always; Postgres + Redis from env). */
-export function adminApiSuite(name: string, tests: (ctx: AdminApiContext) => void): void {
+export function adminApiSuite(name: string, tests: (ctx: AdminApiContext) => void, env: Record<string, string> = {}): void {
   for (const backend of backends()) {
-    describe(`${name} (${backend.name})`, () => tests(setupFor(backend)));
+    describe(`${name} (${backend.name})`, () => tests(setupFor(backend, env)));
   }
 }
