@@ -57,8 +57,9 @@ export function adminApi(deps: AdminApiDeps): PageModule {
       if (ctx.status === 405) throw new ApiProblem(405, 'admin.method_not_allowed', `${ctx.method} is not allowed here`, { headers: { Allow: String(ctx.response.get('Allow')) } });
       if (ctx.status === 404 && ctx.body === undefined) throw new ApiProblem(404, 'admin.not_found', 'no such route in the admin API (see /admin/api/v1/openapi.json)');
     } catch (err) {
-      if (!(err instanceof ApiProblem) && !(err instanceof Error && 'expose' in err && err.expose)) deps.logger.error({ err, path: ctx.path }, 'admin API error');
       sendProblem(ctx, err);
+      // Client errors are answered, not logged; a 500 is a Latchkey bug worth a log line.
+      if (ctx.status >= 500) deps.logger.error({ err, path: ctx.path }, 'admin API error');
     }
   };
   return {

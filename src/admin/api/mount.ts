@@ -51,6 +51,7 @@ export function mountRoutes(router: Router, routes: readonly ApiRoute[], deps: M
         body: r.body ? (ctx.request.body ?? {}) : undefined,
         ifMatch,
         actor: { kind: 'client', id: caller(ctx).clientId },
+        scopes: caller(ctx).scopes,
         deps: deps.service,
         ctx,
       });

@@ -8,7 +8,7 @@ import { problemSchema } from './schemas.js';
 const PROBLEMS: Record<number, string> = {
   400: 'the request does not validate (errors lists each issue)',
   401: 'no access token, or one that is not valid for the admin API (see WWW-Authenticate)',
-  403: 'the token lacks the scope this route needs (insufficient_scope)',
+  403: "the token lacks the scope this route needs (insufficient_scope), or the change would grant an admin scope the caller's token lacks (scope_escalation)",
   404: 'no such user, client, resource or secret',
   409: 'conflicts with the current state (already so, reserved, or acting on yourself)',
   429: 'over the per-client rate limit (see Retry-After)',

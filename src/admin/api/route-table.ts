@@ -20,6 +20,8 @@ export interface HandlerInput<P, Q, B> {
   /** The If-Match header (routes with `ifMatch: true` get here only with one). */
   ifMatch: string | undefined;
   actor: Actor;
+  /** The admin scopes the calling token holds now (a client cannot grant more than it has). */
+  scopes: ReadonlySet<string>;
   deps: AdminDeps;
   ctx: Context;
 }

@@ -66,6 +66,23 @@ adminApiSuite('admin API: clients and resources', (c) => {
     assert.ok(ids.includes(created.body.clientId) && ids.includes(web.body.clientId));
   });
 
+  test('a client hands out only the admin scopes its own token holds', async () => {
+    const { token } = await c.automation('admin:clients:write admin:clients:read');
+    const escalate = await c.api('POST', '/clients', { token, body: { name: 'Escalator', grantTypes: ['client_credentials'], adminScopes: ['admin:users:write'] } });
+    assert.equal(escalate.status, 403);
+    assert.equal(escalate.body.code, 'admin.scope_escalation');
+    const same = await c.api('POST', '/clients', { token, body: { name: 'Peer', grantTypes: ['client_credentials'], adminScopes: ['admin:clients:read'] } });
+    assert.equal(same.status, 201);
+    const etag = (await c.api('GET', `/clients/${same.body.clientId}`, { token })).headers.get('etag')!;
+    const widen = await c.api('PATCH', `/clients/${same.body.clientId}`, {
+      token,
+      body: { resources: [{ indicator: `${c.lk.issuer}/admin/api`, scopes: ['admin:audit:read'] }] },
+      headers: { 'if-match': etag },
+    });
+    assert.equal(widen.status, 403);
+    assert.equal(widen.body.code, 'admin.scope_escalation');
+  });
+
   test('clients: edit under If-Match, rotate and revoke secrets, delete', async () => {
     const { token } = await c.automation();
     const web = (await c.api('POST', '/clients', { token, body: { name: 'Notes', redirectUris: ['https://notes.example.com/cb'] } })).body;

@@ -1,6 +1,18 @@
 import { adminGrant, createClient, deleteClient, editClient, listClients, revokeClientSecret, rotateClientSecret, viewClient, type AdminDeps } from '../../service/index.js';
+import { adminIndicator } from '../../../clients/admin-resource.js';
+import { ApiProblem } from '../problem.js';
 import { route, type ApiRoute } from '../route-table.js';
 import * as s from '../schemas.js';
+
+/**
+ * A client may hand out only admin scopes it holds itself: admin:clients:write alone
+ * must not mint a client with admin:users:write (privilege escalation).
+ */
+function checkAdminGrants(deps: AdminDeps, held: ReadonlySet<string>, grants: ReadonlyArray<{ indicator: string; scopes: string[] }> | undefined): void {
+  const indicator = adminIndicator(deps.config.issuer);
+  const extra = (grants ?? []).filter((g) => g.indicator === indicator).flatMap((g) => g.scopes).find((scope) => !held.has(scope));
+  if (extra) throw new ApiProblem(403, 'admin.scope_escalation', `you cannot grant ${extra}: your own token does not hold it`);
+}
 
 const shown = async (deps: AdminDeps, clientId: string) => {
   const { etag, ...client } = await viewClient(deps, clientId);
@@ -29,11 +41,12 @@ export const clientRoutes: ApiRoute[] = [
     scope: 'admin:clients:write',
     body: s.newClientBody,
     response: { status: 201, description: 'the client, with its secret (only now)', schema: s.createdClient },
-    handle: async ({ deps, actor, body }) => {
+    handle: async ({ deps, actor, scopes: held, body }) => {
       const now = deps.clock().getTime();
       const { adminScopes, expiresInSeconds, secretExpiresInSeconds, ...input } = body;
       const scope = (input.scope ?? (input.grantTypes.includes('authorization_code') ? 'openid email profile offline_access' : '')).split(/\s+/).filter(Boolean).join(' ');
       const resources = adminScopes?.length ? [...input.resources, adminGrant(deps.config.issuer, adminScopes.join(' '))] : input.resources;
+      checkAdminGrants(deps, held, resources);
       const created = await createClient(deps, actor, {
         ...input,
         scope,
@@ -70,7 +83,8 @@ export const clientRoutes: ApiRoute[] = [
     body: s.clientPatchBody,
     ifMatch: true,
     response: { status: 200, description: 'the client as changed', schema: s.clientView, etag: true },
-    handle: async ({ deps, actor, params, body, ifMatch }) => {
+    handle: async ({ deps, actor, scopes: held, params, body, ifMatch }) => {
+      checkAdminGrants(deps, held, body.resources);
       await editClient(deps, actor, params.clientId, body, { ifMatch });
       return shown(deps, params.clientId);
     },
