@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { AppError } from '../common/errors.js';
+import { randomId } from '../common/random-id.js';
 import type { Db } from '../storage/db.js';
 import { onUniqueViolation } from '../storage/unique-violation.js';
 import { canonicalEmail } from './email.js';
@@ -62,7 +62,7 @@ export class DuplicateEmailError extends AppError {
 
 /** A stable opaque subject: random, never derived from the email (OIDC Core §8). */
 export function newAccountId(): string {
-  return randomBytes(16).toString('base64url');
+  return randomId();
 }
 
 /**

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { revokeByClient } from '../adapters/revoke-by-client.js';
 import { createAuditLog } from '../audit/audit-log.js';
 import { systemClock, type Clock } from '../common/clock.js';
+import { randomId } from '../common/random-id.js';
 import type { Db } from '../storage/db.js';
 import { ClientInputError } from './client-input-error.js';
 import { updateClient, type ClientChange } from './client-update.js';
@@ -66,7 +66,7 @@ export function createClientRegistry(db: Db, options: { clock?: Clock; auditDeta
     async create(input: ClientInput): Promise<CreatedClient> {
       validateClientInput(input);
       checkOidcScope(input.scope);
-      const client = newClient(input, input.clientId ?? randomBytes(16).toString('base64url'));
+      const client = newClient(input, input.clientId ?? randomId());
       const secret = usesSecret(client.metadata.token_endpoint_auth_method) ? newSecret() : undefined;
       await db.transaction(async (tx) => {
         await createClientsRepository(tx).insert(client, secret && { id: secret.id, hash: secret.hash, expiresAt: input.secretExpiresAt ?? null });
