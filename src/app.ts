@@ -26,6 +26,8 @@ import { interactionPages } from './interactions/index.js';
 import { createSignInRecord } from './interactions/sign-in-record.js';
 import { accountPages } from './account-ui/routes.js';
 import { invitePages } from './account-ui/invite.js';
+import { adminConsole } from './admin/console/routes.js';
+import type { AdminDeps } from './admin/service/index.js';
 import { createPasskeyProof } from './accounts/passkey-proof.js';
 import { dispatch } from './http/dispatch.js';
 import { errorPages } from './http/error-pages.js';
@@ -55,6 +57,8 @@ import { metricsRoute } from './ops/metrics-endpoint.js';
 import { observeEngine } from './ops/engine-metrics.js';
 import { instrumentDb, instrumentEphemeral } from './ops/instrument-stores.js';
 import { followKeys, type KeyRefresher } from './provider/key-refresh.js';
+import { adminApi } from './admin/api/index.js';
+import { ensureAdminResource } from './clients/admin-resource.js';
 
 export interface Latchkey {
   /** The Koa application (oidc-provider's Provider is a Koa app). */
@@ -108,6 +112,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   const directory = createClientDirectory(clients, resources, { ttlSeconds: config.clientCacheSeconds });
   const adapters = createAdapters(db, ephemeral, { Client: createClientAdapter(clients, directory, clock) });
   const keys = await loadOrCreateKeys(db, stores.keyEncryptionKey, clock());
+  await ensureAdminResource(db, config.issuer); // the admin API is a resource Latchkey defines itself
   const accountModels = createAccountModels(db);
   const provider = createProvider({ config, adapters, accounts, keys, directory, lastUsed, replayMarks: ephemeral.kv('replay'), clock, accountModels, audit });
   const keyRefresher = followKeys(provider, { db, kek: stores.keyEncryptionKey, clock, keys, config, logger });
@@ -175,6 +180,8 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     audit,
     mails: ephemeral.failureLimiter({ name: 'passkey-code-mail', points: 10, durationSeconds: 3600, blockSeconds: 3600 }),
   });
+  // What the admin service runs over, for the admin API and the console alike (admin/service/context.ts).
+  const adminService: AdminDeps = { db, ephemeral, config, clock, audit, codes, queueMail: (mail) => mailer.send(mail) };
   const readiness = health({
     database: async () => {
       await db.query('SELECT 1');
@@ -186,6 +193,8 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
       staticFiles(),
       readiness,
       ...(config.webauthn.relatedOrigins.length ? [webauthnWellKnown(config.webauthn.relatedOrigins)] : []),
+      // Before the console's /admin pages (if listed), so API paths reach the API.
+      adminApi({ service: adminService, provider, clients, limits, logger, perClient: config.rateLimits.adminApi }),
       homePage({ devMailbox }),
       ...(devMailbox ? [devMailboxPage(mailboxDir(config.dataDir))] : []),
       interactionPages({
@@ -240,6 +249,16 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
         apiKeyForms: ephemeral.kv('api-key-form'),
       }),
       invitePages({ accounts, passkeys, ceremonies, codes, audit, mailer, productName: config.webauthn.rpName, issuer: config.issuer, limits }),
+      adminConsole({
+        provider,
+        accounts,
+        audit,
+        clock,
+        kv: (namespace) => ephemeral.kv(namespace),
+        settings: config.admin,
+        limits,
+        service: adminService,
+      }),
     ]),
   );
 

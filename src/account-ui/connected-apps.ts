@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../common/errors.js';
 import { requireCsrf } from '../pages/csrf.js';
 import { ACCOUNT_CLIENT_ID } from '../provider/account-client.js';
+import { ADMIN_CLIENT_ID } from '../provider/admin-client.js';
 import { confirmPage, doneRedirect, formBody, who, type AccountRouteDeps, type AccountRouter } from './account-kit.js';
 
 /** One row of the connected apps: a grant the account gave a client. */
@@ -25,12 +26,12 @@ function appNotFound(): AppError {
   return new AppError('account.app_not_found', 'That app has no access any more (or is not yours to revoke).', { status: 404 });
 }
 
-/** The apps the account has granted access, newest first; Latchkey's own account page is not one. */
+/** The apps the account has granted access, newest first; Latchkey's own account page and admin console are not. */
 export async function appRows(deps: AccountRouteDeps, accountId: string): Promise<AppRow[]> {
   const rows: AppRow[] = [];
   for (const grant of await deps.models.grants(accountId)) {
     const parsed = grantPayload.safeParse(grant.payload);
-    if (!parsed.success || parsed.data.clientId === ACCOUNT_CLIENT_ID) continue;
+    if (!parsed.success || parsed.data.clientId === ACCOUNT_CLIENT_ID || parsed.data.clientId === ADMIN_CLIENT_ID) continue;
     const { clientId, iat, openid, resources } = parsed.data;
     const client = await deps.provider.Client.find(clientId);
     const scopes = [...(openid?.scope?.split(' ') ?? []), ...Object.values(resources ?? {}).flatMap((s) => s.split(' '))].filter(Boolean);

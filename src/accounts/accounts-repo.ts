@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { AppError } from '../common/errors.js';
+import { randomId } from '../common/random-id.js';
 import type { Db } from '../storage/db.js';
 import { onUniqueViolation } from '../storage/unique-violation.js';
 import { canonicalEmail } from './email.js';
@@ -62,7 +62,7 @@ export class DuplicateEmailError extends AppError {
 
 /** A stable opaque subject: random, never derived from the email (OIDC Core §8). */
 export function newAccountId(): string {
-  return randomBytes(16).toString('base64url');
+  return randomId();
 }
 
 /**
@@ -79,6 +79,12 @@ export function createAccountsRepo(db: Db) {
   return {
     async findById(id: string, lookup: Lookup = {}): Promise<Account | undefined> {
       const { rows } = await db.query<AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE id = $1${active(lookup)}`, [id]);
+      return rows[0] && toAccount(rows[0]);
+    },
+
+    /** The account, disabled or not, its row locked until the transaction `db` belongs to ends (run inside one). */
+    async findForUpdate(id: string): Promise<Account | undefined> {
+      const { rows } = await db.query<AccountRow>(`SELECT ${COLUMNS} FROM accounts WHERE id = $1 FOR UPDATE`, [id]);
       return rows[0] && toAccount(rows[0]);
     },
 

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import type { ResourceGrant } from '../clients/client-resources-repo.js';
-import { createClientRegistry } from '../clients/registry.js';
+import { grantClientResource, revokeClientResource } from '../admin/service/index.js';
+import { CLI_ACTOR, cliAdminDeps } from './admin-deps.js';
 import { collect, printJson, UsageError } from './shared.js';
 
 const words = (value: string) => value.split(/\s+/).filter(Boolean);
@@ -27,7 +28,7 @@ export function clientResourceCommands(client: Command, ctx: CliContext): void {
     .requiredOption('--scope <scope>', 'a scope of that API (repeat, or space-separate, for several)', collect, [])
     .option('--json', 'print JSON', false)
     .action(async (id: string, opts: { resource: string; scope: string[]; json: boolean }) => {
-      const grant = await ctx.withDb((db) => createClientRegistry(db).grantResource(id, { indicator: opts.resource, scopes: opts.scope.flatMap(words) }));
+      const grant = await ctx.withDb((db) => grantClientResource(cliAdminDeps(ctx, db), CLI_ACTOR, id, { indicator: opts.resource, scopes: opts.scope.flatMap(words) }));
       if (opts.json) return printJson(ctx, { client_id: id, resource: grant.indicator, scopes: grant.scopes });
       ctx.out(`granted ${grant.indicator} (${grant.scopes.join(' ')}) to client ${id}\n`);
     });
@@ -38,7 +39,7 @@ export function clientResourceCommands(client: Command, ctx: CliContext): void {
     .requiredOption('--resource <url>', 'resource indicator')
     .option('--json', 'print JSON', false)
     .action(async (id: string, opts: { resource: string; json: boolean }) => {
-      if (!(await ctx.withDb((db) => createClientRegistry(db).revokeResource(id, opts.resource)))) {
+      if (!(await ctx.withDb((db) => revokeClientResource(cliAdminDeps(ctx, db), CLI_ACTOR, id, opts.resource)))) {
         throw new UsageError(`client ${id} has no grant on ${opts.resource}`);
       }
       if (opts.json) return printJson(ctx, { client_id: id, resource: opts.resource, done: 'revoke-resource' });

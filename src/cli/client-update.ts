@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { createClientRegistry } from '../clients/registry.js';
 import type { CliContext } from './context.js';
+import { editClient, setClientDisabled } from '../admin/service/index.js';
+import { CLI_ACTOR, cliAdminDeps } from './admin-deps.js';
 import { byIdCommand, collect, printJson, UsageError } from './shared.js';
 
 /** `latchkey client update` and `client enable`. */
@@ -22,15 +24,15 @@ export function clientUpdateCommands(client: Command, ctx: CliContext): void {
         ...(opts.scope !== undefined ? { scope: opts.scope.split(/\s+/).filter(Boolean).join(' ') } : {}),
       };
       if (!Object.keys(change).length) throw new UsageError('nothing to change: give --name, --redirect-uri, --post-logout-redirect-uri or --scope');
+      // The admin service (admin/service/clients.ts), as the console and API edit clients.
       const shown = await ctx.withDb(async (db) => {
-        const registry = createClientRegistry(db);
-        return (await registry.update(id, change)) ? registry.show(id) : undefined;
+        await editClient(cliAdminDeps(ctx, db), CLI_ACTOR, id, change);
+        return createClientRegistry(db).show(id);
       });
-      if (!shown) throw new UsageError(`no client with id ${id}`);
       if (opts.json) return printJson(ctx, shown);
       ctx.out(`updated client ${id}\n`);
     });
-  byIdCommand(client, ctx, 'enable', 'enable a disabled client again', (db, id) => createClientRegistry(db).enable(id), {
+  byIdCommand(client, ctx, 'enable', 'enable a disabled client again', (db, id) => setClientDisabled(cliAdminDeps(ctx, db), CLI_ACTOR, id, false), {
     done: 'enabled client',
     missing: 'no disabled client with id',
     idKey: 'client_id',

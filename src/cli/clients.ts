@@ -3,6 +3,9 @@ import type { CliContext } from './context.js';
 import { systemClock } from '../common/clock.js';
 import type { AuthMethod } from '../clients/metadata.js';
 import { createClientRegistry } from '../clients/registry.js';
+import { ADMIN_SCOPES } from '../clients/admin-resource.js';
+import { adminGrant, createClient, deleteClient, revokeClientSecret, rotateClientSecret, setClientDisabled } from '../admin/service/index.js';
+import { CLI_ACTOR, cliAdminDeps } from './admin-deps.js';
 import { byIdCommand, collect, durationOption, listCommand, printJson, UsageError } from './shared.js';
 import { clientResourceCommands, parseResourceOption } from './client-resources.js';
 import { clientUpdateCommands } from './client-update.js';
@@ -19,6 +22,7 @@ export function clientCommands(program: Command, ctx: CliContext): void {
     .addOption(new Option('--grant-types <list>', 'comma-separated grant types').default('authorization_code,refresh_token'))
     .option('--scope <scope>', 'space-separated OpenID scopes the client may ask for (default with authorization_code: "openid email profile offline_access", else none)')
     .option('--resource <grant>', 'an API the client may get tokens for: "URL SCOPE [SCOPE…]" (repeat for several)', collect, [])
+    .option('--admin-scopes <scopes>', `Latchkey's own admin API: space-separated scopes (${ADMIN_SCOPES.join(' ')})`)
     .option('--public', 'public client (no secret; PKCE only), e.g. a single-page or native app', false)
     .option('--third-party', 'ask users for consent before sharing their data', false)
     .addOption(new Option('--auth-method <method>', 'how the client authenticates').choices(['client_secret_basic', 'client_secret_post', 'private_key_jwt']))
@@ -35,6 +39,7 @@ export function clientCommands(program: Command, ctx: CliContext): void {
         grantTypes: string;
         scope?: string;
         resource: string[];
+        adminScopes?: string;
         public: boolean;
         thirdParty: boolean;
         authMethod?: AuthMethod;
@@ -47,6 +52,7 @@ export function clientCommands(program: Command, ctx: CliContext): void {
         const expiresIn = opts.expiresIn ? durationOption('--expires-in', opts.expiresIn) : undefined;
         const secretExpiresIn = opts.secretExpiresIn ? durationOption('--secret-expires-in', opts.secretExpiresIn) : undefined;
         const resources = opts.resource.map(parseResourceOption);
+        if (opts.adminScopes !== undefined) resources.push(adminGrant(ctx.config.issuer, opts.adminScopes));
         const grantTypes = opts.grantTypes
           .split(',')
           .map((g) => g.trim())
@@ -62,7 +68,7 @@ export function clientCommands(program: Command, ctx: CliContext): void {
           }
         }
         const created = await ctx.withDb((db) =>
-          createClientRegistry(db).create({
+          createClient(cliAdminDeps(ctx, db), CLI_ACTOR, {
             name: opts.name,
             redirectUris: opts.redirectUri,
             postLogoutRedirectUris: opts.postLogoutRedirectUri,
@@ -136,7 +142,7 @@ export function clientCommands(program: Command, ctx: CliContext): void {
     ctx,
     'disable',
     'disable a client: no new tokens, and its tokens stop introspecting as active',
-    (db, id) => createClientRegistry(db).disable(id),
+    (db, id) => setClientDisabled(cliAdminDeps(ctx, db), CLI_ACTOR, id, true),
     {
       done: 'disabled client',
       missing: 'no enabled client with id',
@@ -156,7 +162,7 @@ export function clientCommands(program: Command, ctx: CliContext): void {
     .action(async (id: string, opts: { overlap: string; expiresIn?: string; json: boolean }) => {
       const overlap = durationOption('--overlap', opts.overlap);
       const expiresIn = opts.expiresIn ? durationOption('--expires-in', opts.expiresIn) : undefined;
-      const rotated = await ctx.withDb((db) => createClientRegistry(db).rotateSecret(id, overlap, expiresIn));
+      const rotated = await ctx.withDb((db) => rotateClientSecret(cliAdminDeps(ctx, db), CLI_ACTOR, id, { overlapSeconds: overlap, expiresInSeconds: expiresIn }));
       ctx.out(
         opts.json
           ? `${JSON.stringify({ client_id: id, secret_id: rotated.secretId, client_secret: rotated.clientSecret, previous_secrets_expire_in: overlap })}\n`
@@ -170,13 +176,12 @@ export function clientCommands(program: Command, ctx: CliContext): void {
     .argument('<secretId>', 'secret id (see client show)')
     .option('--json', 'print JSON', false)
     .action(async (id: string, secretId: string, opts: { json: boolean }) => {
-      const done = await ctx.withDb((db) => createClientRegistry(db).revokeSecret(id, secretId));
-      if (!done) throw new UsageError(`no live secret ${secretId} on client ${id}`);
+      await ctx.withDb((db) => revokeClientSecret(cliAdminDeps(ctx, db), CLI_ACTOR, id, secretId));
       if (opts.json) return printJson(ctx, { client_id: id, secret_id: secretId, done: 'revoke' });
       ctx.out(`revoked secret ${secretId}\n`);
     });
 
-  byIdCommand(client, ctx, 'delete', 'delete a client and revoke its grants', (db, id) => createClientRegistry(db).delete(id), {
+  byIdCommand(client, ctx, 'delete', 'delete a client and revoke its grants', (db, id) => deleteClient(cliAdminDeps(ctx, db), CLI_ACTOR, id), {
     done: 'deleted client',
     missing: 'no client with id',
     idKey: 'client_id',

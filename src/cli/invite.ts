@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createAccountsRepo } from '../accounts/accounts-repo.js';
-import { createInvitation, INVITE_TTL_SECONDS } from '../accounts/invitations.js';
+import { INVITE_TTL_SECONDS } from '../accounts/invitations.js';
+import { createUser } from '../admin/service/index.js';
+import { CLI_ACTOR, cliAdminDeps } from './admin-deps.js';
 import { createOneTimeCodes } from '../accounts/one-time-codes.js';
 import { systemClock } from '../common/clock.js';
 import { createOutbox } from '../mail/outbox.js';
@@ -32,19 +33,19 @@ export async function inviteUser(ctx: CliContext, opts: { email: string; name: s
   const { config } = ctx;
   // The same key the server uses for one-time codes, or the link would not check there.
   const secret = config.keyEncryptionKey ?? loadOrCreateKeyFile(config.dataDir).key;
-  const { account, url } = await ctx.withDb(async (db) => {
+  const { account, inviteUrl: url } = await ctx.withDb(async (db) => {
     const outbox = createOutbox(db);
-    const invited = await createInvitation(
+    // The admin service (admin/service/users-write.ts), as the console and API invite.
+    return createUser(
       {
-        accounts: createAccountsRepo(db),
+        ...cliAdminDeps(ctx, db),
         // Issuing only: the wrong-code budget is never charged here.
         codes: createOneTimeCodes({ db, clock: systemClock, secret, failures: ISSUING_ONLY }),
         queueMail: (mail) => outbox.enqueue({ id: randomUUID(), template: mail.template, recipient: mail.to, data: mail.data, at: systemClock() }),
       },
-      { email: opts.email, name: opts.name, issuer: config.issuer },
+      CLI_ACTOR,
+      { email: opts.email, name: opts.name, invite: true, admin: opts.admin },
     );
-    if (opts.admin) await createAccountsRepo(db).setAdmin(invited.account.id, true);
-    return invited;
   });
   if (opts.json) return printJson(ctx, { sub: account.id, email: account.email, admin: opts.admin ?? false, inviteUrl: url });
   ctx.out(

@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
 import type { CliContext } from './context.js';
 import { createResourcesRepo } from '../clients/resources-repo.js';
+import { createResource } from '../admin/service/index.js';
+import { CLI_ACTOR, cliAdminDeps } from './admin-deps.js';
 import { collect, durationOption, listCommand, printJson, UsageError } from './shared.js';
 
 /** `--scope-description "scope=text"`: what the consent page says the scope allows. */
@@ -42,7 +44,7 @@ export function resourceCommands(program: Command, ctx: CliContext): void {
       const scopes = opts.scope.split(/\s+/).filter(Boolean);
       const userDelegableScopes = delegable(opts.userDelegable, scopes);
       const created = await ctx.withDb((db) =>
-        createResourcesRepo(db).create({
+        createResource(cliAdminDeps(ctx, db), CLI_ACTOR, {
           indicator: opts.indicator,
           scopes,
           ...(userDelegableScopes ? { userDelegableScopes } : {}),

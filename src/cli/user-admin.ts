@@ -1,25 +1,18 @@
 import type { Command } from 'commander';
-import { createAccountsRepo } from '../accounts/accounts-repo.js';
+import { createAccountsRepo, type Account } from '../accounts/accounts-repo.js';
 import { revokeByAccount } from '../adapters/revoke-by-account.js';
 import { unlockSignIn } from '../accounts/unlock.js';
 import { createAuditLog } from '../audit/audit-log.js';
-import { systemClock } from '../common/clock.js';
+import { setUserAdmin, setUserDisabled } from '../admin/service/index.js';
 import type { Db } from '../storage/db.js';
+import { CLI_ACTOR, cliAdminDeps } from './admin-deps.js';
 import type { CliContext } from './context.js';
 import { printJson, UsageError } from './shared.js';
 import { findAccount } from './users.js';
 
-/**
- * Ends everything the account holds: sessions, grants and refresh tokens, and with the
- * grants its access tokens (oidc-provider loads the grant for userinfo and introspection).
- */
-async function revokeAll(db: Db, accountId: string): Promise<void> {
-  await revokeByAccount(db, accountId);
-}
-
 /** `latchkey user disable|enable|delete|unlock`. */
 export function userAdminCommands(user: Command, ctx: CliContext): void {
-  const change = (verb: string, description: string, run: (db: Db, accountId: string) => Promise<boolean>, refused: string) =>
+  const change = (verb: string, description: string, run: (db: Db, account: Account) => Promise<void>) =>
     user
       .command(verb)
       .description(description)
@@ -28,34 +21,27 @@ export function userAdminCommands(user: Command, ctx: CliContext): void {
       .action(async (who: string, opts: { json: boolean }) => {
         const account = await ctx.withDb(async (db) => {
           const found = await findAccount(db, who);
-          if (!(await run(db, found.id))) throw new UsageError(`${found.email} ${refused}`);
-          await createAuditLog(db).record({ type: `account.${verb}d`, accountId: found.id, detail: { by: 'cli' } });
+          await run(db, found);
           return found;
         });
         if (opts.json) return printJson(ctx, { sub: account.id, email: account.email, done: verb });
         ctx.out(`${verb}d account ${account.email}\n`);
       });
 
-  change(
-    'disable',
-    'disable an account: it cannot sign in, its sessions, grants and tokens end now, and its API keys stop until it is enabled',
-    async (db, id) => {
-      const done = await createAccountsRepo(db).setDisabled(id, systemClock());
-      if (done) await revokeAll(db, id);
-      return done;
-    },
-    'is already disabled',
-  );
-  change('enable', 'enable a disabled account', (db, id) => createAccountsRepo(db).setDisabled(id, null), 'is not disabled');
-  change(
-    'delete',
-    'delete an account, its passkeys, sessions, grants and tokens',
-    async (db, id) => {
-      await revokeAll(db, id);
-      return createAccountsRepo(db).remove(id);
-    },
-    'could not be deleted',
-  );
+  // The admin service (admin/service/users-write.ts) is the one implementation the console and API share.
+  change('disable', 'disable an account: it cannot sign in, its sessions, grants and tokens end now, and its API keys stop until it is enabled', async (db, { id }) => {
+    await setUserDisabled(cliAdminDeps(ctx, db), CLI_ACTOR, id, true);
+  });
+  change('enable', 'enable a disabled account', async (db, { id }) => {
+    await setUserDisabled(cliAdminDeps(ctx, db), CLI_ACTOR, id, false);
+  });
+  // Deleting is the operator's alone (the console and API disable instead).
+  change('delete', 'delete an account, its passkeys, sessions, grants and tokens', async (db, { id, email }) => {
+    // Ends everything the account holds: sessions, grants and refresh tokens, and with the grants its access tokens.
+    await revokeByAccount(db, id);
+    if (!(await createAccountsRepo(db).remove(id))) throw new UsageError(`${email} could not be deleted`);
+    await createAuditLog(db).record({ type: 'account.deleted', accountId: id, detail: { by: 'cli' } });
+  });
 
   const role = (verb: 'grant-admin' | 'revoke-admin', admin: boolean) =>
     user
@@ -66,8 +52,7 @@ export function userAdminCommands(user: Command, ctx: CliContext): void {
       .action(async (who: string, opts: { json: boolean }) => {
         const account = await ctx.withDb(async (db) => {
           const found = await findAccount(db, who);
-          if (!(await createAccountsRepo(db).setAdmin(found.id, admin))) throw new UsageError(`${found.email} ${admin ? 'is already an admin' : 'is not an admin'}`);
-          await createAuditLog(db).record({ type: admin ? 'account.admin_granted' : 'account.admin_revoked', accountId: found.id, detail: { by: 'cli' } });
+          await setUserAdmin(cliAdminDeps(ctx, db), CLI_ACTOR, found.id, admin);
           return found;
         });
         if (opts.json) return printJson(ctx, { sub: account.id, email: account.email, admin });

@@ -9,6 +9,9 @@ import { userAdminCommands } from './user-admin.js';
 import { canonicalEmail, looksLikeEmail } from '../accounts/email.js';
 import { revokeByAccount } from '../adapters/revoke-by-account.js';
 import { inviteUser } from './invite.js';
+import { createUser } from '../admin/service/index.js';
+import { CLI_ACTOR, cliAdminDeps } from './admin-deps.js';
+
 
 /** An account named by its email address (any spelling) or its sub; disabled ones included. */
 export async function findAccount(db: Db, who: string): Promise<Account> {
@@ -56,9 +59,10 @@ export function userCommands(program: Command, ctx: CliContext): void {
     .action(async (opts: { email: string; name: string; password?: string; emailVerified: boolean; invite: boolean; admin: boolean; json: boolean }) => {
       if (!looksLikeEmail(canonicalEmail(opts.email))) throw new UsageError(`--email: ${opts.email} is not an email address`);
       if (opts.invite) return inviteUser(ctx, opts);
-      const passwordHash = await hashPassword(await newPassword(ctx, opts.password, opts));
-      const account = await ctx.withDb((db) =>
-        createAccountsRepo(db).create({ email: opts.email, name: opts.name, passwordHash, emailVerified: opts.emailVerified, isAdmin: opts.admin }),
+      const password = await newPassword(ctx, opts.password, opts);
+      // The admin service (admin/service/users-write.ts): the console and API create accounts the same way.
+      const { account } = await ctx.withDb((db) =>
+        createUser(cliAdminDeps(ctx, db), CLI_ACTOR, { email: opts.email, name: opts.name, password, emailVerified: opts.emailVerified, admin: opts.admin }),
       );
       if (opts.json) return printJson(ctx, { sub: account.id, email: account.email, name: account.name, admin: account.isAdmin });
       ctx.out(`created ${account.isAdmin ? 'admin ' : ''}account ${account.email} (sub ${account.id})\n`);

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { revokeByClient } from '../adapters/revoke-by-client.js';
 import { createAuditLog } from '../audit/audit-log.js';
 import { systemClock, type Clock } from '../common/clock.js';
+import { randomId } from '../common/random-id.js';
 import type { Db } from '../storage/db.js';
 import { ClientInputError } from './client-input-error.js';
 import { updateClient, type ClientChange } from './client-update.js';
@@ -40,12 +40,15 @@ function checkOidcScope(scope: string): void {
  * metadata from metadata.ts, secrets from secrets.ts, rows through the repository.
  * Client ids are public; the clock decides expiry, overlap and revocation times.
  */
-export function createClientRegistry(db: Db, options: { clock?: Clock } = {}) {
+export function createClientRegistry(db: Db, options: { clock?: Clock; auditDetail?: Record<string, unknown> } = {}) {
   const clock = options.clock ?? systemClock;
   const repository = createClientsRepository(db);
-  // Secrets are credentials: who got or lost one is an audit event (issue 9), never the secret itself.
-  const audit = (tx: Db, type: string, clientId: string, detail?: Record<string, unknown>) =>
-    createAuditLog(tx).record({ type, clientId, ...(detail ? { detail } : {}) });
+  // Secrets are credentials: who got or lost one is an audit event (issue 9), never the
+  // secret itself. `auditDetail` names who made the change (the admin service's actor).
+  const audit = (tx: Db, type: string, clientId: string, detail?: Record<string, unknown>) => {
+    const merged = detail || options.auditDetail ? { ...detail, ...options.auditDetail } : undefined;
+    return createAuditLog(tx).record({ type, clientId, ...(merged ? { detail: merged } : {}) });
+  };
 
   async function grantIn(tx: Db, clientId: string, grant: ResourceGrant): Promise<ResourceGrant> {
     const checked = checkGrant(await createResourcesRepo(tx).find(grant.indicator), grant);
@@ -57,12 +60,13 @@ export function createClientRegistry(db: Db, options: { clock?: Clock } = {}) {
     loadForAuth: repository.loadForAuth,
     recordSecretsUsed: repository.recordSecretsUsed,
     list: repository.list,
+    page: repository.page,
     count: repository.count,
 
     async create(input: ClientInput): Promise<CreatedClient> {
       validateClientInput(input);
       checkOidcScope(input.scope);
-      const client = newClient(input, input.clientId ?? randomBytes(16).toString('base64url'));
+      const client = newClient(input, input.clientId ?? randomId());
       const secret = usesSecret(client.metadata.token_endpoint_auth_method) ? newSecret() : undefined;
       await db.transaction(async (tx) => {
         await createClientsRepository(tx).insert(client, secret && { id: secret.id, hash: secret.hash, expiresAt: input.secretExpiresAt ?? null });
@@ -107,8 +111,10 @@ export function createClientRegistry(db: Db, options: { clock?: Clock } = {}) {
     },
 
     /** The client can no longer obtain tokens for the resource. */
-    revokeResource(clientId: string, indicator: string): Promise<boolean> {
-      return createClientResourcesRepo(db).remove(clientId, indicator);
+    async revokeResource(clientId: string, indicator: string): Promise<boolean> {
+      const removed = await createClientResourcesRepo(db).remove(clientId, indicator);
+      if (removed && options.auditDetail) await audit(db, 'client.resource_revoked', clientId, { indicator });
+      return removed;
     },
 
     async revokeSecret(clientId: string, secretId: string): Promise<boolean> {
@@ -123,12 +129,16 @@ export function createClientRegistry(db: Db, options: { clock?: Clock } = {}) {
       return disabled;
     },
 
-    enable(clientId: string): Promise<boolean> {
-      return repository.enable(clientId);
+    async enable(clientId: string): Promise<boolean> {
+      const enabled = await repository.enable(clientId);
+      if (enabled && options.auditDetail) await audit(db, 'client.enabled', clientId);
+      return enabled;
     },
 
-    update(clientId: string, change: ClientChange): Promise<boolean> {
-      return updateClient(db, clientId, change);
+    async update(clientId: string, change: ClientChange): Promise<boolean> {
+      const updated = await updateClient(db, clientId, change);
+      if (updated && options.auditDetail) await audit(db, 'client.updated', clientId, { fields: Object.keys(change) });
+      return updated;
     },
 
     /** Deletes the client, its secrets, and every grant and refresh token issued to it. */

@@ -212,6 +212,15 @@ export function createClientsRepository(db: Db) {
       return rows.map(summary);
     },
 
+    /** One page of clients by name (keyset on (name, client_id), so no row is skipped or repeated). */
+    async page(after: { name: string; clientId: string } | undefined, limit: number): Promise<{ clients: ClientSummary[]; more: boolean }> {
+      const { rows } = await db.query<ClientRow>(
+        `SELECT ${CLIENT_COLUMNS.join(', ')} FROM clients WHERE ($1::text IS NULL OR (name, client_id) > ($1, $2)) ORDER BY name, client_id LIMIT $3`,
+        [after?.name ?? null, after?.clientId ?? null, limit + 1],
+      );
+      return { clients: rows.slice(0, limit).map(summary), more: rows.length > limit };
+    },
+
     /** Deletes the client; its secrets go with it (ON DELETE CASCADE). */
     async delete(clientId: string): Promise<boolean> {
       const { rowCount } = await db.query('DELETE FROM clients WHERE client_id = $1', [clientId]);

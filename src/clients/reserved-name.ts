@@ -4,7 +4,9 @@
  * third party off as the identity provider.
  */
 export const ACCOUNT_CLIENT_NAME = 'Your Latchkey account';
-const RESERVED = [ACCOUNT_CLIENT_NAME, 'Latchkey'];
+/** The name of the admin console's own client (provider/admin-client.ts). */
+export const ADMIN_CLIENT_NAME = 'Latchkey admin console';
+const RESERVED = [ACCOUNT_CLIENT_NAME, ADMIN_CLIENT_NAME, 'Latchkey'];
 
 // NFKC folds look-alike compatibility forms (full-width letters, ligatures); format
 // characters (zero-width space and joiners) are invisible, so they are dropped too.

@@ -30,6 +30,8 @@ export interface Config {
   readonly signup: 'open' | 'closed';
   readonly ttl: { readonly session: number; readonly accessToken: number; readonly refreshToken: number };
   readonly sessions: { readonly idleSeconds: number | undefined; readonly maxPerAccount: number | undefined };
+  /** The admin console (/admin): required acr, idle and absolute session lifetimes (seconds). */
+  readonly admin: { readonly acr: 'pwd' | 'phr' | 'phrh'; readonly idleSeconds: number; readonly ttlSeconds: number };
   readonly sweepIntervalSeconds: number;
   readonly auditRetentionDays: number;
   /** LATCHKEY_TRUSTED_PROXIES: whose X-Forwarded-* headers are believed (http/client-ip.ts). */
@@ -40,6 +42,7 @@ export interface Config {
     readonly global: Budget;
     readonly clientAuthFailures: Budget;
     readonly registration: Budget;
+    readonly adminApi: Budget;
   };
   readonly argon2: { readonly concurrency: number; readonly queue: number };
   readonly hostCheckExemptPaths: readonly string[];
@@ -164,6 +167,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       refreshToken: e.LATCHKEY_REFRESH_TOKEN_TTL_SECONDS,
     }),
     sessions: Object.freeze({ idleSeconds: e.LATCHKEY_SESSION_IDLE_SECONDS, maxPerAccount: e.LATCHKEY_MAX_SESSIONS }),
+    admin: Object.freeze({ acr: e.LATCHKEY_ADMIN_ACR, idleSeconds: e.LATCHKEY_ADMIN_IDLE_SECONDS, ttlSeconds: e.LATCHKEY_ADMIN_TTL_SECONDS }),
     sweepIntervalSeconds: e.LATCHKEY_SWEEP_INTERVAL_SECONDS,
     auditRetentionDays: e.LATCHKEY_AUDIT_RETENTION_DAYS,
     trustedProxies,
@@ -173,6 +177,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       global: e.LATCHKEY_RATE_LIMIT_GLOBAL,
       clientAuthFailures: e.LATCHKEY_RATE_LIMIT_CLIENT_AUTH_FAILURES,
       registration: e.LATCHKEY_RATE_LIMIT_REGISTRATION,
+      adminApi: e.LATCHKEY_RATE_LIMIT_ADMIN_API,
     }),
     argon2: Object.freeze({ concurrency: e.LATCHKEY_ARGON2_CONCURRENCY, queue: e.LATCHKEY_ARGON2_QUEUE }),
     hostCheckExemptPaths: Object.freeze(e.LATCHKEY_HOST_CHECK_EXEMPT_PATHS),

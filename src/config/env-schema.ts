@@ -48,6 +48,11 @@ export const envSchema = z.object({
   LATCHKEY_SESSION_TTL_SECONDS: duration.default(14 * 24 * 3600),
   /** Idle session lifetime: a session unused this long no longer signs in; unset: none. */
   LATCHKEY_SESSION_IDLE_SECONDS: duration.optional(),
+  /** The admin console (/admin): the sign-in strength it requires (pwd < phr < phrh). */
+  LATCHKEY_ADMIN_ACR: z.enum(['pwd', 'phr', 'phrh']).default('phr'),
+  /** The admin console's session: idle lifetime (unused this long, it ends) and absolute lifetime. */
+  LATCHKEY_ADMIN_IDLE_SECONDS: duration.default(15 * 60),
+  LATCHKEY_ADMIN_TTL_SECONDS: duration.default(8 * 3600),
   /** Sessions per account; a new sign-in beyond it ends the oldest. Unset: no limit. */
   LATCHKEY_MAX_SESSIONS: z.coerce.number().int().positive().optional(),
   LATCHKEY_ACCESS_TOKEN_TTL_SECONDS: duration.default(600),
@@ -102,6 +107,8 @@ export const envSchema = z.object({
   LATCHKEY_RATE_LIMIT_GLOBAL: budget.default(budget.parse('3000/60')),
   /** Failed client authentications per client_id (token, introspection, revocation, PAR); then blocked for SECONDS. */
   LATCHKEY_RATE_LIMIT_CLIENT_AUTH_FAILURES: budget.default(budget.parse('30/300')),
+  /** Admin API requests per client (automation), `POINTS/SECONDS`. */
+  LATCHKEY_RATE_LIMIT_ADMIN_API: budget.default(budget.parse('600/60')),
   /** Dynamic client registrations per client IP. */
   LATCHKEY_RATE_LIMIT_REGISTRATION: budget.default(budget.parse('20/3600')),
   /** Password hashes/verifications computed at once (each takes 19 MiB); default: one per core. */

@@ -26,6 +26,8 @@ export interface MailTemplates {
   'account-deleted': Record<never, never>;
   /** `latchkey user create --invite`: a single-use link to create the account's first passkey. */
   invitation: { url: string; hours: number };
+  /** An administrator asked the owner to choose a new password (the admin console or API). */
+  'reset-requested': { url: string };
 }
 
 export type MailTemplate = keyof MailTemplates;
@@ -47,6 +49,7 @@ const SUBJECTS: { [T in MailTemplate]: (data: MailTemplates[T]) => string } = {
   'new-sign-in': () => 'New sign-in to your account',
   'account-deleted': () => 'Your account was deleted',
   invitation: () => 'You are invited: create your passkey',
+  'reset-requested': () => 'Please choose a new password',
 };
 
 export const MAIL_TEMPLATES = Object.keys(SUBJECTS) as readonly MailTemplate[];

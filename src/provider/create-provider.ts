@@ -22,6 +22,7 @@ import { createSessionEnding } from './session-ending.js';
 import { ACR_VALUES } from './assurance.js';
 import { createInteractionPolicy, reportedAcr } from './acr-policy.js';
 import { accountClientMetadata } from './account-client.js';
+import { adminClientMetadata } from './admin-client.js';
 import { CLAIMS, createFindAccount } from './find-account.js';
 import { OIDC_SCOPES } from '../clients/metadata.js';
 import { errorText } from './error-texts.js';
@@ -60,7 +61,7 @@ const LATCHKEY_METADATA = ['third_party', 'latchkey_scopes', 'latchkey_resources
 export function createProvider({ config, adapters, accounts, keys, directory, lastUsed, replayMarks, clock, accountModels, audit }: ProviderDeps): Provider {
   const configuration: Configuration = {
     adapter: adapters.factory,
-    clients: [accountClientMetadata(config.issuer)],
+    clients: [accountClientMetadata(config.issuer), adminClientMetadata(config.issuer)],
     findAccount: createFindAccount(accounts),
     jwks: keys.jwks,
     cookies: {

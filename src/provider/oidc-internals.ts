@@ -6,3 +6,4 @@
  */
 export * from './oidc-internals/sessions.js';
 export * from './oidc-internals/engine.js';
+export * from './oidc-internals/code-redemption.js';

@@ -16,6 +16,7 @@ const SAMPLES: { [T in MailTemplate]: MailTemplates[T] } = {
   'new-sign-in': { method: 'password' },
   'account-deleted': {},
   invitation: { url: 'https://id.example.com/invite/acc_1/abc', hours: 24 },
+  'reset-requested': { url: 'https://id.example.com/account/sign-in' },
 };
 
 test('every mail says what happened, when, from which device, and what to do if it was not you', async () => {

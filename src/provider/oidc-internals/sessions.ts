@@ -187,3 +187,11 @@ export async function sessionOfInteraction(provider: Provider, interaction: Inte
   if (!uid) return undefined;
   return view((await provider.Session.findByUid(uid)) as unknown as EngineSession | undefined);
 }
+
+/**
+ * The Latchkey session with this uid, if it is still live (not ended, expired or idle):
+ * the admin console's session lives only as long as the sign-in it came from.
+ */
+export async function sessionByUid(provider: Provider, uid: string): Promise<SessionView | undefined> {
+  return view((await provider.Session.findByUid(uid)) as unknown as EngineSession | undefined);
+}

@@ -6,6 +6,19 @@ import { test } from 'node:test';
 import { cliSuite, latchkey } from './setup.js';
 
 cliSuite('latchkey client and resource', { migrated: true }, (c) => {
+  test('client create --admin-scopes grants the admin API in one step; unknown admin scopes are refused', async () => {
+    const created = await latchkey(c.env, ['client', 'create', '--name', 'Directory sync', '--grant-types', 'client_credentials', '--admin-scopes', 'admin:users:read admin:audit:read', '--json']);
+    assert.equal(created.code, 0, created.stderr);
+    const { client_id: id, resources } = JSON.parse(created.stdout) as { client_id: string; resources: Array<{ indicator: string; scopes: string[] }> };
+    assert.equal(resources.length, 1);
+    assert.match(resources[0]!.indicator, /\/admin\/api$/);
+    assert.deepEqual(resources[0]!.scopes, ['admin:users:read', 'admin:audit:read']);
+    assert.match((await latchkey(c.env, ['client', 'show', id])).stdout, /resource \S+\/admin\/api {2}scopes admin:users:read admin:audit:read/);
+    const bad = await latchkey(c.env, ['client', 'create', '--name', 'Bad', '--grant-types', 'client_credentials', '--admin-scopes', 'admin:everything']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /admin:everything is not a scope of \S+\/admin\/api/);
+  });
+
   test('clients: create (JSON, secret once), public, list, show, rotate, disable, delete', async () => {
     const created = await latchkey(c.env, [
       'client', 'create', '--name', 'Notes', '--redirect-uri', 'https://notes.example.com/cb', '--redirect-uri', 'https://notes.example.com/cb2',

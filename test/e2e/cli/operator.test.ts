@@ -10,7 +10,7 @@ cliSuite('latchkey user, client update and keys', { migrated: true }, (c) => {
     const { sub } = JSON.parse(created.stdout) as { sub: string };
 
     const listed = JSON.parse((await latchkey(c.env, ['user', 'list', '--json'])).stdout) as Array<Record<string, unknown>>;
-    assert.deepEqual(Object.keys(listed[0]!).sort(), ['created_at', 'disabled_at', 'email', 'email_verified', 'has_password', 'name', 'sub']);
+    assert.deepEqual(Object.keys(listed[0]!).sort(), ['admin', 'created_at', 'disabled_at', 'email', 'email_verified', 'has_password', 'name', 'sub']);
     const weak = await latchkey(c.env, ['user', 'set-password', 'dana@example.com', '--password', 'short']);
     assert.notEqual(weak.code, 0);
     assert.match(weak.stderr, /^latchkey: password: /);
