@@ -189,7 +189,9 @@ describe('operations: a store crashes under a running Latchkey', () => {
     assert.equal(res.headers.getSetCookie().filter((c) => !/=;|expires=Thu, 01 Jan 1970/i.test(c)).length, 0, 'no session cookie');
     const location = res.headers.get('location');
     if (location) {
+      // RFC 6749 §4.1.2.1: told at the app's redirect URI, without a code.
       const back = new URL(location);
+      assert.equal(`${back.origin}${back.pathname}`, rp.redirectUri);
       assert.equal(back.searchParams.get('error'), 'temporarily_unavailable', location);
       assert.equal(back.searchParams.get('code'), null);
     } else {
