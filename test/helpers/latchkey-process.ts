@@ -10,8 +10,8 @@ export interface LatchkeyProcess {
   /** Where this process listens (its own port on 127.0.0.1). */
   url: string;
   child: ChildProcess;
-  /** What it wrote to stderr so far (logs at the level given), for failure messages. */
-  stderr(): string;
+  /** What it wrote so far (stdout: its logs at the level given, and what it prints; then stderr), for failure messages. */
+  output(): string;
   /** SIGTERM, then waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -19,10 +19,11 @@ export interface LatchkeyProcess {
 /**
  * `latchkey serve` as an operator starts it, in a child process with only PATH and
  * `env`; resolves once it prints that it is running (PORT=0 unless `env` says: it
- * picks a free port and prints it).
+ * picks a free port and prints it). `args` follow `serve` (`--workers 2`).
  */
-export async function spawnLatchkey(env: Record<string, string>, timeoutMs = 120_000): Promise<LatchkeyProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve'], {
+export async function spawnLatchkey(env: Record<string, string>, options: { args?: string[]; timeoutMs?: number } = {}): Promise<LatchkeyProcess> {
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve', ...(options.args ?? [])], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LATCHKEY_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -38,6 +39,7 @@ export async function spawnLatchkey(env: Record<string, string>, timeoutMs = 120
     });
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
+      // "(listening on URL)", or "(N workers listening on URL)" from a cluster's primary.
       const listening = /listening on (http:\/\/[^)\s]+)\)/.exec(out);
       if (listening) {
         clearTimeout(timer);
@@ -45,11 +47,10 @@ export async function spawnLatchkey(env: Record<string, string>, timeoutMs = 120
       }
     });
   });
-  child.stdout!.resume();
   return {
     url,
     child,
-    stderr: () => err,
+    output: () => `${out}\n${err}`,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
