@@ -1,4 +1,5 @@
 import { errors } from 'oidc-provider';
+import { codeOf } from './unreachable.js';
 
 /**
  * A store that went away under a running Latchkey (crashed, restarting, network cut).
@@ -27,13 +28,6 @@ const SQL_OUTAGE_CLASSES = new Set(['08', '53', '57', '58']);
 const PG_LOST = /Connection terminated|not queryable|timeout exceeded when trying to connect|Connection closed/i;
 // ioredis: no connection, or the connection closed with the command in flight.
 const REDIS_LOST = /Stream isn't writeable|Connection is closed|max retries per request|connection is not ready|Redis is not ready/i;
-
-function codeOf(err: unknown): string | undefined {
-  const e = err as { code?: unknown; errors?: unknown[] } | undefined;
-  if (typeof e?.code === 'string') return e.code;
-  // AggregateError: net tries each address of a host name in turn.
-  return Array.isArray(e?.errors) && e.errors.length ? codeOf(e.errors[0]) : undefined;
-}
 
 export function isDatabaseOutage(err: unknown): boolean {
   if (!(err instanceof Error) || err instanceof StoreUnavailableError) return false;
