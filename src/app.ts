@@ -59,6 +59,7 @@ import { instrumentDb, instrumentEphemeral } from './ops/instrument-stores.js';
 import { followKeys, type KeyRefresher } from './provider/key-refresh.js';
 import { adminApi } from './admin/api/index.js';
 import { ensureAdminResource } from './clients/admin-resource.js';
+import { failClosed } from './storage/store-outage.js';
 
 export interface Latchkey {
   /** The Koa application (oidc-provider's Provider is a Koa app). */
@@ -97,8 +98,9 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     outboxDepth: async () => (await stores.db.query<{ n: number }>("SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'queued'")).rows[0]?.n ?? 0,
   });
   // Store failures and rate-limit refusals are counted around the stores, not in each caller.
-  const db = instrumentDb(stores.db, metrics);
-  const ephemeral = instrumentEphemeral(stores.ephemeral, metrics);
+  // A store that goes away under a running process fails requests closed with 503 (store-outage.ts).
+  const db = instrumentDb(failClosed('database', stores.db), metrics);
+  const ephemeral = instrumentEphemeral(stores.ephemeral.name === 'redis' ? failClosed('redis', stores.ephemeral) : stores.ephemeral, metrics);
   const accounts = createAccountsRepo(db);
   const clients = createClientRegistry(db, { clock });
   const resources = createResourcesRepo(db);

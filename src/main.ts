@@ -6,6 +6,10 @@ import { gracefulClose } from './http/graceful-close.js';
 import { openStores, type Stores } from './storage/open.js';
 import { alignDemoClient, seedDemo, type DemoSeed } from './demo/seed-demo.js';
 import { startMetricsServer } from './ops/metrics-endpoint.js';
+import { shareWithPrimary } from './ops/metrics.js';
+
+/** The primary's request to drain and stop (cluster.ts sends it; defined here, below cluster.ts). */
+export const SHUTDOWN_MESSAGE = 'latchkey:shutdown';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
@@ -59,6 +63,11 @@ export interface ServeOptions {
    * its socket server; main.ts sits below cli/ and does not import it).
    */
   cliSocket?: (stores: Stores) => Promise<{ close(): Promise<void> }>;
+  /**
+   * A worker of `latchkey serve --workers N` (cluster.ts): the primary serves the metrics
+   * port (this process's figures go to it) and stops it with a message rather than a signal.
+   */
+  clusterWorker?: boolean;
 }
 
 export async function serve(config: Config, logger: Logger, options: ServeOptions = {}): Promise<Running> {
@@ -91,8 +100,9 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
   // Bound first: a busy metrics port stops start-up before the main port takes traffic.
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   try {
+    if (options.clusterWorker) shareWithPrimary(latchkey.metrics);
     metricsServer =
-      config.metrics.port === undefined ? undefined : await startMetricsServer(latchkey.metrics, { host: config.host, port: config.metrics.port, token: config.metrics.token });
+      config.metrics.port === undefined || options.clusterWorker ? undefined : await startMetricsServer(latchkey.metrics, { host: config.host, port: config.metrics.port, token: config.metrics.token });
   } catch (err) {
     await latchkey.close();
     await closeStores();
@@ -133,6 +143,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
   const close = () =>
     (closing ??= (async () => {
       for (const signal of SIGNALS) process.off(signal, onSignal);
+      process.off('message', onMessage);
       clearInterval(sweeper);
       // Stop accepting; requests in flight finish (cut off after 10 s), then the stores close.
       await stopServer(10_000);
@@ -163,7 +174,11 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
       () => process.exit(1),
     );
   }
+  function onMessage(message: unknown) {
+    if (message === SHUTDOWN_MESSAGE) onSignal('SIGTERM');
+  }
   // Closing by hand (tests, embedding) removes these again.
   for (const signal of SIGNALS) process.once(signal, onSignal);
+  if (options.clusterWorker) process.on('message', onMessage);
   return { server, url: `http://${config.host}:${port}`, ...(seeded ? { seeded } : {}), close };
 }

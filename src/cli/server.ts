@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { createLogger } from '../common/logger.js';
 import { migrate } from '../storage/migrate.js';
@@ -12,6 +13,13 @@ function portOption(value: string, source: string): number {
   return port;
 }
 
+function workersOption(value: string): number {
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--workers: ${value} is not a number of workers (1-256) or "auto"`);
+  return n;
+}
+
 /** `latchkey serve` and `latchkey migrate`: run in a terminal only, never handed over the socket. */
 export function serverCommands(program: Command, ctx: CliContext): void {
   program
@@ -20,8 +28,33 @@ export function serverCommands(program: Command, ctx: CliContext): void {
     .option('--seed-demo', 'create a demo user and client when the store is empty', false)
     .option('--demo-rp', 'also run the demo app (examples/demo-rp), on http://localhost:3001 unless --demo-port says otherwise', false)
     .option('--demo-port <port>', 'port of the demo app (default: LATCHKEY_DEMO_PORT, else 3001)')
-    .action(async (opts: { seedDemo: boolean; demoRp: boolean; demoPort?: string }) => {
+    .option('--workers <n>', 'worker processes on the one port, a number or "auto" (one per core; default: LATCHKEY_WORKERS, else 1)')
+    .action(async (opts: { seedDemo: boolean; demoRp: boolean; demoPort?: string; workers?: string }) => {
       const config = ctx.config;
+      const workers = opts.workers === undefined ? config.workers : workersOption(opts.workers);
+      const { isClusterWorker, isFirstWorker, serveCluster } = await import('../cluster.js');
+      if (workers > 1 && !isClusterWorker()) {
+        if (opts.demoRp) throw new UsageError('--demo-rp runs the demo app in this process: leave out --workers (or set LATCHKEY_WORKERS=1)');
+        const running = await serveCluster(config, createLogger(config.logLevel), workers);
+        ctx.out(`Latchkey is running at ${config.issuer} (${workers} workers listening on ${running.url})\n`);
+        return;
+      }
+      if (isClusterWorker()) {
+        // One of the primary's workers: it prints nothing of its own, and only the first seeds demo data.
+        const { serve, SHUTDOWN_MESSAGE } = await import('../main.js');
+        // The primary may ask it to stop while it is still starting: remembered, then done once it can drain.
+        let stopAsked = false;
+        const early = (message: unknown) => void (message === SHUTDOWN_MESSAGE && (stopAsked = true));
+        process.on('message', early);
+        try {
+          const running = await serve(config, createLogger(config.logLevel), { seedDemo: (opts.seedDemo || config.seedDemo) && isFirstWorker(), clusterWorker: true });
+          if (stopAsked) await running.close().then(() => process.exit(0));
+        } finally {
+          // A listener would keep a worker that failed to start alive.
+          process.off('message', early);
+        }
+        return;
+      }
       const demoPort = opts.demoPort
         ? portOption(opts.demoPort, '--demo-port')
         : portOption(process.env.LATCHKEY_DEMO_PORT || '3001', 'LATCHKEY_DEMO_PORT');

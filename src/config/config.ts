@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { AppError } from '../common/errors.js';
 import { envSchema, type Env } from './env-schema.js';
 import { NO_PROXY, parseTrustedProxies, type ProxyTrust } from '../common/client-address.js';
@@ -23,6 +24,8 @@ export interface Config {
   readonly keyEncryptionKey: Buffer | undefined;
   readonly logLevel: Env['LATCHKEY_LOG_LEVEL'];
   readonly seedDemo: boolean;
+  /** Worker processes for `latchkey serve` (LATCHKEY_WORKERS; `auto` is one per core). */
+  readonly workers: number;
   readonly lockout: { readonly attempts: number; readonly seconds: number; readonly ipFailuresPerHour: number };
   readonly passwordPolicy: { readonly minLength: number; readonly productName: string };
   readonly codeFailuresPerHour: number;
@@ -151,6 +154,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     keyEncryptionKey: e.LATCHKEY_KEY_ENCRYPTION_KEY ? Buffer.from(e.LATCHKEY_KEY_ENCRYPTION_KEY, 'base64url') : undefined,
     logLevel: e.LATCHKEY_LOG_LEVEL,
     seedDemo: e.LATCHKEY_SEED_DEMO,
+    workers: e.LATCHKEY_WORKERS === 'auto' ? availableParallelism() : e.LATCHKEY_WORKERS,
     lockout: Object.freeze({
       attempts: e.LATCHKEY_LOCKOUT_ATTEMPTS,
       seconds: e.LATCHKEY_LOCKOUT_SECONDS,

@@ -125,6 +125,11 @@ export const envSchema = z.object({
   LATCHKEY_MAIL_MAX_ATTEMPTS: z.coerce.number().int().positive().default(12),
   /** Sent mail rows are deleted by the periodic sweep after this many days. */
   LATCHKEY_MAIL_RETENTION_DAYS: z.coerce.number().int().positive().default(7),
+  /**
+   * Worker processes of `latchkey serve` (node:cluster, one port): a number, or `auto` for
+   * one per core. Above 1 needs DATABASE_URL and REDIS_URL (embedded storage is one process).
+   */
+  LATCHKEY_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(256)]).default(1),
   /** `/metrics` on its own port, bound to HOST (Prometheus scrapers on an internal network). */
   LATCHKEY_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** `/metrics` on the main port for callers presenting this bearer token (also asked for on the metrics port when set). */

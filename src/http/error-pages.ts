@@ -4,6 +4,7 @@ import { ZodError } from 'zod';
 import { AppError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { renderPage } from '../pages/render.js';
+import { StoreUnavailableError } from '../storage/store-outage.js';
 
 interface Shown {
   status: number;
@@ -67,6 +68,10 @@ function isBodyParseError(err: unknown): boolean {
 function describe(err: unknown): Shown {
   if (err instanceof errors.SessionNotFound || (err instanceof AppError && err.code === 'interaction.expired')) return EXPIRED;
   if (err instanceof ZodError || isBodyParseError(err)) return MALFORMED;
+  // A store gone away (crash, restart): busy, not broken, and nothing was done.
+  if (err instanceof StoreUnavailableError) {
+    return { status: 503, code: 'storage.unavailable', title: TITLES[503]!, message: err.error_description!, ...hint(503) };
+  }
   // A 5xx Latchkey chose to explain (busy, not broken: 503 with Retry-After) keeps its words.
   if (err instanceof AppError && err.status >= 500 && err.expose) {
     return { status: err.status, code: err.code, title: TITLES[err.status] ?? 'Something went wrong', message: err.message, ...hint(err.status) };
@@ -96,6 +101,7 @@ export function errorPages(logger: Logger): Middleware {
     } catch (err) {
       const page = describe(err);
       if (err instanceof AppError) for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
+      if (err instanceof StoreUnavailableError) ctx.set('Retry-After', '30');
       const requestId = ctx.state.requestId as string | undefined;
       if (page.status >= 500) logger.error({ err, reqId: requestId }, 'request failed');
       if (wantsJson(ctx)) {

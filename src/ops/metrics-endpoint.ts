@@ -11,7 +11,7 @@ function bearerMatches(header: string | undefined, token: string): boolean {
   return Boolean(match && safeEqual(match[1]!, token));
 }
 
-async function answer(metrics: Metrics, authorization: string | undefined, token: string | undefined): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+async function answer(metrics: Pick<Metrics, 'scrape'>, authorization: string | undefined, token: string | undefined): Promise<{ status: number; headers: Record<string, string>; body: string }> {
   if (token !== undefined && !bearerMatches(authorization, token)) {
     return { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="metrics"', 'Content-Type': 'text/plain; charset=utf-8' }, body: 'a bearer token is required\n' };
   }
@@ -40,7 +40,7 @@ export function metricsRoute(metrics: Metrics, token: string): Middleware {
  * `/metrics` on its own port (LATCHKEY_METRICS_PORT, bound to HOST), for a scraper on a
  * network the public never reaches; the token is asked for here too when one is set.
  */
-export async function startMetricsServer(metrics: Metrics, options: { host: string; port: number; token?: string | undefined }): Promise<Server> {
+export async function startMetricsServer(metrics: Pick<Metrics, 'scrape'>, options: { host: string; port: number; token?: string | undefined }): Promise<Server> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://metrics.invalid').pathname;
     if (path !== METRICS_PATH || (req.method !== 'GET' && req.method !== 'HEAD')) {

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditEvent } from '../audit/audit-log.js';
 
 /**
@@ -114,6 +114,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: 'latchkey_mail_outbox_queued',
       help: 'Mails waiting in the outbox (counted on each scrape)',
       registers,
+      // Every cluster worker counts the same table: summed, it would be N times too many.
+      aggregator: 'max',
       async collect() {
         // A scrape must answer while the database is down (that is when it is read most):
         // the depth is then unknown (NaN) and the failure is counted.
@@ -145,6 +147,26 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     async scrape() {
       return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
+
+/**
+ * In a cluster worker (`latchkey serve --workers N`): lets the primary collect this
+ * registry over the cluster's IPC channel (prom-client's AggregatorRegistry).
+ */
+export function shareWithPrimary(metrics: Metrics): void {
+  // Constructing one is what makes prom-client answer the primary's requests in a worker.
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries([metrics.registry]);
+}
+
+/** In the cluster's primary: each scrape asks every worker and sums their figures. */
+export function clusterScrape(): Pick<Metrics, 'scrape'> {
+  const aggregator = new AggregatorRegistry();
+  return {
+    async scrape() {
+      return { contentType: aggregator.contentType, body: await aggregator.clusterMetrics() };
     },
   };
 }

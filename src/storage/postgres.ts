@@ -5,7 +5,9 @@ import type { Db, QueryResult } from './db.js';
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
 
 export function createPostgresDb(connectionString: string, options: { max?: number } = {}): Db {
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
+  // A connection attempt that gets no answer gives up rather than holding the request:
+  // Latchkey fails closed (store-outage.ts) while the database is away.
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, connectionTimeoutMillis: 10_000 });
   // An idle client that loses its connection must not crash the process; the next
   // query reconnects and /readyz reports the outage meanwhile.
   pool.on('error', () => {});

@@ -18,7 +18,8 @@ export class StoreUnreachableError extends AppError {
   }
 }
 
-function codeOf(err: unknown): string | undefined {
+/** The error's `code`, or that of the first of an AggregateError's errors. */
+export function codeOf(err: unknown): string | undefined {
   const e = err as { code?: unknown; errors?: unknown[] } | undefined;
   if (typeof e?.code === 'string') return e.code;
   // AggregateError: pg and net try each address of a host name in turn.

@@ -11,7 +11,7 @@ export interface TestRp {
   redirectUri: string;
 }
 
-export async function relyingParty(lk: TestLatchkey, client: { clientId: string; clientSecret: string | undefined; redirectUri: string }): Promise<TestRp> {
+export async function relyingParty(lk: Pick<TestLatchkey, 'issuer'>, client: { clientId: string; clientSecret: string | undefined; redirectUri: string }): Promise<TestRp> {
   const config = await oidc.discovery(
     new URL(lk.issuer),
     client.clientId,
@@ -95,7 +95,7 @@ export async function redeem(rp: TestRp, callback: URL, started: Started) {
 }
 
 /** A raw token-endpoint call, for asserting exact error responses. */
-export async function tokenEndpoint(lk: TestLatchkey, params: Record<string, string>, basic?: { id: string; secret: string }) {
+export async function tokenEndpoint(lk: Pick<TestLatchkey, 'issuer'>, params: Record<string, string>, basic?: { id: string; secret: string }) {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (basic) headers.authorization = basicAuth(basic.id, basic.secret);
   const res = await fetch(`${lk.issuer}/token`, { method: 'POST', headers, body: new URLSearchParams(params).toString() });

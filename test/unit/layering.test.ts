@@ -38,6 +38,8 @@ const LAYERS: Record<string, number> = {
   // The budgets app.ts wires: over storage, config and pages (rate-limit.ts), below app.ts.
   'budgets.ts': 7.5,
   'main.ts': 9,
+  // `serve --workers N`: the node:cluster primary over main.ts's serve.
+  'cluster.ts': 9.5,
   cli: 10,
 };
 

@@ -1,40 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { backends, type OpenBackend } from '../../helpers/backends.js';
 import { basicAuth } from '../../helpers/client-auth.js';
 import { startLatchkey, type TestLatchkey } from '../../helpers/latchkey.js';
+import { ownRedis, type OwnStore } from '../../helpers/own-stores.js';
 import { relyingParty, startAuthorization, type TestRp } from '../../helpers/rp.js';
 import type { EphemeralStore } from '../../../src/storage/ephemeral-store.js';
 import { connectRedis, createRedisStore } from '../../../src/storage/redis.js';
 import { abuseSuiteName, csrfOf, userAgentWith } from './setup.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-/** A redis-server of this test's own (the shared one is never stopped), ready to accept connections. */
-async function ownRedis(): Promise<{ url: string; process: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-  });
-  return { url: `redis://127.0.0.1:${port}`, process: child };
-}
 
 /**
  * The limiters' Redis goes away while everything else keeps working (interactions in
@@ -44,7 +17,7 @@ async function ownRedis(): Promise<{ url: string; process: ChildProcess }> {
 describe(abuseSuiteName('abuse: the limiter store unreachable fails closed'), () => {
   const INITIAL = 'iat-0123456789abcdef0123456789abcdef';
   let open: OpenBackend;
-  let redis: { url: string; process: ChildProcess };
+  let redis: OwnStore;
   let limiterStore: EphemeralStore;
   let lk: TestLatchkey;
   let rp: TestRp;
@@ -65,10 +38,7 @@ describe(abuseSuiteName('abuse: the limiter store unreachable fails closed'), ()
   after(async () => {
     await lk?.close();
     await limiterStore?.close();
-    if (redis?.process.exitCode === null) {
-      redis.process.kill();
-      await once(redis.process, 'exit');
-    }
+    await redis?.close();
     await open?.close();
   });
 
@@ -80,8 +50,7 @@ describe(abuseSuiteName('abuse: the limiter store unreachable fails closed'), ()
     const wrong = await ua.submit(page, '/password', { email: user.email, password: 'not the password' });
     assert.equal(wrong.status, 401, 'with Redis up the limiters count and let requests through');
 
-    redis.process.kill();
-    await once(redis.process, 'exit');
+    await redis.kill();
 
     let last = new Headers();
     const watched = userAgentWith(rp, () => ({}), (h) => (last = h));
