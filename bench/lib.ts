@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { scratchDatabase } from '../test/helpers/scratch-database.js';
 import { Redis } from 'ioredis';
@@ -106,18 +107,29 @@ export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode === null) child.kill('SIGKILL');
 }
 
+export interface Measured {
+  rate: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : Number.NaN;
+}
+
 /**
- * Runs `once` from `concurrency` loops: a warm-up, then a measured window. Bounded by
- * time; any failure stops the run with its message.
+ * Runs `once` from `concurrency` loops: a warm-up, then a measured window, recording
+ * each iteration's latency. Bounded by time; any failure stops the run with its message.
  */
-export async function measure(name: string, concurrency: number, once: () => Promise<void>): Promise<number> {
-  let count = 0;
+export async function measure(name: string, concurrency: number, once: () => Promise<void>): Promise<Measured> {
   let measuring = false;
   let stopAt = Date.now() + WARMUP_SECONDS * 1000;
+  const latencies: number[] = [];
   const loop = async () => {
     while (Date.now() < stopAt) {
+      const t = performance.now();
       await once();
-      if (measuring) count += 1;
+      if (measuring) latencies.push(performance.now() - t);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
@@ -125,9 +137,29 @@ export async function measure(name: string, concurrency: number, once: () => Pro
   const started = performance.now();
   stopAt = Date.now() + SECONDS * 1000;
   await Promise.all(Array.from({ length: concurrency }, loop));
-  const rate = count / ((performance.now() - started) / 1000);
-  process.stdout.write(`  ${name.padEnd(44)} ${rate.toFixed(1).padStart(9)} /s  (${count} in ${SECONDS}s, concurrency ${concurrency})\n`);
-  return rate;
+  const rate = latencies.length / ((performance.now() - started) / 1000);
+  latencies.sort((a, b) => a - b);
+  const out = { rate, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) };
+  process.stdout.write(
+    `  ${name.padEnd(46)} ${rate.toFixed(1).padStart(8)} /s  p50 ${out.p50Ms.toFixed(1).padStart(6)} ms  p99 ${out.p99Ms.toFixed(1).padStart(6)} ms  (c=${concurrency})\n`,
+  );
+  return out;
+}
+
+/** Resident set size of a process in MB, now (VmRSS) and at its peak (VmHWM), from /proc. */
+export function rssOf(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+/** Resets a process's peak RSS to its current RSS (Linux clear_refs 5), so each workload's peak is its own. */
+export function resetPeak(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // Not permitted here: the peak then covers everything since start.
+  }
 }
 
 /** A confidential code-flow client for the sign-in benches. */
