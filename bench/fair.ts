@@ -43,7 +43,7 @@ async function runWorkloads(
     const once = await workload.prepare(target);
     const trips = tripsOf ? await tripsOf(once) : undefined;
     resetPeak(server.pid!);
-    const measured: Measured = await measure(`${target.label}: ${workload.name}`, workload.concurrency, once);
+    const measured: Measured = await measure(`${target.label}: ${workload.name}`, workload.concurrency, once, server.pid!);
     const { peakMb } = rssOf(server.pid!);
     results.push({ workload: workload.name, target: target.label, ...measured, idleRssMb: idle.rssMb, peakRssMb: peakMb, roundTrips: trips });
   }

@@ -81,8 +81,10 @@ export async function startProcess(
 }
 
 export function startLatchkey(stores: Stores, port: number, cpus?: string, extraEnv: Record<string, string> = {}) {
+  // BENCH_NODE_ARGS: extra node flags for the server, e.g. `--cpu-prof --cpu-prof-dir=prof`.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   return startProcess(
-    ['bin/latchkey.js', 'serve'],
+    [...nodeArgs, 'bin/latchkey.js', 'serve'],
     {
       DATABASE_URL: stores.databaseUrl,
       REDIS_URL: REDIS_URL,
@@ -111,6 +113,15 @@ export interface Measured {
   rate: number;
   p50Ms: number;
   p99Ms: number;
+  /** The server's CPU time per request (user + system, every thread: argon2's too), when a process was given. */
+  serverCpuMs?: number | undefined;
+}
+
+/** CPU seconds a process has used (utime + stime from /proc/<pid>/stat, in clock ticks of 1/100 s). */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -121,7 +132,7 @@ function percentile(sorted: number[], p: number): number {
  * Runs `once` from `concurrency` loops: a warm-up, then a measured window, recording
  * each iteration's latency. Bounded by time; any failure stops the run with its message.
  */
-export async function measure(name: string, concurrency: number, once: () => Promise<void>): Promise<Measured> {
+export async function measure(name: string, concurrency: number, once: () => Promise<void>, serverPid?: number): Promise<Measured> {
   let measuring = false;
   let stopAt = Date.now() + WARMUP_SECONDS * 1000;
   const latencies: number[] = [];
@@ -135,13 +146,16 @@ export async function measure(name: string, concurrency: number, once: () => Pro
   await Promise.all(Array.from({ length: concurrency }, loop));
   measuring = true;
   const started = performance.now();
+  const cpuBefore = serverPid ? cpuSecondsOf(serverPid) : 0;
   stopAt = Date.now() + SECONDS * 1000;
   await Promise.all(Array.from({ length: concurrency }, loop));
   const rate = latencies.length / ((performance.now() - started) / 1000);
+  const serverCpuMs = serverPid ? ((cpuSecondsOf(serverPid) - cpuBefore) * 1000) / latencies.length : undefined;
   latencies.sort((a, b) => a - b);
-  const out = { rate, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) };
+  const out = { rate, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), serverCpuMs };
+  const cpu = serverCpuMs === undefined ? '' : `  server CPU ${serverCpuMs.toFixed(2).padStart(6)} ms/req`;
   process.stdout.write(
-    `  ${name.padEnd(46)} ${rate.toFixed(1).padStart(8)} /s  p50 ${out.p50Ms.toFixed(1).padStart(6)} ms  p99 ${out.p99Ms.toFixed(1).padStart(6)} ms  (c=${concurrency})\n`,
+    `  ${name.padEnd(46)} ${rate.toFixed(1).padStart(8)} /s  p50 ${out.p50Ms.toFixed(1).padStart(6)} ms  p99 ${out.p99Ms.toFixed(1).padStart(6)} ms${cpu}  (c=${concurrency})\n`,
   );
   return out;
 }
