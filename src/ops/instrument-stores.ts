@@ -50,11 +50,21 @@ function isOutage(err: unknown): boolean {
 function countStatements(tx: Db, onCall: (operation: string) => void): Db {
   return {
     kind: tx.kind,
-    query: (text, params) => (onCall('query'), tx.query(text, params)),
+    query: (text, params) => (onCall(statementLabel(text)), tx.query(text, params)),
     exec: (sql) => (onCall('exec'), tx.exec(sql)),
     transaction: (fn) => tx.transaction((inner) => fn(countStatements(inner, onCall))),
     close: () => tx.close(),
   };
+}
+
+/**
+ * A statement's label: its verb and first table (`select oidc_models`). Statements are
+ * fixed in code, so the set is bounded; parameters never reach the label.
+ */
+export function statementLabel(text: string): string {
+  const verb = /^\s*(\w+)/.exec(text)?.[1]?.toLowerCase() ?? 'query';
+  const table = /\b(?:FROM|INTO|UPDATE|TABLE)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?([a-z_][a-z0-9_]*)/i.exec(text)?.[1]?.toLowerCase();
+  return table ? `${verb} ${table}` : verb;
 }
 
 export function instrumentDb(db: Db, metrics: Metrics): Db {
@@ -65,7 +75,7 @@ export function instrumentDb(db: Db, metrics: Metrics): Db {
   const counted = countCalls(db, onError, () => {});
   return {
     kind: db.kind,
-    query: (text, params) => (onCall('query'), counted.query(text, params)),
+    query: (text, params) => (onCall(statementLabel(text)), counted.query(text, params)),
     exec: (sql) => (onCall('exec'), counted.exec(sql)),
     // BEGIN and COMMIT are round trips of their own.
     transaction: (fn) => (onCall('begin'), onCall('commit'), counted.transaction((tx) => fn(countStatements(tx, onCall)))),

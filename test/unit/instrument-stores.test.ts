@@ -50,10 +50,13 @@ test('store calls are counted by operation, a transaction with its BEGIN, COMMIT
   const db = instrumentDb(inner, metrics);
   await db.query('SELECT 1');
   await db.transaction(async (tx) => {
-    await tx.query('SELECT 2');
-    await tx.query('SELECT 3');
+    await tx.query('SELECT payload FROM oidc_models WHERE id_hash = $1', ['secret-looking']);
+    await tx.query('UPDATE accounts SET name = $2 WHERE id = $1', ['a', 'b']);
   });
-  assert.equal(await counted(metrics, 'latchkey_store_calls_total', 'store="database",operation="query"'), 3);
+  assert.equal(await counted(metrics, 'latchkey_store_calls_total', 'store="database",operation="select"'), 1);
+  assert.equal(await counted(metrics, 'latchkey_store_calls_total', 'store="database",operation="select oidc_models"'), 1);
+  assert.equal(await counted(metrics, 'latchkey_store_calls_total', 'store="database",operation="update accounts"'), 1);
+  assert.doesNotMatch((await metrics.scrape()).body, /secret-looking/, 'parameters never become labels');
   assert.equal(await counted(metrics, 'latchkey_store_calls_total', 'store="database",operation="begin"'), 1);
   assert.equal(await counted(metrics, 'latchkey_store_calls_total', 'store="database",operation="commit"'), 1);
 
