@@ -4,9 +4,11 @@
 import { fairBench } from './fair.js';
 import { passkeySignInBench } from './passkey-sign-in.js';
 import { enumerationTimingBench } from './enumeration-timing.js';
+import { restartBench } from './restart.js';
 
 const only = process.env.BENCH_ONLY;
 const groups = ['fair', 'password', 'machine', 'metadata'];
 if (!only || groups.includes(only)) await fairBench();
 if (!only || only === 'passkey') await passkeySignInBench();
 if (!only || only === 'timing') await enumerationTimingBench();
+if (!only || only === 'restart') await restartBench();
