@@ -20,6 +20,8 @@ export interface Stores {
   db: Db;
   databaseUrl: string;
   redisPrefix: string;
+  /** One per store, so a restarted server can still decrypt the keys it stored. */
+  keyEncryptionKey: string;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export async function freshStores(): Promise<Stores> {
     db,
     databaseUrl: scratch.url,
     redisPrefix,
+    keyEncryptionKey: randomBytes(32).toString('base64url'),
     async close() {
       await db.close();
       const redis = new Redis(REDIS_URL);
@@ -89,7 +92,7 @@ export function startLatchkey(stores: Stores, port: number, cpus?: string, extra
       DATABASE_URL: stores.databaseUrl,
       REDIS_URL: REDIS_URL,
       LATCHKEY_REDIS_PREFIX: stores.redisPrefix,
-      LATCHKEY_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+      LATCHKEY_KEY_ENCRYPTION_KEY: stores.keyEncryptionKey,
       LATCHKEY_ISSUER: `http://localhost:${port}`,
       PORT: String(port),
       LATCHKEY_LOG_LEVEL: 'warn',
