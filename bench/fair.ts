@@ -16,7 +16,7 @@ import { createAccountsRepo } from '../src/accounts/accounts-repo.js';
 import { createClientRegistry } from '../src/clients/registry.js';
 import { createResourcesRepo } from '../src/clients/resources-repo.js';
 import { basicAuth } from '../test/helpers/client-auth.js';
-import { freePort, freshStores, measure, resetPeak, ROOT, rssOf, startLatchkey, startProcess, stop, type Measured, type Stores } from './lib.js';
+import { freePort, freshStores, idleCpuOf, measure, resetPeak, ROOT, rssOf, startLatchkey, startProcess, stop, type Measured, type Stores } from './lib.js';
 import { ACCOUNTS, emailOf, PASSWORD, RESOURCE, targetRatio, WORKLOADS, type Target, type Workload } from './workloads.js';
 import { roundTrips, type RoundTrips } from './round-trips.js';
 import { seedLarge } from './seed-large.js';
@@ -38,12 +38,13 @@ async function runWorkloads(
 ): Promise<Result[]> {
   const results: Result[] = [];
   const idle = rssOf(server.pid!);
-  process.stdout.write(`  ${target.label}: resident at idle ${idle.rssMb.toFixed(0)} MB\n`);
+  const idleCpu = await idleCpuOf(server.pid!);
+  process.stdout.write(`  ${target.label}: resident at idle ${idle.rssMb.toFixed(0)} MB, CPU at idle ${(idleCpu * 1000).toFixed(1)} ms/s (subtracted below)\n`);
   for (const workload of workloads) {
     const once = await workload.prepare(target);
     const trips = tripsOf ? await tripsOf(once) : undefined;
     resetPeak(server.pid!);
-    const measured: Measured = await measure(`${target.label}: ${workload.name}`, workload.concurrency, once, server.pid!);
+    const measured: Measured = await measure(`${target.label}: ${workload.name}`, workload.concurrency, once, server.pid!, idleCpu);
     const { peakMb } = rssOf(server.pid!);
     results.push({ workload: workload.name, target: target.label, ...measured, idleRssMb: idle.rssMb, peakRssMb: peakMb, roundTrips: trips });
   }

@@ -135,7 +135,18 @@ function percentile(sorted: number[], p: number): number {
  * Runs `once` from `concurrency` loops: a warm-up, then a measured window, recording
  * each iteration's latency. Bounded by time; any failure stops the run with its message.
  */
-export async function measure(name: string, concurrency: number, once: () => Promise<void>, serverPid?: number): Promise<Measured> {
+/**
+ * CPU seconds per second a server spends with no requests at all (timers: the outbox
+ * poll, key reloads, metrics), measured over `seconds`; subtracted from each workload so
+ * the figure per request is its own, not the background's divided by a slow rate.
+ */
+export async function idleCpuOf(pid: number, seconds = 3): Promise<number> {
+  const before = cpuSecondsOf(pid);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  return (cpuSecondsOf(pid) - before) / seconds;
+}
+
+export async function measure(name: string, concurrency: number, once: () => Promise<void>, serverPid?: number, idleCpuPerSecond = 0): Promise<Measured> {
   let measuring = false;
   let stopAt = Date.now() + WARMUP_SECONDS * 1000;
   const latencies: number[] = [];
@@ -153,7 +164,8 @@ export async function measure(name: string, concurrency: number, once: () => Pro
   stopAt = Date.now() + SECONDS * 1000;
   await Promise.all(Array.from({ length: concurrency }, loop));
   const rate = latencies.length / ((performance.now() - started) / 1000);
-  const serverCpuMs = serverPid ? ((cpuSecondsOf(serverPid) - cpuBefore) * 1000) / latencies.length : undefined;
+  const elapsed = (performance.now() - started) / 1000;
+  const serverCpuMs = serverPid ? (Math.max(0, cpuSecondsOf(serverPid) - cpuBefore - idleCpuPerSecond * elapsed) * 1000) / latencies.length : undefined;
   latencies.sort((a, b) => a - b);
   const out = { rate, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), serverCpuMs };
   const cpu = serverCpuMs === undefined ? '' : `  server CPU ${serverCpuMs.toFixed(2).padStart(6)} ms/req`;
