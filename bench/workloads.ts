@@ -13,7 +13,7 @@ export const PASSWORD = 'correct horse battery staple';
  * people: Latchkey checks one password per account at a time (password-login.ts), so
  * one account signing in from every loop at once would measure that queue instead.
  */
-export const ACCOUNTS = 64;
+export const ACCOUNTS = 256;
 let nextAccount = 0;
 export const emailOf = (i: number) => `user${i}@example.com`;
 
