@@ -27,6 +27,6 @@ USER node
 ENV HOST=0.0.0.0 PORT=3000 LATCHKEY_DATA_DIR=/app/data
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:3000/readyz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/readyz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 # The CLI in the same container: docker compose exec latchkey node bin/latchkey.js client list
 CMD ["node", "bin/latchkey.js", "serve"]

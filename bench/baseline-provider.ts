@@ -1,24 +1,45 @@
-// The baseline for the machine-client bench: plain oidc-provider, its in-memory
-// adapter, one static client, one ES256 key. Same features as Latchkey's token path.
+// The baseline for every protocol workload: plain oidc-provider, its in-memory adapter,
+// one ES256 key, two static clients (a machine client and a code-flow web app), and a
+// minimal login that does what any real one must: one argon2id verify of the typed
+// password (Latchkey's parameters, its argon2 owner). No pages, CSRF, rate limits,
+// lockout, audit or database: what is left of Latchkey's cost after dividing by this
+// is the price of those.
 import { generateKeyPairSync } from 'node:crypto';
 import Provider from 'oidc-provider';
+import { hashPassword, verifyPassword } from '../src/accounts/passwords.js';
 
 const port = Number(process.env.PORT);
 const issuer = `http://localhost:${port}`;
+const secret = process.env.BASELINE_SECRET!;
 const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const PASSWORD = 'correct horse battery staple';
+const passwordHash = await hashPassword(PASSWORD);
+
 const provider = new Provider(issuer, {
   clients: [
     {
       client_id: 'baseline',
-      client_secret: process.env.BASELINE_SECRET!,
+      client_secret: secret,
       grant_types: ['client_credentials'],
       response_types: [],
       redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'ES256',
     },
+    {
+      client_id: 'web',
+      client_secret: secret,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: [process.env.BASELINE_REDIRECT_URI!],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'ES256',
+    },
   ],
   jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'k1', alg: 'ES256', use: 'sig' }] },
+  findAccount: async (_ctx, id) => ({ accountId: id, claims: async () => ({ sub: id }) }),
+  scopes: ['openid', 'offline_access'],
+  rotateRefreshToken: true,
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
@@ -34,5 +55,42 @@ const provider = new Provider(issuer, {
       }),
     },
   },
+  interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
 });
+
+const form = (uid: string) =>
+  `<!doctype html><title>Sign in</title><form method="post" action="/interaction/${uid}/password">` +
+  `<input name="email" type="email"><input name="password" type="password"><button>Sign in</button></form>`;
+
+async function readForm(req: import('node:http').IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+// The login: GET shows the form, POST verifies the password and finishes login and
+// consent in one step (the grant holds the requested scopes), as a first-party app would.
+provider.use(async (ctx, next) => {
+  const match = /^\/interaction\/([\w-]+)(\/password)?$/.exec(ctx.path);
+  if (!match) return next();
+  const details = await provider.interactionDetails(ctx.req, ctx.res);
+  if (ctx.method === 'GET') {
+    ctx.type = 'html';
+    ctx.body = form(details.uid);
+    return;
+  }
+  const body = await readForm(ctx.req);
+  if (!(await verifyPassword(passwordHash, body.get('password') ?? '')).ok) {
+    ctx.status = 401;
+    ctx.body = 'wrong password';
+    return;
+  }
+  const accountId = 'alice';
+  const grant = new provider.Grant({ accountId, clientId: String(details.params.client_id) });
+  grant.addOIDCScope(String(details.params.scope));
+  const grantId = await grant.save();
+  await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId }, consent: { grantId } }, { mergeWithLastSubmission: false });
+  ctx.respond = false;
+});
+
 provider.listen(port, '127.0.0.1');

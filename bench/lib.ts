@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { scratchDatabase } from '../test/helpers/scratch-database.js';
 import { Redis } from 'ioredis';
@@ -19,6 +20,8 @@ export interface Stores {
   db: Db;
   databaseUrl: string;
   redisPrefix: string;
+  /** One per store, so a restarted server can still decrypt the keys it stored. */
+  keyEncryptionKey: string;
   close(): Promise<void>;
 }
 
@@ -32,6 +35,7 @@ export async function freshStores(): Promise<Stores> {
     db,
     databaseUrl: scratch.url,
     redisPrefix,
+    keyEncryptionKey: randomBytes(32).toString('base64url'),
     async close() {
       await db.close();
       const redis = new Redis(REDIS_URL);
@@ -80,17 +84,22 @@ export async function startProcess(
 }
 
 export function startLatchkey(stores: Stores, port: number, cpus?: string, extraEnv: Record<string, string> = {}) {
+  // BENCH_NODE_ARGS: extra node flags for the server, e.g. `--cpu-prof --cpu-prof-dir=prof`.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   return startProcess(
-    ['bin/latchkey.js', 'serve'],
+    [...nodeArgs, 'bin/latchkey.js', 'serve'],
     {
       DATABASE_URL: stores.databaseUrl,
       REDIS_URL: REDIS_URL,
       LATCHKEY_REDIS_PREFIX: stores.redisPrefix,
-      LATCHKEY_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+      LATCHKEY_KEY_ENCRYPTION_KEY: stores.keyEncryptionKey,
       LATCHKEY_ISSUER: `http://localhost:${port}`,
       PORT: String(port),
       LATCHKEY_LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
+      // One load generator stands for many people: the per-address request budget (120 a
+      // minute) would otherwise measure the limiter. Per-account and global budgets stay.
+      LATCHKEY_RATE_LIMIT_IP: '1000000/60',
       ...extraEnv,
     },
     `http://localhost:${port}/readyz`,
@@ -106,28 +115,83 @@ export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode === null) child.kill('SIGKILL');
 }
 
+export interface Measured {
+  rate: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** The server's CPU time per request (user + system, every thread: argon2's too), when a process was given. */
+  serverCpuMs?: number | undefined;
+}
+
+/** CPU seconds a process has used (utime + stime from /proc/<pid>/stat, in clock ticks of 1/100 s). */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : Number.NaN;
+}
+
 /**
- * Runs `once` from `concurrency` loops: a warm-up, then a measured window. Bounded by
- * time; any failure stops the run with its message.
+ * Runs `once` from `concurrency` loops: a warm-up, then a measured window, recording
+ * each iteration's latency. Bounded by time; any failure stops the run with its message.
  */
-export async function measure(name: string, concurrency: number, once: () => Promise<void>): Promise<number> {
-  let count = 0;
+/**
+ * CPU seconds per second a server spends with no requests at all (timers: the outbox
+ * poll, key reloads, metrics), measured over `seconds`; subtracted from each workload so
+ * the figure per request is its own, not the background's divided by a slow rate.
+ */
+export async function idleCpuOf(pid: number, seconds = 3): Promise<number> {
+  const before = cpuSecondsOf(pid);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  return (cpuSecondsOf(pid) - before) / seconds;
+}
+
+export async function measure(name: string, concurrency: number, once: () => Promise<void>, serverPid?: number, idleCpuPerSecond = 0): Promise<Measured> {
   let measuring = false;
   let stopAt = Date.now() + WARMUP_SECONDS * 1000;
+  const latencies: number[] = [];
   const loop = async () => {
     while (Date.now() < stopAt) {
+      const t = performance.now();
       await once();
-      if (measuring) count += 1;
+      if (measuring) latencies.push(performance.now() - t);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
   measuring = true;
   const started = performance.now();
+  const cpuBefore = serverPid ? cpuSecondsOf(serverPid) : 0;
   stopAt = Date.now() + SECONDS * 1000;
   await Promise.all(Array.from({ length: concurrency }, loop));
-  const rate = count / ((performance.now() - started) / 1000);
-  process.stdout.write(`  ${name.padEnd(44)} ${rate.toFixed(1).padStart(9)} /s  (${count} in ${SECONDS}s, concurrency ${concurrency})\n`);
-  return rate;
+  const rate = latencies.length / ((performance.now() - started) / 1000);
+  const elapsed = (performance.now() - started) / 1000;
+  const serverCpuMs = serverPid ? (Math.max(0, cpuSecondsOf(serverPid) - cpuBefore - idleCpuPerSecond * elapsed) * 1000) / latencies.length : undefined;
+  latencies.sort((a, b) => a - b);
+  const out = { rate, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), serverCpuMs };
+  const cpu = serverCpuMs === undefined ? '' : `  server CPU ${serverCpuMs.toFixed(2).padStart(6)} ms/req`;
+  process.stdout.write(
+    `  ${name.padEnd(46)} ${rate.toFixed(1).padStart(8)} /s  p50 ${out.p50Ms.toFixed(1).padStart(6)} ms  p99 ${out.p99Ms.toFixed(1).padStart(6)} ms${cpu}  (c=${concurrency})\n`,
+  );
+  return out;
+}
+
+/** Resident set size of a process in MB, now (VmRSS) and at its peak (VmHWM), from /proc. */
+export function rssOf(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+/** Resets a process's peak RSS to its current RSS (Linux clear_refs 5), so each workload's peak is its own. */
+export function resetPeak(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // Not permitted here: the peak then covers everything since start.
+  }
 }
 
 /** A confidential code-flow client for the sign-in benches. */

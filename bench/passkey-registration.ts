@@ -30,13 +30,13 @@ async function registrations(stores: Stores, label: string, trust: AttestationTr
   });
   const account = await createAccountsRepo(stores.db).create({ email: `${label.replace(/\W/g, '')}@example.com`, name: 'Alice', passwordHash: null });
   let n = 0;
-  return measure(label, CONCURRENCY, async () => {
+  return (await measure(label, CONCURRENCY, async () => {
     const binding = { interaction: `bench-${label}-${(n += 1)}` };
     const options = await ceremonies.registrationOptions({ binding, account: { id: account.id, email: account.email, name: account.name }, existing: [] });
     const authenticator = new SoftwareAuthenticator('id.example.com', ORIGIN, account.id);
     const response = authenticator.attest(options.challenge, attestation);
     await ceremonies.register({ binding, accountId: account.id, response, name: 'Bench key' });
-  });
+  })).rate;
 }
 
 export async function passkeyRegistrationBench(): Promise<void> {

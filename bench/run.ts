@@ -1,19 +1,18 @@
 // `npm run bench`: every benchmark, each printing rates and ratios against a baseline
-// measured in the same run. BENCH_ONLY=password|passkey|machine|timing runs one.
-import { passwordSignInBench } from './password-sign-in.js';
+// measured in the same run. BENCH_ONLY=fair (every protocol workload), or one group of it
+// (password|machine|metadata), or passkey|timing|restart runs one.
+import { fairBench } from './fair.js';
 import { passkeySignInBench } from './passkey-sign-in.js';
 import { passkeyRegistrationBench } from './passkey-registration.js';
-import { clientCredentialsBench } from './client-credentials.js';
 import { enumerationTimingBench } from './enumeration-timing.js';
+import { restartBench } from './restart.js';
 
 const only = process.env.BENCH_ONLY;
-const benches: Array<[string, () => Promise<void>]> = [
-  ['password', passwordSignInBench],
-  ['passkey', passkeySignInBench],
-  ['passkey', passkeyRegistrationBench],
-  ['machine', clientCredentialsBench],
-  ['timing', enumerationTimingBench],
-];
-for (const [name, run] of benches) {
-  if (!only || only === name) await run();
+const groups = ['fair', 'password', 'machine', 'metadata'];
+if (!only || groups.includes(only)) await fairBench();
+if (!only || only === 'passkey') {
+  await passkeySignInBench();
+  await passkeyRegistrationBench();
 }
+if (!only || only === 'timing') await enumerationTimingBench();
+if (!only || only === 'restart') await restartBench();

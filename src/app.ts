@@ -153,7 +153,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   provider.use(errorPages(logger));
   provider.use(oneHost({ issuer: config.issuer, exemptPaths: config.hostCheckExemptPaths }));
   provider.use(boundedRequests([provider.pathFor('authorization'), provider.pathFor('pushed_authorization_request')]));
-  provider.use(metadataCaching(provider.pathFor('jwks')));
+  provider.use(metadataCaching(provider.pathFor('jwks'), () => keyRefresher.version()));
   // With a metrics port, /metrics is served there only (main.ts); otherwise on this port behind the token.
   if (config.metrics.token && config.metrics.port === undefined) provider.use(metricsRoute(metrics, config.metrics.token));
   provider.use(notFound((path) => engineMethods(provider, path)));

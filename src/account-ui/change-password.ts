@@ -83,7 +83,7 @@ export function changePasswordRoutes(router: AccountRouter, deps: AccountRouteDe
         return show(ctx, me, { field: 'current', message }, 400);
       }
     }
-    const problem = checkNewPassword(input.password, { email: me.account.email, name: me.account.name }, deps.passwordPolicy);
+    const problem = await checkNewPassword(input.password, { email: me.account.email, name: me.account.name }, deps.passwordPolicy);
     if (problem) return show(ctx, me, { field: 'password', message: problem }, 400);
 
     await accounts.changePassword(me.account.id, await hashPassword(input.password), clock());

@@ -1,6 +1,4 @@
-import { ZxcvbnFactory, type ZxcvbnResult } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
-import * as english from '@zxcvbn-ts/language-en';
+import type { ZxcvbnFactory, ZxcvbnResult } from '@zxcvbn-ts/core';
 import { PASSWORD_MAX_LENGTH } from './passwords.js';
 
 /**
@@ -32,15 +30,28 @@ export function codePoints(text: string): number {
   return n;
 }
 
-let zxcvbn: ZxcvbnFactory | undefined;
+let zxcvbn: Promise<ZxcvbnFactory> | undefined;
 
-function estimator(): ZxcvbnFactory {
-  // Built once: loading the dictionaries takes a few hundred milliseconds.
-  zxcvbn ??= new ZxcvbnFactory({
-    dictionary: { ...common.dictionary, ...english.dictionary },
-    graphs: common.adjacencyGraphs,
-    translations: english.translations,
-  });
+/**
+ * Built once, on the first new password: the dictionaries are about 17 MB of strings in
+ * the heap and take a few hundred milliseconds to load, which a process that only signs
+ * people in (or a restart) should not pay for. Loaded lazily, they stay loaded.
+ */
+function estimator(): Promise<ZxcvbnFactory> {
+  zxcvbn ??= (async () => {
+    const [{ ZxcvbnFactory }, common, english] = await Promise.all([
+      import('@zxcvbn-ts/core'),
+      import('@zxcvbn-ts/language-common'),
+      import('@zxcvbn-ts/language-en'),
+    ]);
+    return new ZxcvbnFactory({
+      dictionary: { ...common.dictionary, ...english.dictionary },
+      graphs: common.adjacencyGraphs,
+      translations: english.translations,
+    });
+  })();
+  // A failed load is tried again next time rather than remembered.
+  zxcvbn.catch(() => (zxcvbn = undefined));
   return zxcvbn;
 }
 
@@ -73,7 +84,7 @@ function builtFromPersonalWords(result: ZxcvbnResult): boolean {
  * Why `password` may not be used as a new password, or undefined when it may.
  * `password` is what the person typed; it is normalised here.
  */
-export function checkNewPassword(password: string, context: { email?: string; name?: string }, policy: PasswordPolicy): string | undefined {
+export async function checkNewPassword(password: string, context: { email?: string; name?: string }, policy: PasswordPolicy): Promise<string | undefined> {
   const normalized = normalizePassword(password);
   const length = codePoints(normalized);
   if (length < policy.minLength) return `Use at least ${policy.minLength} characters. A few unrelated words make a long password that is easy to remember.`;
@@ -81,7 +92,7 @@ export function checkNewPassword(password: string, context: { email?: string; na
   const words = personalWords(context, policy.productName);
   const lowered = normalized.toLowerCase();
   // A password that is mostly the email, the name or the product name falls to the first guesses of anyone who knows them.
-  const result = estimator().check(normalized.slice(0, 100), words);
+  const result = (await estimator()).check(normalized.slice(0, 100), words);
   if (builtFromPersonalWords(result) && result.score < 4) {
     return `Do not build your password from your email address, your name or "${policy.productName}".`;
   }

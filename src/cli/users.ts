@@ -38,7 +38,7 @@ export function accountView(a: Account) {
 /** The password a command sets: from the flag, the prompt or stdin, checked against the policy. */
 async function newPassword(ctx: CliContext, flag: string | undefined, person: { email: string; name: string }): Promise<string> {
   const password = await ctx.readPassword(flag);
-  const problem = checkNewPassword(password, person, ctx.config.passwordPolicy);
+  const problem = await checkNewPassword(password, person, ctx.config.passwordPolicy);
   if (problem) throw new UsageError(`password: ${problem}`);
   return password;
 }

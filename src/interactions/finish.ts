@@ -1,3 +1,4 @@
+import type { Account } from '../accounts/accounts-repo.js';
 import type Provider from 'oidc-provider';
 import type { Interaction, InteractionResults } from 'oidc-provider';
 import type { Context } from 'koa';
@@ -26,11 +27,11 @@ export async function loginResult(
   ctx: Context,
   provider: Provider,
   interaction: Interaction,
-  login: { accountId: string; factors: Factor[]; firstParty: boolean; record?: RecordSignIn },
+  login: { accountId: string; factors: Factor[]; firstParty: boolean; record?: RecordSignIn; account?: Account | undefined },
 ): Promise<string> {
   const { acr, amr, ts } = assuranceFor(login.factors);
   // Audit, device cookie and new-device mail (sign-in-record.ts).
-  await login.record?.(ctx, interaction, { accountId: login.accountId, factors: login.factors, assurance: { acr, amr, ts } });
+  await login.record?.(ctx, interaction, { accountId: login.accountId, factors: login.factors, assurance: { acr, amr, ts }, account: login.account });
   const value: InteractionResults = { login: { accountId: login.accountId, acr, amr, ts, remember: true, factors: login.factors } };
   if (login.firstParty) value.consent = { grantId: await saveGrant(provider, interaction, login.accountId) };
   return result(ctx, provider, value);

@@ -98,7 +98,7 @@ export function resetPasswordStep(deps: InteractionDeps): StepRoute[] {
     // The policy first, so a refused password does not use up the code. Judged on what the
     // person typed only (the email), never the account's name: a refusal that only a real
     // account could cause would tell that the account exists, and its name.
-    const reason = checkNewPassword(parsed.data.password, { email: state.email }, passwordPolicy);
+    const reason = await checkNewPassword(parsed.data.password, { email: state.email }, passwordPolicy);
     if (reason) return codePage(ctx, state, { error: { field: 'password', message: reason }, code: typedCode }, 400);
     const result = account ? await codes.check(account.id, 'reset-password', parsed.data.code) : await codes.check(unknownSubject(state.email), 'reset-password', parsed.data.code);
     if (!result.ok || !account) {

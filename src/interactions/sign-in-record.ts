@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { Interaction } from 'oidc-provider';
-import type { AccountsRepo } from '../accounts/accounts-repo.js';
+import type { Account, AccountsRepo } from '../accounts/accounts-repo.js';
 import { describeDevice } from '../common/device.js';
 import { knowsAccount, rememberAccount } from '../accounts/device-token.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -20,6 +20,8 @@ export interface FinishedLogin {
   accountId: string;
   factors: readonly Factor[];
   assurance: Assurance;
+  /** The account row this request has already read, when it has (saves reading it again). */
+  account?: Account | undefined;
 }
 
 // The prompt reasons of a full sign-in (as in next-step.ts); any other login prompt on
@@ -48,7 +50,7 @@ export function createSignInRecord({ accounts, audit, mailer, issuer }: SignInRe
     const method = methodOf(login.factors);
 
     if (!known) {
-      const account = await accounts.findById(login.accountId);
+      const account = login.account?.id === login.accountId ? login.account : await accounts.findById(login.accountId);
       if (account) {
         await mailer.send({
           to: account.email,

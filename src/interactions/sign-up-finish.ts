@@ -60,7 +60,7 @@ export function signUpFinishStep(deps: InteractionDeps): StepRoute[] {
     const state = verifiedSignUp(ctx)!;
     const password = z.object({ password: newPasswordField }).safeParse(ctx.request.body);
     if (!password.success) return choosePage(ctx, { field: 'password', message: 'Enter a password, or create a passkey instead.' }, 400);
-    const reason = checkNewPassword(password.data.password, { email: state.email, name: state.name }, passwordPolicy);
+    const reason = await checkNewPassword(password.data.password, { email: state.email, name: state.name }, passwordPolicy);
     if (reason) return choosePage(ctx, { field: 'password', message: reason }, 400);
     const account = await deps.accounts.create({
       id: state.accountId,

@@ -55,12 +55,12 @@ export function jsonStep(deps: InteractionDeps, kind: Step['kind']): Handler[] {
 export async function advance(ctx: Context, deps: InteractionDeps, pending: PendingLogin, loaded?: Account): Promise<string> {
   const state = interactionState(ctx);
   const step = await decideStep(deps, { ...state, pending }, loaded);
-  if (step.kind === 'finish') return finishLogin(ctx, deps, step.pending);
+  if (step.kind === 'finish') return finishLogin(ctx, deps, step.pending, loaded);
   return keepPending(ctx, deps.provider, state.interaction, pending);
 }
 
 /** Ends the interaction with a login for these factors (and consent for first-party clients). */
-export function finishLogin(ctx: Context, deps: InteractionDeps, pending: PendingLogin): Promise<string> {
+export function finishLogin(ctx: Context, deps: InteractionDeps, pending: PendingLogin, loaded?: Account): Promise<string> {
   const { interaction, client } = interactionState(ctx);
-  return loginResult(ctx, deps.provider, interaction, { ...pending, firstParty: client.firstParty, record: deps.recordSignIn });
+  return loginResult(ctx, deps.provider, interaction, { ...pending, firstParty: client.firstParty, record: deps.recordSignIn, account: loaded });
 }

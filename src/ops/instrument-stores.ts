@@ -2,13 +2,22 @@ import type { Db } from '../storage/db.js';
 import type { EphemeralStore, FailureLimiter, FailureLimiterOptions, RateLimiter, RateLimiterOptions } from '../storage/ephemeral-store.js';
 import type { Metrics } from './metrics.js';
 
+/** What a method call is named in the call counter: `Interaction.find`, `kv:replay.claim`. */
+function scopeOf(prop: string, args: unknown[]): string {
+  const first = args[0];
+  const name = typeof first === 'string' ? first : (first as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? `${prop}:${name}` : prop;
+}
+
 /**
- * Counts store failures and rate-limit refusals around the stores, so no repository or
- * flow module needs to know about metrics. Every method keeps its own `this` (the real
- * object), and objects a method hands back synchronously (an adapter, a limiter, a kv
- * namespace) are counted the same way.
+ * Counts store failures, rate-limit refusals and calls around the stores, so no
+ * repository or flow module needs to know about metrics. Every method keeps its own
+ * `this` (the real object), and objects a method hands back synchronously (an adapter,
+ * a limiter, a kv namespace) are counted the same way, their calls named under the
+ * scope that made them (the model, namespace or limiter name: fixed in code, a bounded
+ * label).
  */
-function countRejections<T extends object>(target: T, onError: (err: unknown) => void): T {
+function countCalls<T extends object>(target: T, onError: (err: unknown) => void, onCall: (operation: string) => void, scope = ''): T {
   return new Proxy(target, {
     get(obj, prop) {
       const value: unknown = Reflect.get(obj, prop);
@@ -16,12 +25,13 @@ function countRejections<T extends object>(target: T, onError: (err: unknown) =>
       return (...args: unknown[]) => {
         const out: unknown = value.apply(obj, args);
         if (out instanceof Promise) {
+          onCall(`${scope}${String(prop)}`);
           return out.catch((err: unknown) => {
             onError(err);
             throw err;
           });
         }
-        return out !== null && typeof out === 'object' ? countRejections(out, onError) : out;
+        return out !== null && typeof out === 'object' ? countCalls(out, onError, onCall, `${scope}${scopeOf(String(prop), args)}.`) : out;
       };
     },
   });
@@ -36,10 +46,41 @@ function isOutage(err: unknown): boolean {
   return typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || OUTAGE_CLASSES.has(code.slice(0, 2));
 }
 
+/** Counts a transaction's statements (and its BEGIN and COMMIT), not its errors: the outer call counts those once. */
+function countStatements(tx: Db, onCall: (operation: string) => void): Db {
+  return {
+    kind: tx.kind,
+    query: (text, params) => (onCall(statementLabel(text)), tx.query(text, params)),
+    exec: (sql) => (onCall('exec'), tx.exec(sql)),
+    transaction: (fn) => tx.transaction((inner) => fn(countStatements(inner, onCall))),
+    close: () => tx.close(),
+  };
+}
+
+/**
+ * A statement's label: its verb and first table (`select oidc_models`). Statements are
+ * fixed in code, so the set is bounded; parameters never reach the label.
+ */
+export function statementLabel(text: string): string {
+  const verb = /^\s*(\w+)/.exec(text)?.[1]?.toLowerCase() ?? 'query';
+  const table = /\b(?:FROM|INTO|UPDATE|TABLE)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?([a-z_][a-z0-9_]*)/i.exec(text)?.[1]?.toLowerCase();
+  return table ? `${verb} ${table}` : verb;
+}
+
 export function instrumentDb(db: Db, metrics: Metrics): Db {
-  return countRejections(db, (err) => {
+  const onCall = (operation: string) => metrics.storeCalls.inc({ store: 'database', operation });
+  const onError = (err: unknown) => {
     if (isOutage(err)) metrics.storeErrors.inc({ store: 'database' });
-  });
+  };
+  const counted = countCalls(db, onError, () => {});
+  return {
+    kind: db.kind,
+    query: (text, params) => (onCall(statementLabel(text)), counted.query(text, params)),
+    exec: (sql) => (onCall('exec'), counted.exec(sql)),
+    // BEGIN and COMMIT are round trips of their own.
+    transaction: (fn) => (onCall('begin'), onCall('commit'), counted.transaction((tx) => fn(countStatements(tx, onCall)))),
+    close: () => counted.close(),
+  };
 }
 
 function countRefusals(limiter: FailureLimiter, name: string, metrics: Metrics): FailureLimiter {
@@ -69,7 +110,11 @@ function countRateRefusals(limiter: RateLimiter, name: string, metrics: Metrics)
 }
 
 export function instrumentEphemeral(store: EphemeralStore, metrics: Metrics): EphemeralStore {
-  const counted = countRejections(store, () => metrics.storeErrors.inc({ store: 'ephemeral' }));
+  const counted = countCalls(
+    store,
+    () => metrics.storeErrors.inc({ store: 'ephemeral' }),
+    (operation) => metrics.storeCalls.inc({ store: 'ephemeral', operation }),
+  );
   return new Proxy(counted, {
     get(obj, prop) {
       // Limiter names are fixed in code (a bounded label).

@@ -17,6 +17,8 @@ export interface Metrics {
   readonly tokensIssued: Counter<'grant_type'>;
   readonly rateLimitRefusals: Counter<'limiter'>;
   readonly storeErrors: Counter<'store'>;
+  /** Calls on a store by operation (method names, a fixed set): round trips per flow. */
+  readonly storeCalls: Counter<'store' | 'operation'>;
   /** Password hashes waiting for a slot in the argon2 pool; set by whoever owns the pool. */
   readonly argon2Queue: Gauge;
   /** Turns an audit event into counters (the audit log's observer). */
@@ -107,6 +109,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['store'] as const,
     registers,
   });
+  const storeCalls = new Counter({
+    name: 'latchkey_store_calls_total',
+    help: 'Calls on a store (database, ephemeral) by operation; each is one round trip, a transaction counts its BEGIN and COMMIT',
+    labelNames: ['store', 'operation'] as const,
+    registers,
+  });
   const argon2Queue = new Gauge({ name: 'latchkey_argon2_queue', help: 'Password hashes waiting for an argon2 slot', registers });
   const { outboxDepth } = options;
   if (outboxDepth) {
@@ -138,6 +146,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     tokensIssued,
     rateLimitRefusals,
     storeErrors,
+    storeCalls,
     argon2Queue,
     observeAudit(event) {
       for (const effect of AUDIT_COUNTERS[event.type] ?? []) {

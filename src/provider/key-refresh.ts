@@ -26,6 +26,8 @@ export interface KeyRefresherDeps {
 export interface KeyRefresher {
   /** Reads the keys table now (and rotates when due); true when the engine got new keys. */
   refresh(): Promise<boolean>;
+  /** The version of the keys the engine holds now (changes whenever they change). */
+  version(): string;
   start(): void;
   stop(): void;
 }
@@ -60,6 +62,7 @@ export function createKeyRefresher(deps: KeyRefresherDeps): KeyRefresher {
   return {
     // One read at a time: a slow database must not pile up overlapping reloads.
     refresh: () => (running ??= once().finally(() => (running = undefined))),
+    version: () => version,
     start() {
       timer = setInterval(() => {
         this.refresh().catch(deps.onError);

@@ -29,6 +29,9 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
  * processes safe. Returns the names applied.
  */
 export async function migrate(db: Db, migrations = loadMigrations()): Promise<string[]> {
+  // Up to date (every start but the first after an upgrade): one read, no transaction,
+  // lock or DDL, so a restart does not wait for a catalog write (and its fsync).
+  if (await upToDate(db, migrations)) return [];
   return db.transaction(async (tx) => {
     if (db.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_ID]);
     await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -46,4 +49,12 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<st
     }
     return applied;
   });
+}
+
+/** Every migration is recorded already; false when the table is missing or any is not. */
+async function upToDate(db: Db, migrations: Migration[]): Promise<boolean> {
+  const exists = await db.query<{ t: string | null }>("SELECT to_regclass('schema_migrations')::text AS t");
+  if (!exists.rows[0]?.t) return false;
+  const done = new Set((await db.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+  return migrations.every((m) => done.has(m.version));
 }

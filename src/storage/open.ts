@@ -3,7 +3,6 @@ import type { Db } from './db.js';
 import type { EphemeralStore } from './ephemeral-store.js';
 import { loadOrCreateKeyFile } from './key-file.js';
 import { migrate } from './migrate.js';
-import { createPgliteDb } from './pglite.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createPostgresDb } from './postgres.js';
 import { unreachable } from './unreachable.js';
@@ -31,6 +30,9 @@ export async function openDb(config: Config): Promise<Db> {
 async function openEmbedded(dataDir: string): Promise<Db> {
   const unlock = lockDataDir(dataDir);
   try {
+    // Imported only when embedded: PGlite's JavaScript alone is megabytes of a heap that
+    // a process on Postgres never needs.
+    const { createPgliteDb } = await import('./pglite.js');
     const db = await createPgliteDb(`${dataDir}/pglite`);
     return {
       ...db,

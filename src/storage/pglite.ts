@@ -2,6 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Db, QueryResult } from './db.js';
 
+/** The embedded database's buffer pool. */
+const SHARED_BUFFERS = '16MB';
+
 type Queryable = Pick<PGlite, 'query'> | Transaction;
 
 function wrap(q: Queryable) {
@@ -14,7 +17,10 @@ function wrap(q: Queryable) {
 /** Embedded Postgres (WASM) in a directory: single-process, for development and demos. */
 export async function createPgliteDb(dataDir: string | undefined): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir);
+  // Postgres's default 128 MB of shared buffers is memory the WebAssembly instance writes
+  // at start, so all of it is resident: 16 MB keeps an embedded Latchkey's hot rows
+  // cached and its resident size about 110 MB lower (bench/README.md, docs/sizing.md).
+  const pglite = await PGlite.create(dataDir, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`] });
   return {
     kind: 'pglite',
     query: wrap(pglite),

@@ -37,3 +37,35 @@ test('a refused attempt counts as a rate-limit refusal under its limiter name; t
   assert.equal(store.name, 'memory');
   await store.close();
 });
+
+test('store calls are counted by operation, a transaction with its BEGIN, COMMIT and statements', async () => {
+  const metrics = createMetrics();
+  const inner: Db = {
+    kind: 'postgres',
+    query: async () => ({ rows: [], rowCount: 0 }),
+    exec: async () => {},
+    transaction: (fn) => fn(inner),
+    close: async () => {},
+  };
+  const db = instrumentDb(inner, metrics);
+  await db.query('SELECT 1');
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT payload FROM oidc_models WHERE id_hash = $1', ['secret-looking']);
+    await tx.query('UPDATE accounts SET name = $2 WHERE id = $1', ['a', 'b']);
+  });
+  assert.equal(await counted(metrics, 'latchkey_store_calls_total', 'store="database",operation="select"'), 1);
+  assert.equal(await counted(metrics, 'latchkey_store_calls_total', 'store="database",operation="select oidc_models"'), 1);
+  assert.equal(await counted(metrics, 'latchkey_store_calls_total', 'store="database",operation="update accounts"'), 1);
+  assert.doesNotMatch((await metrics.scrape()).body, /secret-looking/, 'parameters never become labels');
+  assert.equal(await counted(metrics, 'latchkey_store_calls_total', 'store="database",operation="begin"'), 1);
+  assert.equal(await counted(metrics, 'latchkey_store_calls_total', 'store="database",operation="commit"'), 1);
+
+  const store = instrumentEphemeral(createMemoryStore(), metrics);
+  await store.kv('replay').claim('a', 10);
+  await store.adapterFor('Interaction').find('x');
+  await store.failureLimiter({ name: 'login-email', points: 5, durationSeconds: 60, blockSeconds: 60 }).check('k');
+  assert.equal(await counted(metrics, 'latchkey_store_calls_total', 'store="ephemeral",operation="kv:replay.claim"'), 1);
+  assert.equal(await counted(metrics, 'latchkey_store_calls_total', 'store="ephemeral",operation="adapterFor:Interaction.find"'), 1);
+  assert.equal(await counted(metrics, 'latchkey_store_calls_total', 'store="ephemeral",operation="failureLimiter:login-email.check"'), 1);
+  await store.close();
+});

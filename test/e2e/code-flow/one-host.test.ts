@@ -67,6 +67,19 @@ codeFlowSuite('code flow: one host', (s) => {
       const res = await fetch(url);
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('cache-control'), 'public, max-age=300', url);
+      const etag = res.headers.get('etag');
+      assert.match(String(etag), /^"[\w-]+"$/, `${url}: a strong ETag`);
+      const body = await res.text();
+      const again = await fetch(url);
+      assert.equal(again.headers.get('etag'), etag, 'the same bytes, the same tag');
+      assert.equal(await again.text(), body);
+      assert.match(String(again.headers.get('content-type')), /^application\/json/);
+      const revalidated = await fetch(url, { headers: { 'if-none-match': `"other", ${etag}` } });
+      assert.equal(revalidated.status, 304, `${url}: unchanged since the tag`);
+      assert.equal(await revalidated.text(), '');
+      const browser = await fetch(url, { headers: { origin: 'https://app.example.com' } });
+      assert.equal(browser.headers.get('access-control-allow-origin'), 'https://app.example.com', 'a browser still gets its CORS answer');
+      assert.equal(await browser.text(), body);
     }
   });
 

@@ -55,11 +55,13 @@ operationsSuite('operations: signing-key rotation', (backend) => {
     const first = await idToken(ua);
     const oldKid = kidOf(first);
     assert.deepEqual(await kidsOf('ES256'), [oldKid]);
+    const etagBefore = (await fetch(`${lk.issuer}/jwks`)).headers.get('etag');
 
     const policy: RotationPolicy = await rotationPolicy(open.db, lk.config);
     const rotation = (await rotateKeys(open.db, open.keyEncryptionKey, now, policy))!;
     const newKid = rotation.added.find((k) => k.use === 'sig' && k.alg === 'ES256')!.kid;
     assert.equal(await lk.refreshKeys(), true, 'this process sees the new rows');
+    assert.notEqual((await fetch(`${lk.issuer}/jwks`)).headers.get('etag'), etagBefore, 'the pre-built JWKS is rebuilt with the keys');
 
     // Published at once, and never with a private part…
     assert.deepEqual((await kidsOf('ES256')).sort(), [oldKid, newKid].sort());
