@@ -29,8 +29,20 @@ export class ApiKeyInputError extends AppError {
   }
 }
 
-/** Who revokes a key: its owner on the account page, or an admin (the admin API and pages). */
-export type Revoker = { accountId: string } | { admin: string };
+/**
+ * Who revokes a key: its owner on the account page, or an admin: an admin account (the
+ * console, `admin`), an automation client holding admin:users:write (the admin API,
+ * `adminClient`), or the operator at the command line (`cli`).
+ */
+export type Revoker = { accountId: string } | { admin: string } | { adminClient: string } | { cli: true };
+
+/** The audit detail naming who revoked: 'owner', or which admin. */
+function revokedBy(by: Revoker): string | Record<string, string> {
+  if ('accountId' in by) return 'owner';
+  if ('admin' in by) return { admin: by.admin };
+  if ('adminClient' in by) return { adminClient: by.adminClient };
+  return { admin: 'cli' };
+}
 
 /** An API that users may delegate, with the scopes they may choose there. */
 export interface DelegableResource {
@@ -175,7 +187,7 @@ export function createApiKeys(db: Db, options: { clock: Clock; policy: ApiKeyPol
           accountId: gone.ownerAccountId,
           clientId,
           ip: origin.ip,
-          detail: { name: gone.name, by: 'admin' in by ? { admin: by.admin } : 'owner' },
+          detail: { name: gone.name, by: revokedBy(by) },
         });
         return true;
       });

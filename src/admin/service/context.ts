@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { OneTimeCodes } from '../../accounts/one-time-codes.js';
 import type { AuditLog } from '../../audit/audit-log.js';
+import type { ApiKeys } from '../../clients/api-keys.js';
 import type { Clock } from '../../common/clock.js';
 import { AppError } from '../../common/errors.js';
 import type { Config } from '../../config/config.js';
@@ -28,6 +29,8 @@ export interface AdminDeps {
   clock: Clock;
   audit: AuditLog;
   codes: OneTimeCodes;
+  /** Users' self-service API keys (clients/api-keys.ts), which admins list and revoke. */
+  apiKeys: ApiKeys;
   /** Queues a mail (the server's mailer, or the outbox directly from the command line). */
   queueMail<T extends MailTemplate>(mail: MailRequest<T>): Promise<unknown>;
 }

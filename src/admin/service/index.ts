@@ -10,6 +10,4 @@ export * from './users-write.js';
 export * from './clients.js';
 export * from './resources.js';
 export * from './audit.js';
-// Self-service API keys (clients/api-keys.ts, branch api-keys): listApiKeys/revokeApiKey
-// belong here as `listUserApiKeys(deps, accountId)` / `revokeUserApiKey(deps, actor, …)`
-// beside users-write.ts, with routes in admin/api/routes/users.ts (see the marker there).
+export * from './user-api-keys.js';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { apiKeyToken, createUserApiKey } from '../../helpers/api-keys.js';
 import { backends } from '../../helpers/backends.js';
 import { UserAgent } from '../../helpers/user-agent.js';
 import { adminSetup, csrfOf } from './setup.js';
@@ -99,6 +100,61 @@ describe('admin console pages', () => {
     });
     // Authenticated (the code is what is wrong), so the new secret is the client's.
     assert.equal(((await token.json()) as { error: string }).error, 'invalid_grant');
+  });
+
+  test("the user view lists the user's API keys; Revoke… confirms, then the key stops working and the audit names the admin", async () => {
+    const admin = await s.makeUser();
+    const owner = await s.lk.createUser({ email: 'erin.console-keys@example.com', name: 'Erin' });
+    const ua = new UserAgent();
+    await s.signInToConsole(ua, admin);
+    const empty = await ua.go(`${s.lk.issuer}/admin/users/${owner.id}`);
+    assert.match(empty.html, /<h2 id="h-api-keys">API keys<\/h2>\s*<p class="empty">No API keys\./);
+
+    const key = await createUserApiKey(s.open.db, s.lk.config, owner.id, 'Nightly <export>');
+    assert.equal((await apiKeyToken(s.lk.issuer, key)).status, 200);
+    const view = await ua.go(`${s.lk.issuer}/admin/users/${owner.id}`);
+    assert.match(view.html, /<caption class="visually-hidden">API keys of erin\.console-keys@example\.com<\/caption>/);
+    assert.match(view.html, /<td data-label="Name">Nightly &lt;export&gt;/, 'the name, escaped');
+    assert.match(view.html, /<td data-label="Scopes"><div>Reports API: <code>reports:read<\/code><\/div><\/td>/);
+    assert.match(view.html, /<td data-label="Last used"><span class="muted">Never<\/span>/);
+    assert.doesNotMatch(view.html, /Expired/);
+    assert.doesNotMatch(view.html, new RegExp(key.clientSecret), 'never the secret');
+    const revokeUrl = `/admin/users/${owner.id}/api-keys/${key.clientId}/revoke`;
+    assert.ok(view.html.includes(`href="${revokeUrl}"`), 'a Revoke… link per key');
+
+    const confirm = await ua.go(`${s.lk.issuer}${revokeUrl}`);
+    assert.equal(confirm.status, 200);
+    assert.match(confirm.html, /Revoke this API key\?/);
+    assert.equal((await apiKeyToken(s.lk.issuer, key)).status, 200, 'the confirmation page changes nothing');
+    const forged = await ua.go(`${s.lk.issuer}${revokeUrl}`, { method: 'POST', body: new URLSearchParams({ _csrf: 'forged' }) });
+    assert.equal(forged.status, 403, 'no CSRF token, no revocation');
+    assert.equal((await apiKeyToken(s.lk.issuer, key)).status, 200);
+
+    const done = await ua.submit(confirm, revokeUrl);
+    assert.equal(done.status, 200);
+    assert.equal(new URL(done.url).pathname, `/admin/users/${owner.id}`);
+    assert.match(done.html, /role="status">The API key was revoked/);
+    assert.match(done.html, /<p class="empty">No API keys\./);
+    const refused = await apiKeyToken(s.lk.issuer, key);
+    assert.equal(refused.status, 401);
+    assert.equal(refused.body.error, 'invalid_client');
+    assert.equal((await ua.go(`${s.lk.issuer}${revokeUrl}`)).status, 404, 'a revoked key has no confirmation page');
+
+    const audit = await ua.go(`${s.lk.issuer}/admin/audit?type=api_key.revoked&account=${encodeURIComponent(owner.id)}`);
+    assert.match(audit.html, /api_key\.revoked/);
+    assert.ok(audit.html.includes(`&#34;by&#34;:{&#34;admin&#34;:&#34;${admin.id}&#34;}`), 'the event names the admin');
+  });
+
+  test("another user's key is not found under this user", async () => {
+    const admin = await s.makeUser();
+    const [frank, grace] = [await s.lk.createUser({ email: 'frank.console-keys@example.com' }), await s.lk.createUser({ email: 'grace.console-keys@example.com' })];
+    const key = await createUserApiKey(s.open.db, s.lk.config, frank.id);
+    const ua = new UserAgent();
+    const page = await s.signInToConsole(ua, admin);
+    assert.equal((await ua.go(`${s.lk.issuer}/admin/users/${grace.id}/api-keys/${key.clientId}/revoke`)).status, 404);
+    const posted = await ua.go(`${s.lk.issuer}/admin/users/${grace.id}/api-keys/${key.clientId}/revoke`, { method: 'POST', body: new URLSearchParams({ _csrf: csrfOf(page) }) });
+    assert.equal(posted.status, 404);
+    assert.equal((await apiKeyToken(s.lk.issuer, key)).status, 200, 'still works');
   });
 
   test('the audit log filters by type and exports JSON lines', async () => {

@@ -1,8 +1,9 @@
-import { createUser, etagOf, removeUserPasskey, searchUsers, sendPasswordReset, signOutEverywhere, unlockUser, updateUser, userCore, viewUser } from '../../service/index.js';
+import { createUser, etagOf, listUserApiKeys, removeUserPasskey, revokeUserApiKey, searchUsers, sendPasswordReset, signOutEverywhere, unlockUser, updateUser, userCore, viewUser } from '../../service/index.js';
 import { route, type ApiRoute } from '../route-table.js';
+import * as k from '../api-key-schemas.js';
 import * as s from '../schemas.js';
 
-/** /users: search, view, create or invite, change (name, disabled, admin), unlock, sign out, passkeys, reset mail. */
+/** /users: search, view, create or invite, change (name, disabled, admin), unlock, sign out, passkeys, reset mail, API keys. */
 export const userRoutes: ApiRoute[] = [
   route({
     method: 'get',
@@ -112,7 +113,30 @@ export const userRoutes: ApiRoute[] = [
       return { status: 204 };
     },
   }),
-  // TODO(#12): self-service API keys (clients/api-keys.ts listApiKeys/revokeApiKey, branch
-  // api-keys) join here at merge: GET /users/{id}/api-keys (admin:users:read) and
-  // DELETE /users/{id}/api-keys/{clientId} (admin:users:write), through admin/service.
+  route({
+    method: 'get',
+    path: '/users/{id}/api-keys',
+    operationId: 'listUserApiKeys',
+    summary: "A user's self-service API keys: grants, end date, last use (never a secret)",
+    tag: 'Users',
+    scope: 'admin:users:read',
+    params: s.userIdParams,
+    query: k.userApiKeysQuery,
+    response: { status: 200, description: 'a page of the keys, oldest first', schema: k.userApiKeyPage },
+    handle: async ({ deps, params, query }) => ({ status: 200, body: await listUserApiKeys(deps, params.id, query) }),
+  }),
+  route({
+    method: 'delete',
+    path: '/users/{id}/api-keys/{clientId}',
+    operationId: 'revokeUserApiKey',
+    summary: 'Revoke one API key of a user: its secrets, grants and tokens end at once',
+    tag: 'Users',
+    scope: 'admin:users:write',
+    params: k.userApiKeyParams,
+    response: { status: 204, description: 'revoked; the audit event names the admin' },
+    handle: async ({ deps, actor, params, ctx }) => {
+      await revokeUserApiKey(deps, actor, params.id, params.clientId, { ip: ctx.ip });
+      return { status: 204 };
+    },
+  }),
 ];

@@ -15,6 +15,7 @@ import {
 import { adminOf, renderAdmin } from '../render.js';
 import { actorOf, doneRedirect, fieldErrorOf, noticeOf, param, text, ticked, type FieldError, type PageKit } from './kit.js';
 import { confirmRoute } from './confirm.js';
+import { userApiKeyPages, userApiKeyRows } from './user-api-keys.js';
 
 const NOTICES: Record<string, string> = {
   created: 'The user was created.',
@@ -27,6 +28,7 @@ const NOTICES: Record<string, string> = {
   'admin-granted': 'The user is now an administrator.',
   'admin-revoked': 'The user is no longer an administrator.',
   'passkey-removed': 'The passkey was removed. Its owner was told by mail.',
+  'api-key-revoked': 'The API key was revoked: it no longer gets tokens, and the tokens it had ended.',
 };
 
 /** The user's one-button actions: what each calls, and the notice it leaves. */
@@ -98,8 +100,8 @@ export function userPages(kit: PageKit): void {
     const found = await viewUser(service, id);
     // Sessions by their device in words (as on the account page), the raw user agent kept for its title.
     const view = { ...found, sessions: found.sessions.map((s) => ({ ...s, device: capitalised(describeDevice(s.userAgent ?? undefined)) })) };
-    // TODO(#12, branch api-keys): the user's API keys (clients/api-keys.ts listApiKeys) go here as `apiKeys`, with revoke beside them.
-    await renderAdmin(ctx, 'user', { title: view.user.name || view.user.email, section: 'users', view, self: view.user.id === adminOf(ctx).id, error, notice: noticeOf(ctx, NOTICES) }, status);
+    const apiKeys = await userApiKeyRows(kit, id);
+    await renderAdmin(ctx, 'user', { title: view.user.name || view.user.email, section: 'users', view, apiKeys, self: view.user.id === adminOf(ctx).id, error, notice: noticeOf(ctx, NOTICES) }, status);
   }
 
   router.get('/users/:id', requireAdmin, (ctx) => userPage(ctx, param(ctx, 'id')));
@@ -138,6 +140,8 @@ export function userPages(kit: PageKit): void {
       cancel: `/admin/users/${encodeURIComponent(view.user.id)}`,
     };
   });
+
+  userApiKeyPages(kit);
 
   router.post('/users/:id/passkeys/:passkeyId/remove', requireAdmin, ...post, async (ctx) => {
     const id = param(ctx, 'id');
