@@ -30,31 +30,18 @@ import { adminConsole } from './admin/console/routes.js';
 import type { AdminDeps } from './admin/service/index.js';
 import { createPasskeyProof } from './accounts/passkey-proof.js';
 import { dispatch } from './http/dispatch.js';
-import { errorPages } from './http/error-pages.js';
 import { health } from './http/health.js';
 import { homePage } from './http/home.js';
 import { devMailboxPage } from './http/dev-mailbox.js';
 import { devMailboxEnabled, mailboxDir } from './mail/dev-mailbox.js';
 import { mailerFor, mailSiteOf, type Mailer } from './mail/mailer.js';
 import { renderMail } from './mail/render-mail.js';
-import { boundedRequests } from './http/bounded-requests.js';
-import { metadataCaching } from './http/metadata-caching.js';
-import { notFound } from './http/not-found.js';
-import { oneHost } from './http/one-host.js';
-import { clientIp } from './http/client-ip.js';
-import { clientAuthLimits } from './http/client-auth-limits.js';
 import { configureArgon2Pool } from './accounts/argon2-pool.js';
-import { rateLimit } from './pages/rate-limit.js';
 import { createBudgets } from './budgets.js';
-import { engineMethods } from './provider/oidc-internals.js';
-import { requestLog } from './http/request-log.js';
-import { securityHeaders } from './http/security-headers.js';
+import { useMiddleware } from './middleware.js';
 import { staticFiles } from './http/static-files.js';
 import { webauthnWellKnown } from './http/webauthn-well-known.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
-import { httpMetrics } from './ops/http-metrics.js';
-import { metricsRoute } from './ops/metrics-endpoint.js';
-import { observeEngine } from './ops/engine-metrics.js';
 import { instrumentDb, instrumentEphemeral } from './ops/instrument-stores.js';
 import { followKeys, type KeyRefresher } from './provider/key-refresh.js';
 import { adminApi } from './admin/api/index.js';
@@ -144,25 +131,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   provider.on('server_error', (ctx, err) => logger.error({ err, path: ctx.path }, 'oidc-provider server_error'));
   provider.on('grant.error', (_ctx, err) => logger.info({ error: (err as { error?: string }).error }, 'token request refused'));
 
-  // First: every later middleware (and the engine) sees the right ctx.ip and only trusted X-Forwarded-* headers.
-  provider.use(clientIp(config.trustedProxies));
-  observeEngine(provider, metrics);
-  provider.use(httpMetrics(metrics));
-  provider.use(requestLog(logger));
-  provider.use(securityHeaders({ hsts: config.issuer.startsWith('https:') }));
-  provider.use(errorPages(logger));
-  provider.use(oneHost({ issuer: config.issuer, exemptPaths: config.hostCheckExemptPaths }));
-  provider.use(boundedRequests([provider.pathFor('authorization'), provider.pathFor('pushed_authorization_request')]));
-  provider.use(metadataCaching(provider.pathFor('jwks'), () => keyRefresher.version()));
-  // With a metrics port, /metrics is served there only (main.ts); otherwise on this port behind the token.
-  if (config.metrics.token && config.metrics.port === undefined) provider.use(metricsRoute(metrics, config.metrics.token));
-  provider.use(notFound((path) => engineMethods(provider, path)));
-  provider.use(clientAuthLimits(provider, clientAuthFailures));
-  if (config.initialAccessToken) {
-    const registration = provider.pathFor('registration');
-    const limit = rateLimit(limits, { name: 'registration', keys: (ctx) => ({ ip: ctx.ip }), budgets: { ip: config.rateLimits.registration }, answer: 'oauth' });
-    provider.use((ctx, next) => (ctx.method === 'POST' && ctx.path === registration ? limit(ctx, next) : next()));
-  }
+  useMiddleware(provider, { config, logger, metrics, keyRefresher, limits, clientAuthFailures });
   const passkeys = createPasskeysRepo(db, trust);
   const ceremonies = createPasskeyCeremonies({
     passkeys,

@@ -37,6 +37,8 @@ const LAYERS: Record<string, number> = {
   'app.ts': 8,
   // The budgets app.ts wires: over storage, config and pages (rate-limit.ts), below app.ts.
   'budgets.ts': 7.5,
+  // The middleware stack app.ts installs before the page modules (over http/ and ops/).
+  'middleware.ts': 7.6,
   'main.ts': 9,
   // `serve --workers N`: the node:cluster primary over main.ts's serve.
   'cluster.ts': 9.5,

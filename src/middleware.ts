@@ -1,0 +1,56 @@
+import type Provider from 'oidc-provider';
+import type { Config } from './config/config.js';
+import type { Logger } from './common/logger.js';
+import type { FailureLimiter } from './storage/ephemeral-store.js';
+import type { KeyRefresher } from './provider/key-refresh.js';
+import type { Metrics } from './ops/metrics.js';
+import { boundedRequests } from './http/bounded-requests.js';
+import { metadataCaching } from './http/metadata-caching.js';
+import { notFound } from './http/not-found.js';
+import { oneHost } from './http/one-host.js';
+import { clientIp } from './http/client-ip.js';
+import { clientAuthLimits } from './http/client-auth-limits.js';
+import { rateLimit } from './pages/rate-limit.js';
+import { engineMethods } from './provider/oidc-internals.js';
+import { requestLog } from './http/request-log.js';
+import { securityHeaders } from './http/security-headers.js';
+import { errorPages } from './http/error-pages.js';
+import { httpMetrics } from './ops/http-metrics.js';
+import { metricsRoute } from './ops/metrics-endpoint.js';
+import { observeEngine } from './ops/engine-metrics.js';
+
+/**
+ * The middleware every request passes before the engine and the page modules, in order.
+ * Split from app.ts, which wires the parts; this is the order they run in.
+ */
+export function useMiddleware(
+  provider: Provider,
+  { config, logger, metrics, keyRefresher, limits, clientAuthFailures }: {
+    config: Config;
+    logger: Logger;
+    metrics: Metrics;
+    keyRefresher: KeyRefresher;
+    limits: Parameters<typeof rateLimit>[0];
+    clientAuthFailures: FailureLimiter;
+  },
+): void {
+  // First: every later middleware (and the engine) sees the right ctx.ip and only trusted X-Forwarded-* headers.
+  provider.use(clientIp(config.trustedProxies));
+  observeEngine(provider, metrics);
+  provider.use(httpMetrics(metrics));
+  provider.use(requestLog(logger));
+  provider.use(securityHeaders({ hsts: config.issuer.startsWith('https:') }));
+  provider.use(errorPages(logger));
+  provider.use(oneHost({ issuer: config.issuer, exemptPaths: config.hostCheckExemptPaths }));
+  provider.use(boundedRequests([provider.pathFor('authorization'), provider.pathFor('pushed_authorization_request')]));
+  provider.use(metadataCaching(provider.pathFor('jwks'), () => keyRefresher.version()));
+  // With a metrics port, /metrics is served there only (main.ts); otherwise on this port behind the token.
+  if (config.metrics.token && config.metrics.port === undefined) provider.use(metricsRoute(metrics, config.metrics.token));
+  provider.use(notFound((path) => engineMethods(provider, path)));
+  provider.use(clientAuthLimits(provider, clientAuthFailures));
+  if (config.initialAccessToken) {
+    const registration = provider.pathFor('registration');
+    const limit = rateLimit(limits, { name: 'registration', keys: (ctx) => ({ ip: ctx.ip }), budgets: { ip: config.rateLimits.registration }, answer: 'oauth' });
+    provider.use((ctx, next) => (ctx.method === 'POST' && ctx.path === registration ? limit(ctx, next) : next()));
+  }
+}
