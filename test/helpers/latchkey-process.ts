@@ -28,6 +28,10 @@ export async function spawnLatchkey(env: Record<string, string>, options: { args
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LATCHKEY_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // A test that fails or is cancelled must not leave a server behind.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.off('exit', reap));
   let out = '';
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));

@@ -89,10 +89,11 @@ if (TEST_DATABASE_URL && TEST_REDIS_URL) {
     /** GET /readyz on a connection of its own. */
     const readyz = () =>
       new Promise<number>((resolve, reject) => {
-        const req = get(`${issuer}/readyz`, { agent: false }, (res) => {
+        const req = get(`${issuer}/readyz`, { agent: false, timeout: 30_000 }, (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
         });
+        req.on('timeout', () => req.destroy(new Error('no answer from /readyz within 30 s')));
         req.on('error', reject);
       });
 
@@ -123,7 +124,9 @@ if (TEST_DATABASE_URL && TEST_REDIS_URL) {
     test('a worker that dies is replaced, and the other serves meanwhile', async () => {
       const [victim, survivor] = workersOf(server.child.pid!);
       process.kill(victim!, 'SIGKILL');
-      // New connections (a kept-alive one to the killed worker is gone with it).
+      // Once the primary knows (a connection handed to the dead worker before that is
+      // lost with it, as with any crash), new connections go to the other worker.
+      await waitFor('the primary noticing', async () => server.output().includes('a worker stopped; starting another'), 120_000);
       assert.equal(await readyz(), 200, 'the other worker answers');
       await waitFor('a replacement worker', async () => {
         const now = workersOf(server.child.pid!);
