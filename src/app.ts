@@ -152,7 +152,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     mails: ephemeral.failureLimiter({ name: 'passkey-code-mail', points: 10, durationSeconds: 3600, blockSeconds: 3600 }),
   });
   // What the admin service runs over, for the admin API and the console alike (admin/service/context.ts).
-  const adminService: AdminDeps = { db, ephemeral, config, clock, audit, codes, apiKeys, queueMail: (mail) => mailer.send(mail) };
+  const adminService: AdminDeps = { db, ephemeral, config, clock, audit, codes, apiKeys, trust, queueMail: (mail) => mailer.send(mail) };
   const readiness = health({
     database: async () => {
       await db.query('SELECT 1');

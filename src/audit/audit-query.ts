@@ -69,7 +69,9 @@ export async function queryAudit(db: Db, filter: AuditFilter, page: { before?: A
      WHERE ($1::text IS NULL OR account_id = $1) AND ($2::text IS NULL OR client_id = $2) AND ($3::text IS NULL OR type = $3)
        AND ($4::timestamptz IS NULL OR at >= $4) AND ($5::timestamptz IS NULL OR at < $5)
        AND ($6::timestamptz IS NULL OR (at, id) < ($6, $7::bigint))
-     ORDER BY at DESC, id DESC LIMIT $8`,
+     -- The table's columns, not the output's: \`id\` alone would name the text column above
+     -- and sort '99' after '100', so pages would skip and repeat rows.
+     ORDER BY audit_events.at DESC, audit_events.id DESC LIMIT $8`,
     [
       filter.accountId ?? null,
       filter.clientId ?? null,

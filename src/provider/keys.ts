@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, generateKeyPairSync, hkdfSync, randomBytes, type JsonWebKey } from 'node:crypto';
+import { AppError } from '../common/errors.js';
 import type { Db } from '../storage/db.js';
 
 /**
@@ -54,7 +55,11 @@ export function decryptKey(kek: Buffer, sealed: string, kid: string): string {
   try {
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
   } catch {
-    throw new Error(`key ${kid} cannot be decrypted: LATCHKEY_KEY_ENCRYPTION_KEY is not the key it was stored with`);
+    // An operator's mistake, not a bug: start-up prints this one line (cli/failure.ts), no stack.
+    throw new AppError('keys.wrong_key_encryption_key', `key ${kid} cannot be decrypted: LATCHKEY_KEY_ENCRYPTION_KEY is not the key it was stored with`, {
+      status: 500,
+      expose: true,
+    });
   }
 }
 
@@ -109,7 +114,9 @@ export const planVersion = (plan: { sig: KeyRow[]; cookie: KeyRow[] }) => `${pla
 export async function readKeyMaterial(db: Db, kek: Buffer, now: Date): Promise<KeyMaterial> {
   const { rows } = await db.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys`);
   const plan = keyPlan(rows, now);
-  if (!plan.sig.length || !plan.cookie.length) throw new Error('no live signing or cookie key: run `latchkey keys rotate`');
+  if (!plan.sig.length || !plan.cookie.length) {
+    throw new AppError('keys.none_live', 'no live signing or cookie key: run `latchkey keys rotate`', { status: 500, expose: true });
+  }
   const oldestCookie = rows.filter((r) => r.use === 'cookie').sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.kid < b.kid ? -1 : 1))[0]!;
   return {
     jwks: { keys: plan.sig.map((r) => JSON.parse(decryptKey(kek, r.private_enc, r.kid)) as JsonWebKey) },

@@ -3,7 +3,17 @@ import { queryAudit, type AuditFilter, type StoredAuditEvent } from '../../audit
 import type { AdminDeps } from './context.js';
 import { clampLimit, decodeCursor, encodeCursor, MAX_LIMIT, type Page } from './cursor.js';
 
-const position = z.object({ at: z.string().max(64), id: z.string().regex(/^\d{1,19}$/) });
+// `at` goes to the database as a timestamp (its own text form, `at::text`): anything that
+// is not a real one is a 400 here, not a database error (500) there.
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/;
+function isTimestamp(v: string): boolean {
+  const m = TIMESTAMP.exec(v);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d;
+}
+const position = z.object({ at: z.string().max(64).refine(isTimestamp), id: z.string().regex(/^\d{1,19}$/) });
 
 export type AuditEventView = Omit<StoredAuditEvent, 'position'>;
 

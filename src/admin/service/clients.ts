@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '../../common/errors.js';
 import { adminIndicator, ensureAdminResource } from '../../clients/admin-resource.js';
 import type { ResourceGrant } from '../../clients/client-resources-repo.js';
 import type { ClientChange } from '../../clients/client-update.js';
@@ -40,6 +41,15 @@ export async function viewClient(deps: Pick<AdminDeps, 'db' | 'clock'>, clientId
   return { ...shown, etag: clientEtag(shown), lastUsedAt: used ? new Date(used) : null };
 }
 
+/**
+ * A user's API key (clients/api-keys.ts) is the owner's: it is changed or given a secret
+ * only by the owner, or a new secret would let whoever holds it act as the owner's key.
+ * Admins revoke keys (user-api-keys.ts), disable or delete them; they never take one over.
+ */
+function refuseUserKey(owner: string | null | undefined, clientId: string): void {
+  if (owner) throw new AppError('admin.user_api_key', `${clientId} is a user's API key: only its owner changes it or gives it a secret (admins can revoke it)`, { status: 409 });
+}
+
 /** Grants on the admin API go through ensureAdminResource first, so its row is as Latchkey defines it. */
 async function withAdminResource(deps: Deps, grants: readonly ResourceGrant[] | undefined): Promise<void> {
   const admin = adminIndicator(deps.config.issuer);
@@ -74,7 +84,9 @@ export async function editClient(deps: Deps, actor: Actor, clientId: string, edi
   if (resources) await withAdminResource(deps, resources);
   await deps.db.transaction(async (tx) => {
     const txDeps = { ...deps, db: tx };
-    if (!(await createClientsRepository(tx).rowForUpdate(clientId))) throw adminErrors.notFound(`client with id ${clientId}`);
+    const row = await createClientsRepository(tx).rowForUpdate(clientId);
+    if (!row) throw adminErrors.notFound(`client with id ${clientId}`);
+    if (Object.keys(change).length || resources) refuseUserKey(row.owner_account_id, clientId);
     checkIfMatch(pre.ifMatch, (await viewClient(txDeps, clientId)).etag);
     const registry = registryFor(txDeps, actor);
     if (Object.keys(change).length) await registry.update(clientId, change);
@@ -95,6 +107,7 @@ export async function rotateClientSecret(
   clientId: string,
   input: { overlapSeconds: number; expiresInSeconds?: number | undefined },
 ): Promise<{ secretId: string; clientSecret: string }> {
+  refuseUserKey((await viewClient(deps, clientId)).ownerAccountId, clientId);
   return registryFor(deps, actor).rotateSecret(clientId, input.overlapSeconds, input.expiresInSeconds);
 }
 

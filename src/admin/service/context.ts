@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AttestationTrust } from '../../passkeys/attestation-trust.js';
 import type { OneTimeCodes } from '../../accounts/one-time-codes.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { ApiKeys } from '../../clients/api-keys.js';
@@ -31,6 +32,8 @@ export interface AdminDeps {
   codes: OneTimeCodes;
   /** Users' self-service API keys (clients/api-keys.ts), which admins list and revoke. */
   apiKeys: ApiKeys;
+  /** The attestation anchors, so the passkeys admins see are judged as the user's own page judges them. */
+  trust?: AttestationTrust;
   /** Queues a mail (the server's mailer, or the outbox directly from the command line). */
   queueMail<T extends MailTemplate>(mail: MailRequest<T>): Promise<unknown>;
 }

@@ -59,10 +59,10 @@ export interface UserView {
 const fromEpoch = (s: number | undefined) => (s === undefined ? null : new Date(s * 1000));
 
 /** One user as an admin sees them: status, passkeys, sessions, lock, last sign-in, recent events. */
-export async function viewUser(deps: Pick<AdminDeps, 'db' | 'ephemeral' | 'config'>, id: string): Promise<UserView> {
+export async function viewUser(deps: Pick<AdminDeps, 'db' | 'ephemeral' | 'config' | 'trust'>, id: string): Promise<UserView> {
   const account = await loadAccount(deps, id);
   const [passkeys, sessions, lastSignInAt, lock, recent] = await Promise.all([
-    createPasskeysRepo(deps.db).listForAccount(id),
+    createPasskeysRepo(deps.db, deps.trust).listForAccount(id),
     createAccountModels(deps.db).sessions(id),
     lastEventAt(deps.db, id, SIGN_IN_TYPES),
     lockState(deps.ephemeral, deps.config, account.email),

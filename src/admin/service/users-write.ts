@@ -44,7 +44,7 @@ export async function createUser(
     result = { account: { ...invited.account, isAdmin: input.admin ?? false }, inviteUrl: invited.url };
   } else {
     if (input.password === undefined) throw invalid('give a password, or invite the user');
-    const problem = checkNewPassword(input.password, input, deps.config.passwordPolicy);
+    const problem = await checkNewPassword(input.password, input, deps.config.passwordPolicy);
     if (problem) throw invalid(`password: ${problem}`);
     const account = await accounts.create({ email: input.email, name: input.name, passwordHash: await hashPassword(input.password), emailVerified: input.emailVerified ?? false, isAdmin: input.admin ?? false });
     result = { account };
@@ -138,9 +138,9 @@ export async function signOutEverywhere(deps: Pick<AdminDeps, 'db' | 'audit'>, a
 }
 
 /** Removes one passkey of the account; its owner is told by mail, as for their own removals. */
-export async function removeUserPasskey(deps: Pick<AdminDeps, 'db' | 'audit' | 'queueMail'>, actor: Actor, id: string, passkeyId: string): Promise<void> {
+export async function removeUserPasskey(deps: Pick<AdminDeps, 'db' | 'audit' | 'queueMail' | 'trust'>, actor: Actor, id: string, passkeyId: string): Promise<void> {
   const account = await loadAccount(deps, id);
-  const passkeys = createPasskeysRepo(deps.db);
+  const passkeys = createPasskeysRepo(deps.db, deps.trust);
   const passkey = (await passkeys.listForAccount(id)).find((p) => p.id === passkeyId);
   if (!passkey || !(await passkeys.remove(id, passkeyId))) throw adminErrors.notFound(`passkey ${passkeyId} on user ${id}`);
   await deps.audit.record({ type: 'passkey.removed', accountId: id, detail: { ...actorDetail(actor), passkeyId } });

@@ -1,18 +1,7 @@
 import { adminGrant, createClient, deleteClient, editClient, listClients, revokeClientSecret, rotateClientSecret, viewClient, type AdminDeps } from '../../service/index.js';
-import { adminIndicator } from '../../../clients/admin-resource.js';
-import { ApiProblem } from '../problem.js';
+import { checkAdminGrants, checkClientTarget } from '../escalation.js';
 import { route, type ApiRoute } from '../route-table.js';
 import * as s from '../schemas.js';
-
-/**
- * A client may hand out only admin scopes it holds itself: admin:clients:write alone
- * must not mint a client with admin:users:write (privilege escalation).
- */
-function checkAdminGrants(deps: AdminDeps, held: ReadonlySet<string>, grants: ReadonlyArray<{ indicator: string; scopes: string[] }> | undefined): void {
-  const indicator = adminIndicator(deps.config.issuer);
-  const extra = (grants ?? []).filter((g) => g.indicator === indicator).flatMap((g) => g.scopes).find((scope) => !held.has(scope));
-  if (extra) throw new ApiProblem(403, 'admin.scope_escalation', `you cannot grant ${extra}: your own token does not hold it`);
-}
 
 const shown = async (deps: AdminDeps, clientId: string) => {
   const { etag, ...client } = await viewClient(deps, clientId);
@@ -84,6 +73,7 @@ export const clientRoutes: ApiRoute[] = [
     ifMatch: true,
     response: { status: 200, description: 'the client as changed', schema: s.clientView, etag: true },
     handle: async ({ deps, actor, scopes: held, params, body, ifMatch }) => {
+      await checkClientTarget(deps, held, params.clientId);
       checkAdminGrants(deps, held, body.resources);
       await editClient(deps, actor, params.clientId, body, { ifMatch });
       return shown(deps, params.clientId);
@@ -99,7 +89,8 @@ export const clientRoutes: ApiRoute[] = [
     params: s.clientIdParams,
     ifMatch: true,
     response: { status: 204, description: 'deleted' },
-    handle: async ({ deps, actor, params, ifMatch }) => {
+    handle: async ({ deps, actor, scopes: held, params, ifMatch }) => {
+      await checkClientTarget(deps, held, params.clientId);
       await deleteClient(deps, actor, params.clientId, { ifMatch });
       return { status: 204 };
     },
@@ -114,7 +105,10 @@ export const clientRoutes: ApiRoute[] = [
     params: s.clientIdParams,
     body: s.rotateBody,
     response: { status: 201, description: 'the new secret, shown once', schema: s.newSecret },
-    handle: async ({ deps, actor, params, body }) => ({ status: 201, body: await rotateClientSecret(deps, actor, params.clientId, body) }),
+    handle: async ({ deps, actor, scopes: held, params, body }) => {
+      await checkClientTarget(deps, held, params.clientId);
+      return { status: 201, body: await rotateClientSecret(deps, actor, params.clientId, body) };
+    },
   }),
   route({
     method: 'delete',
@@ -125,7 +119,8 @@ export const clientRoutes: ApiRoute[] = [
     scope: 'admin:clients:write',
     params: s.secretParams,
     response: { status: 204, description: 'revoked' },
-    handle: async ({ deps, actor, params }) => {
+    handle: async ({ deps, actor, scopes: held, params }) => {
+      await checkClientTarget(deps, held, params.clientId);
       await revokeClientSecret(deps, actor, params.clientId, params.secretId);
       return { status: 204 };
     },

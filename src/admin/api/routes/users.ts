@@ -1,10 +1,11 @@
 import { createUser, etagOf, listUserApiKeys, removeUserPasskey, revokeUserApiKey, searchUsers, sendPasswordReset, signOutEverywhere, unlockUser, updateUser, userCore, viewUser } from '../../service/index.js';
+import { guardUserWrites } from '../escalation.js';
 import { route, type ApiRoute } from '../route-table.js';
 import * as k from '../api-key-schemas.js';
 import * as s from '../schemas.js';
 
 /** /users: search, view, create or invite, change (name, disabled, admin), unlock, sign out, passkeys, reset mail, API keys. */
-export const userRoutes: ApiRoute[] = [
+export const userRoutes: ApiRoute[] = guardUserWrites([
   route({
     method: 'get',
     path: '/users',
@@ -139,4 +140,4 @@ export const userRoutes: ApiRoute[] = [
       return { status: 204 };
     },
   }),
-];
+]);
