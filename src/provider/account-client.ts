@@ -12,11 +12,19 @@ export function accountRedirectUri(issuer: string): string {
 }
 
 export function accountClientMetadata(issuer: string): ClientMetadata {
+  return firstPartyClient(ACCOUNT_CLIENT_ID, ACCOUNT_CLIENT_NAME, accountRedirectUri(issuer), `${issuer}/`);
+}
+
+/**
+ * A built-in first-party client of Latchkey's own pages (the account page, the admin
+ * console): public with PKCE, code flow only, openid only, no consent.
+ */
+export function firstPartyClient(clientId: string, name: string, redirectUri: string, postLogoutUri: string): ClientMetadata {
   return {
-    client_id: ACCOUNT_CLIENT_ID,
-    client_name: ACCOUNT_CLIENT_NAME,
-    redirect_uris: [accountRedirectUri(issuer)],
-    post_logout_redirect_uris: [`${issuer}/`],
+    client_id: clientId,
+    client_name: name,
+    redirect_uris: [redirectUri],
+    post_logout_redirect_uris: [postLogoutUri],
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'none',

@@ -1,5 +1,6 @@
 import type { ClientMetadata } from 'oidc-provider';
 import { ADMIN_CLIENT_NAME } from '../clients/reserved-name.js';
+import { firstPartyClient } from './account-client.js';
 
 /**
  * The built-in first-party client the admin console (/admin) signs in through, so an
@@ -19,16 +20,5 @@ export function adminRedirectUri(issuer: string): string {
 }
 
 export function adminClientMetadata(issuer: string): ClientMetadata {
-  return {
-    client_id: ADMIN_CLIENT_ID,
-    client_name: ADMIN_CLIENT_NAME,
-    redirect_uris: [adminRedirectUri(issuer)],
-    post_logout_redirect_uris: [`${issuer}/admin/signed-out`],
-    grant_types: ['authorization_code'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'none',
-    third_party: false,
-    latchkey_scopes: ['openid'],
-    latchkey_resources: {},
-  };
+  return firstPartyClient(ADMIN_CLIENT_ID, ADMIN_CLIENT_NAME, adminRedirectUri(issuer), `${issuer}/admin/signed-out`);
 }
