@@ -21,6 +21,8 @@ COPY bin ./bin
 COPY migrations ./migrations
 COPY views ./views
 COPY public ./public
+# Data read at run time from the source tree: the bundled AAGUID → authenticator name table.
+COPY src/passkeys/aaguid-names ./src/passkeys/aaguid-names
 # Only for embedded storage (no DATABASE_URL); owned by the user Latchkey runs as.
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
