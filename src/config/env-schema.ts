@@ -146,7 +146,13 @@ export const envSchema = z.object({
     .string()
     .default('/healthz,/readyz')
     .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^\/[^?#\s]*$/, 'a comma-separated list of paths, each starting with /'))),
+    .pipe(
+      z
+        .array(z.string().regex(/^\/[^?#\s]*$/, 'a comma-separated list of paths, each starting with /'))
+        // Discovery and the JWKS are served from bytes built once (http/metadata-caching.ts):
+        // answered for a forged Host, they would carry its URLs to everyone.
+        .refine((paths) => !paths.some((p) => p.startsWith('/.well-known/') || p === '/jwks'), 'discovery and JWKS paths cannot skip the host check'),
+    ),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -40,6 +40,8 @@ test('a bad value stops start-up with the variable\'s name', () => {
     [{ LATCHKEY_API_KEY_MAX_DAYS: '0' }, /LATCHKEY_API_KEY_MAX_DAYS/],
     [{ LATCHKEY_API_KEYS_PER_ACCOUNT: 'many' }, /LATCHKEY_API_KEYS_PER_ACCOUNT/],
     [{ LATCHKEY_HOST_CHECK_EXEMPT_PATHS: '/healthz,readyz' }, /LATCHKEY_HOST_CHECK_EXEMPT_PATHS/],
+    [{ LATCHKEY_HOST_CHECK_EXEMPT_PATHS: '/healthz,/.well-known/openid-configuration' }, /LATCHKEY_HOST_CHECK_EXEMPT_PATHS: discovery and JWKS/],
+    [{ LATCHKEY_HOST_CHECK_EXEMPT_PATHS: '/jwks' }, /LATCHKEY_HOST_CHECK_EXEMPT_PATHS/],
     [{ LATCHKEY_TRUST_PROXY: 'true' }, /LATCHKEY_TRUST_PROXY: replaced by LATCHKEY_TRUSTED_PROXIES/],
     [{ LATCHKEY_TRUSTED_PROXIES: '10.0.0.0/33' }, /LATCHKEY_TRUSTED_PROXIES: 10\.0\.0\.0\/33 is not/],
     [{ LATCHKEY_TRUSTED_PROXIES: 'proxy.internal' }, /LATCHKEY_TRUSTED_PROXIES/],
