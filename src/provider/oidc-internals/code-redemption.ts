@@ -28,18 +28,9 @@ export interface RedeemedCode {
   sessionUid?: string;
 }
 
-interface EngineCode {
+/** The engine's AuthorizationCode as read here: the same fields, each possibly absent. */
+interface EngineCode extends Partial<RedeemedCode> {
   jti: string;
-  clientId?: string;
-  accountId?: string;
-  redirectUri?: string;
-  codeChallenge?: string;
-  codeChallengeMethod?: string;
-  nonce?: string;
-  acr?: string;
-  amr?: string[];
-  authTime?: number;
-  sessionUid?: string;
   consumed?: unknown;
   isExpired: boolean;
   consume(): Promise<void>;
