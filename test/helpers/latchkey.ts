@@ -10,6 +10,7 @@ import type { ClientInput } from '../../src/clients/metadata.js';
 import { createClientRegistry } from '../../src/clients/registry.js';
 import type { Mailer } from '../../src/mail/mailer.js';
 import type { Metrics } from '../../src/ops/metrics.js';
+import type { Db } from '../../src/storage/db.js';
 import type { OpenBackend } from './backends.js';
 
 export interface TestLatchkey {
@@ -58,14 +59,31 @@ export async function startLatchkey(
   );
   server.on('request', latchkey.app.callback());
 
-  const accounts = createAccountsRepo(backend.db);
-  const clients = createClientRegistry(backend.db);
-  let n = 0;
-
   return {
     issuer,
     config,
     backend,
+    ...seeders(backend.db),
+    flush: () => latchkey.flush(),
+    mailer: latchkey.mailer,
+    metrics: latchkey.metrics,
+    refreshKeys: () => latchkey.refreshKeys(),
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await latchkey.close();
+    },
+  };
+}
+
+/** Accounts (with their passwords) and web clients written straight to a store, for tests. */
+export function seeders(db: Db): Pick<TestLatchkey, 'createUser' | 'createClient'> {
+  const accounts = createAccountsRepo(db);
+  const clients = createClientRegistry(db);
+  let n = 0;
+  return {
     async createUser(input = {}) {
       n += 1;
       const password = input.password ?? `correct horse ${randomBytes(4).toString('hex')}`;
@@ -90,17 +108,6 @@ export async function startLatchkey(
         ...input,
       });
       return { clientId: created.clientId, clientSecret: created.clientSecret, redirectUri };
-    },
-    flush: () => latchkey.flush(),
-    mailer: latchkey.mailer,
-    metrics: latchkey.metrics,
-    refreshKeys: () => latchkey.refreshKeys(),
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await latchkey.close();
     },
   };
 }

@@ -89,73 +89,29 @@ describe('operations: a store crashes under a running Latchkey', () => {
     assert.equal((await clientCredentials()).status, 200, 'the machine client still gets tokens');
   }
 
-  test('Postgres killed mid-flight: 503 pages and temporarily_unavailable, /readyz red, then back by itself with nothing lost', async () => {
-    const held = await established();
-    const before = await committed();
-    assert.deepEqual(await ready(), { status: 200, checks: { database: 'ok', redis: 'ok' } });
-
-    // A sign-in and a passkey ceremony that started before the crash.
+  /**
+   * A sign-in page and a passkey ceremony started while the store is up, then the store
+   * killed under 12 token requests in flight: each ends with tokens or a refusal, never a
+   * hang or a 500.
+   */
+  async function killUnderLoad(kill: () => Promise<void>) {
     const ua = userAgentFor(rp);
     const signInPage = await ua.go((await startAuthorization(rp)).url.toString());
     const ceremony = userAgentFor(rp);
     const ceremonyPage = await ceremony.go((await startAuthorization(rp)).url.toString());
     const options = await ceremony.postJson(`${ceremonyPage.url}/passkey-sign-in/options`, {}, { 'x-csrf-token': csrfOf(ceremonyPage) });
     assert.equal(options.status, 200);
-
-    // Token requests in flight when the server dies: each ends, with tokens or a refusal, never a hang or a 500.
     const inFlight = Array.from({ length: 12 }, () => clientCredentials());
-    await pg.kill();
+    await kill();
     for (const res of await Promise.all(inFlight)) {
       assert.ok(res.status === 200 || (res.status === 503 && res.body.error === 'temporarily_unavailable'), `${res.status} ${JSON.stringify(res.body)}`);
     }
+    return { ua, signInPage, ceremony, ceremonyPage, options };
+  }
 
-    assert.deepEqual(await ready(), { status: 503, checks: { database: 'unavailable', redis: 'ok' } });
-    const refused = await ua.submit(signInPage, '/password', { email: held.user.email, password: held.user.password });
-    busyPage(refused);
-    const verify = await ceremony.postJson(
-      `${ceremonyPage.url}/passkey-sign-in/verify`,
-      { credential: held.authenticator.assert((options.body as { challenge: string }).challenge) },
-      { 'x-csrf-token': csrfOf(ceremonyPage) },
-    );
-    assert.equal(verify.status, 503, JSON.stringify(verify.body));
-    assert.equal((verify.body as { error: string }).error, 'storage.unavailable');
-    assert.equal((verify.body as { redirect?: string }).redirect, undefined, 'no way on into the app');
-    const refresh = await tokenEndpoint(lk, { grant_type: 'refresh_token', refresh_token: held.refreshToken }, { id: rp.clientId, secret: rp.clientSecret! });
-    assert.equal(refresh.status, 503);
-    assert.equal(refresh.body.error, 'temporarily_unavailable');
-    const token = await clientCredentials();
-    assert.equal(token.status, 503);
-    assert.equal(token.body.error, 'temporarily_unavailable');
-    await refusedAuthorization();
-
-    await pg.start();
-    await waitFor('/readyz green after Postgres is back', async () => (await ready()).status === 200);
-    assert.deepEqual(await committed(), before, 'nothing committed was lost');
-    // The sign-in page from before the crash works again (its interaction lives in Redis).
-    const resumed = await submitPassword(ua, signInPage, held.user);
-    assert.equal(resumed.status, 0, `the sign-in goes on: ${resumed.status} ${resumed.url}`);
-    await stillWorks(held, held.authenticator);
-  });
-
-  test('Redis killed mid-flight: 503 pages and temporarily_unavailable, /readyz red, then back by itself with nothing lost', async () => {
-    const held = await established();
-    const before = await committed();
-    assert.equal((await ready()).status, 200);
-
-    const ua = userAgentFor(rp);
-    const signInPage = await ua.go((await startAuthorization(rp)).url.toString());
-    const ceremony = userAgentFor(rp);
-    const ceremonyPage = await ceremony.go((await startAuthorization(rp)).url.toString());
-    const options = await ceremony.postJson(`${ceremonyPage.url}/passkey-sign-in/options`, {}, { 'x-csrf-token': csrfOf(ceremonyPage) });
-    assert.equal(options.status, 200);
-
-    const inFlight = Array.from({ length: 12 }, () => clientCredentials());
-    await redis.kill();
-    for (const res of await Promise.all(inFlight)) {
-      assert.ok(res.status === 200 || (res.status === 503 && res.body.error === 'temporarily_unavailable'), `${res.status} ${JSON.stringify(res.body)}`);
-    }
-
-    assert.deepEqual(await ready(), { status: 503, checks: { database: 'ok', redis: 'unavailable' } });
+  /** While the store is down: the busy page, a 503 ceremony, temporarily_unavailable at the token endpoint, no code. */
+  async function refusedWhileDown(held: Awaited<ReturnType<typeof established>>, flows: Awaited<ReturnType<typeof killUnderLoad>>) {
+    const { ua, signInPage, ceremony, ceremonyPage, options } = flows;
     busyPage(await ua.submit(signInPage, '/password', { email: held.user.email, password: held.user.password }));
     const verify = await ceremony.postJson(
       `${ceremonyPage.url}/passkey-sign-in/verify`,
@@ -171,12 +127,43 @@ describe('operations: a store crashes under a running Latchkey', () => {
     assert.equal(token.status, 503);
     assert.equal(token.body.error, 'temporarily_unavailable');
     await refusedAuthorization();
+    return verify;
+  }
+
+  test('Postgres killed mid-flight: 503 pages and temporarily_unavailable, /readyz red, then back by itself with nothing lost', async () => {
+    const held = await established();
+    const before = await committed();
+    assert.deepEqual(await ready(), { status: 200, checks: { database: 'ok', redis: 'ok' } });
+
+    // A sign-in and a passkey ceremony that started before the crash.
+    const flows = await killUnderLoad(() => pg.kill());
+    assert.deepEqual(await ready(), { status: 503, checks: { database: 'unavailable', redis: 'ok' } });
+    const verify = await refusedWhileDown(held, flows);
+    assert.equal((verify.body as { error: string }).error, 'storage.unavailable');
+
+    await pg.start();
+    await waitFor('/readyz green after Postgres is back', async () => (await ready()).status === 200);
+    assert.deepEqual(await committed(), before, 'nothing committed was lost');
+    // The sign-in page from before the crash works again (its interaction lives in Redis).
+    const resumed = await submitPassword(flows.ua, flows.signInPage, held.user);
+    assert.equal(resumed.status, 0, `the sign-in goes on: ${resumed.status} ${resumed.url}`);
+    await stillWorks(held, held.authenticator);
+  });
+
+  test('Redis killed mid-flight: 503 pages and temporarily_unavailable, /readyz red, then back by itself with nothing lost', async () => {
+    const held = await established();
+    const before = await committed();
+    assert.equal((await ready()).status, 200);
+
+    const flows = await killUnderLoad(() => redis.kill());
+    assert.deepEqual(await ready(), { status: 503, checks: { database: 'ok', redis: 'unavailable' } });
+    await refusedWhileDown(held, flows);
 
     await redis.start();
     await waitFor('/readyz green after Redis is back', async () => (await ready()).status === 200);
     assert.deepEqual(await committed(), before, 'nothing durable was lost');
     // The sign-in in progress lived in Redis (no persistence here): it starts again, never half-done.
-    const stale = await ua.submit(signInPage, '/password', { email: held.user.email, password: held.user.password });
+    const stale = await flows.ua.submit(flows.signInPage, '/password', { email: held.user.email, password: held.user.password });
     assert.equal(stale.status, 400);
     assert.match(stale.html, /This sign-in page has expired/);
     await stillWorks(held, held.authenticator);

@@ -4,14 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createAccountsRepo } from '../../../src/accounts/accounts-repo.js';
-import { hashPassword } from '../../../src/accounts/passwords.js';
-import { createClientRegistry } from '../../../src/clients/registry.js';
 import type { ClientInput } from '../../../src/clients/metadata.js';
 import type { Db } from '../../../src/storage/db.js';
 import { createPostgresDb } from '../../../src/storage/postgres.js';
 import { connectRedis } from '../../../src/storage/redis.js';
 import { inbox, type Inbox } from '../../helpers/inbox.js';
+import { seeders } from '../../helpers/latchkey.js';
 import { latchkeyCommand, spawnLatchkey, type LatchkeyProcess } from '../../helpers/latchkey-process.js';
 import { waitFor } from '../../helpers/own-stores.js';
 import { csrfOf, enrolFirstPasskey, passkeySignIn } from '../../helpers/passkey-http.js';
@@ -91,32 +89,10 @@ if (TEST_DATABASE_URL && TEST_REDIS_URL) {
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     });
 
-    let n = 0;
-    async function createUser() {
-      n += 1;
-      const password = `correct horse ${randomBytes(4).toString('hex')}`;
-      const account = await createAccountsRepo(db).create({
-        email: `user${n}-${randomBytes(3).toString('hex')}@example.com`,
-        name: `Test User ${n}`,
-        passwordHash: await hashPassword(password),
-        emailVerified: true,
-      });
-      return { ...account, password };
-    }
-    async function createClient(input: Partial<ClientInput> = {}) {
-      const redirectUri = 'http://localhost:8089/callback';
-      const created = await createClientRegistry(db).create({
-        name: 'Test App',
-        redirectUris: [redirectUri],
-        postLogoutRedirectUris: ['http://localhost:8089/signed-out'],
-        grantTypes: ['authorization_code', 'refresh_token'],
-        scope: 'openid email profile offline_access',
-        public: false,
-        thirdParty: false,
-        ...input,
-      });
-      return { clientId: created.clientId, clientSecret: created.clientSecret, redirectUri };
-    }
+    // Seeded straight into the shared database, as an operator's tools would.
+    let seed: ReturnType<typeof seeders> | undefined;
+    const createUser = () => (seed ??= seeders(db)).createUser();
+    const createClient = (input: Partial<ClientInput> = {}) => (seed ??= seeders(db)).createClient(input);
 
     /** Runs `flow` and checks its requests alternated between the two processes. */
     async function onBoth<T>(what: string, flow: () => Promise<T>): Promise<T> {
