@@ -1,5 +1,5 @@
 import { ttlCache } from '../common/ttl-cache.js';
-import { providerMetadata, type ClientMetadata } from './metadata.js';
+import { clientUsable, engineMetadata, type ClientMetadata } from './metadata.js';
 import type { ClientsRepository } from './repository.js';
 import type { Resource, ResourcesRepo } from './resources-repo.js';
 import { matchSecret } from './secrets.js';
@@ -14,10 +14,17 @@ export function createClientDirectory(clients: Pick<ClientsRepository, 'loadForA
   const client = ttlCache((id) => clients.loadForAuth(id), options.ttlSeconds);
   const resource = ttlCache((indicator) => resources.find(indicator), options.ttlSeconds);
 
+  // One metadata object per cached row: the engine keeps the client it builds from it
+  // (oidc-internals/client-instances.ts), so a hot client is validated once per row read.
+  const shaped = new WeakMap<object, ClientMetadata>();
+
   return {
     async metadata(clientId: string, now: Date): Promise<ClientMetadata | undefined> {
       const record = await client(clientId);
-      return record && providerMetadata(record.row, now);
+      if (!record || !clientUsable(record.row, now)) return undefined;
+      let metadata = shaped.get(record);
+      if (!metadata) shaped.set(record, (metadata = Object.freeze(engineMetadata(record.row))));
+      return metadata;
     },
     async verifySecret(clientId: string, secret: string, now: Date): Promise<string | undefined> {
       const record = await client(clientId);

@@ -180,8 +180,17 @@ export interface StoredClient {
  * introspect as inactive, and a token request answer invalid_client.
  */
 export function providerMetadata(row: StoredClient, now: Date): ClientMetadata | undefined {
-  if (row.disabled_at || (row.expires_at && row.expires_at <= now)) return undefined;
-  if (row.owner_account_id && row.owner_active !== true) return undefined;
+  return clientUsable(row, now) ? engineMetadata(row) : undefined;
+}
+
+/** False for a client that is disabled or expired, or an API key whose owner is disabled or gone. */
+export function clientUsable(row: StoredClient, now: Date): boolean {
+  if (row.disabled_at || (row.expires_at && row.expires_at <= now)) return false;
+  return !row.owner_account_id || row.owner_active === true;
+}
+
+/** The metadata oidc-provider builds its client from, whatever the time (see providerMetadata). */
+export function engineMetadata(row: StoredClient): ClientMetadata {
   return {
     ...row.metadata,
     latchkey_scopes: row.scopes,

@@ -29,8 +29,9 @@ export function oneHost({ issuer, exemptPaths }: OneHostOptions): Middleware {
   const exempt = new Set(exemptPaths);
   // The URL parser lower-cases the name and drops the scheme's default port, as for the issuer.
   const normalize = (authority: string) => (URL.canParse(`${protocol}//${authority}`) ? new URL(`${protocol}//${authority}`).host : undefined);
+  // Nearly every request names the issuer's host exactly as configured: no parsing then.
   const served = (ctx: Context) =>
-    ABSOLUTE_FORM.test(ctx.originalUrl) ? URL.parse(ctx.originalUrl)?.origin === origin : normalize(ctx.host) === host;
+    ABSOLUTE_FORM.test(ctx.originalUrl) ? URL.parse(ctx.originalUrl)?.origin === origin : ctx.host === host || normalize(ctx.host) === host;
 
   return async (ctx, next) => {
     if (exempt.has(ctx.path)) return next();

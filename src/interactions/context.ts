@@ -16,6 +16,7 @@ import { acrRequirement, type AcrRequirement } from '../provider/acr-policy.js';
 import { sessionOfInteraction } from '../provider/oidc-internals.js';
 import type { LifecycleDeps } from './lifecycle-kit.js';
 import { nextStep, OFFER_DISMISSED_SECONDS, type PendingLogin, type Step } from './next-step.js';
+import { metadataOf } from '../provider/client-fields.js';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -90,7 +91,7 @@ export function loadInteraction(provider: Provider) {
     const pending = (interaction.result as { latchkey?: PendingLogin } | undefined)?.latchkey;
     ctx.state.lk = {
       interaction,
-      client: { name: client.clientName ?? client.clientId, firstParty: client.metadata().third_party !== true },
+      client: { name: client.clientName ?? client.clientId, firstParty: metadataOf(client).third_party !== true },
       requirement: acrRequirement(interaction.params.acr_values, parseClaims(interaction.params.claims)),
       ...(pending ? { pending } : {}),
     } satisfies InteractionState;

@@ -1,13 +1,9 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-
-interface ClientLike {
-  clientId: string;
-  metadata(): Record<string, unknown>;
-}
+import { metadataOf, type ClientLike } from './client-fields.js';
 
 /** The account that owns the client (an API key, clients/api-keys.ts), if any. */
 export function ownerOf(client: ClientLike | undefined): string | undefined {
-  const owner = client?.metadata().latchkey_owner;
+  const owner = client && metadataOf(client).latchkey_owner;
   return typeof owner === 'string' && owner ? owner : undefined;
 }
 

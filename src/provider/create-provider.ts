@@ -14,6 +14,7 @@ import {
   keepSessionFactors,
   keepSessionMeta,
   replaceClientSecretCheck,
+  reuseClientInstances,
   reportAcrPerRequest,
 } from './oidc-internals.js';
 import type { AccountModels } from '../adapters/account-models.js';
@@ -30,6 +31,7 @@ import { assertWithinLimit, paramLimitValidators } from './request-limits.js';
 import type { KeyMaterial } from './keys.js';
 import { ID_TOKEN_TTL_SECONDS } from './token-lifetimes.js';
 import type { EphemeralKv } from '../storage/ephemeral-store.js';
+import { metadataOf, type ClientLike } from './client-fields.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -49,9 +51,9 @@ export interface ProviderDeps {
 // A client may introspect the tokens issued to itself; a client registered as a
 // resource server (can_introspect) any token of a client that is still enabled.
 // Everything else reads `active: false` (RFC 7662 §4).
-async function introspectionAllowed(ctx: KoaContextWithOIDC, client: { clientId: string; metadata(): Record<string, unknown> }, token: { clientId?: string }) {
+async function introspectionAllowed(ctx: KoaContextWithOIDC, client: ClientLike & { clientId: string }, token: { clientId?: string }) {
   if (token.clientId === client.clientId) return true;
-  if (client.metadata().can_introspect !== true || !token.clientId) return false;
+  if (metadataOf(client).can_introspect !== true || !token.clientId) return false;
   return Boolean(await ctx.oidc.provider.Client.find(token.clientId));
 }
 
@@ -208,6 +210,7 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
     return Boolean(secretId);
   });
 
+  reuseClientInstances(provider);
   keepSessionFactors(provider);
   const ending = createSessionEnding({ provider, models: accountModels, audit });
   const maxSessions = config.sessions.maxPerAccount;

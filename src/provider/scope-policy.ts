@@ -1,9 +1,6 @@
 import { errors, type AccessToken, type ClientCredentials, type KoaContextWithOIDC } from 'oidc-provider';
 import { OIDC_SCOPES } from '../clients/metadata.js';
-
-interface ClientLike {
-  metadata(): Record<string, unknown>;
-}
+import { metadataOf, type ClientLike } from './client-fields.js';
 
 const split = (scope: string | undefined) => (scope ?? '').split(' ').filter(Boolean);
 
@@ -13,7 +10,7 @@ const split = (scope: string | undefined) => (scope ?? '').split(' ').filter(Boo
  * so the token endpoint reads no extra row.
  */
 export function grantedScopes(client: ClientLike | undefined, indicator: string): string[] {
-  const grants = client?.metadata().latchkey_resources as Record<string, string[]> | undefined;
+  const grants = client && metadataOf(client).latchkey_resources as Record<string, string[]> | undefined;
   return grants?.[indicator] ?? [];
 }
 
@@ -26,7 +23,7 @@ export function grantedScopes(client: ClientLike | undefined, indicator: string)
 export function assertScopesWithoutResource(ctx: KoaContextWithOIDC | undefined, scope: string | undefined): void {
   const client = ctx?.oidc.client;
   if (!client) return;
-  const allowed = new Set(((client.metadata().latchkey_scopes as string[] | undefined) ?? []).filter((s) => OIDC_SCOPES.includes(s)));
+  const allowed = new Set(((metadataOf(client).latchkey_scopes as string[] | undefined) ?? []).filter((s) => OIDC_SCOPES.includes(s)));
   const refused = split(scope).find((s) => !allowed.has(s));
   if (refused) throw new errors.InvalidScope('requested scope is not allowed', refused);
 }

@@ -15,6 +15,8 @@ export async function connectRedis(url: string): Promise<Redis> {
     // fail closed with an error page and an unready /readyz, not hang.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    // Commands issued in the same tick (many requests at once) leave in one write.
+    enableAutoPipelining: true,
   });
   redis.on('error', () => {});
   try {
@@ -56,7 +58,7 @@ export function createRedisStore(redis: Redis, options: { prefix: string; clock?
         },
       };
     },
-    failureLimiter: (limiterOptions) => redisLimiter(redis, prefix, limiterOptions),
+    failureLimiter: (limiterOptions) => redisLimiter(scripts, prefix, limiterOptions),
     rateLimiter: (limiterOptions) => redisRateLimiter(redis, prefix, limiterOptions),
     async ping() {
       await redis.ping();
@@ -79,11 +81,14 @@ function redisLimiter(redis: Redis, prefix: string, options: FailureLimiterOptio
     blockDuration: options.blockSeconds,
   });
   return {
+    // Read on every client authentication and every sign-in: one command, where the
+    // limiter's own get() sends MULTI, GET, PTTL and EXEC. Same key and format as the limiter.
     async check(key) {
-      const res = await limiter.get(key);
-      if (!res) return { blockedFor: 0, failures: false };
-      const blockedFor = res.remainingPoints > 0 ? 0 : Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-      return { blockedFor, failures: res.consumedPoints > 0 };
+      const found = await redis.latchkeyBudget(limiter.getKey(key));
+      if (!found) return { blockedFor: 0, failures: false };
+      const consumed = Number(found[0]);
+      const blockedFor = consumed < options.points ? 0 : Math.max(1, Math.ceil(found[1] / 1000));
+      return { blockedFor, failures: consumed > 0 };
     },
     async fail(key) {
       try {
@@ -131,6 +136,11 @@ function redisRateLimiter(redis: Redis, prefix: string, options: RateLimiterOpti
 const CONSUME = `if redis.call('exists', KEYS[1]) == 0 then return -1 end
 return redis.call('hsetnx', KEYS[1], 'consumed', ARGV[1])`;
 
+// A failure budget as the rate limiter keeps it (a counter with an expiry), or nil when unused.
+const BUDGET = `local consumed = redis.call('get', KEYS[1])
+if not consumed then return nil end
+return {consumed, redis.call('pttl', KEYS[1])}`;
+
 // One command per write on the token endpoint's hot path: replace the entity, set its
 // expiry, and add it to its grant's index (whose expiry only ever grows).
 // KEYS: entity, grant index ('' when none); ARGV: payload, ttl seconds (0: none).
@@ -149,6 +159,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
     latchkeyUpsert(entity: string, grant: string, payload: string, ttl: number): Result<number, Context>;
     latchkeyConsume(entity: string, now: number): Result<number, Context>;
+    latchkeyBudget(key: string): Result<[string, number] | null, Context>;
   }
 }
 
@@ -156,6 +167,7 @@ declare module 'ioredis' {
 function withScripts(redis: Redis): Redis {
   redis.defineCommand('latchkeyUpsert', { numberOfKeys: 2, lua: UPSERT });
   redis.defineCommand('latchkeyConsume', { numberOfKeys: 1, lua: CONSUME });
+  redis.defineCommand('latchkeyBudget', { numberOfKeys: 1, lua: BUDGET });
   return redis;
 }
 
