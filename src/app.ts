@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import type Provider from 'oidc-provider';
 import { systemClock, type Clock } from './common/clock.js';
 import type { Config } from './config/config.js';
@@ -51,6 +52,8 @@ import { failClosed } from './storage/store-outage.js';
 export interface Latchkey {
   /** The Koa application (oidc-provider's Provider is a Koa app). */
   app: Provider;
+  /** The request listener to serve: Koa behind the metadata fast lane (http/metadata-fast-lane.ts). */
+  handler: RequestListener;
   sweep(): Promise<number>;
   /** Writes batched bookkeeping (client-secret last-used times). */
   flush(): Promise<void>;
@@ -131,7 +134,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   provider.on('server_error', (ctx, err) => logger.error({ err, path: ctx.path }, 'oidc-provider server_error'));
   provider.on('grant.error', (_ctx, err) => logger.info({ error: (err as { error?: string }).error }, 'token request refused'));
 
-  useMiddleware(provider, { config, logger, metrics, keyRefresher, limits, clientAuthFailures });
+  const fastLane = useMiddleware(provider, { config, logger, metrics, keyRefresher, limits, clientAuthFailures });
   const passkeys = createPasskeysRepo(db, trust);
   const ceremonies = createPasskeyCeremonies({
     passkeys,
@@ -153,12 +156,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   });
   // What the admin service runs over, for the admin API and the console alike (admin/service/context.ts).
   const adminService: AdminDeps = { db, ephemeral, config, clock, audit, codes, apiKeys, trust, queueMail: (mail) => mailer.send(mail) };
-  const readiness = health({
-    database: async () => {
-      await db.query('SELECT 1');
-    },
-    [ephemeral.name]: () => ephemeral.ping(),
-  });
+  const readiness = health({ database: () => db.query('SELECT 1').then(() => undefined), [ephemeral.name]: () => ephemeral.ping() });
   provider.use(
     dispatch([
       staticFiles(),
@@ -235,6 +233,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
 
   return {
     app: provider,
+    handler: fastLane(provider.callback()),
     sweep: async () => (await adapters.sweep()) + (await audit.prune(config.auditRetentionDays)) + (await mailer.prune()) + (await codes.prune()),
     flush: () => lastUsed.flush(),
     mailer,

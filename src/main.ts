@@ -114,7 +114,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
   }
   const stopMetrics = () => new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
 
-  const server = createServer(latchkey.app.callback());
+  const server = createServer(latchkey.handler);
   server.keepAliveTimeout = 65_000;
   const stopServer = gracefulClose(server);
   try {

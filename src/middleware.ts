@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { Config } from './config/config.js';
 import type { Logger } from './common/logger.js';
@@ -5,7 +6,8 @@ import type { FailureLimiter } from './storage/ephemeral-store.js';
 import type { KeyRefresher } from './provider/key-refresh.js';
 import type { Metrics } from './ops/metrics.js';
 import { boundedRequests } from './http/bounded-requests.js';
-import { metadataCaching } from './http/metadata-caching.js';
+import { createMetadataCache, metadataCaching } from './http/metadata-caching.js';
+import { metadataFastLane } from './http/metadata-fast-lane.js';
 import { notFound } from './http/not-found.js';
 import { oneHost } from './http/one-host.js';
 import { clientIp } from './http/client-ip.js';
@@ -21,7 +23,8 @@ import { observeEngine } from './ops/engine-metrics.js';
 
 /**
  * The middleware every request passes before the engine and the page modules, in order.
- * Split from app.ts, which wires the parts; this is the order they run in.
+ * Split from app.ts, which wires the parts; this is the order they run in. Returns what
+ * goes in front of Koa itself: the fast lane for discovery and the JWKS.
  */
 export function useMiddleware(
   provider: Provider,
@@ -33,7 +36,7 @@ export function useMiddleware(
     limits: Parameters<typeof rateLimit>[0];
     clientAuthFailures: FailureLimiter;
   },
-): void {
+): (handler: RequestListener) => RequestListener {
   // First: every later middleware (and the engine) sees the right ctx.ip and only trusted X-Forwarded-* headers.
   provider.use(clientIp(config.trustedProxies));
   observeEngine(provider, metrics);
@@ -43,7 +46,8 @@ export function useMiddleware(
   provider.use(errorPages(logger));
   provider.use(oneHost({ issuer: config.issuer, exemptPaths: config.hostCheckExemptPaths }));
   provider.use(boundedRequests([provider.pathFor('authorization'), provider.pathFor('pushed_authorization_request')]));
-  provider.use(metadataCaching(provider.pathFor('jwks'), () => keyRefresher.version()));
+  const metadata = createMetadataCache(provider.pathFor('jwks'), () => keyRefresher.version());
+  provider.use(metadataCaching(metadata));
   // With a metrics port, /metrics is served there only (main.ts); otherwise on this port behind the token.
   if (config.metrics.token && config.metrics.port === undefined) provider.use(metricsRoute(metrics, config.metrics.token));
   provider.use(notFound((path) => engineMethods(provider, path)));
@@ -53,4 +57,5 @@ export function useMiddleware(
     const limit = rateLimit(limits, { name: 'registration', keys: (ctx) => ({ ip: ctx.ip }), budgets: { ip: config.rateLimits.registration }, answer: 'oauth' });
     provider.use((ctx, next) => (ctx.method === 'POST' && ctx.path === registration ? limit(ctx, next) : next()));
   }
+  return metadataFastLane(metadata, { host: new URL(config.issuer).host, metrics, logger });
 }

@@ -13,19 +13,32 @@ export const METADATA_MAX_AGE_SECONDS = 300;
 /** Discovery documents (OIDC Discovery §4, RFC 8414 §3) are at fixed well-known paths. */
 const DISCOVERY_PATHS = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'];
 
-interface Built {
+export interface Built {
   version: string;
   bytes: Buffer;
   etag: string;
   /** Headers the engine set on the answer (content type, Vary), replayed as they were. */
   headers: Array<[string, string | string[]]>;
+  /** Every header of a 200 as it left, once one has (metadata-fast-lane.ts answers from them). */
+  sent?: Array<[string, string | string[]]>;
+}
+
+/** The built documents by path, and the version (signing keys) they were built for. */
+export interface MetadataCache {
+  readonly paths: ReadonlySet<string>;
+  readonly built: Map<string, Built>;
+  readonly version: () => string;
+}
+
+export function createMetadataCache(jwksPath: string, version: () => string): MetadataCache {
+  return { paths: new Set([...DISCOVERY_PATHS, jwksPath]), built: new Map(), version };
 }
 
 /** A strong validator over the exact bytes (RFC 9110 §8.8.3). */
 const etagOf = (bytes: Buffer) => `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
 
 /** Whether any `If-None-Match` entity tag matches (RFC 9110 §13.1.2: weak comparison). */
-function matches(ifNoneMatch: string, etag: string): boolean {
+export function matches(ifNoneMatch: string, etag: string): boolean {
   if (ifNoneMatch.trim() === '*') return true;
   return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
@@ -37,9 +50,7 @@ function matches(ifNoneMatch: string, etag: string): boolean {
  * matching `If-None-Match` gets 304. Requests with an `Origin` header (browsers, whose
  * CORS answer depends on it) go through the engine every time.
  */
-export function metadataCaching(jwksPath: string, version: () => string): Middleware {
-  const paths = new Set([...DISCOVERY_PATHS, jwksPath]);
-  const built = new Map<string, Built>();
+export function metadataCaching({ paths, built, version }: MetadataCache): Middleware {
   return async (ctx, next) => {
     if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || !paths.has(ctx.path)) return next();
     const cacheable = ctx.get('Origin') === '' && ctx.querystring === '';

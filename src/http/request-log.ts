@@ -14,11 +14,15 @@ export function loggablePath(path: string): string {
   return path;
 }
 
+/** The caller's X-Request-Id when it is a plain token (it goes into logs), else a new one. */
+export function requestIdOf(incoming: string | string[] | undefined): string {
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
 /** One log line per request with a request id (echoed as X-Request-Id), never the query. */
 export function requestLog(logger: Logger): Middleware {
   return async (ctx, next) => {
-    const incoming = ctx.get('X-Request-Id');
-    const reqId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const reqId = requestIdOf(ctx.get('X-Request-Id'));
     ctx.state.requestId = reqId;
     ctx.set('X-Request-Id', reqId);
     // Checked per request, not per line: the token endpoint is hot.

@@ -57,7 +57,7 @@ export async function startLatchkey(
     logger,
     options.clock ? { clock: options.clock } : {},
   );
-  server.on('request', latchkey.app.callback());
+  server.on('request', latchkey.handler);
 
   return {
     issuer,

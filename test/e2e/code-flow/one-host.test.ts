@@ -83,6 +83,49 @@ codeFlowSuite('code flow: one host', (s) => {
     }
   });
 
+  test('discovery and the JWKS answer the same headers and bytes every time, and a forged host is refused however warm they are', async () => {
+    // A Latchkey of its own, so the first answer certainly comes from the engine.
+    const fresh = await startLatchkey(s.lk.backend);
+    try {
+      const perResponse = new Set(['date', 'x-request-id', 'connection', 'keep-alive']);
+      const stable = (headers: Record<string, unknown>) => Object.fromEntries(Object.entries(headers).filter(([name]) => !perResponse.has(name)));
+      const discovery = await rawRequest(`${fresh.issuer}${DISCOVERY}`);
+      const jwksUri = String((JSON.parse(discovery.text) as { jwks_uri: string }).jwks_uri);
+      await checkRepeats(`${fresh.issuer}${DISCOVERY}`, discovery);
+      await checkRepeats(jwksUri, await rawRequest(jwksUri));
+      async function checkRepeats(url: string, first: Awaited<ReturnType<typeof rawRequest>>) {
+        for (let i = 0; i < 3; i++) {
+          const again = await rawRequest(url);
+          assert.equal(again.status, 200);
+          assert.deepEqual(stable(again.headers), stable(first.headers), `${url}: the headers of the first answer`);
+          assert.equal(again.text, first.text);
+          assert.match(String(again.headers['x-request-id']), /^[\w-]{36}$/, 'a request id of its own');
+          assert.notEqual(again.headers['x-request-id'], first.headers['x-request-id']);
+        }
+        assert.equal((await rawRequest(url, { headers: { 'x-request-id': 'rp-trace.42' } })).headers['x-request-id'], 'rp-trace.42');
+        const head = await rawRequest(url, { method: 'HEAD' });
+        assert.equal(head.status, 200);
+        assert.equal(head.text, '');
+        assert.equal(head.headers['content-length'], first.headers['content-length']);
+        const notModified = await rawRequest(url, { headers: { 'if-none-match': String(first.headers.etag) } });
+        assert.equal(notModified.status, 304);
+        assert.equal(notModified.headers.etag, first.headers.etag);
+        assert.equal(notModified.headers['cache-control'], 'public, max-age=300');
+        assert.equal(notModified.text, '');
+        for (const host of ['evil.example', `127.0.0.1:${new URL(url).port}`, new URL(url).host.toUpperCase()]) {
+          const refused = await rawRequest(url, { headers: { host } });
+          assert.equal(refused.status, host === new URL(url).host.toUpperCase() ? 200 : 421, host);
+          if (refused.status === 421) assert.doesNotMatch(refused.text, /"keys"|authorization_endpoint/);
+        }
+        // From a peer that is no trusted proxy the header is dropped: the same document.
+        assert.equal((await rawRequest(url, { headers: { 'x-forwarded-host': 'evil.example' } })).text, first.text);
+        assert.equal((await rawRequest(`${url}?x=1`)).status, 200, 'a query string takes the long way');
+      }
+    } finally {
+      await fresh.close();
+    }
+  });
+
   test('behind a trusted proxy the forwarded host is the one checked; exempt paths are configurable', async () => {
     const proxied = await startLatchkey(s.lk.backend, { LATCHKEY_TRUSTED_PROXIES: '127.0.0.1', LATCHKEY_HOST_CHECK_EXEMPT_PATHS: '/healthz' });
     try {

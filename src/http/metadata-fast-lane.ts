@@ -1,0 +1,70 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Logger } from '../common/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import { matches, type Built, type MetadataCache } from './metadata-caching.js';
+import { requestIdOf } from './request-log.js';
+
+/** Headers that belong to one response, not to the document: made afresh each time. */
+const PER_RESPONSE = new Set(['x-request-id', 'etag', 'content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding']);
+// RFC 9110 §15.4.5: a 304 carries the validators and caching headers, not the body's type or length.
+const NOT_ON_304 = new Set(['content-type']);
+
+/**
+ * Discovery and the JWKS straight from their built bytes, before Koa: resource servers
+ * and relying parties fetch them more than anything else, and they are the same bytes for
+ * everyone. The first plain request for a document goes the whole way (host check, engine,
+ * security headers, metadata-caching.ts); the headers it left with are kept beside the
+ * bytes and replayed, so the fast answer is that answer byte for byte, with its own
+ * request id, ETag and 304 handling. Only a request that would certainly get those bytes
+ * is answered here: GET or HEAD of the exact path with no query, the issuer's host
+ * exactly as configured in Host, no X-Forwarded-Host or Forwarded header (a proxy's view
+ * of the host is the host check's business), no Origin (CORS answers differ). Anything
+ * else, and any document built for older signing keys, goes through Koa as before.
+ */
+export function metadataFastLane(cache: MetadataCache, options: { host: string; metrics: Metrics; logger: Logger }): (handler: RequestListener) => RequestListener {
+  const { host, metrics, logger } = options;
+  const routeOf = (path: string) => (path.includes('well-known') ? 'discovery' : 'jwks');
+  const eligible = (req: IncomingMessage, path: string) =>
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    cache.paths.has(path) &&
+    req.headers.host === host &&
+    req.headers.origin === undefined &&
+    req.headers['x-forwarded-host'] === undefined &&
+    req.headers.forwarded === undefined;
+
+  function keepSentHeaders(res: ServerResponse, path: string): void {
+    const entry = cache.built.get(path);
+    // Only the headers of a 200 built from the current bytes, and never a cookie.
+    if (!entry || entry.sent || res.statusCode !== 200 || entry.version !== cache.version()) return;
+    if (res.getHeader('etag') !== entry.etag || res.hasHeader('set-cookie')) return;
+    entry.sent = Object.entries(res.getHeaders())
+      .filter(([name]) => !PER_RESPONSE.has(name))
+      .map(([name, value]): [string, string | string[]] => [name, Array.isArray(value) ? value : String(value)]);
+  }
+
+  function answer(req: IncomingMessage, res: ServerResponse, entry: Built & { sent: Array<[string, string | string[]]> }, path: string): void {
+    const started = performance.now();
+    const reqId = requestIdOf(req.headers['x-request-id']);
+    const notModified = matches(req.headers['if-none-match'] ?? '', entry.etag);
+    const status = notModified ? 304 : 200;
+    for (const [name, value] of entry.sent) if (!notModified || !NOT_ON_304.has(name)) res.setHeader(name, value);
+    res.setHeader('etag', entry.etag);
+    res.setHeader('x-request-id', reqId);
+    if (!notModified) res.setHeader('content-length', entry.bytes.length);
+    res.statusCode = status;
+    res.end(notModified || req.method === 'HEAD' ? undefined : entry.bytes);
+    const seconds = (performance.now() - started) / 1000;
+    metrics.httpDuration.observe({ route: routeOf(path), method: req.method!, status: String(status) }, seconds);
+    if (logger.isLevelEnabled('info')) logger.info({ reqId, method: req.method, path, status, ms: Math.round(seconds * 1000) }, 'request');
+  }
+
+  return (handler) => (req, res) => {
+    const path = req.url ?? '';
+    if (eligible(req, path)) {
+      const entry = cache.built.get(path);
+      if (entry?.sent && entry.version === cache.version()) return answer(req, res, entry as Built & { sent: Array<[string, string | string[]]> }, path);
+      res.once('finish', () => keepSentHeaders(res, path));
+    }
+    handler(req, res);
+  };
+}
