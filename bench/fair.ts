@@ -75,6 +75,20 @@ async function latchkeyTarget(stores: Stores, port: number): Promise<{ target: T
   };
 }
 
+/** The JWKS from a bare node:http server (static-floor.ts): the least a Node server can spend on it. */
+async function floor(jwks: { body: string; headers: Array<[string, string]> }): Promise<void> {
+  const port = await freePort();
+  const url = `http://localhost:${port}/jwks`;
+  const server = await startProcess(['--import', 'tsx', 'bench/static-floor.ts'], { PORT: String(port), FLOOR_BODY: jwks.body, FLOOR_HEADERS: JSON.stringify(jwks.headers) }, url, '0');
+  try {
+    const once = async () => void (await (await fetch(url)).arrayBuffer());
+    const { serverCpuMs } = await measure('bare node:http, the same JWKS bytes (floor)', 8, once, server.pid!, await idleCpuOf(server.pid!));
+    process.stdout.write(`  (the floor: ${(1000 / serverCpuMs!).toFixed(0)} requests per CPU-second; no Node server answers the JWKS for less)\n`);
+  } finally {
+    await stop(server);
+  }
+}
+
 export async function fairBench(): Promise<void> {
   if (!chosen.length) return;
   process.stdout.write('\nThe fair benchmark: servers on core 0, load on core 1\n');
@@ -89,6 +103,7 @@ export async function fairBench(): Promise<void> {
       argon2 = Number(/RATE ([\d.]+)/.exec(out.stdout)![1]);
     }
 
+    let jwksFloor = { body: '{}', headers: [] as Array<[string, string]> };
     const secret = randomBytes(32).toString('base64url');
     const basePort = await freePort();
     const baseIssuer = `http://localhost:${basePort}`;
@@ -104,9 +119,13 @@ export async function fairBench(): Promise<void> {
         redirectUri: REDIRECT_URI, jwksUri: await jwksUriOf(baseIssuer),
       };
       results.push(...(await runWorkloads(baseline, target, chosen)));
+      const jwks = await fetch(target.jwksUri);
+      jwksFloor = { body: await jwks.text(), headers: [...jwks.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length'].includes(name)) };
     } finally {
       await stop(baseline);
     }
+
+    if (chosen.some((w) => w.name === 'JWKS')) await floor(jwksFloor);
 
     const port = await freePort();
     const { target, metricsPort } = await latchkeyTarget(stores, port);
