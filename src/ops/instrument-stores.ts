@@ -62,6 +62,18 @@ function countStatements(tx: Db, onCall: (operation: string) => void): Db {
  * fixed in code, so the set is bounded; parameters never reach the label.
  */
 export function statementLabel(text: string): string {
+  let label = labels.get(text);
+  if (label === undefined) {
+    if (labels.size >= 1000) labels.clear();
+    labels.set(text, (label = labelOf(text)));
+  }
+  return label;
+}
+
+// Every statement runs through here; its label is worked out once per text.
+const labels = new Map<string, string>();
+
+function labelOf(text: string): string {
   const verb = /^\s*(\w+)/.exec(text)?.[1]?.toLowerCase() ?? 'query';
   const table = /\b(?:FROM|INTO|UPDATE|TABLE)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?([a-z_][a-z0-9_]*)/i.exec(text)?.[1]?.toLowerCase();
   return table ? `${verb} ${table}` : verb;
