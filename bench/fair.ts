@@ -24,7 +24,7 @@ import { report, type Result } from './report.js';
 
 const REDIRECT_URI = 'http://localhost:8099/callback';
 const only = process.env.BENCH_ONLY;
-const chosen = WORKLOADS.filter((w) => !only || only === 'fair' || only === w.group);
+const chosen = WORKLOADS.filter((w) => (!only || only === 'fair' || only === w.group) && (!process.env.BENCH_NAME || w.name.startsWith(process.env.BENCH_NAME)));
 
 async function jwksUriOf(issuer: string): Promise<string> {
   return String(((await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as { jwks_uri: string }).jwks_uri);
