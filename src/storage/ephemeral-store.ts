@@ -20,7 +20,12 @@ export interface EphemeralKv {
  * in the ephemeral store so every Latchkey process sees the same counts.
  */
 export interface FailureLimiter {
-  /** Seconds until `key` may try again (0: it may try now), and whether it has failures on record. */
+  /**
+   * Seconds until `key` may try again (0: it may try now), and whether it has failures on
+   * record. In Redis, failures recorded by another process count here once Redis has
+   * delivered that process's message (storage/failure-watch.ts): about as late as a
+   * parallel request would see them anyway. `fail` is what is atomic.
+   */
   check(key: string): Promise<{ blockedFor: number; failures: boolean }>;
   /**
    * Counts one failure (or one attempt, counted before it is made, so parallel attempts

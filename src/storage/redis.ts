@@ -6,6 +6,7 @@ import { sha256 } from '../common/hash.js';
 import type { EphemeralStore, FailureLimiter, FailureLimiterOptions, RateLimiter, RateLimiterOptions } from './ephemeral-store.js';
 import { storablePayload } from './model-payload.js';
 import { unreachable } from './unreachable.js';
+import { createFailureWatch, type FailureWatch } from './failure-watch.js';
 
 /** A connected client with the options the ephemeral store relies on. */
 export async function connectRedis(url: string): Promise<Redis> {
@@ -38,6 +39,9 @@ export function createRedisStore(redis: Redis, options: { prefix: string; clock?
   const { prefix } = options;
   const clock = options.clock ?? systemClock;
   const scripts = withScripts(redis);
+  // The longest failure-budget window of this store's limiters (failure-watch.ts).
+  let longestWindow = 0;
+  const watch = createFailureWatch(redis, { prefix, windowSeconds: () => longestWindow });
   return {
     name: 'redis',
     adapterFor: (model) => redisModel(redis, scripts, prefix, model, clock),
@@ -58,7 +62,10 @@ export function createRedisStore(redis: Redis, options: { prefix: string; clock?
         },
       };
     },
-    failureLimiter: (limiterOptions) => redisLimiter(scripts, prefix, limiterOptions),
+    failureLimiter(limiterOptions) {
+      longestWindow = Math.max(longestWindow, limiterOptions.durationSeconds, limiterOptions.blockSeconds);
+      return redisLimiter(scripts, prefix, limiterOptions, watch);
+    },
     rateLimiter: (limiterOptions) => redisRateLimiter(redis, prefix, limiterOptions),
     async ping() {
       await redis.ping();
@@ -67,12 +74,13 @@ export function createRedisStore(redis: Redis, options: { prefix: string; clock?
       return 0;
     },
     async close() {
+      await watch.close();
       await redis.quit().catch(() => redis.disconnect());
     },
   };
 }
 
-function redisLimiter(redis: Redis, prefix: string, options: FailureLimiterOptions): FailureLimiter {
+function redisLimiter(redis: Redis, prefix: string, options: FailureLimiterOptions, watch: FailureWatch): FailureLimiter {
   const limiter = new RateLimiterRedis({
     storeClient: redis,
     keyPrefix: `${prefix}rl:${options.name}`,
@@ -81,10 +89,15 @@ function redisLimiter(redis: Redis, prefix: string, options: FailureLimiterOptio
     blockDuration: options.blockSeconds,
   });
   return {
-    // Read on every client authentication and every sign-in: one command, where the
+    // Read on every client authentication and every sign-in: in Redis only for keys that
+    // may have failures on record (failure-watch.ts), and then with one command, where the
     // limiter's own get() sends MULTI, GET, PTTL and EXEC. Same key and format as the limiter.
     async check(key) {
-      const found = await redis.latchkeyBudget(limiter.getKey(key));
+      const fullKey = limiter.getKey(key);
+      const watching = watch.mayHaveFailures(fullKey);
+      if (!watching.ask) return { blockedFor: 0, failures: false };
+      const found = await redis.latchkeyBudget(fullKey);
+      watching.settle(found !== null);
       if (!found) return { blockedFor: 0, failures: false };
       const consumed = Number(found[0]);
       const blockedFor = consumed < options.points ? 0 : Math.max(1, Math.ceil(found[1] / 1000));
@@ -93,11 +106,13 @@ function redisLimiter(redis: Redis, prefix: string, options: FailureLimiterOptio
     async fail(key) {
       try {
         const res = await limiter.consume(key);
+        await watch.failed(limiter.getKey(key));
         return { failures: res.consumedPoints, blockedFor: res.remainingPoints > 0 ? 0 : Math.ceil(options.blockSeconds), overLimit: false };
       } catch (rejected) {
         // rate-limiter-flexible rejects with a RateLimiterRes when the allowance is gone,
         // and with an Error when the store fails: that must surface (fail closed).
         if (rejected instanceof RateLimiterRes) {
+          await watch.failed(limiter.getKey(key));
           return { failures: rejected.consumedPoints, blockedFor: Math.max(1, Math.ceil(rejected.msBeforeNext / 1000)), overLimit: true };
         }
         throw rejected;
