@@ -14,6 +14,7 @@ import type { RecordSignIn } from './sign-in-record.js';
 import type { Resource } from '../clients/resources-repo.js';
 import { acrRequirement, type AcrRequirement } from '../provider/acr-policy.js';
 import { sessionOfInteraction } from '../provider/oidc-internals.js';
+import { latchkeyMetadata } from '../provider/latchkey-metadata.js';
 import type { LifecycleDeps } from './lifecycle-kit.js';
 import { nextStep, OFFER_DISMISSED_SECONDS, type PendingLogin, type Step } from './next-step.js';
 
@@ -90,7 +91,7 @@ export function loadInteraction(provider: Provider) {
     const pending = (interaction.result as { latchkey?: PendingLogin } | undefined)?.latchkey;
     ctx.state.lk = {
       interaction,
-      client: { name: client.clientName ?? client.clientId, firstParty: client.metadata().third_party !== true },
+      client: { name: client.clientName ?? client.clientId, firstParty: !latchkeyMetadata(client).thirdParty },
       requirement: acrRequirement(interaction.params.acr_values, parseClaims(interaction.params.claims)),
       ...(pending ? { pending } : {}),
     } satisfies InteractionState;

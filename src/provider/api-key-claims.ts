@@ -1,4 +1,5 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { latchkeyMetadata } from './latchkey-metadata.js';
 
 interface ClientLike {
   clientId: string;
@@ -7,8 +8,7 @@ interface ClientLike {
 
 /** The account that owns the client (an API key, clients/api-keys.ts), if any. */
 export function ownerOf(client: ClientLike | undefined): string | undefined {
-  const owner = client?.metadata().latchkey_owner;
-  return typeof owner === 'string' && owner ? owner : undefined;
+  return client && latchkeyMetadata(client).owner;
 }
 
 /**
@@ -29,6 +29,6 @@ export function apiKeyClaims(ctx: KoaContextWithOIDC | undefined): { sub: string
  * operator still lets users delegate there (a scope taken off the delegable list stops
  * being issued at once, whatever the key was granted). Other clients: all granted ones.
  */
-export function delegatedScopes(client: ClientLike | undefined, granted: string[], userDelegable: readonly string[]): string[] {
+export function delegatedScopes(client: ClientLike | undefined, granted: readonly string[], userDelegable: readonly string[]): readonly string[] {
   return ownerOf(client) ? granted.filter((s) => userDelegable.includes(s)) : granted;
 }

@@ -5,6 +5,7 @@ import type { AccountsRepo } from '../accounts/accounts-repo.js';
 import type { ClientDirectory } from '../clients/client-directory.js';
 import type { LastUsedRecorder } from '../clients/last-used.js';
 import { apiKeyClaims, delegatedScopes } from './api-key-claims.js';
+import { LATCHKEY_METADATA, latchkeyMetadata } from './latchkey-metadata.js';
 import { assertScopesWithoutResource, assertTokenScope, grantedScopes, requestedClientCredentialsScope } from './scope-policy.js';
 import { isReservedClientName } from '../clients/reserved-name.js';
 import { renderPage } from '../pages/render.js';
@@ -51,12 +52,9 @@ export interface ProviderDeps {
 // Everything else reads `active: false` (RFC 7662 §4).
 async function introspectionAllowed(ctx: KoaContextWithOIDC, client: { clientId: string; metadata(): Record<string, unknown> }, token: { clientId?: string }) {
   if (token.clientId === client.clientId) return true;
-  if (client.metadata().can_introspect !== true || !token.clientId) return false;
+  if (!latchkeyMetadata(client).canIntrospect || !token.clientId) return false;
   return Boolean(await ctx.oidc.provider.Client.find(token.clientId));
 }
-
-// Set by Latchkey's own tables, never by a client registering itself.
-const LATCHKEY_METADATA = ['third_party', 'latchkey_scopes', 'latchkey_resources', 'can_introspect', 'latchkey_owner'];
 
 export function createProvider({ config, adapters, accounts, keys, directory, lastUsed, replayMarks, clock, accountModels, audit }: ProviderDeps): Provider {
   const configuration: Configuration = {
@@ -94,7 +92,7 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
       clientAuthSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'],
     },
     extraClientMetadata: {
-      properties: LATCHKEY_METADATA,
+      properties: [...LATCHKEY_METADATA],
       validator(ctx, key, value, metadata) {
         if (ctx?.oidc?.route !== 'registration') return;
         if (value !== undefined) throw new errors.InvalidClientMetadata(`${key} cannot be registered`);

@@ -1,5 +1,6 @@
 import { errors, type AccessToken, type ClientCredentials, type KoaContextWithOIDC } from 'oidc-provider';
 import { OIDC_SCOPES } from '../clients/metadata.js';
+import { latchkeyMetadata } from './latchkey-metadata.js';
 
 interface ClientLike {
   metadata(): Record<string, unknown>;
@@ -12,9 +13,8 @@ const split = (scope: string | undefined) => (scope ?? '').split(' ').filter(Boo
  * not granted. They ride on the client's cached metadata (clients/client-directory.ts),
  * so the token endpoint reads no extra row.
  */
-export function grantedScopes(client: ClientLike | undefined, indicator: string): string[] {
-  const grants = client?.metadata().latchkey_resources as Record<string, string[]> | undefined;
-  return grants?.[indicator] ?? [];
+export function grantedScopes(client: ClientLike | undefined, indicator: string): readonly string[] {
+  return (client && latchkeyMetadata(client).resources[indicator]) ?? [];
 }
 
 /**
@@ -26,7 +26,7 @@ export function grantedScopes(client: ClientLike | undefined, indicator: string)
 export function assertScopesWithoutResource(ctx: KoaContextWithOIDC | undefined, scope: string | undefined): void {
   const client = ctx?.oidc.client;
   if (!client) return;
-  const allowed = new Set(((client.metadata().latchkey_scopes as string[] | undefined) ?? []).filter((s) => OIDC_SCOPES.includes(s)));
+  const allowed = new Set(latchkeyMetadata(client).scopes.filter((s) => OIDC_SCOPES.includes(s)));
   const refused = split(scope).find((s) => !allowed.has(s));
   if (refused) throw new errors.InvalidScope('requested scope is not allowed', refused);
 }
