@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { basicAuth } from '../test/helpers/client-auth.js';
-import { freePort, idleCpuOf, measure, resetPeak, ROOT, rssOf, startProcess, stop } from './lib.js';
+import { freePort, idleCpuOf, measure, resetPeak, ROOT, rssOf, serverNodeArgs, startProcess, stop } from './lib.js';
 import { RESOURCE, WORKLOADS, type Target } from './workloads.js';
 
 export interface EmbeddedMemory {
@@ -32,8 +32,7 @@ export async function embeddedMemoryBench(): Promise<EmbeddedMemory> {
   const port = await freePort();
   const issuer = `http://localhost:${port}`;
   const env = { DATABASE_URL: '', REDIS_URL: '', LATCHKEY_DATA_DIR: dataDir, PORT: String(port), LATCHKEY_ISSUER: issuer, LATCHKEY_LOG_LEVEL: 'warn', NODE_ENV: 'production' };
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const serve = () => startProcess([...nodeArgs, 'bin/latchkey.js', 'serve'], env, `${issuer}/readyz`, '0');
+  const serve = () => startProcess([...serverNodeArgs(), 'bin/latchkey.js', 'serve'], env, `${issuer}/readyz`, '0');
   let server = await serve();
   try {
     const cli = async (...args: string[]) =>
