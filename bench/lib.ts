@@ -83,11 +83,18 @@ export async function startProcess(
   throw new Error(`server did not become ready at ${readyUrl}:\n${stderr}`);
 }
 
+/**
+ * The node flags Latchkey's server runs with under `npm start` and in the Docker image
+ * (package.json, Dockerfile), then BENCH_NODE_ARGS: extra flags for the server, e.g.
+ * `--cpu-prof --cpu-prof-dir=prof` (a later flag overrides an earlier one).
+ */
+export function serverNodeArgs(): string[] {
+  return ['--max-semi-space-size=8', ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+}
+
 export function startLatchkey(stores: Stores, port: number, cpus?: string, extraEnv: Record<string, string> = {}) {
-  // BENCH_NODE_ARGS: extra node flags for the server, e.g. `--cpu-prof --cpu-prof-dir=prof`.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   return startProcess(
-    [...nodeArgs, 'bin/latchkey.js', 'serve'],
+    [...serverNodeArgs(), 'bin/latchkey.js', 'serve'],
     {
       DATABASE_URL: stores.databaseUrl,
       REDIS_URL: REDIS_URL,

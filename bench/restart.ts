@@ -10,11 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { cpuSecondsOf, freePort, ROOT, rssOf, stop } from './lib.js';
+import { cpuSecondsOf, freePort, ROOT, rssOf, serverNodeArgs, stop } from './lib.js';
 
 async function startOnce(dataDir: string, port: number): Promise<{ ms: number; cpuMs: number; pid: number; stopIt: () => Promise<void> }> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['bin/latchkey.js', 'serve'], {
+  const child = spawn(process.execPath, [...serverNodeArgs(), 'bin/latchkey.js', 'serve'], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', LATCHKEY_DATA_DIR: dataDir, PORT: String(port), LATCHKEY_LOG_LEVEL: 'warn', LATCHKEY_ISSUER: `http://localhost:${port}` },
     stdio: 'ignore',

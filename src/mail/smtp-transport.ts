@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { MailDeliveryError, type MailTransport, type OutgoingMail } from './transport.js';
 
 interface SmtpFailure {
@@ -12,16 +12,21 @@ interface SmtpFailure {
  * SMTP through nodemailer (its one owner). A connection per delivery: the drainer sends
  * few mails, and a fresh connection recovers from an outage with nothing to reset.
  * Timeouts stay well inside the drainer's lease, so a hung server cannot make two
- * processes send the same row.
+ * processes send the same row. nodemailer is loaded with the first mail (about 3 MB of
+ * heap that a process which sends none never holds: docs/sizing.md "Memory").
  */
 export function createSmtpTransport(url: string): MailTransport {
-  const transporter = nodemailer.createTransport({ url, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 });
+  let transporter: Promise<Transporter> | undefined;
+  const open = () =>
+    (transporter ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({ url, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 }),
+    ));
   const password = URL.canParse(url) ? decodeURIComponent(new URL(url).password) : '';
   return {
     kind: 'smtp',
     async deliver(mail: OutgoingMail) {
       try {
-        await transporter.sendMail({
+        await (await open()).sendMail({
           from: mail.from,
           to: mail.to,
           subject: mail.subject,
@@ -38,7 +43,7 @@ export function createSmtpTransport(url: string): MailTransport {
       }
     },
     async close() {
-      transporter.close();
+      (await transporter)?.close();
     },
   };
 }

@@ -6,6 +6,7 @@ import { migrate } from './migrate.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createPostgresDb } from './postgres.js';
 import { unreachable } from './unreachable.js';
+import { collectGarbage } from '../common/collect-garbage.js';
 
 export interface Stores {
   db: Db;
@@ -17,29 +18,39 @@ export interface Stores {
 
 /** Opens the durable store selected by config, migrated. */
 export async function openDb(config: Config): Promise<Db> {
-  const db = config.databaseUrl ? createPostgresDb(config.databaseUrl) : await openEmbedded(config.dataDir);
+  const embedded = config.databaseUrl ? undefined : await openEmbedded(config.dataDir);
+  const db = embedded?.db ?? createPostgresDb(config.databaseUrl!);
   try {
     await migrate(db);
   } catch (err) {
     await db.close().catch(() => {});
     throw unreachable(err, 'the database (DATABASE_URL)');
   }
+  // Creating the embedded database (initdb) leaves a copy of the WebAssembly instance's
+  // memory behind as garbage: over 300 MB that an idle process keeps resident until some
+  // later collection (docs/sizing.md "Memory"). Collected on the next turn, once the
+  // frames that opened the database, which still reach it, have returned.
+  if (embedded?.created) setTimeout(collectGarbage, 0).unref();
   return db;
 }
 
-async function openEmbedded(dataDir: string): Promise<Db> {
+async function openEmbedded(dataDir: string): Promise<{ db: Db; created: boolean }> {
   const unlock = lockDataDir(dataDir);
   try {
     // Imported only when embedded: PGlite's JavaScript alone is megabytes of a heap that
     // a process on Postgres never needs.
-    const { createPgliteDb } = await import('./pglite.js');
+    const { createPgliteDb, pgliteDataExists } = await import('./pglite.js');
+    const created = !pgliteDataExists(`${dataDir}/pglite`);
     const db = await createPgliteDb(`${dataDir}/pglite`);
     return {
-      ...db,
-      async close() {
-        await db.close();
-        unlock();
+      db: {
+        ...db,
+        async close() {
+          await db.close();
+          unlock();
+        },
       },
+      created,
     };
   } catch (err) {
     unlock();

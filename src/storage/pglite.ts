@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Db, QueryResult } from './db.js';
 
@@ -12,6 +13,11 @@ function wrap(q: Queryable) {
     const res = await q.query<Row>(text, params as unknown[]);
     return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
   };
+}
+
+/** Whether a database was created in this directory before (initdb writes PG_VERSION). */
+export function pgliteDataExists(dataDir: string): boolean {
+  return existsSync(join(dataDir, 'PG_VERSION'));
 }
 
 /** Embedded Postgres (WASM) in a directory: single-process, for development and demos. */
