@@ -18,6 +18,7 @@ import { createClientDirectory } from './clients/client-directory.js';
 import { createApiKeys } from './clients/api-keys.js';
 import { createClientAdapter } from './provider/client-adapter.js';
 import { createProvider } from './provider/create-provider.js';
+import { rotateInOneCommit } from './provider/refresh-rotation.js';
 import { loadOrCreateKeys } from './provider/keys.js';
 import { createPasskeysRepo } from './passkeys/passkeys-repo.js';
 import { createPasskeyCeremonies } from './passkeys/ceremonies.js';
@@ -132,6 +133,8 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   provider.on('grant.error', (_ctx, err) => logger.info({ error: (err as { error?: string }).error }, 'token request refused'));
 
   useMiddleware(provider, { config, logger, metrics, keyRefresher, limits, clientAuthFailures });
+  // Innermost around the engine: a refresh-token rotation is written as one commit.
+  rotateInOneCommit(provider, adapters.rotations);
   const passkeys = createPasskeysRepo(db, trust);
   const ceremonies = createPasskeyCeremonies({
     passkeys,
