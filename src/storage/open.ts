@@ -17,12 +17,19 @@ export interface Stores {
 
 /** Opens the durable store selected by config, migrated. */
 export async function openDb(config: Config): Promise<Db> {
-  const db = config.databaseUrl ? createPostgresDb(config.databaseUrl) : await openEmbedded(config.dataDir);
+  const url = config.databaseUrl;
+  const db = url ? createPostgresDb(url, { queryTimeoutMs: config.dbQueryTimeoutMs }) : await openEmbedded(config.dataDir);
+  // Migrations on a connection of their own, without the statement bound: waiting for
+  // another process's migration lock, or building an index, may rightly take longer
+  // than a request should wait.
+  const migrator = url ? createPostgresDb(url, { max: 1 }) : db;
   try {
-    await migrate(db);
+    await migrate(migrator);
   } catch (err) {
     await db.close().catch(() => {});
     throw unreachable(err, 'the database (DATABASE_URL)');
+  } finally {
+    if (migrator !== db) await migrator.close().catch(() => {});
   }
   return db;
 }
