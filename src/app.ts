@@ -133,8 +133,6 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   provider.on('grant.error', (_ctx, err) => logger.info({ error: (err as { error?: string }).error }, 'token request refused'));
 
   useMiddleware(provider, { config, logger, metrics, keyRefresher, limits, clientAuthFailures });
-  // Innermost around the engine: a refresh-token rotation is written as one commit.
-  rotateInOneCommit(provider, adapters.rotations);
   const passkeys = createPasskeysRepo(db, trust);
   const ceremonies = createPasskeyCeremonies({
     passkeys,
@@ -157,9 +155,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   // What the admin service runs over, for the admin API and the console alike (admin/service/context.ts).
   const adminService: AdminDeps = { db, ephemeral, config, clock, audit, codes, apiKeys, trust, queueMail: (mail) => mailer.send(mail) };
   const readiness = health({
-    database: async () => {
-      await db.query('SELECT 1');
-    },
+    database: () => db.query('SELECT 1').then(() => {}),
     [ephemeral.name]: () => ephemeral.ping(),
   });
   provider.use(
@@ -235,6 +231,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
       }),
     ]),
   );
+  rotateInOneCommit(provider, adapters.rotations); // last: right around the engine (refresh-rotation.ts)
 
   return {
     app: provider,

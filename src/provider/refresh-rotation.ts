@@ -5,9 +5,9 @@ import { StoreUnavailableError } from '../storage/store-outage.js';
 
 /**
  * Writes each refresh-token rotation at the token endpoint in one commit, after the
- * engine has built its answer (adapters/rotation-commit.ts says why). Added last, so it
- * runs right around the engine: what the outer middleware (metrics, request log) sees is
- * the answer the client gets.
+ * engine has built its answer (adapters/rotation-commit.ts says why). Added after every
+ * other middleware, so it runs right around the engine: what the outer ones (metrics,
+ * request log) see is the answer the client gets.
  *
  * - The engine refused or failed (a store away while it saved the access token): the
  *   answer stands and nothing was written; the old refresh token works on a retry.

@@ -60,7 +60,7 @@ export function createPostgresDb(connectionString: string, options: PostgresOpti
         close: async () => {},
       };
       try {
-        await client.query('BEGIN');
+        await client.query(bounded('BEGIN'));
         const result = await fn(tx);
         await client.query(bounded('COMMIT'));
         return result;

@@ -4,6 +4,7 @@ import { startLatchkey, type TestLatchkey } from '../../helpers/latchkey.js';
 import { openOwnBackend, ownPostgres, ownRedis, waitFor, type OwnStore } from '../../helpers/own-stores.js';
 import { redeem, relyingParty, signIn, startAuthorization, submitPassword, tokenEndpoint, userAgentFor, type TestRp } from '../../helpers/rp.js';
 import type { OpenBackend } from '../../helpers/backends.js';
+import { createTraps } from '../../helpers/store-traps.js';
 
 // Small, so the refusals come quickly; production's default is LATCHKEY_DB_QUERY_TIMEOUT_MS.
 const QUERY_TIMEOUT_MS = 1000;
@@ -24,11 +25,12 @@ describe('operations: Postgres freezes under a running Latchkey', { timeout: 120
   let lk: TestLatchkey;
   let rp: TestRp;
   let machine: { clientId: string; clientSecret: string | undefined };
+  const traps = createTraps();
 
   before(async () => {
     [pg, redis] = await Promise.all([ownPostgres(), ownRedis()]);
     open = await openOwnBackend(pg, redis, { queryTimeoutMs: QUERY_TIMEOUT_MS });
-    lk = await startLatchkey(open);
+    lk = await startLatchkey({ ...open, ephemeral: traps.ephemeral(open.ephemeral) });
     rp = await relyingParty(lk, await lk.createClient({ name: 'Notes' }));
     machine = await lk.createClient({ name: 'Nightly job', grantTypes: ['client_credentials'], redirectUris: [] });
   });
@@ -47,11 +49,15 @@ describe('operations: Postgres freezes under a running Latchkey', { timeout: 120
     tokenEndpoint(lk, { grant_type: 'refresh_token', refresh_token: refreshToken }, { id: rp.clientId, secret: rp.clientSecret! });
   const clientCredentials = () => tokenEndpoint(lk, { grant_type: 'client_credentials' }, { id: machine.clientId, secret: machine.clientSecret! });
 
-  test('requests fail closed after the query timeout, /readyz is red, and all is back once Postgres goes on', async () => {
+  async function signedIn() {
     const user = await lk.createUser();
     const ua = userAgentFor(rp);
     const { callback, started } = await signIn(ua, rp, user, { scope: 'openid offline_access', prompt: 'consent' });
-    const held = (await redeem(rp, callback, started)).refresh_token!;
+    return { user, held: (await redeem(rp, callback, started)).refresh_token! };
+  }
+
+  test('requests fail closed after the query timeout, /readyz is red, and all is back once Postgres goes on', async () => {
+    const { user, held } = await signedIn();
     const pageUa = userAgentFor(rp);
     const signInPage = await pageUa.go((await startAuthorization(rp)).url.toString());
     assert.equal((await ready()).status, 200);
@@ -79,5 +85,19 @@ describe('operations: Postgres freezes under a running Latchkey', { timeout: 120
     const other = userAgentFor(rp);
     const back = await submitPassword(other, await other.go((await startAuthorization(rp)).url.toString()), user);
     assert.equal(back.status, 0, 'the password signs in again');
+  });
+
+  test('Postgres freezes while a refresh is about to write its rotation: 503, then the same refresh token works', async () => {
+    const { held } = await signedIn();
+    // Everything read, the access token about to be saved: the rotation's commit meets a frozen server.
+    traps.beforeAccessTokenSave(async () => pg.freeze());
+    const refused = await refresh(held);
+    assert.equal(refused.status, 503, JSON.stringify(refused.body));
+    assert.equal(refused.body.error, 'temporarily_unavailable');
+
+    pg.thaw();
+    await waitFor('/readyz green after Postgres goes on', async () => (await ready()).status === 200);
+    const again = await refresh(held);
+    assert.equal(again.status, 200, `the refresh token works: ${JSON.stringify(again.body)}`);
   });
 });
