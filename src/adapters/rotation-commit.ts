@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Db } from '../storage/db.js';
 import { sha256 } from '../common/hash.js';
 import type { AdapterPayload } from './adapter.js';
-import { consumeModel, upsertModel } from './sql-adapter.js';
+import { consumeModel, rotateModel } from './sql-adapter.js';
 
 /**
  * Refresh-token rotation as one commit. The engine's refresh grant marks the old token
@@ -19,15 +19,17 @@ import { consumeModel, upsertModel } from './sql-adapter.js';
  * the same token win, whenever each of them started.
  */
 export interface RotationWrites {
-  /** In a rotation: remembers that `id` is to be marked used at the commit (true). Outside one: false. */
+  /** In a rotation: remembers that `id` is to be marked used at the commit (true). Otherwise false. */
   claim(model: string, id: string): boolean;
-  /** After a claim in this rotation: holds the write for the commit (true). Otherwise false. */
+  /** The successor of the token claimed in this rotation: held for the commit (true). Otherwise false. */
   defer(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): boolean;
 }
 
+// One token used, one successor: the engine's refresh grant. Anything beyond that in a
+// request is not deferred (written at once, as outside a rotation).
 interface Pending {
-  claims: { model: string; idHash: string }[];
-  writes: { model: string; id: string; payload: AdapterPayload; expiresIn: number | undefined }[];
+  claim?: { model: string; idHash: string };
+  successor?: { id: string; payload: AdapterPayload; expiresIn: number | undefined };
 }
 
 export interface Rotation {
@@ -46,46 +48,42 @@ export interface RotationCommits extends RotationWrites {
   run(fn: () => Promise<void>): Promise<Rotation>;
 }
 
-class LostRace extends Error {}
-
 export function createRotationCommits(db: Db): RotationCommits {
   const current = new AsyncLocalStorage<Pending>();
 
-  async function commit(pending: Pending): Promise<boolean> {
-    if (!pending.claims.length) return true;
-    try {
-      await db.transaction(async (tx) => {
-        for (const { model, idHash } of pending.claims) {
-          if (!(await consumeModel(tx, model, idHash))) throw new LostRace();
-        }
-        for (const w of pending.writes) await upsertModel(tx, w.model, w.id, w.payload, w.expiresIn);
-      });
-      return true;
-    } catch (err) {
-      if (err instanceof LostRace) return false;
-      throw err;
-    }
+  async function commit({ claim, successor }: Pending): Promise<boolean> {
+    if (!claim) return true;
+    // In an explicit transaction although one statement: a statement sent to a server
+    // that stopped answering waits in its socket and would still run (and commit) when it
+    // goes on, after the client was told 503. Inside BEGIN … COMMIT, a statement that
+    // times out is rolled back with the dropped connection; only a COMMIT in flight at
+    // that moment remains undecided.
+    return db.transaction((tx) =>
+      successor
+        ? rotateModel(tx, claim.model, claim.idHash, successor.id, successor.payload, successor.expiresIn)
+        : consumeModel(tx, claim.model, claim.idHash),
+    );
   }
 
   return {
     claim(model, id) {
       const pending = current.getStore();
-      if (!pending) return false;
-      pending.claims.push({ model, idHash: sha256(id) });
+      if (!pending || pending.claim) return false;
+      pending.claim = { model, idHash: sha256(id) };
       return true;
     },
     defer(model, id, payload, expiresIn) {
       const pending = current.getStore();
-      if (!pending?.claims.length) return false;
-      pending.writes.push({ model, id, payload, expiresIn });
+      if (pending?.claim?.model !== model || pending.successor) return false;
+      pending.successor = { id, payload, expiresIn };
       return true;
     },
     async run(fn) {
-      const pending: Pending = { claims: [], writes: [] };
+      const pending: Pending = {};
       await current.run(pending, fn);
       return {
         get pending() {
-          return pending.claims.length > 0;
+          return pending.claim !== undefined;
         },
         commit: () => commit(pending),
       };

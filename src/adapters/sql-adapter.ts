@@ -104,25 +104,43 @@ export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptio
   };
 }
 
+const COLUMNS = '(model, id_hash, payload, grant_id, uid, account_id, expires_at)';
+const REPLACE = `ON CONFLICT (model, id_hash) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id,
+  uid = EXCLUDED.uid, account_id = EXCLUDED.account_id, expires_at = EXCLUDED.expires_at`;
+
+/** The values of COLUMNS for one model instance ($1 … $7). */
+function rowValues(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): unknown[] {
+  return [
+    model,
+    sha256(id),
+    JSON.stringify(storablePayload(payload)),
+    // A grant's own id goes in grant_id too, so revoking it (account page) finds its
+    // tokens; a grant id is no credential, and token rows hold it in the clear already.
+    payload.grantId ?? (model === 'Grant' ? id : null),
+    payload.uid ?? null,
+    payload.accountId ?? null,
+    expiresAt(expiresIn),
+  ];
+}
+
 /** Writes one model instance (insert or replace). */
 export async function upsertModel(db: Db, model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
-  await db.query(
-    `INSERT INTO oidc_models (model, id_hash, payload, grant_id, uid, account_id, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (model, id_hash) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id,
-       uid = EXCLUDED.uid, account_id = EXCLUDED.account_id, expires_at = EXCLUDED.expires_at`,
-    [
-      model,
-      sha256(id),
-      JSON.stringify(storablePayload(payload)),
-      // A grant's own id goes in grant_id too, so revoking it (account page) finds its
-      // tokens; a grant id is no credential, and token rows hold it in the clear already.
-      payload.grantId ?? (model === 'Grant' ? id : null),
-      payload.uid ?? null,
-      payload.accountId ?? null,
-      expiresAt(expiresIn),
-    ],
+  await db.query(`INSERT INTO oidc_models ${COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, $7) ${REPLACE}`, rowValues(model, id, payload, expiresIn));
+}
+
+/**
+ * Marks the instance `usedHash` used and writes its successor, in one statement: both
+ * or neither. False when it was used already (or is
+ * gone): then nothing is written. Of parallel rotations of one instance exactly one
+ * flips consumed_at (the others wait on its row lock, then find it set).
+ */
+export async function rotateModel(db: Db, model: string, usedHash: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `WITH used AS (UPDATE oidc_models SET consumed_at = now() WHERE model = $1 AND id_hash = $8 AND consumed_at IS NULL RETURNING 1)
+     INSERT INTO oidc_models ${COLUMNS} SELECT $1, $2, $3::jsonb, $4, $5, $6, $7::timestamptz FROM used ${REPLACE}`,
+    [...rowValues(model, id, payload, expiresIn), usedHash],
   );
+  return rowCount > 0;
 }
 
 /**

@@ -82,9 +82,33 @@ describe('operations: a store fails in the middle of a refresh-token rotation', 
     await retrySucceedsThenReuseRevokes(held);
   });
 
-  test('Postgres dies just after the old refresh token is marked used: 503, then the same refresh token works', async () => {
+  /**
+   * Postgres killed at `arm`'s point of a rotation, then started again: the refresh either
+   * answered 503 and the same refresh token works after, or it answered with new tokens
+   * (the rotation was written before the crash) and those work. Never the grant lost.
+   */
+  async function postgresDiesDuringRotation(arm: () => void) {
     const held = await refreshToken();
-    traps.afterStatement(/SET consumed_at/, () => pg.kill());
+    arm();
+    const outcome = await refresh(held);
+    await pg.start();
+    await waitFor('/readyz green after Postgres is back', ready);
+    if (outcome.status === 200) {
+      const next = await refresh(String(outcome.body.refresh_token));
+      assert.equal(next.status, 200, `the rotation written before the crash holds: ${JSON.stringify(next.body)}`);
+    } else {
+      unavailable(outcome);
+      await retrySucceedsThenReuseRevokes(held);
+    }
+  }
+
+  test('Postgres dies just after the statement that marks the old refresh token used: the grant survives', async () => {
+    await postgresDiesDuringRotation(() => traps.afterStatement(/SET consumed_at/, () => pg.kill()));
+  });
+
+  test('Postgres dies just before the new access token is saved: 503, then the same refresh token works', async () => {
+    const held = await refreshToken();
+    traps.beforeAccessTokenSave(() => pg.kill());
     unavailable(await refresh(held));
 
     await pg.start();
