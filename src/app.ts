@@ -19,6 +19,7 @@ import { createClientDirectory } from './clients/client-directory.js';
 import { createApiKeys } from './clients/api-keys.js';
 import { createClientAdapter } from './provider/client-adapter.js';
 import { createProvider } from './provider/create-provider.js';
+import { rotateInOneCommit } from './provider/refresh-rotation.js';
 import { loadOrCreateKeys } from './provider/keys.js';
 import { createPasskeysRepo } from './passkeys/passkeys-repo.js';
 import { createPasskeyCeremonies } from './passkeys/ceremonies.js';
@@ -110,8 +111,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   const keyRefresher = followKeys(provider, { db, kek: stores.keyEncryptionKey, clock, keys, config, logger });
   const mailer = mailerFor(config, { db, clock, logger });
   const devMailbox = devMailboxEnabled(config);
-  // One bound per process on password hashing (argon2-pool.ts).
-  configureArgon2Pool({ ...config.argon2, onQueueLength: (waiting) => metrics.argon2Queue.set(waiting) });
+  configureArgon2Pool({ ...config.argon2, onQueueLength: (waiting) => metrics.argon2Queue.set(waiting) }); // one bound per process
   const budgets = createBudgets(ephemeral, config);
   const { limits, clientAuthFailures, unknownDevices } = budgets;
   const codes = createOneTimeCodes({
@@ -230,6 +230,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
       }),
     ]),
   );
+  rotateInOneCommit(provider, adapters.rotations); // last: right around the engine (refresh-rotation.ts)
 
   return {
     app: provider,

@@ -3,12 +3,15 @@ import type { Db } from '../storage/db.js';
 import type { EphemeralStore } from '../storage/ephemeral-store.js';
 import { type Adapter, DURABLE_MODELS } from './adapter.js';
 import { createSqlAdapter, sweepExpired } from './sql-adapter.js';
+import { createRotationCommits, type RotationCommits } from './rotation-commit.js';
 
 export interface Adapters {
   /** The `adapter` factory oidc-provider calls once per model name. */
   factory(model: string): Adapter;
   /** Removes expired entries from both stores; returns how many went. */
   sweep(): Promise<number>;
+  /** Refresh-token rotations, each written in one commit (rotation-commit.ts). */
+  rotations: RotationCommits;
 }
 
 /**
@@ -23,18 +26,20 @@ export function createAdapters(
   deps: { clock?: Clock } = {},
 ): Adapters {
   const cache = new Map<string, Adapter>();
+  const rotations = createRotationCommits(db);
 
   function build(model: string): Adapter {
     const override = overrides[model];
     if (override) return override;
     // Refresh tokens are looked up for every access token presented; see createMissCache.
     if (DURABLE_MODELS.has(model)) {
-      return createSqlAdapter(db, model, model === 'RefreshToken' ? { missCacheSeconds: 60, ...deps } : deps);
+      return createSqlAdapter(db, model, model === 'RefreshToken' ? { missCacheSeconds: 60, rotation: rotations, ...deps } : deps);
     }
     return ephemeral.adapterFor(model);
   }
 
   return {
+    rotations,
     factory(model) {
       let adapter = cache.get(model);
       if (!adapter) {

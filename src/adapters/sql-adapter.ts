@@ -4,6 +4,7 @@ import { type Clock, systemClock } from '../common/clock.js';
 import { sha256 } from '../common/hash.js';
 import { storablePayload } from '../storage/model-payload.js';
 import { type Adapter, type AdapterPayload, expiresAt } from './adapter.js';
+import type { RotationWrites } from './rotation-commit.js';
 
 interface Row {
   payload: AdapterPayload;
@@ -40,7 +41,14 @@ function createMissCache(seconds: number, clock: Clock, max = 50_000) {
 }
 
 /** Durable oidc-provider models in the one `oidc_models` table (see migrations/001). */
-export function createSqlAdapter(db: Db, model: string, options: { missCacheSeconds?: number; clock?: Clock } = {}): Adapter {
+export interface SqlAdapterOptions {
+  missCacheSeconds?: number;
+  clock?: Clock;
+  /** Defers a refresh token's consume and its successor to one commit (rotation-commit.ts). */
+  rotation?: RotationWrites;
+}
+
+export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptions = {}): Adapter {
   const misses = options.missCacheSeconds ? createMissCache(options.missCacheSeconds, options.clock ?? systemClock) : undefined;
   function revive(row: Row | undefined, jti: string): AdapterPayload | undefined {
     if (!row) return undefined;
@@ -50,23 +58,9 @@ export function createSqlAdapter(db: Db, model: string, options: { missCacheSeco
   return {
     async upsert(id, payload, expiresIn) {
       misses?.forget(sha256(id));
-      await db.query(
-        `INSERT INTO oidc_models (model, id_hash, payload, grant_id, uid, account_id, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (model, id_hash) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id,
-           uid = EXCLUDED.uid, account_id = EXCLUDED.account_id, expires_at = EXCLUDED.expires_at`,
-        [
-          model,
-          sha256(id),
-          JSON.stringify(storablePayload(payload)),
-          // A grant's own id goes in grant_id too, so revoking it (account page) finds its
-          // tokens; a grant id is no credential, and token rows hold it in the clear already.
-          payload.grantId ?? (model === 'Grant' ? id : null),
-          payload.uid ?? null,
-          payload.accountId ?? null,
-          expiresAt(expiresIn),
-        ],
-      );
+      // The successor of a refresh token rotated in this request waits for the rotation's commit.
+      if (options.rotation?.defer(model, id, payload, expiresIn)) return;
+      await upsertModel(db, model, id, payload, expiresIn);
     },
 
     async find(id) {
@@ -95,12 +89,9 @@ export function createSqlAdapter(db: Db, model: string, options: { missCacheSeco
     },
 
     async consume(id) {
-      // Atomic: of any number of parallel redemptions exactly one flips consumed_at.
-      const { rowCount } = await db.query(
-        `UPDATE oidc_models SET consumed_at = now() WHERE model = $1 AND id_hash = $2 AND consumed_at IS NULL`,
-        [model, sha256(id)],
-      );
-      if (rowCount === 0) throw new errors.InvalidGrant(`${model} already consumed`);
+      // In a rotation (rotation-commit.ts) the mark is written with the successor, at the end.
+      if (options.rotation?.claim(model, id)) return;
+      if (!(await consumeModel(db, model, sha256(id)))) throw new errors.InvalidGrant(`${model} already consumed`);
     },
 
     async destroy(id) {
@@ -111,6 +102,57 @@ export function createSqlAdapter(db: Db, model: string, options: { missCacheSeco
       await db.query('DELETE FROM oidc_models WHERE model = $1 AND grant_id = $2', [model, grantId]);
     },
   };
+}
+
+const COLUMNS = '(model, id_hash, payload, grant_id, uid, account_id, expires_at)';
+const REPLACE = `ON CONFLICT (model, id_hash) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id,
+  uid = EXCLUDED.uid, account_id = EXCLUDED.account_id, expires_at = EXCLUDED.expires_at`;
+
+/** The values of COLUMNS for one model instance ($1 … $7). */
+function rowValues(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): unknown[] {
+  return [
+    model,
+    sha256(id),
+    JSON.stringify(storablePayload(payload)),
+    // A grant's own id goes in grant_id too, so revoking it (account page) finds its
+    // tokens; a grant id is no credential, and token rows hold it in the clear already.
+    payload.grantId ?? (model === 'Grant' ? id : null),
+    payload.uid ?? null,
+    payload.accountId ?? null,
+    expiresAt(expiresIn),
+  ];
+}
+
+/** Writes one model instance (insert or replace). */
+export async function upsertModel(db: Db, model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
+  await db.query(`INSERT INTO oidc_models ${COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, $7) ${REPLACE}`, rowValues(model, id, payload, expiresIn));
+}
+
+/**
+ * Marks the instance `usedHash` used and writes its successor, in one statement: both
+ * or neither. False when it was used already (or is
+ * gone): then nothing is written. Of parallel rotations of one instance exactly one
+ * flips consumed_at (the others wait on its row lock, then find it set).
+ */
+export async function rotateModel(db: Db, model: string, usedHash: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `WITH used AS (UPDATE oidc_models SET consumed_at = now() WHERE model = $1 AND id_hash = $8 AND consumed_at IS NULL RETURNING 1)
+     INSERT INTO oidc_models ${COLUMNS} SELECT $1, $2, $3::jsonb, $4, $5, $6, $7::timestamptz FROM used ${REPLACE}`,
+    [...rowValues(model, id, payload, expiresIn), usedHash],
+  );
+  return rowCount > 0;
+}
+
+/**
+ * Marks one instance used; false when it was used already (or is gone). Atomic: of any
+ * number of parallel redemptions exactly one flips consumed_at.
+ */
+export async function consumeModel(db: Db, model: string, idHash: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE oidc_models SET consumed_at = now() WHERE model = $1 AND id_hash = $2 AND consumed_at IS NULL`,
+    [model, idHash],
+  );
+  return rowCount > 0;
 }
 
 /** Deletes expired durable rows; returns how many. Run periodically (see main.ts). */

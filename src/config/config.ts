@@ -20,6 +20,8 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
   readonly redisPrefix: string;
+  /** LATCHKEY_DB_QUERY_TIMEOUT_MS: the wait for a Postgres connection and for each statement. */
+  readonly dbQueryTimeoutMs: number;
   readonly dataDir: string;
   readonly keyEncryptionKey: Buffer | undefined;
   readonly logLevel: Env['LATCHKEY_LOG_LEVEL'];
@@ -150,6 +152,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.LATCHKEY_REDIS_PREFIX,
+    dbQueryTimeoutMs: e.LATCHKEY_DB_QUERY_TIMEOUT_MS,
     dataDir: e.LATCHKEY_DATA_DIR,
     keyEncryptionKey: e.LATCHKEY_KEY_ENCRYPTION_KEY ? Buffer.from(e.LATCHKEY_KEY_ENCRYPTION_KEY, 'base64url') : undefined,
     logLevel: e.LATCHKEY_LOG_LEVEL,

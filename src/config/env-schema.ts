@@ -24,6 +24,12 @@ export const envSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   LATCHKEY_REDIS_PREFIX: z.string().default('latchkey:'),
+  /**
+   * How long a request waits for a Postgres connection and for each statement's answer,
+   * in milliseconds; then it fails closed (503) and /readyz turns red. Migrations are
+   * not bounded by it.
+   */
+  LATCHKEY_DB_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   LATCHKEY_DATA_DIR: z.string().min(1).default('./data'),
   /** 32 bytes, base64url: encrypts the private parts of signing and cookie keys at rest. */
   LATCHKEY_KEY_ENCRYPTION_KEY: z

@@ -18,13 +18,20 @@ export interface Stores {
 
 /** Opens the durable store selected by config, migrated. */
 export async function openDb(config: Config): Promise<Db> {
-  const embedded = config.databaseUrl ? undefined : await openEmbedded(config.dataDir);
-  const db = embedded?.db ?? createPostgresDb(config.databaseUrl!);
+  const url = config.databaseUrl;
+  const embedded = url ? undefined : await openEmbedded(config.dataDir);
+  const db = embedded?.db ?? createPostgresDb(url!, { queryTimeoutMs: config.dbQueryTimeoutMs });
+  // Migrations on a connection of their own, without the statement bound: waiting for
+  // another process's migration lock, or building an index, may rightly take longer
+  // than a request should wait.
+  const migrator = url ? createPostgresDb(url, { max: 1 }) : db;
   try {
-    await migrate(db);
+    await migrate(migrator);
   } catch (err) {
     await db.close().catch(() => {});
     throw unreachable(err, 'the database (DATABASE_URL)');
+  } finally {
+    if (migrator !== db) await migrator.close().catch(() => {});
   }
   // Creating the embedded database (initdb) leaves a copy of the WebAssembly instance's
   // memory behind as garbage: over 300 MB that an idle process keeps resident until some

@@ -24,8 +24,9 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT
 // 08 connection exception, 53 insufficient resources, 57 operator intervention
 // (shutdown, crash, still starting), 58 system error.
 const SQL_OUTAGE_CLASSES = new Set(['08', '53', '57', '58']);
-// node-postgres reports a lost connection without a code.
-const PG_LOST = /Connection terminated|not queryable|timeout exceeded when trying to connect|Connection closed/i;
+// node-postgres reports a lost connection, and a server that stopped answering
+// (postgres.ts queryTimeoutMs), without a code.
+const PG_LOST = /Connection terminated|not queryable|timeout exceeded when trying to connect|Connection closed|Query read timeout/i;
 // ioredis: no connection, or the connection closed with the command in flight.
 const REDIS_LOST = /Stream isn't writeable|Connection is closed|max retries per request|connection is not ready|Redis is not ready/i;
 

@@ -11,6 +11,7 @@ import type { EphemeralStore } from '../../src/storage/ephemeral-store.js';
 import { createMemoryStore } from '../../src/storage/memory.js';
 import { connectRedis, createRedisStore } from '../../src/storage/redis.js';
 import { migrate } from '../../src/storage/migrate.js';
+import { parseConfig } from '../../src/config/config.js';
 
 /**
  * Every suite that touches storage runs once per backend: embedded always, Postgres +
@@ -66,7 +67,8 @@ function postgresRedis(databaseUrl: string, redisUrl: string): Backend {
     async open() {
       // A database and a key prefix of its own: no test depends on leftovers.
       const scratch = await scratchDatabase(databaseUrl);
-      const db = createPostgresDb(scratch.url);
+      // Bounded as in production (LATCHKEY_DB_QUERY_TIMEOUT_MS's default), so every suite runs with it.
+      const db = createPostgresDb(scratch.url, { queryTimeoutMs: parseConfig({}).dbQueryTimeoutMs });
       await migrate(db);
       const redisPrefix = `latchkey-test:${randomBytes(6).toString('hex')}:`;
       const redis = await connectRedis(redisUrl);

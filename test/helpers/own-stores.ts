@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,13 +14,17 @@ import type { OpenBackend } from './backends.js';
  * A Redis or Postgres server of a test's own (own port, own directory), for tests that
  * kill a store: the shared servers are never stopped. `kill()` is a crash (SIGKILL to
  * the whole process group, no shutdown), `start()` brings it back on the same port and
- * directory, resolving once it accepts connections.
+ * directory, resolving once it accepts connections. `freeze()` stops it without closing
+ * anything (SIGSTOP to it and its children: connections stay open and get no answer, as from a
+ * hung machine), `thaw()` lets it go on (SIGCONT).
  */
 export interface OwnStore {
   url: string;
   port: number;
   start(): Promise<void>;
   kill(): Promise<void>;
+  freeze(): void;
+  thaw(): void;
   /** Stops it for good and removes its directory. */
   close(): Promise<void>;
 }
@@ -56,13 +60,7 @@ async function startProcess(command: string, args: string[], ready: RegExp, opti
     child.stderr!.on('data', onData);
   });
   // A test that fails or is cancelled must not leave a server behind (it runs in its own group).
-  const reap = () => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  };
+  const reap = () => killAll(child.pid!);
   process.once('exit', reap);
   child.once('exit', () => process.off('exit', reap));
   // Keep draining the pipes so the server never blocks on a full one.
@@ -75,12 +73,48 @@ async function startProcess(command: string, args: string[], ready: RegExp, opti
 async function crash(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    child.kill('SIGKILL');
-  }
+  killAll(child.pid!);
   await exited;
+}
+
+/**
+ * SIGKILL to the server's group and to every process it forked (Postgres backends are in
+ * sessions of their own; stopped by freeze(), they would never notice the postmaster die).
+ */
+function killAll(pid: number): void {
+  for (const target of [...childrenOf(pid), -pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * A signal to a running server and every process it forked. Not to its process group:
+ * Postgres backends start sessions of their own (setsid), so a group signal would stop
+ * the postmaster only, and connections already open would go on answering.
+ */
+function signal(child: ChildProcess | undefined, name: 'SIGSTOP' | 'SIGCONT'): void {
+  if (!child || child.exitCode !== null || child.signalCode !== null) throw new Error(`no running server to ${name}`);
+  for (const pid of [child.pid!, ...childrenOf(child.pid!)]) process.kill(pid, name);
+}
+
+/** The pids whose parent is `pid`, from /proc. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after the last ')'.
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
 }
 
 /** `redis-server` on a free port, nothing saved to disk (a restart comes back empty, as after a crash without persistence). */
@@ -97,6 +131,8 @@ export async function ownRedis(): Promise<OwnStore> {
       });
     },
     kill: () => crash(child),
+    freeze: () => signal(child, 'SIGSTOP'),
+    thaw: () => signal(child, 'SIGCONT'),
     async close() {
       await crash(child);
       rmSync(dir, { recursive: true, force: true });
@@ -164,6 +200,8 @@ export async function ownPostgres(): Promise<OwnStore> {
       ], /database system is ready to accept connections/, { cwd: root, ...asPostgres() });
     },
     kill: () => crash(child),
+    freeze: () => signal(child, 'SIGSTOP'),
+    thaw: () => signal(child, 'SIGCONT'),
     async close() {
       await crash(child);
       rmSync(root, { recursive: true, force: true });
@@ -180,10 +218,11 @@ function idOf(flag: '-u' | '-g'): number {
 
 /**
  * An OpenBackend (helpers/backends.ts) over a Postgres and a Redis of the test's own:
- * Latchkey's own clients to them, connected and migrated, as main.ts opens them.
+ * Latchkey's own clients to them, connected and migrated, as main.ts opens them
+ * (`queryTimeoutMs`: LATCHKEY_DB_QUERY_TIMEOUT_MS, none unless given).
  */
-export async function openOwnBackend(pg: OwnStore, redis: OwnStore): Promise<OpenBackend> {
-  const db = createPostgresDb(pg.url);
+export async function openOwnBackend(pg: OwnStore, redis: OwnStore, options: { queryTimeoutMs?: number } = {}): Promise<OpenBackend> {
+  const db = createPostgresDb(pg.url, options);
   await migrate(db);
   const client = await connectRedis(redis.url);
   const redisPrefix = 'latchkey-faults:';

@@ -15,6 +15,7 @@ test('defaults give a working embedded setup', () => {
   assert.equal(config.mail.smtpUrl, undefined, 'the local dev mailbox');
   assert.equal(config.mail.from, 'Latchkey <no-reply@localhost>');
   assert.deepEqual(config.apiKeys, { maxDays: 365, perAccount: 20 });
+  assert.equal(config.dbQueryTimeoutMs, 5000);
 });
 
 test('mail over SMTP', () => {
@@ -28,6 +29,7 @@ test('a bad value stops start-up with the variable\'s name', () => {
     [{ PORT: 'abc' }, /PORT/],
     [{ LATCHKEY_ISSUER: 'not a url' }, /LATCHKEY_ISSUER/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
+    [{ LATCHKEY_DB_QUERY_TIMEOUT_MS: '0' }, /LATCHKEY_DB_QUERY_TIMEOUT_MS/],
     [{ DATABASE_URL: 'postgres://localhost/db' }, /LATCHKEY_KEY_ENCRYPTION_KEY/],
     [{ LATCHKEY_KEY_ENCRYPTION_KEY: 'short' }, /LATCHKEY_KEY_ENCRYPTION_KEY/],
     [{ LATCHKEY_WEBAUTHN_ORIGINS: 'https://a.example.com/path' }, /LATCHKEY_WEBAUTHN_ORIGINS/],

@@ -8,6 +8,7 @@ const withCode = (message: string, code: string) => Object.assign(new Error(mess
 test('a database outage is the server gone, never a statement refused', () => {
   assert.equal(isDatabaseOutage(withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')), true);
   assert.equal(isDatabaseOutage(new Error('Connection terminated unexpectedly')), true);
+  assert.equal(isDatabaseOutage(new Error('Query read timeout')), true, 'a server that stopped answering (LATCHKEY_DB_QUERY_TIMEOUT_MS)');
   assert.equal(isDatabaseOutage(withCode('terminating connection due to unexpected postmaster exit', '57P01')), true);
   assert.equal(isDatabaseOutage(withCode('the database system is starting up', '57P03')), true);
   assert.equal(isDatabaseOutage(new AggregateError([withCode('connect ECONNREFUSED ::1:5432', 'ECONNREFUSED')])), true);

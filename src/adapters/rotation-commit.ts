@@ -1,0 +1,92 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Db } from '../storage/db.js';
+import { sha256 } from '../common/hash.js';
+import type { AdapterPayload } from './adapter.js';
+import { consumeModel, rotateModel } from './sql-adapter.js';
+
+/**
+ * Refresh-token rotation as one commit. The engine's refresh grant marks the old token
+ * used, saves its successor (both Postgres), then saves the access token (Redis) and
+ * signs the ID token. Written as they come, a failure after the first write (Redis or
+ * Postgres going away) leaves the old token used while the client never saw the new
+ * one: its retry looks like a replay and revokes the grant (RFC 9700 §4.14.2), signing
+ * the user out over a store outage.
+ *
+ * So within a token request both writes wait, and are made together in one transaction
+ * once the engine has built its answer (provider/refresh-rotation.ts calls `commit`).
+ * A failure before or during that commit leaves the old token as it was; the atomic
+ * "mark used if still unused" in the commit lets exactly one of several requests with
+ * the same token win, whenever each of them started.
+ */
+export interface RotationWrites {
+  /** In a rotation: remembers that `id` is to be marked used at the commit (true). Otherwise false. */
+  claim(model: string, id: string): boolean;
+  /** The successor of the token claimed in this rotation: held for the commit (true). Otherwise false. */
+  defer(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): boolean;
+}
+
+// One token used, one successor: the engine's refresh grant. Anything beyond that in a
+// request is not deferred (written at once, as outside a rotation).
+interface Pending {
+  claim?: { model: string; idHash: string };
+  successor?: { id: string; payload: AdapterPayload; expiresIn: number | undefined };
+}
+
+export interface Rotation {
+  /** Whether the request marked a token used (a rotation waits for `commit`). */
+  readonly pending: boolean;
+  /**
+   * Writes the rotation in one transaction: true when done (or nothing was pending),
+   * false when another request used the token first (nothing is written then). A store
+   * failure rejects, and nothing is written either.
+   */
+  commit(): Promise<boolean>;
+}
+
+export interface RotationCommits extends RotationWrites {
+  /** Runs `fn` (the engine's handling of one token request) with its rotation deferred. */
+  run(fn: () => Promise<void>): Promise<Rotation>;
+}
+
+export function createRotationCommits(db: Db): RotationCommits {
+  const current = new AsyncLocalStorage<Pending>();
+
+  async function commit({ claim, successor }: Pending): Promise<boolean> {
+    if (!claim) return true;
+    // In an explicit transaction although one statement: a statement sent to a server
+    // that stopped answering waits in its socket and would still run (and commit) when it
+    // goes on, after the client was told 503. Inside BEGIN … COMMIT, a statement that
+    // times out is rolled back with the dropped connection; only a COMMIT in flight at
+    // that moment remains undecided.
+    return db.transaction((tx) =>
+      successor
+        ? rotateModel(tx, claim.model, claim.idHash, successor.id, successor.payload, successor.expiresIn)
+        : consumeModel(tx, claim.model, claim.idHash),
+    );
+  }
+
+  return {
+    claim(model, id) {
+      const pending = current.getStore();
+      if (!pending || pending.claim) return false;
+      pending.claim = { model, idHash: sha256(id) };
+      return true;
+    },
+    defer(model, id, payload, expiresIn) {
+      const pending = current.getStore();
+      if (pending?.claim?.model !== model || pending.successor) return false;
+      pending.successor = { id, payload, expiresIn };
+      return true;
+    },
+    async run(fn) {
+      const pending: Pending = {};
+      await current.run(pending, fn);
+      return {
+        get pending() {
+          return pending.claim !== undefined;
+        },
+        commit: () => commit(pending),
+      };
+    },
+  };
+}
