@@ -62,7 +62,16 @@ export function metadataFastLane(cache: MetadataCache, options: { host: string; 
     const path = req.url ?? '';
     if (eligible(req, path)) {
       const entry = cache.built.get(path);
-      if (entry?.sent && entry.version === cache.version()) return answer(req, res, entry as Built & { sent: Array<[string, string | string[]]> }, path);
+      if (entry?.sent && entry.version === cache.version()) {
+        try {
+          return answer(req, res, entry as Built & { sent: Array<[string, string | string[]]> }, path);
+        } catch (err) {
+          // Never a crash outside Koa's error handling: the long way if nothing has left yet.
+          logger.error({ err }, 'metadata fast lane failed');
+          if (res.headersSent) return void res.destroy();
+          for (const name of res.getHeaderNames()) res.removeHeader(name);
+        }
+      }
       res.once('finish', () => keepSentHeaders(res, path));
     }
     handler(req, res);

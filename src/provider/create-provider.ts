@@ -210,7 +210,8 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
     return Boolean(secretId);
   });
 
-  reuseClientInstances(provider);
+  // Without the directory's cache every lookup is a fresh row: nothing to keep.
+  if (config.clientCacheSeconds > 0) reuseClientInstances(provider);
   keepSessionFactors(provider);
   const ending = createSessionEnding({ provider, models: accountModels, audit });
   const maxSessions = config.sessions.maxPerAccount;

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 /** Past this many keys with failures in sight, every check asks Redis for a while. */
 const MAX_MARKS = 100_000;
+/** Each process hears its own heartbeat this often; twice missed, the subscription is not trusted. */
+const HEARTBEAT_MS = 5_000;
 
 export interface FailureWatch {
   /**
@@ -20,10 +23,15 @@ export interface FailureWatch {
  * nothing: this keeps, per process, the keys that may have failures (every failure is
  * published on a channel all Latchkey processes subscribe to, and every key on record is
  * read once when the subscription starts), and only those are checked in Redis until a
- * check finds them gone. Until the subscription is up and the keys on record are read,
- * after any disconnection, or while too many keys are in sight, every check asks Redis:
- * a missed message can never let a blocked key through. `windowSeconds` is the longest
- * budget window, for how long to keep asking after dropping the marks.
+ * check finds them gone. Every check asks Redis until the subscription is up and the keys
+ * on record are read; again after any disconnection, until both are done anew; when the
+ * process has not heard its own heartbeat for two periods (a subscription that went
+ * quiet without closing); for good once a publish fails (a Redis user without channel
+ * rights, say: the failure is counted all the same); and while too many keys are in
+ * sight. What remains is the time Redis takes to deliver a message to the other
+ * processes, about as long as a parallel request takes to see a failure in any case.
+ * `windowSeconds` is the longest budget window, for how long to keep asking after
+ * dropping the marks.
  */
 export function createFailureWatch(redis: Redis, options: { prefix: string; windowSeconds: () => number }): FailureWatch {
   const channel = `${options.prefix}rl-failures`;
@@ -36,6 +44,14 @@ export function createFailureWatch(redis: Redis, options: { prefix: string; wind
   let askAllUntil = 0;
   let subscriber: Redis | undefined;
   let closed = false;
+  // Set for good when a publish fails: other processes may have missed a failure.
+  let broken = false;
+  // Bumped on every (re)connection and disconnection: only the latest trust run may trust.
+  let generation = 0;
+  const heartbeats = `${options.prefix}rl-heartbeat:`;
+  const heartbeat = `${heartbeats}${randomUUID()}`;
+  let heardAt = 0;
+  let beating: NodeJS.Timeout | undefined;
 
   const mark = (key: string) => {
     if (marks.size >= MAX_MARKS && !marks.has(key)) {
@@ -54,27 +70,44 @@ export function createFailureWatch(redis: Redis, options: { prefix: string; wind
     } while (cursor !== '0');
   }
 
-  async function trust(): Promise<void> {
+  async function trust(listener: Redis, run: number): Promise<void> {
     // Subscribed before reading what is on record: a failure in between is either read or heard.
-    await subscriber!.subscribe(channel);
+    await listener.subscribe(channel);
     await readKeysOnRecord();
-    if (!closed && subscriber!.status === 'ready') trusted = true;
+    await redis.publish(channel, heartbeat);
+    if (run === generation && !closed && !broken && listener.status === 'ready') trusted = true;
   }
 
+  const beat = () => void redis.publish(channel, heartbeat).catch(() => {});
+
   function start(): void {
-    subscriber = redis.duplicate({ lazyConnect: false, enableOfflineQueue: true, enableAutoPipelining: false });
-    subscriber.on('error', () => {});
-    subscriber.on('message', (_channel: string, key: string) => mark(key));
+    const listener = redis.duplicate({ lazyConnect: false, enableOfflineQueue: true, enableAutoPipelining: false });
+    subscriber = listener;
+    listener.on('error', () => {});
+    listener.on('message', (_channel: string, key: string) => {
+      // Every process's heartbeat comes by; only this one's counts, and none is a key.
+      if (!key.startsWith(heartbeats)) mark(key);
+      else if (key === heartbeat) heardAt = Date.now();
+    });
     // Messages sent while the subscription was down are lost: trust again only after reading anew.
-    subscriber.on('close', () => (trusted = false));
-    subscriber.on('ready', () => void trust().catch(() => (trusted = false)));
+    listener.on('close', () => {
+      generation += 1;
+      trusted = false;
+    });
+    listener.on('ready', () => {
+      const run = (generation += 1);
+      trust(listener, run).catch(() => (trusted = false));
+    });
+    beating = setInterval(beat, HEARTBEAT_MS).unref();
   }
+
+  const listening = () => trusted && Date.now() - heardAt < 2 * HEARTBEAT_MS + 1000;
 
   return {
     mayHaveFailures(key) {
       if (!subscriber && !closed) start();
       const seen = marks.get(key);
-      if (trusted && seen === undefined && Date.now() >= askAllUntil) return { ask: false, settle: () => {} };
+      if (listening() && seen === undefined && Date.now() >= askAllUntil) return { ask: false, settle: () => {} };
       const at = sequence;
       return {
         ask: true,
@@ -87,11 +120,17 @@ export function createFailureWatch(redis: Redis, options: { prefix: string; wind
     },
     async failed(key) {
       mark(key);
-      await redis.publish(channel, key);
+      // The failure is counted already; a publish that fails only means this process stops
+      // skipping reads (other processes may have missed it): never an error for the caller.
+      await redis.publish(channel, key).catch(() => {
+        broken = true;
+        trusted = false;
+      });
     },
     async close() {
       closed = true;
       trusted = false;
+      clearInterval(beating);
       await subscriber?.quit().catch(() => subscriber?.disconnect());
     },
   };

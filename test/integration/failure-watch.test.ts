@@ -30,11 +30,7 @@ describe('failure budgets across processes', { skip: !REDIS_URL && 'TEST_REDIS_U
     // The subscription B opens inherits this name, so the test can cut exactly it off.
     await redisB.client('SETNAME', name);
     (redisB.options as { connectionName?: string }).connectionName = name;
-    const send = redisB.sendCommand.bind(redisB);
-    redisB.sendCommand = (command, ...rest) => {
-      if (command.name === 'evalsha' || command.name === 'eval') budgetReadsOnB += 1;
-      return send(command, ...rest);
-    };
+    countBudgetReads(redisB, () => (budgetReadsOnB += 1));
     a = createRedisStore(redisA, { prefix });
     b = createRedisStore(redisB, { prefix });
     const options = { name: 'client-auth', points: 2, durationSeconds: 60, blockSeconds: 60 };
@@ -49,6 +45,15 @@ describe('failure budgets across processes', { skip: !REDIS_URL && 'TEST_REDIS_U
     if (keys.length) await admin.del(...keys);
     await admin?.quit();
   });
+
+  /** Calls `counted` for every budget read (the one Lua command) a client sends. */
+  function countBudgetReads(redis: Redis, counted: () => void): void {
+    const send = redis.sendCommand.bind(redis);
+    redis.sendCommand = (command, ...rest) => {
+      if (command.name === 'evalsha' || command.name === 'eval') counted();
+      return send(command, ...rest);
+    };
+  }
 
   /** Whether a check of `key` on B reads Redis. */
   async function readsRedis(key: string): Promise<boolean> {
@@ -89,5 +94,32 @@ describe('failure budgets across processes', { skip: !REDIS_URL && 'TEST_REDIS_U
     await waitFor('the watch on B to be up again', async () => !(await readsRedis('warm-up')));
     assert.ok((await onB.check('bob')).blockedFor > 0, 'refused on B: the keys on record were read again');
     assert.equal(await readsRedis('bob'), true);
+  });
+
+  test('a Redis user without channel rights: failures count, are never an error, and every check reads Redis', async () => {
+    const user = `latchkey-test-${randomBytes(4).toString('hex')}`;
+    const password = randomBytes(12).toString('hex');
+    await admin.call('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', 'resetchannels', '+@all');
+    const url = new URL(REDIS_URL!);
+    url.username = user;
+    url.password = password;
+    const redisC = await connectRedis(url.href);
+    let reads = 0;
+    countBudgetReads(redisC, () => (reads += 1));
+    const c = createRedisStore(redisC, { prefix });
+    try {
+      const onC = c.failureLimiter({ name: 'client-auth', points: 2, durationSeconds: 60, blockSeconds: 60 });
+      assert.deepEqual(await onC.fail('dave'), { failures: 1, blockedFor: 0, overLimit: false }, 'counted, though it cannot be announced');
+      assert.equal((await onC.fail('dave')).blockedFor, 60);
+      assert.ok((await onC.check('dave')).blockedFor > 0);
+      for (let i = 0; i < 3; i++) {
+        const before = reads;
+        assert.deepEqual(await onC.check('erin'), { blockedFor: 0, failures: false });
+        assert.equal(reads, before + 1, 'without the channel nothing is known in advance: read every time');
+      }
+    } finally {
+      await c.close();
+      await admin.call('ACL', 'DELUSER', user);
+    }
   });
 });
