@@ -7,6 +7,7 @@ import { openStores, type Stores } from './storage/open.js';
 import { alignDemoClient, seedDemo, type DemoSeed } from './demo/seed-demo.js';
 import { startMetricsServer } from './ops/metrics-endpoint.js';
 import { shareWithPrimary } from './ops/metrics.js';
+import { preloadWebAuthn } from './passkeys/webauthn-library.js';
 
 /** The primary's request to drain and stop (cluster.ts sends it; defined here, below cluster.ts). */
 export const SHUTDOWN_MESSAGE = 'latchkey:shutdown';
@@ -136,6 +137,8 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ issuer: config.issuer, host: config.host, port }, 'Latchkey is listening');
+  // Left out of start-up (webauthn-library.ts), loaded now so the first passkey ceremony does not wait.
+  preloadWebAuthn().catch((err: unknown) => logger.warn({ err }, 'could not load the WebAuthn library; the first passkey ceremony tries again'));
 
   let cli: { close(): Promise<void> } | undefined;
   let seeded: DemoSeed | undefined;

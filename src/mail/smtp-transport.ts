@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { MailDeliveryError, type MailTransport, type OutgoingMail } from './transport.js';
 
 interface SmtpFailure {
@@ -15,13 +15,19 @@ interface SmtpFailure {
  * processes send the same row.
  */
 export function createSmtpTransport(url: string): MailTransport {
-  const transporter = nodemailer.createTransport({ url, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 });
+  // nodemailer (some 40 modules) is loaded with the first delivery, not at start.
+  let transporter: Promise<Transporter> | undefined;
+  const open = () =>
+    (transporter ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({ url, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 }),
+    ));
   const password = URL.canParse(url) ? decodeURIComponent(new URL(url).password) : '';
   return {
     kind: 'smtp',
     async deliver(mail: OutgoingMail) {
+      const smtp = await open();
       try {
-        await transporter.sendMail({
+        await smtp.sendMail({
           from: mail.from,
           to: mail.to,
           subject: mail.subject,
@@ -38,7 +44,7 @@ export function createSmtpTransport(url: string): MailTransport {
       }
     },
     async close() {
-      transporter.close();
+      (await transporter)?.close();
     },
   };
 }

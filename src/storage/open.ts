@@ -4,7 +4,6 @@ import type { EphemeralStore } from './ephemeral-store.js';
 import { loadOrCreateKeyFile } from './key-file.js';
 import { migrate } from './migrate.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { createPostgresDb } from './postgres.js';
 import { unreachable } from './unreachable.js';
 
 export interface Stores {
@@ -17,7 +16,9 @@ export interface Stores {
 
 /** Opens the durable store selected by config, migrated. */
 export async function openDb(config: Config): Promise<Db> {
-  const db = config.databaseUrl ? createPostgresDb(config.databaseUrl) : await openEmbedded(config.dataDir);
+  // Each backend is imported only when picked: an embedded start never loads pg, nor a
+  // Postgres one PGlite.
+  const db = config.databaseUrl ? (await import('./postgres.js')).createPostgresDb(config.databaseUrl) : await openEmbedded(config.dataDir);
   try {
     await migrate(db);
   } catch (err) {
