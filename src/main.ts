@@ -7,6 +7,7 @@ import { openStores, type Stores } from './storage/open.js';
 import { alignDemoClient, seedDemo, type DemoSeed } from './demo/seed-demo.js';
 import { startMetricsServer } from './ops/metrics-endpoint.js';
 import { shareWithPrimary } from './ops/metrics.js';
+import { preloadWebAuthn } from './passkeys/webauthn-library.js';
 
 /** The primary's request to drain and stop (cluster.ts sends it; defined here, below cluster.ts). */
 export const SHUTDOWN_MESSAGE = 'latchkey:shutdown';
@@ -71,9 +72,27 @@ export interface ServeOptions {
 }
 
 export async function serve(config: Config, logger: Logger, options: ServeOptions = {}): Promise<Running> {
+  // Whenever its event loop has nothing left to wait on, Node waits for every background
+  // task of V8 to finish (NodePlatform::DrainTasks). While PGlite starts, those include
+  // optimising compiles of its WebAssembly: 100-300 ms in which start-up stood still.
+  // A handle held until the port is bound (or start-up fails) keeps the loop waiting on
+  // it instead, and the compiles finish on other cores while start-up goes on.
+  const awake = setInterval(() => {}, 2 ** 30);
+  try {
+    return await start(config, logger, options);
+  } finally {
+    clearInterval(awake);
+  }
+}
+
+/** Once listening, the WebAuthn library is loaded (webauthn-library.ts), after a readiness probe's first answers. */
+const PRELOAD_AFTER_MS = 2_000;
+
+async function start(config: Config, logger: Logger, options: ServeOptions): Promise<Running> {
   // The embedded database starts (WebAssembly, compiled off the main thread) while the
   // application's modules load: a restart is ready sooner than doing one after the other.
   const app = import('./app.js');
+  app.catch(() => {}); // awaited below; this only keeps a failed open from leaving it unhandled
   const stores = await openStores(config);
   const { createLatchkey } = await app;
   const closeStores = async () => {
@@ -136,6 +155,12 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ issuer: config.issuer, host: config.host, port }, 'Latchkey is listening');
+  // Left out of start-up so that nothing queues behind it (loading modules holds the main
+  // thread), then loaded soon so the first passkey ceremony does not wait for it either.
+  const preload = setTimeout(() => {
+    preloadWebAuthn().catch((err: unknown) => logger.warn({ err }, 'could not load the WebAuthn library; the first passkey ceremony tries again'));
+  }, PRELOAD_AFTER_MS);
+  preload.unref();
 
   let cli: { close(): Promise<void> } | undefined;
   let seeded: DemoSeed | undefined;
@@ -145,6 +170,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
       for (const signal of SIGNALS) process.off(signal, onSignal);
       process.off('message', onMessage);
       clearInterval(sweeper);
+      clearTimeout(preload);
       // Stop accepting; requests in flight finish (cut off after 10 s), then the stores close.
       await stopServer(10_000);
       await stopMetrics();

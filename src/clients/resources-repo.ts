@@ -120,10 +120,14 @@ export function createResourcesRepo(db: Db) {
     /** Creates or overwrites a resource Latchkey defines itself (its own admin API). */
     async upsertBuiltIn(input: Required<Omit<ResourceInput, 'userDelegableScopes'>>): Promise<void> {
       checkResource(input);
+      // Run at every start: a row that is already so is left alone (no new row version, no
+      // WAL to flush), so a restart writes nothing unless an upgrade changed the definition.
       await db.query(
         `INSERT INTO resources (indicator, name, scopes, scope_descriptions, token_format, access_token_ttl) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (indicator) DO UPDATE SET name = EXCLUDED.name, scopes = EXCLUDED.scopes, scope_descriptions = EXCLUDED.scope_descriptions,
-           token_format = EXCLUDED.token_format, access_token_ttl = EXCLUDED.access_token_ttl, user_delegable_scopes = '{}'`,
+           token_format = EXCLUDED.token_format, access_token_ttl = EXCLUDED.access_token_ttl, user_delegable_scopes = '{}'
+         WHERE (resources.name, resources.scopes, resources.scope_descriptions, resources.token_format, resources.access_token_ttl, resources.user_delegable_scopes)
+           IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.scopes, EXCLUDED.scope_descriptions, EXCLUDED.token_format, EXCLUDED.access_token_ttl, '{}'::text[])`,
         [input.indicator, input.name, input.scopes, JSON.stringify(input.scopeDescriptions), input.tokenFormat, input.accessTokenTtl],
       );
     },

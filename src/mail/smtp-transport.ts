@@ -25,8 +25,9 @@ export function createSmtpTransport(url: string): MailTransport {
   return {
     kind: 'smtp',
     async deliver(mail: OutgoingMail) {
+      const smtp = await open();
       try {
-        await (await open()).sendMail({
+        await smtp.sendMail({
           from: mail.from,
           to: mail.to,
           subject: mail.subject,

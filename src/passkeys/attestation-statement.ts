@@ -1,8 +1,7 @@
 import { X509Certificate } from 'node:crypto';
-import { SettingsService } from '@simplewebauthn/server';
-import { decodeAttestationObject, isoBase64URL } from '@simplewebauthn/server/helpers';
 import type { AttestationTrust } from './attestation-trust.js';
 import { PasskeyError } from './passkey-error.js';
+import { CHAIN_FORMATS, type WebAuthnLibrary } from './webauthn-library.js';
 import { isValidAt, type TrustAnchor } from './x509-chain.js';
 
 /**
@@ -12,16 +11,8 @@ import { isValidAt, type TrustAnchor } from './x509-chain.js';
  * operator's anchors only.
  */
 
-/** Formats whose x5c can chain to an anchor. */
-const CHAIN_FORMATS = ['packed', 'tpm', 'android-key', 'apple', 'fido-u2f'] as const;
 /** Formats the library verifies; anything else is refused with a readable reason. */
 const KNOWN_FORMATS = new Set<string>([...CHAIN_FORMATS, 'none', 'android-safetynet']);
-
-// The library's process-wide roots would chain android-key and apple statements to its
-// built-in vendor roots, and its path validation fetches CRLs named in certificates.
-// Empty roots make it verify statements without judging trust (it then skips path
-// validation); x509-chain.ts judges trust against the configured anchors, offline.
-for (const identifier of [...CHAIN_FORMATS, 'android-safetynet'] as const) SettingsService.setRootCertificates({ identifier, certificates: [] });
 
 export interface Statement {
   fmt: string;
@@ -36,11 +27,11 @@ const TRY_ANOTHER = 'Try again, or use another passkey or security key.';
  * object is left to the library (a generic refusal); damaged or expired certificates,
  * and formats Latchkey does not verify, are refused here with a reason people can act on.
  */
-export function readStatement(attestationObject: string, now: Date): Statement | undefined {
+export function readStatement(lib: WebAuthnLibrary, attestationObject: string, now: Date): Statement | undefined {
   let fmt: string;
   let raw: unknown;
   try {
-    const decoded = decodeAttestationObject(isoBase64URL.toBuffer(attestationObject));
+    const decoded = lib.decodeAttestationObject(lib.isoBase64URL.toBuffer(attestationObject));
     fmt = decoded.get('fmt');
     raw = decoded.get('attStmt').get('x5c');
   } catch {

@@ -1,11 +1,4 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-} from '@simplewebauthn/server';
+import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { epochSeconds, systemClock } from '../common/clock.js';
 import { DuplicateCredentialError, passkeyKind, type Passkey, type PasskeysRepo } from './passkeys-repo.js';
 import { PasskeyError, UNKNOWN_PASSKEY } from './passkey-error.js';
@@ -25,8 +18,9 @@ import {
   type PasskeyVerification,
 } from './ceremony-kit.js';
 import { judgeStatement, readStatement, statementRefused, type AttestationResult } from './attestation-statement.js';
+import { webauthnLibrary } from './webauthn-library.js';
 
-/** The one owner of `@simplewebauthn/server`: WebAuthn registration and authentication. */
+/** WebAuthn registration and authentication, over `@simplewebauthn/server` (webauthn-library.ts loads it). */
 export type { Binding, CredentialHint, PasskeyVerification, WebAuthnSettings } from './ceremony-kit.js';
 
 export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn, aaguidNames, trust = NO_TRUST, clock = systemClock }: CeremonyDeps) {
@@ -46,7 +40,8 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
       ttlSeconds?: number;
     }): Promise<PublicKeyCredentialCreationOptionsJSON> {
       const ttl = Math.max(1, Math.min(CHALLENGE_TTL_SECONDS, Math.floor(input.ttlSeconds ?? CHALLENGE_TTL_SECONDS)));
-      const options = await generateRegistrationOptions({
+      const lib = await webauthnLibrary();
+      const options = await lib.generateRegistrationOptions({
         rpName: webauthn.rpName,
         rpID: webauthn.rpId,
         userName: input.account.email,
@@ -83,10 +78,11 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
       if (accountId !== input.accountId) throw new PasskeyError('passkey.challenge_expired', 'This passkey request has expired. Try again.');
       const response = registrationResponse.safeParse(input.response);
       if (!response.success) throw new PasskeyError('passkey.invalid', REFUSED);
-      const statement = readStatement(response.data.response.attestationObject, clock());
+      const lib = await webauthnLibrary();
+      const statement = readStatement(lib, response.data.response.attestationObject, clock());
       let verification;
       try {
-        verification = await verifyRegistrationResponse({
+        verification = await lib.verifyRegistrationResponse({
           response: response.data,
           expectedChallenge: challenge,
           expectedOrigin,
@@ -134,7 +130,7 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
 
     /** `hints`: WebAuthn L3 §5.5, e.g. `security-key` when only a hardware key can meet the bar. */
     async authenticationOptions(input: { binding: Binding; allow?: Passkey[]; hints?: CredentialHint[] }): Promise<PublicKeyCredentialRequestOptionsJSON> {
-      const options = await generateAuthenticationOptions({
+      const options = await (await webauthnLibrary()).generateAuthenticationOptions({
         rpID: webauthn.rpId,
         // Empty for discoverable sign-in; the account's passkeys for a step-up.
         allowCredentials: (input.allow ?? []).map((p) => ({ id: p.id, transports: p.transports })),
@@ -177,12 +173,13 @@ export function createPasskeyCeremonies({ passkeys, challenges, audit, webauthn,
       const userHandle = response.response.userHandle;
       const owner = userHandle ? Buffer.from(userHandle, 'base64url').toString('utf8') : undefined;
       if ((userHandle && owner !== passkey.accountId) || (!userHandle && !input.expectedAccountId)) throw await refuse('passkey.user_handle_mismatch');
+      const lib = await webauthnLibrary();
       let verification;
       try {
         // The library checks signature, challenge, origin and RP ID. User verification
         // and the counter are judged below from the verified authenticator data, so each
         // refusal gets its own code from structured data, never from an error message.
-        verification = await verifyAuthenticationResponse({
+        verification = await lib.verifyAuthenticationResponse({
           response,
           expectedChallenge: challenge,
           expectedOrigin,

@@ -4,7 +4,6 @@ import type { EphemeralStore } from './ephemeral-store.js';
 import { loadOrCreateKeyFile } from './key-file.js';
 import { migrate } from './migrate.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { createPostgresDb } from './postgres.js';
 import { unreachable } from './unreachable.js';
 import { collectGarbage } from '../common/collect-garbage.js';
 
@@ -19,12 +18,15 @@ export interface Stores {
 /** Opens the durable store selected by config, migrated. */
 export async function openDb(config: Config): Promise<Db> {
   const url = config.databaseUrl;
+  // Each backend is imported only when picked: an embedded start never loads pg, nor a
+  // Postgres one PGlite.
+  const postgres = url ? await import('./postgres.js') : undefined;
   const embedded = url ? undefined : await openEmbedded(config.dataDir);
-  const db = embedded?.db ?? createPostgresDb(url!, { queryTimeoutMs: config.dbQueryTimeoutMs });
+  const db = embedded?.db ?? postgres!.createPostgresDb(url!, { queryTimeoutMs: config.dbQueryTimeoutMs });
   // Migrations on a connection of their own, without the statement bound: waiting for
   // another process's migration lock, or building an index, may rightly take longer
   // than a request should wait.
-  const migrator = url ? createPostgresDb(url, { max: 1 }) : db;
+  const migrator = postgres ? postgres.createPostgresDb(url!, { max: 1 }) : db;
   try {
     await migrate(migrator);
   } catch (err) {

@@ -1,10 +1,20 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Db, QueryResult } from './db.js';
 
 /** The embedded database's buffer pool. */
 const SHARED_BUFFERS = '16MB';
+/**
+ * How much a WebAssembly function runs before V8 optimises it (TurboFan); V8's default is
+ * 1,800,000. Postgres starting up crosses that in hundreds of functions, and optimising
+ * them was about 0.5 s of CPU on every start, more than the main thread spent; on a busy
+ * or single-core host that is start-up time. A hundred times more keeps start-up on the
+ * baseline code while what a running server keeps hot is still optimised: the query rate
+ * after warm-up is the same (bench/README.md "Restart"). Read when PGlite instantiates.
+ */
+const WASM_TIERING_BUDGET = 180_000_000;
 
 type Queryable = Pick<PGlite, 'query'> | Transaction;
 
@@ -23,6 +33,7 @@ export function pgliteDataExists(dataDir: string): boolean {
 /** Embedded Postgres (WASM) in a directory: single-process, for development and demos. */
 export async function createPgliteDb(dataDir: string | undefined): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
+  setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
   // Postgres's default 128 MB of shared buffers is memory the WebAssembly instance writes
   // at start, so all of it is resident: 16 MB keeps an embedded Latchkey's hot rows
   // cached and its resident size about 110 MB lower (bench/README.md, docs/sizing.md).

@@ -11,7 +11,6 @@ import type { RateLimits } from '../../pages/rate-limit.js';
 import type { AdminDeps } from '../service/index.js';
 import { mountDocs } from './docs.js';
 import { mountRoutes } from './mount.js';
-import { openApiDocument } from './openapi.js';
 import { ApiProblem, sendProblem } from './problem.js';
 import { ADMIN_API_ROUTES } from './routes/index.js';
 
@@ -34,11 +33,21 @@ export interface AdminApiDeps {
  */
 export function adminApi(deps: AdminApiDeps): PageModule {
   const issuer = deps.service.config.issuer.replace(/\/+$/, '');
-  const document = openApiDocument(ADMIN_API_ROUTES, { issuer, tokenUrl: `${issuer}${deps.provider.pathFor('token')}`, basePath: ADMIN_API_BASE });
+  // Built on the first request for it, not at start: zod-to-openapi and the walk over every
+  // route's schemas are start-up time for a document few processes are ever asked for.
+  let document: Promise<object> | undefined;
+  const buildDocument = async () => {
+    const { openApiDocument } = await import('./openapi.js');
+    return openApiDocument(ADMIN_API_ROUTES, { issuer, tokenUrl: `${issuer}${deps.provider.pathFor('token')}`, basePath: ADMIN_API_BASE });
+  };
   const router = new Router();
-  router.get(`${ADMIN_API_BASE}/openapi.json`, (ctx) => {
+  router.get(`${ADMIN_API_BASE}/openapi.json`, async (ctx) => {
+    const body = await (document ??= buildDocument().catch((err: unknown) => {
+      document = undefined;
+      throw err;
+    }));
     ctx.set('Cache-Control', 'no-cache');
-    ctx.body = document;
+    ctx.body = body;
   });
   mountDocs(router, { docs: `${ADMIN_API_PREFIX}/docs`, specUrl: `${ADMIN_API_BASE}/openapi.json` });
   const api = new Router({ prefix: ADMIN_API_BASE });

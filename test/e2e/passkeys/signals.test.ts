@@ -12,7 +12,10 @@ const RECORD_SIGNALS = `
   for (const method of ['signalUnknownCredential', 'signalAllAcceptedCredentials', 'signalCurrentUserDetails']) {
     Object.defineProperty(PublicKeyCredential, method, {
       configurable: true,
-      value: async (options) => { window.__signals.push({ method, options: JSON.parse(JSON.stringify(options)) }); },
+      value: async (options) => {
+        window.__signals.push({ method, options: JSON.parse(JSON.stringify(options)) });
+        window.dispatchEvent(new Event('__signal'));
+      },
     });
   }
 `;
@@ -36,9 +39,17 @@ passkeysSuite('WebAuthn signals', (s) => {
     await context.addInitScript({ content: script });
   }
   const signals = (page: Page) => page.evaluate('window.__signals') as Promise<Signal[]>;
-  /** Waits until the page has made a call of `method` (the recorder is synchronous; the page's call is not). */
+  /**
+   * Waits until the page has made a call of `method` (the recorder is synchronous; the page's
+   * call is not), on the recorder's event: waitForFunction would poll with eval, which the
+   * page's CSP refuses whenever the call has not been made by the first check.
+   */
   async function nextSignal(page: Page, method: string, count = 1): Promise<Signal> {
-    await page.waitForFunction(`window.__signals.filter((c) => c.method === ${JSON.stringify(method)}).length >= ${count}`);
+    await page.evaluate(`new Promise((resolve) => {
+      const made = () => window.__signals.filter((c) => c.method === ${JSON.stringify(method)}).length >= ${count};
+      if (made()) return resolve();
+      window.addEventListener('__signal', () => made() && resolve());
+    })`);
     return (await signals(page)).filter((c) => c.method === method)[count - 1]!;
   }
 
