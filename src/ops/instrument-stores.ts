@@ -1,39 +1,21 @@
 import type { Db } from '../storage/db.js';
 import type { EphemeralStore, FailureLimiter, FailureLimiterOptions, RateLimiter, RateLimiterOptions } from '../storage/ephemeral-store.js';
 import type { Metrics } from './metrics.js';
-
-/** What a method call is named in the call counter: `Interaction.find`, `kv:replay.claim`. */
-function scopeOf(prop: string, args: unknown[]): string {
-  const first = args[0];
-  const name = typeof first === 'string' ? first : (first as { name?: unknown } | null)?.name;
-  return typeof name === 'string' ? `${prop}:${name}` : prop;
-}
+import { aroundCalls } from '../storage/around-calls.js';
 
 /**
  * Counts store failures, rate-limit refusals and calls around the stores, so no
- * repository or flow module needs to know about metrics. Every method keeps its own
- * `this` (the real object), and objects a method hands back synchronously (an adapter,
- * a limiter, a kv namespace) are counted the same way, their calls named under the
- * scope that made them (the model, namespace or limiter name: fixed in code, a bounded
- * label).
+ * repository or flow module needs to know about metrics. Objects a method hands back
+ * synchronously (an adapter, a limiter, a kv namespace) are counted the same way, their
+ * calls named under the scope that made them (storage/around-calls.ts: a bounded label).
  */
-function countCalls<T extends object>(target: T, onError: (err: unknown) => void, onCall: (operation: string) => void, scope = ''): T {
-  return new Proxy(target, {
-    get(obj, prop) {
-      const value: unknown = Reflect.get(obj, prop);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        const out: unknown = value.apply(obj, args);
-        if (out instanceof Promise) {
-          onCall(`${scope}${String(prop)}`);
-          return out.catch((err: unknown) => {
-            onError(err);
-            throw err;
-          });
-        }
-        return out !== null && typeof out === 'object' ? countCalls(out, onError, onCall, `${scope}${scopeOf(String(prop), args)}.`) : out;
-      };
-    },
+function countCalls<T extends object>(target: T, onError: (err: unknown) => void, onCall: (operation: string) => void): T {
+  return aroundCalls(target, (out, scope, method) => {
+    onCall(`${scope}${method}`);
+    return out.catch((err: unknown) => {
+      onError(err);
+      throw err;
+    });
   });
 }
 

@@ -1,5 +1,6 @@
 import { errors } from 'oidc-provider';
 import { codeOf } from './unreachable.js';
+import { aroundCalls } from './around-calls.js';
 
 /**
  * A store that went away under a running Latchkey (crashed, restarting, network cut).
@@ -56,15 +57,5 @@ export function asOutage(store: 'database' | 'redis', err: unknown): unknown {
  * with StoreUnavailableError when the store is gone.
  */
 export function failClosed<T extends object>(store: 'database' | 'redis', target: T): T {
-  return new Proxy(target, {
-    get(obj, prop) {
-      const value: unknown = Reflect.get(obj, prop);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        const out: unknown = value.apply(obj, args);
-        if (out instanceof Promise) return out.catch((err: unknown) => Promise.reject(asOutage(store, err)));
-        return out !== null && typeof out === 'object' ? failClosed(store, out) : out;
-      };
-    },
-  });
+  return aroundCalls(target, (out) => out.catch((err: unknown) => Promise.reject(asOutage(store, err))));
 }
