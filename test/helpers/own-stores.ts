@@ -30,12 +30,19 @@ export interface OwnStore {
 }
 
 export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
+  return (await freePorts(1))[0]!;
+}
+
+/**
+ * `count` different free ports: each is held until all are found, so two calls in a row
+ * can never hand out the same port (the kernel may reuse one just released).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer().listen(0, '127.0.0.1'));
+  await Promise.all(servers.map((server) => once(server, 'listening')));
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => (server.close(), once(server, 'close'))));
+  return ports;
 }
 
 /**

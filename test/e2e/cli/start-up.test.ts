@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { freePort, latchkey, stderrLines } from './setup.js';
+import { freePort, freePorts, latchkey, stderrLines } from './setup.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -60,7 +60,7 @@ describe('latchkey serve: start-up failures', () => {
   });
 
   test('npm start builds, runs the compiled build (pages and static files found from dist), and SIGTERM to npm stops the server too', async () => {
-    const port = await freePort();
+    const [port, demoPort] = await freePorts(2);
     const issuer = `http://localhost:${port}`;
     const dataDir = join(dir, 'compiled');
     const env = {
@@ -69,7 +69,7 @@ describe('latchkey serve: start-up failures', () => {
       LATCHKEY_DATA_DIR: dataDir,
       PORT: String(port),
       LATCHKEY_ISSUER: issuer,
-      LATCHKEY_DEMO_PORT: String(await freePort()),
+      LATCHKEY_DEMO_PORT: String(demoPort),
       LATCHKEY_LOG_LEVEL: 'silent',
     };
     const npm = spawn('npm', ['start', '--silent'], { env, cwd: ROOT });

@@ -14,7 +14,7 @@ import type { Db } from '../../../src/storage/db.js';
 import { createPostgresDb } from '../../../src/storage/postgres.js';
 import { connectRedis } from '../../../src/storage/redis.js';
 import { spawnLatchkey, type LatchkeyProcess } from '../../helpers/latchkey-process.js';
-import { freePort, waitFor } from '../../helpers/own-stores.js';
+import { freePorts, waitFor } from '../../helpers/own-stores.js';
 import { redeem, relyingParty, signIn, userAgentFor } from '../../helpers/rp.js';
 import { scratchDatabase } from '../../helpers/scratch-database.js';
 
@@ -57,7 +57,7 @@ if (TEST_DATABASE_URL && TEST_REDIS_URL) {
       scratch = await scratchDatabase(TEST_DATABASE_URL);
       db = createPostgresDb(scratch.url);
       dir = mkdtempSync(join(tmpdir(), 'latchkey-cluster-'));
-      const [port, metricsPort] = [await freePort(), await freePort()];
+      const [port, metricsPort] = await freePorts(2);
       issuer = `http://localhost:${port}`;
       metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
       server = await spawnLatchkey(
