@@ -94,3 +94,5 @@ provider.use(async (ctx, next) => {
 });
 
 provider.listen(port, '127.0.0.1');
+// An orderly exit on SIGTERM, so a --cpu-prof profile (BENCH_BASELINE_NODE_ARGS) is written.
+process.once('SIGTERM', () => process.exit(0));

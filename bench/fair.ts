@@ -16,7 +16,7 @@ import { createAccountsRepo } from '../src/accounts/accounts-repo.js';
 import { createClientRegistry } from '../src/clients/registry.js';
 import { createResourcesRepo } from '../src/clients/resources-repo.js';
 import { basicAuth } from '../test/helpers/client-auth.js';
-import { freePort, freshStores, idleCpuOf, measure, resetPeak, ROOT, rssOf, startLatchkey, startProcess, stop, type Measured, type Stores } from './lib.js';
+import { freePort, freshStores, idleCpuOf, measure, printMeasured, resetPeak, ROOT, rssOf, sample, SECONDS, startLatchkey, startProcess, stop, summarize, WARMUP_SECONDS, type Measured, type Sample, type Stores } from './lib.js';
 import { ACCOUNTS, emailOf, PASSWORD, RESOURCE, targetRatio, WORKLOADS, type Target, type Workload } from './workloads.js';
 import { roundTrips, type RoundTrips } from './round-trips.js';
 import { seedLarge } from './seed-large.js';
@@ -47,6 +47,68 @@ async function runWorkloads(
     const measured: Measured = await measure(`${target.label}: ${workload.name}`, workload.concurrency, once, server.pid!, idleCpu);
     const { peakMb } = rssOf(server.pid!);
     results.push({ workload: workload.name, target: target.label, ...measured, idleRssMb: idle.rssMb, peakRssMb: peakMb, roundTrips: trips });
+  }
+  return results;
+}
+
+/** A server under test in the paired run: its process, how to reach it, its idle CPU. */
+interface Side {
+  server: ChildProcess;
+  target: Target;
+  idleCpu: number;
+  tripsOf?: ((once: () => Promise<void>) => Promise<RoundTrips>) | undefined;
+}
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? Math.max(1, Math.floor(SECONDS)));
+
+function perCoreOf(s: Sample, idleCpu: number): number {
+  return s.count / Math.max(1e-9, s.cpuSeconds - idleCpu * s.elapsed);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * Baseline and Latchkey run side by side, both idle on core 0, and each workload is
+ * measured in ROUNDS alternating slices (baseline then Latchkey, then Latchkey then
+ * baseline, …), so a machine whose speed drifts (a shared VM) weighs on both alike. The
+ * per-core ratio is the median of the rounds' ratios, each from two neighbouring slices.
+ */
+async function runPaired(base: Side, ours: Side, workloads: Workload[]): Promise<Result[]> {
+  const results: Result[] = [];
+  const sides = [base, ours];
+  for (const side of sides) {
+    const idle = rssOf(side.server.pid!);
+    process.stdout.write(`  ${side.target.label}: resident at idle ${idle.rssMb.toFixed(0)} MB, CPU at idle ${(side.idleCpu * 1000).toFixed(1)} ms/s (subtracted below)\n`);
+  }
+  const slice = SECONDS / ROUNDS;
+  for (const workload of workloads) {
+    const onces = await Promise.all(sides.map((side) => workload.prepare(side.target)));
+    const trips = ours.tripsOf ? await ours.tripsOf(onces[1]!) : undefined;
+    const samples: Sample[][] = [[], []];
+    const idleRss = sides.map((side) => rssOf(side.server.pid!).rssMb);
+    for (const [i, side] of sides.entries()) {
+      resetPeak(side.server.pid!);
+      await sample(workload.concurrency, onces[i]!, { seconds: 0, warmupSeconds: WARMUP_SECONDS });
+    }
+    const ratios: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const i of round % 2 ? [1, 0] : [0, 1]) {
+        samples[i]!.push(await sample(workload.concurrency, onces[i]!, { seconds: slice, warmupSeconds: Math.min(0.25, WARMUP_SECONDS), serverPid: sides[i]!.server.pid! }));
+      }
+      ratios.push(perCoreOf(samples[1]![round]!, ours.idleCpu) / perCoreOf(samples[0]![round]!, base.idleCpu));
+    }
+    for (const [i, side] of sides.entries()) {
+      const measured = summarize(samples[i]!, side.idleCpu);
+      printMeasured(`${side.target.label}: ${workload.name}`, measured, workload.concurrency);
+      const ratio = i === 1 ? { pairedPerCoreRatio: median(ratios), roundRatios: ratios } : {};
+      results.push({ workload: workload.name, target: side.target.label, ...measured, idleRssMb: idleRss[i]!, peakRssMb: rssOf(side.server.pid!).peakMb, roundTrips: i === 1 ? trips : undefined, ...ratio });
+    }
+    const mainShare = (i: number) => (100 * samples[i]!.reduce((n, x) => n + x.mainCpuSeconds, 0)) / samples[i]!.reduce((n, x) => n + x.cpuSeconds, 0);
+    process.stdout.write(`    per-core ratio by round: ${ratios.map((r) => r.toFixed(2)).join(' ')} (median ${median(ratios).toFixed(2)}); main thread's share of CPU: baseline ${mainShare(0).toFixed(0)}%, Latchkey ${mainShare(1).toFixed(0)}%\n`);
   }
   return results;
 }
@@ -108,43 +170,49 @@ export async function fairBench(): Promise<void> {
     const basePort = await freePort();
     const baseIssuer = `http://localhost:${basePort}`;
     const baseline = await startProcess(
-      ['--import', 'tsx', 'bench/baseline-provider.ts'],
+      // BENCH_BASELINE_NODE_ARGS: flags for the baseline, e.g. a profile to compare with Latchkey's.
+      [...(process.env.BENCH_BASELINE_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'bench/baseline-provider.ts'],
       { PORT: String(basePort), BASELINE_SECRET: secret, BASELINE_RESOURCE: RESOURCE, BASELINE_REDIRECT_URI: REDIRECT_URI },
       `${baseIssuer}/.well-known/openid-configuration`,
       '0',
     );
+    const port = await freePort();
+    const { target, metricsPort } = await latchkeyTarget(stores, port);
+    const env = { LATCHKEY_METRICS_PORT: String(metricsPort) };
+    let server: ChildProcess | undefined;
     try {
-      const target: Target = {
+      const baseTarget: Target = {
         label: 'oidc-provider', issuer: baseIssuer, machineAuth: basicAuth('baseline', secret), web: { id: 'web', secret },
         redirectUri: REDIRECT_URI, jwksUri: await jwksUriOf(baseIssuer),
       };
-      results.push(...(await runWorkloads(baseline, target, chosen)));
-      const jwks = await fetch(target.jwksUri);
+      server = await startLatchkey(stores, port, '0', env);
+      target.jwksUri = await jwksUriOf(target.issuer);
+      // Both idle CPUs are read while both run, as they will during the slices.
+      const [baseIdle, ourIdle] = [await idleCpuOf(baseline.pid!), await idleCpuOf(server.pid!)];
+      results.push(...(await runPaired(
+        { server: baseline, target: baseTarget, idleCpu: baseIdle! },
+        { server, target, idleCpu: ourIdle!, tripsOf: (once) => roundTrips(metricsPort, once) },
+        chosen,
+      )));
+      const jwks = await fetch(baseTarget.jwksUri);
       jwksFloor = { body: await jwks.text(), headers: [...jwks.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length'].includes(name)) };
     } finally {
       await stop(baseline);
+      if (server) await stop(server);
     }
 
     if (chosen.some((w) => w.name === 'JWKS')) await floor(jwksFloor);
 
-    const port = await freePort();
-    const { target, metricsPort } = await latchkeyTarget(stores, port);
-    const env = { LATCHKEY_METRICS_PORT: String(metricsPort) };
-    let server = await startLatchkey(stores, port, '0', env);
-    try {
-      target.jwksUri = await jwksUriOf(target.issuer);
-      results.push(...(await runWorkloads(server, target, chosen, (once) => roundTrips(metricsPort, once))));
-      if (process.env.BENCH_SEED === 'large') {
-        await stop(server);
-        await seedLarge(stores.db);
-        // A Redis prefix of its own: the first run spent this address's sign-in rate budget.
-        server = await startLatchkey(stores, port, '0', { ...env, LATCHKEY_REDIS_PREFIX: `${stores.redisPrefix}large:` });
+    if (process.env.BENCH_SEED === 'large') {
+      await seedLarge(stores.db);
+      // A Redis prefix of its own: the first run spent this address's sign-in rate budget.
+      server = await startLatchkey(stores, port, '0', { ...env, LATCHKEY_REDIS_PREFIX: `${stores.redisPrefix}large:` });
+      try {
         const grows = chosen.filter((w) => w.name.startsWith('password sign-in') || w.name === 'client credentials, opaque');
-        const large = await runWorkloads(server, { ...target, label: 'Latchkey, 100k accounts + 10k clients' }, grows, (once) => roundTrips(metricsPort, once));
-        results.push(...large);
+        results.push(...(await runWorkloads(server, { ...target, label: 'Latchkey, 100k accounts + 10k clients' }, grows, (once) => roundTrips(metricsPort, once))));
+      } finally {
+        await stop(server);
       }
-    } finally {
-      await stop(server);
     }
   } finally {
     execFileSync('taskset', ['-a', '-cp', '0,1', String(process.pid)], { stdio: 'ignore' });

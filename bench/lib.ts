@@ -131,8 +131,8 @@ export interface Measured {
 }
 
 /** CPU seconds a process has used (utime + stime from /proc/<pid>/stat, in clock ticks of 1/100 s). */
-export function cpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+export function cpuSecondsOf(pid: number, thread?: number): number {
+  const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
@@ -141,10 +141,6 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : Number.NaN;
 }
 
-/**
- * Runs `once` from `concurrency` loops: a warm-up, then a measured window, recording
- * each iteration's latency. Bounded by time; any failure stops the run with its message.
- */
 /**
  * CPU seconds per second a server spends with no requests at all (timers: the outbox
  * poll, key reloads, metrics); subtracted from each workload so the figure per request is
@@ -162,9 +158,23 @@ export async function idleCpuOf(pid: number, seconds = 3): Promise<number> {
   return least;
 }
 
-export async function measure(name: string, concurrency: number, once: () => Promise<void>, serverPid?: number, idleCpuPerSecond = 0): Promise<Measured> {
+/** One measured window: requests done, seconds taken, the server's CPU seconds in it, each latency. */
+export interface Sample {
+  count: number;
+  elapsed: number;
+  cpuSeconds: number;
+  /** Of cpuSeconds, the main thread's (JavaScript); the rest is libuv's pool, GC helpers, argon2. */
+  mainCpuSeconds: number;
+  latencies: number[];
+}
+
+/**
+ * Runs `once` from `concurrency` loops: a warm-up, then a measured window, recording
+ * each iteration's latency. Bounded by time; any failure stops the run with its message.
+ */
+export async function sample(concurrency: number, once: () => Promise<void>, { seconds = SECONDS, warmupSeconds = WARMUP_SECONDS, serverPid }: { seconds?: number; warmupSeconds?: number; serverPid?: number | undefined } = {}): Promise<Sample> {
   let measuring = false;
-  let stopAt = Date.now() + WARMUP_SECONDS * 1000;
+  let stopAt = Date.now() + warmupSeconds * 1000;
   const latencies: number[] = [];
   const loop = async () => {
     while (Date.now() < stopAt) {
@@ -177,17 +187,38 @@ export async function measure(name: string, concurrency: number, once: () => Pro
   measuring = true;
   const started = performance.now();
   const cpuBefore = serverPid ? cpuSecondsOf(serverPid) : 0;
-  stopAt = Date.now() + SECONDS * 1000;
+  const mainBefore = serverPid ? cpuSecondsOf(serverPid, serverPid) : 0;
+  stopAt = Date.now() + seconds * 1000;
   await Promise.all(Array.from({ length: concurrency }, loop));
-  const rate = latencies.length / ((performance.now() - started) / 1000);
   const elapsed = (performance.now() - started) / 1000;
-  const serverCpuMs = serverPid ? (Math.max(0, cpuSecondsOf(serverPid) - cpuBefore - idleCpuPerSecond * elapsed) * 1000) / latencies.length : undefined;
-  latencies.sort((a, b) => a - b);
-  const out = { rate, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), serverCpuMs };
-  const cpu = serverCpuMs === undefined ? '' : `  server CPU ${serverCpuMs.toFixed(2).padStart(6)} ms/req`;
+  const mainCpuSeconds = serverPid ? cpuSecondsOf(serverPid, serverPid) - mainBefore : 0;
+  return { count: latencies.length, elapsed, cpuSeconds: serverPid ? cpuSecondsOf(serverPid) - cpuBefore : 0, mainCpuSeconds, latencies };
+}
+
+/** Rate, latency percentiles and CPU per request of one or more windows, idle background subtracted. */
+export function summarize(samples: readonly Sample[], idleCpuPerSecond = 0, withCpu = true): Measured {
+  const count = samples.reduce((n, s) => n + s.count, 0);
+  const elapsed = samples.reduce((n, s) => n + s.elapsed, 0);
+  const cpu = samples.reduce((n, s) => n + s.cpuSeconds, 0);
+  const latencies = samples.flatMap((s) => s.latencies).sort((a, b) => a - b);
+  return {
+    rate: count / elapsed,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    serverCpuMs: withCpu ? (Math.max(0, cpu - idleCpuPerSecond * elapsed) * 1000) / count : undefined,
+  };
+}
+
+export function printMeasured(name: string, out: Measured, concurrency: number): void {
+  const cpu = out.serverCpuMs === undefined ? '' : `  server CPU ${out.serverCpuMs.toFixed(2).padStart(6)} ms/req`;
   process.stdout.write(
-    `  ${name.padEnd(46)} ${rate.toFixed(1).padStart(8)} /s  p50 ${out.p50Ms.toFixed(1).padStart(6)} ms  p99 ${out.p99Ms.toFixed(1).padStart(6)} ms${cpu}  (c=${concurrency})\n`,
+    `  ${name.padEnd(46)} ${out.rate.toFixed(1).padStart(8)} /s  p50 ${out.p50Ms.toFixed(1).padStart(6)} ms  p99 ${out.p99Ms.toFixed(1).padStart(6)} ms${cpu}  (c=${concurrency})\n`,
   );
+}
+
+export async function measure(name: string, concurrency: number, once: () => Promise<void>, serverPid?: number, idleCpuPerSecond = 0): Promise<Measured> {
+  const out = summarize([await sample(concurrency, once, { serverPid })], idleCpuPerSecond, serverPid !== undefined);
+  printMeasured(name, out, concurrency);
   return out;
 }
 

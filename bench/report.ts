@@ -9,6 +9,9 @@ export interface Result extends Measured {
   idleRssMb: number;
   peakRssMb: number;
   roundTrips?: RoundTrips | undefined;
+  /** Latchkey's per-core ratio to the baseline: the median of the interleaved rounds' ratios (fair.ts). */
+  pairedPerCoreRatio?: number | undefined;
+  roundRatios?: number[] | undefined;
 }
 
 const pad = (s: string, n: number) => s.padEnd(n);
@@ -26,13 +29,13 @@ export function report(results: Result[], workloads: Workload[], options: { argo
     if (!ours || !base) continue;
     const ratio = ours.rate / base.rate;
     const perCore = (r: Result) => (r.serverCpuMs ? 1000 / r.serverCpuMs : Number.NaN);
-    const capacity = perCore(ours) / perCore(base);
+    const capacity = ours.pairedPerCoreRatio ?? perCore(ours) / perCore(base);
     const target = options.targetRatio(w);
     const trips = ours.roundTrips ? `${ours.roundTrips.database} + ${ours.roundTrips.ephemeral}` : '';
     process.stdout.write(
       `  ${pad(w.name, 36)} ${ours.rate.toFixed(1).padStart(10)} ${base.rate.toFixed(1).padStart(10)} ${ratio.toFixed(2).padStart(5)}  ${`${perCore(ours).toFixed(0)} vs ${perCore(base).toFixed(0)}`.padEnd(20)} ${capacity.toFixed(2).padStart(5)}  ≥ ${String(target).padEnd(3)} ${capacity >= target ? 'met' : 'NOT'}  ${ours.peakRssMb.toFixed(0).padStart(5)} MB  ${trips}\n`,
     );
-    ratios.push({ workload: w.name, baseline: 'oidc-provider', ratio, perCoreRatio: capacity, target, met: capacity >= target });
+    ratios.push({ workload: w.name, baseline: 'oidc-provider', ratio, perCoreRatio: capacity, roundRatios: ours.roundRatios, target, met: capacity >= target });
     if (w.group === 'password' && w.name.startsWith('password sign-in') && options.argon2) {
       const r = ours.rate / options.argon2;
       process.stdout.write(`  ${pad('  ÷ raw argon2id verifies/s', 36)} ${ours.rate.toFixed(1).padStart(10)} ${options.argon2.toFixed(1).padStart(10)} ${r.toFixed(2).padStart(5)}\n`);
@@ -40,7 +43,7 @@ export function report(results: Result[], workloads: Workload[], options: { argo
     }
   }
   process.stdout.write(
-    '  (targets are judged per core: requests per second of server CPU, which no load generator sharing the machine can cap)\n',
+    '  (targets are judged per core: requests per second of server CPU, which no load generator sharing the machine can cap;\n   the per-core ratio is the median of the rounds in which both servers were measured in turn)\n',
   );
   for (const r of results.filter((x) => x.target.startsWith('Latchkey,'))) {
     const empty = find('Latchkey', r.workload);

@@ -4,6 +4,7 @@ import type { EphemeralStore } from '../storage/ephemeral-store.js';
 import { type Adapter, DURABLE_MODELS } from './adapter.js';
 import { createSqlAdapter, sweepExpired } from './sql-adapter.js';
 import { createRotationCommits, type RotationCommits } from './rotation-commit.js';
+import { createReadAhead } from './read-ahead.js';
 
 export interface Adapters {
   /** The `adapter` factory oidc-provider calls once per model name. */
@@ -23,17 +24,19 @@ export function createAdapters(
   db: Db,
   ephemeral: EphemeralStore,
   overrides: Record<string, Adapter> = {},
-  deps: { clock?: Clock } = {},
+  { currentRequest, ...deps }: { clock?: Clock; currentRequest?: () => object | undefined } = {},
 ): Adapters {
   const cache = new Map<string, Adapter>();
-  const rotations = createRotationCommits(db);
+  const rotations = createRotationCommits(db, currentRequest);
+  const readAhead = createReadAhead(currentRequest);
 
   function build(model: string): Adapter {
     const override = overrides[model];
     if (override) return override;
     // Refresh tokens are looked up for every access token presented; see createMissCache.
     if (DURABLE_MODELS.has(model)) {
-      return createSqlAdapter(db, model, model === 'RefreshToken' ? { missCacheSeconds: 60, rotation: rotations, ...deps } : deps);
+      // The refresh grant reads the token, then its grant: one statement (read-ahead.ts).
+      return createSqlAdapter(db, model, model === 'RefreshToken' ? { missCacheSeconds: 60, rotation: rotations, readAhead, grantAhead: true, ...deps } : { readAhead, ...deps });
     }
     return ephemeral.adapterFor(model);
   }

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { engineRequest } from './engine-request.js';
 import type { Db } from '../storage/db.js';
 import { sha256 } from '../common/hash.js';
 import type { AdapterPayload } from './adapter.js';
@@ -44,12 +44,17 @@ export interface Rotation {
 }
 
 export interface RotationCommits extends RotationWrites {
-  /** Runs `fn` (the engine's handling of one token request) with its rotation deferred. */
-  run(fn: () => Promise<void>): Promise<Rotation>;
+  /** Runs `fn` (the engine's handling of the token request `request`) with its rotation deferred. */
+  run(request: object, fn: () => Promise<void>): Promise<Rotation>;
 }
 
-export function createRotationCommits(db: Db): RotationCommits {
-  const current = new AsyncLocalStorage<Pending>();
+/** `currentRequest` finds the request the adapter is called for (engine-request.ts). */
+export function createRotationCommits(db: Db, currentRequest: () => object | undefined = engineRequest): RotationCommits {
+  const pendings = new WeakMap<object, Pending>();
+  const current = () => {
+    const request = currentRequest();
+    return request && pendings.get(request);
+  };
 
   async function commit({ claim, successor }: Pending): Promise<boolean> {
     if (!claim) return true;
@@ -67,20 +72,25 @@ export function createRotationCommits(db: Db): RotationCommits {
 
   return {
     claim(model, id) {
-      const pending = current.getStore();
+      const pending = current();
       if (!pending || pending.claim) return false;
       pending.claim = { model, idHash: sha256(id) };
       return true;
     },
     defer(model, id, payload, expiresIn) {
-      const pending = current.getStore();
+      const pending = current();
       if (pending?.claim?.model !== model || pending.successor) return false;
       pending.successor = { id, payload, expiresIn };
       return true;
     },
-    async run(fn) {
+    async run(request, fn) {
       const pending: Pending = {};
-      await current.run(pending, fn);
+      pendings.set(request, pending);
+      try {
+        await fn();
+      } finally {
+        pendings.delete(request);
+      }
       return {
         get pending() {
           return pending.claim !== undefined;

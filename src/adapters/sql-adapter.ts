@@ -5,13 +5,28 @@ import { sha256 } from '../common/hash.js';
 import { storablePayload } from '../storage/model-payload.js';
 import { type Adapter, type AdapterPayload, expiresAt } from './adapter.js';
 import type { RotationWrites } from './rotation-commit.js';
+import type { ReadAhead } from './read-ahead.js';
 
 interface Row {
   payload: AdapterPayload;
   consumed_at: Date | null;
 }
 
-const LIVE = '(expires_at IS NULL OR expires_at > now())';
+interface WithGrant extends Row {
+  grant_id: string | null;
+  grant_payload: AdapterPayload | null;
+  grant_consumed_at: Date | null;
+}
+
+const live = (table = '') => `(${table}expires_at IS NULL OR ${table}expires_at > now())`;
+const LIVE = live();
+
+// A grant's id_hash worked out in SQL from a token row's grant_id: SHA-256, base64url,
+// as sha256() in common/hash.ts (PostgreSQL 11+ and PGlite alike).
+const GRANT_HASH = "rtrim(translate(encode(sha256(convert_to(t.grant_id, 'UTF8')), 'base64'), '+/', '-_'), '=')";
+const FIND_WITH_GRANT = `SELECT t.payload, t.consumed_at, t.grant_id, g.payload AS grant_payload, g.consumed_at AS grant_consumed_at
+  FROM oidc_models t LEFT JOIN oidc_models g ON g.model = 'Grant' AND g.id_hash = ${GRANT_HASH} AND ${live('g.')}
+  WHERE t.model = $1 AND t.id_hash = $2 AND ${live('t.')}`;
 
 /**
  * Remembers, briefly, ids that were looked up and not found. oidc-provider looks every
@@ -46,6 +61,13 @@ export interface SqlAdapterOptions {
   clock?: Clock;
   /** Defers a refresh token's consume and its successor to one commit (rotation-commit.ts). */
   rotation?: RotationWrites;
+  /** Rows read ahead in a request; shared by every SQL model adapter (read-ahead.ts). */
+  readAhead?: ReadAhead;
+  /**
+   * A find of this model reads its grant in the same statement, for the engine's next
+   * lookup: the refresh grant reads the token, then its grant.
+   */
+  grantAhead?: boolean;
 }
 
 export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptions = {}): Adapter {
@@ -55,23 +77,38 @@ export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptio
     return { ...row.payload, jti, ...(row.consumed_at ? { consumed: Math.floor(row.consumed_at.getTime() / 1000) } : {}) };
   }
 
+  const { readAhead } = options;
+  async function findRow(hash: string): Promise<Row | undefined> {
+    if (!options.grantAhead || !readAhead?.active) {
+      const { rows } = await db.query<Row>(`SELECT payload, consumed_at FROM oidc_models WHERE model = $1 AND id_hash = $2 AND ${LIVE}`, [model, hash]);
+      return rows[0];
+    }
+    const { rows } = await db.query<WithGrant>(FIND_WITH_GRANT, [model, hash]);
+    const row = rows[0];
+    if (row?.grant_id) {
+      const grant = row.grant_payload ? { payload: row.grant_payload, consumed_at: row.grant_consumed_at } : undefined;
+      readAhead.keep('Grant', row.grant_id, revive(grant, row.grant_id) ?? null);
+    }
+    return row;
+  }
+
   return {
     async upsert(id, payload, expiresIn) {
       misses?.forget(sha256(id));
+      readAhead?.drop(model, id);
       // The successor of a refresh token rotated in this request waits for the rotation's commit.
       if (options.rotation?.defer(model, id, payload, expiresIn)) return;
       await upsertModel(db, model, id, payload, expiresIn);
     },
 
     async find(id) {
+      const ahead = readAhead?.take(model, id);
+      if (ahead !== undefined) return ahead ?? undefined;
       const hash = sha256(id);
       if (misses?.has(hash)) return undefined;
-      const { rows } = await db.query<Row>(`SELECT payload, consumed_at FROM oidc_models WHERE model = $1 AND id_hash = $2 AND ${LIVE}`, [
-        model,
-        hash,
-      ]);
-      if (!rows[0]) misses?.add(hash);
-      return revive(rows[0], id);
+      const row = await findRow(hash);
+      if (!row) misses?.add(hash);
+      return revive(row, id);
     },
 
     async findByUid(uid) {
@@ -89,16 +126,19 @@ export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptio
     },
 
     async consume(id) {
+      readAhead?.drop(model, id);
       // In a rotation (rotation-commit.ts) the mark is written with the successor, at the end.
       if (options.rotation?.claim(model, id)) return;
       if (!(await consumeModel(db, model, sha256(id)))) throw new errors.InvalidGrant(`${model} already consumed`);
     },
 
     async destroy(id) {
+      readAhead?.drop(model, id);
       await db.query('DELETE FROM oidc_models WHERE model = $1 AND id_hash = $2', [model, sha256(id)]);
     },
 
     async revokeByGrantId(grantId) {
+      readAhead?.drop(model, grantId); // a grant's own row carries its id as grant_id
       await db.query('DELETE FROM oidc_models WHERE model = $1 AND grant_id = $2', [model, grantId]);
     },
   };

@@ -52,6 +52,27 @@ export function parseTrustedProxies(text: string): ProxyTrust {
   return Object.freeze({ kind: 'list', ranges: Object.freeze(ranges), text: value });
 }
 
+/**
+ * Remembers what a few thousand texts parse to: parsing is most of the cost of finding
+ * the client address, and a busy server sees the same peers (its proxies, its keep-alive
+ * clients) on request after request. Bounded: emptied when full.
+ */
+function remembered<T>(compute: (text: string) => T, size = 4096): (text: string) => T {
+  const memo = new Map<string, T>();
+  return (text) => {
+    if (memo.has(text)) return memo.get(text) as T;
+    const value = compute(text);
+    if (memo.size >= size) memo.clear();
+    memo.set(text, value);
+    return value;
+  };
+}
+
+const peerOf = remembered((peer) => {
+  const address = parseAddress(peer);
+  return { address, text: address?.toString() ?? peer };
+});
+
 function trusted(trust: ProxyTrust, address: Address | undefined): boolean {
   if (trust.kind === 'hops') return true;
   if (trust.kind === 'none' || !address) return false;
@@ -83,8 +104,7 @@ export interface ClientAddress {
  * An element that is not an address stops the walk: the last address believed counts.
  */
 export function clientAddress(trust: ProxyTrust, peer: string, forwardedFor: string | undefined): ClientAddress {
-  const peerAddress = parseAddress(peer);
-  const peerText = peerAddress?.toString() ?? peer;
+  const { address: peerAddress, text: peerText } = peerOf(peer);
   if (!trusted(trust, peerAddress)) return { ip: peerText, viaTrustedProxy: false };
   const elements = (forwardedFor ?? '').split(',').filter((e) => e.trim() !== '');
   let client = peerText;
@@ -104,10 +124,10 @@ export function clientAddress(trust: ProxyTrust, peer: string, forwardedFor: str
  * one IPv6 subscriber usually holds a whole /64 (RFC 6177), so counting single
  * addresses would give them 2^64 fresh budgets.
  */
-export function addressKey(ip: string): string {
+export const addressKey: (ip: string) => string = remembered((ip) => {
   const address = parseAddress(ip);
   if (!address) return ip;
   if (address.kind() === 'ipv4') return address.toString();
   const parts = (address as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16));
   return `${parts.join(':')}::/64`;
-}
+});

@@ -12,7 +12,7 @@ import { REQUEST_LIMITS } from '../provider/request-limits.js';
 export function boundedRequests(formPaths: readonly string[]): Middleware {
   const forms = new Set(formPaths);
   const tooLarge = () => new AppError('invalid_request', 'The request is too large to be accepted.', { status: 400 });
-  return async (ctx, next) => {
+  return (ctx, next) => {
     if (Buffer.byteLength(ctx.querystring) > REQUEST_LIMITS.queryBytes) throw tooLarge();
     // A body without Content-Length (chunked) is capped by the engine's own reader.
     if (ctx.method === 'POST' && forms.has(ctx.path) && (ctx.request.length ?? 0) > REQUEST_LIMITS.formBodyBytes) throw tooLarge();

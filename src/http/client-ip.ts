@@ -12,7 +12,7 @@ const FORWARDING_HEADERS = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-
  * only from intermediaries that are trusted to set them).
  */
 export function clientIp(trust: ProxyTrust): Middleware {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     const headers = ctx.req.headers;
     const forwardedFor = headers['x-forwarded-for'];
     const { ip, viaTrustedProxy } = clientAddress(trust, ctx.req.socket.remoteAddress ?? '', Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor);
@@ -27,6 +27,6 @@ export function clientIp(trust: ProxyTrust): Middleware {
       for (const name of FORWARDING_HEADERS) delete headers[name];
     }
     ctx.request.ip = ip;
-    await next();
+    return next();
   };
 }

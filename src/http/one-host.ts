@@ -33,7 +33,8 @@ export function oneHost({ issuer, exemptPaths }: OneHostOptions): Middleware {
   const served = (ctx: Context) =>
     ABSOLUTE_FORM.test(ctx.originalUrl) ? URL.parse(ctx.originalUrl)?.origin === origin : ctx.host === host || normalize(ctx.host) === host;
 
-  return async (ctx, next) => {
+  // Not async: a middleware that only checks and passes on needs no promise of its own.
+  return (ctx, next) => {
     if (exempt.has(ctx.path)) return next();
     if (!served(ctx)) {
       throw new AppError('request.misdirected', 'This address is not served here. Use the address the application sent you to.', { status: 421 });

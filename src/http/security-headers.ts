@@ -14,6 +14,10 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+// What `ctx.response.is('html')` answers, without parsing the media type on every
+// request: only text/html is HTML (its parameters, such as charset, do not matter).
+const isHtml = (type: string) => type.slice(0, 9).toLowerCase() === 'text/html' && (type.length === 9 || type[9] === ';' || type[9] === ' ');
+
 export function securityHeaders(options: { hsts: boolean }): Middleware {
   return async (ctx, next) => {
     // Set before the handler runs: the engine's own auto-submit pages (response_mode=
@@ -30,7 +34,7 @@ export function securityHeaders(options: { hsts: boolean }): Middleware {
     if (!ctx.response.get('Cross-Origin-Resource-Policy')) ctx.set('Cross-Origin-Resource-Policy', 'same-origin');
     ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
     if (options.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    if (ctx.response.is('html')) {
+    if (isHtml(ctx.response.get('Content-Type'))) {
       if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', CSP);
       ctx.set('X-Frame-Options', 'DENY');
       ctx.set('Cache-Control', 'no-store');

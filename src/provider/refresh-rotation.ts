@@ -20,7 +20,7 @@ export function rotateInOneCommit(provider: Provider, rotations: RotationCommits
   const tokenPath = provider.pathFor('token');
   provider.use(async (ctx, next) => {
     if (ctx.method !== 'POST' || ctx.path !== tokenPath) return next();
-    const rotation = await rotations.run(next);
+    const rotation = await rotations.run(ctx, next);
     if (!rotation.pending || ctx.status !== 200) return;
     let refusal: errors.OIDCProviderError;
     try {

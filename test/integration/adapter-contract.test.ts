@@ -165,6 +165,53 @@ for (const backend of backends()) {
       assert.equal((await tokens.find(key))?.jti, key);
     });
 
+    test('within one request a refresh token brings its grant along: the grant lookup needs no statement of its own', async () => {
+      let request: object | undefined = {};
+      let statements = 0;
+      const counted = { ...open.db, query: ((text: string, params?: unknown[]) => ((statements += 1), open.db.query(text, params))) as typeof open.db.query };
+      const inRequest = createAdapters(counted, open.ephemeral, {}, { currentRequest: () => request });
+      const [tokens, grants] = [inRequest.factory('RefreshToken'), inRequest.factory('Grant')];
+      const [token, grant] = [id(), id()];
+      await grants.upsert(grant, { jti: grant, kind: 'Grant', accountId: 'acc-1', clientId: 'client-1' }, 60);
+      await tokens.upsert(token, { jti: token, kind: 'RefreshToken', grantId: grant }, 60);
+
+      statements = 0;
+      assert.equal((await tokens.find(token))?.grantId, grant);
+      assert.deepEqual(await grants.find(grant), { jti: grant, kind: 'Grant', accountId: 'acc-1', clientId: 'client-1' });
+      assert.equal(statements, 1, 'token and grant in one statement');
+      // Served once: the next lookup reads the store again.
+      assert.equal((await grants.find(grant))?.accountId, 'acc-1');
+      assert.equal(statements, 2);
+
+      // A grant written or removed in the request is never answered from what was read before.
+      await tokens.find(token);
+      await grants.destroy(grant);
+      assert.equal(await grants.find(grant), undefined);
+      await tokens.find(token);
+      await grants.upsert(grant, { jti: grant, kind: 'Grant', accountId: 'acc-2' }, 60);
+      assert.equal((await grants.find(grant))?.accountId, 'acc-2');
+
+      // A token whose grant is gone says so without another statement.
+      await grants.destroy(grant);
+      await tokens.find(token);
+      statements = 0;
+      assert.equal(await grants.find(grant), undefined);
+      assert.equal(statements, 0);
+
+      // What one request read is not another's; outside a request nothing is read ahead.
+      await grants.upsert(grant, { jti: grant, kind: 'Grant', accountId: 'acc-3' }, 60);
+      await tokens.find(token);
+      request = {};
+      statements = 0;
+      assert.equal((await grants.find(grant))?.accountId, 'acc-3');
+      assert.equal(statements, 1);
+      request = undefined;
+      await tokens.find(token);
+      statements = 0;
+      assert.equal((await grants.find(grant))?.accountId, 'acc-3');
+      assert.equal(statements, 1);
+    });
+
     test('sessions are found by uid', async () => {
       const sessions = adapters.factory('Session');
       const key = id();

@@ -18,6 +18,7 @@ import { createClientsRepository } from '../../src/clients/repository.js';
 import { createClientResourcesRepo } from '../../src/clients/client-resources-repo.js';
 import { createSqlAdapter, sweepExpired } from '../../src/adapters/sql-adapter.js';
 import { createAccountModels } from '../../src/adapters/account-models.js';
+import { createReadAhead } from '../../src/adapters/read-ahead.js';
 import { revokeByAccount } from '../../src/adapters/revoke-by-account.js';
 import { revokeByClient } from '../../src/adapters/revoke-by-client.js';
 import { createOneTimeCodes } from '../../src/accounts/one-time-codes.js';
@@ -140,6 +141,8 @@ if (pgUrl) test('every hot query uses an index on tables seeded with realistic r
     await adapter.revokeByGrantId!('grant9');
     await adapter.destroy('some-id');
   }
+  // A refresh token read with its grant (read-ahead.ts), inside a request.
+  await createSqlAdapter(db, 'RefreshToken', { readAhead: createReadAhead(() => ({})), grantAhead: true }).find('some-id');
   await sweepExpired(db);
   const models = createAccountModels(db);
   await models.sessions('acct8');
