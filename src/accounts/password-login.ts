@@ -74,11 +74,14 @@ export function createPasswordLogin(deps: PasswordLoginDeps) {
   return async function passwordLogin(input: PasswordLoginInput): Promise<PasswordLoginResult> {
     // Every counter uses the canonical address: no other spelling opens a fresh budget.
     const emailKey = passwordLockoutKey(input.email);
-    const ip = await byIp.check(input.ip);
+    // Both reads at once (one wait, not two); the account is not used when throttled.
+    const [ip, account] = await Promise.all([
+      byIp.check(input.ip),
+      input.password.length <= PASSWORD_MAX_LENGTH ? accounts.findByEmail(input.email) : undefined,
+    ]);
     if (ip.blockedFor) return { ok: false, reason: 'throttled', retryAfterSeconds: ip.blockedFor };
     const who = { ip: input.ip, clientId: input.clientId, userAgent: input.userAgent };
 
-    const account = input.password.length <= PASSWORD_MAX_LENGTH ? await accounts.findByEmail(input.email) : undefined;
     // OWASP device cookies: a browser that signed in to this account before has a budget
     // of its own; every other browser shares the account's "unknown devices" budget, so
     // a stranger's guesses lock strangers out but not the owner's known browser.
@@ -108,17 +111,19 @@ export function createPasswordLogin(deps: PasswordLoginDeps) {
       } else {
         await dummyVerify(input.password.slice(0, PASSWORD_MAX_LENGTH));
       }
-    } finally {
+    } catch (err) {
       await inFlight.take(emailKey);
+      throw err;
     }
 
     if (verified && account) {
       // Success refunds this budget and clears its count (the lockout counts consecutive
       // failures). Only this one: the owner signing in from a known browser leaves the
-      // lock on unknown devices in place.
-      await budget.reset(budgetKey);
+      // lock on unknown devices in place. Sent with the claim's release: one round trip.
+      await Promise.all([inFlight.take(emailKey), budget.reset(budgetKey)]);
       return { ok: true, account };
     }
+    await inFlight.take(emailKey);
 
     await byIp.fail(input.ip);
     // Recorded for unknown addresses too (without the address): password spraying shows

@@ -37,10 +37,19 @@ export function devMailboxEnabled(config: Pick<Config, 'host' | 'issuer'> & { ma
 }
 
 export function createMailboxTransport(dir: string): MailTransport {
+  // Made with the first mail, and again if it was removed since (the write fails then).
+  let made: Promise<unknown> | undefined;
+  const ensureDir = (again = false) => {
+    if (!made || again) made = mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+      made = undefined;
+      throw err;
+    });
+    return made;
+  };
   return {
     kind: 'mailbox',
     async deliver(mail: OutgoingMail) {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await ensureDir();
       const stored: StoredMail = {
         id: mail.id,
         template: mail.template,
@@ -53,7 +62,12 @@ export function createMailboxTransport(dir: string): MailTransport {
       };
       // Written aside and renamed, so the page never reads half a mail.
       const file = join(dir, `${mail.id}.json`);
-      await writeFile(`${file}.tmp`, JSON.stringify(stored, null, 2), { mode: 0o600 });
+      const body = JSON.stringify(stored, null, 2);
+      await writeFile(`${file}.tmp`, body, { mode: 0o600 }).catch(async (err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        await ensureDir(true);
+        await writeFile(`${file}.tmp`, body, { mode: 0o600 });
+      });
       await rename(`${file}.tmp`, file);
     },
     async close() {},
