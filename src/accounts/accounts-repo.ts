@@ -39,6 +39,16 @@ interface AccountRow {
 
 const COLUMNS = 'id, email, email_verified, name, password_hash, passkey_offer_dismissed_at, created_at, disabled_at, password_changed_at, is_admin';
 
+/** The account columns of table alias `alias`, each named `<alias>_<column>`, for a join. */
+export const accountColumnsOf = (alias: string) => COLUMNS.split(', ').map((c) => `${alias}.${c} AS ${alias}_${c}`).join(', ');
+
+/** The account in a joined row selected with accountColumnsOf(alias); undefined when the join found none. */
+export function accountFromJoin(row: Record<string, unknown>, alias: string): Account | undefined {
+  if (row[`${alias}_id`] == null) return undefined;
+  const own = Object.fromEntries(COLUMNS.split(', ').map((c) => [c, row[`${alias}_${c}`]]));
+  return toAccount(own as unknown as AccountRow);
+}
+
 function toAccount(row: AccountRow): Account {
   return {
     id: row.id,

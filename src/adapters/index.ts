@@ -4,7 +4,7 @@ import type { EphemeralStore } from '../storage/ephemeral-store.js';
 import { type Adapter, DURABLE_MODELS } from './adapter.js';
 import { createSqlAdapter, sweepExpired } from './sql-adapter.js';
 import { createRotationCommits, type RotationCommits } from './rotation-commit.js';
-import { createReadAhead } from './read-ahead.js';
+import { createReadAhead, type ReadAhead } from './read-ahead.js';
 
 export interface Adapters {
   /** The `adapter` factory oidc-provider calls once per model name. */
@@ -13,6 +13,8 @@ export interface Adapters {
   sweep(): Promise<number>;
   /** Refresh-token rotations, each written in one commit (rotation-commit.ts). */
   rotations: RotationCommits;
+  /** Rows read ahead in a request: a refresh token's grant and account (read-ahead.ts). */
+  readAhead: ReadAhead;
 }
 
 /**
@@ -35,7 +37,7 @@ export function createAdapters(
     if (override) return override;
     // Refresh tokens are looked up for every access token presented; see createMissCache.
     if (DURABLE_MODELS.has(model)) {
-      // The refresh grant reads the token, then its grant: one statement (read-ahead.ts).
+      // The refresh grant reads the token, then its grant and account: one statement (read-ahead.ts).
       return createSqlAdapter(db, model, model === 'RefreshToken' ? { missCacheSeconds: 60, rotation: rotations, readAhead, grantAhead: true, ...deps } : { readAhead, ...deps });
     }
     return ephemeral.adapterFor(model);
@@ -43,6 +45,7 @@ export function createAdapters(
 
   return {
     rotations,
+    readAhead,
     factory(model) {
       let adapter = cache.get(model);
       if (!adapter) {

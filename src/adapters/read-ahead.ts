@@ -1,26 +1,25 @@
-import type { AdapterPayload } from './adapter.js';
 import { engineRequest } from './engine-request.js';
 
 /**
- * Rows read ahead within one request, for the lookup the engine is known to make next:
- * the refresh grant reads a token, then its grant. Reading both in one statement saves
- * a round trip (sql-adapter.ts). An entry serves one lookup in the request that read it
+ * Rows read ahead within one request, for the lookups the engine is known to make next:
+ * the refresh grant reads a token, then its grant and its account. Reading all three in
+ * one statement saves two round trips (sql-adapter.ts, provider/find-account.ts). An entry serves one lookup in the request that read it
  * and is gone after; a write to that row in the request drops it first, so nothing is
  * ever answered from older data than a lookup made then would see.
  */
 export interface ReadAhead {
   /** Whether a request is under way to keep rows for. */
   readonly active: boolean;
-  /** Keeps what a lookup of `model` `id` would answer now: its payload, or null when absent. */
-  keep(model: string, id: string, row: AdapterPayload | null): void;
-  /** What was kept for `model` `id` in this request (and forgets it); undefined when nothing was. */
-  take(model: string, id: string): AdapterPayload | null | undefined;
+  /** Keeps what a lookup of `kind` `id` would answer now: the row, or null when absent. */
+  keep(kind: string, id: string, row: object | null): void;
+  /** What was kept for `kind` `id` in this request (and forgets it); undefined when nothing was. */
+  take<T extends object>(kind: string, id: string): T | null | undefined;
   /** Forgets `model` `id`: it is being written. */
   drop(model: string, id: string): void;
 }
 
 export function createReadAhead(currentRequest: () => object | undefined = engineRequest): ReadAhead {
-  const kept = new WeakMap<object, Map<string, AdapterPayload | null>>();
+  const kept = new WeakMap<object, Map<string, object | null>>();
   const rows = (create: boolean) => {
     const request = currentRequest();
     if (!request) return undefined;
@@ -36,11 +35,11 @@ export function createReadAhead(currentRequest: () => object | undefined = engin
     keep(model, id, row) {
       rows(true)?.set(key(model, id), row);
     },
-    take(model, id) {
+    take<T extends object>(model: string, id: string) {
       const map = rows(false);
       const row = map?.get(key(model, id));
       if (row !== undefined) map!.delete(key(model, id));
-      return row;
+      return row as T | null | undefined;
     },
     drop(model, id) {
       rows(false)?.delete(key(model, id));

@@ -6,6 +6,7 @@ import { storablePayload } from '../storage/model-payload.js';
 import { type Adapter, type AdapterPayload, expiresAt } from './adapter.js';
 import type { RotationWrites } from './rotation-commit.js';
 import type { ReadAhead } from './read-ahead.js';
+import { accountColumnsOf, accountFromJoin } from '../accounts/accounts-repo.js';
 
 interface Row {
   payload: AdapterPayload;
@@ -14,6 +15,7 @@ interface Row {
 
 interface WithGrant extends Row {
   grant_id: string | null;
+  account_id: string | null;
   grant_payload: AdapterPayload | null;
   grant_consumed_at: Date | null;
 }
@@ -24,8 +26,11 @@ const LIVE = live();
 // A grant's id_hash worked out in SQL from a token row's grant_id: SHA-256, base64url,
 // as sha256() in common/hash.ts (PostgreSQL 11+ and PGlite alike).
 const GRANT_HASH = "rtrim(translate(encode(sha256(convert_to(t.grant_id, 'UTF8')), 'base64'), '+/', '-_'), '=')";
-const FIND_WITH_GRANT = `SELECT t.payload, t.consumed_at, t.grant_id, g.payload AS grant_payload, g.consumed_at AS grant_consumed_at
+// The account as AccountsRepo.findById reads it: disabled accounts are not found.
+const FIND_WITH_GRANT = `SELECT t.payload, t.consumed_at, t.grant_id, t.account_id, g.payload AS grant_payload, g.consumed_at AS grant_consumed_at,
+  ${accountColumnsOf('acct')}
   FROM oidc_models t LEFT JOIN oidc_models g ON g.model = 'Grant' AND g.id_hash = ${GRANT_HASH} AND ${live('g.')}
+  LEFT JOIN accounts acct ON acct.id = t.account_id AND acct.disabled_at IS NULL
   WHERE t.model = $1 AND t.id_hash = $2 AND ${live('t.')}`;
 
 /**
@@ -89,6 +94,7 @@ export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptio
       const grant = row.grant_payload ? { payload: row.grant_payload, consumed_at: row.grant_consumed_at } : undefined;
       readAhead.keep('Grant', row.grant_id, revive(grant, row.grant_id) ?? null);
     }
+    if (row?.account_id) readAhead.keep('Account', row.account_id, accountFromJoin(row as unknown as Record<string, unknown>, 'acct') ?? null);
     return row;
   }
 
@@ -102,7 +108,7 @@ export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptio
     },
 
     async find(id) {
-      const ahead = readAhead?.take(model, id);
+      const ahead = readAhead?.take<AdapterPayload>(model, id);
       if (ahead !== undefined) return ahead ?? undefined;
       const hash = sha256(id);
       if (misses?.has(hash)) return undefined;

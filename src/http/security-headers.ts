@@ -16,7 +16,8 @@ const CSP = [
 
 // What `ctx.response.is('html')` answers, without parsing the media type on every
 // request: only text/html is HTML (its parameters, such as charset, do not matter).
-const isHtml = (type: string) => type.slice(0, 9).toLowerCase() === 'text/html' && (type.length === 9 || type[9] === ';' || type[9] === ' ');
+// An answer without a body (204, 304) has no Content-Type at all.
+const isHtml = (type: unknown) => typeof type === 'string' && type.slice(0, 9).toLowerCase() === 'text/html' && (type.length === 9 || type[9] === ';' || type[9] === ' ');
 
 export function securityHeaders(options: { hsts: boolean }): Middleware {
   return async (ctx, next) => {

@@ -64,7 +64,7 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
   const configuration: Configuration = {
     adapter: adapters.factory,
     clients: [accountClientMetadata(config.issuer), adminClientMetadata(config.issuer)],
-    findAccount: createFindAccount(accounts),
+    findAccount: createFindAccount(accounts, adapters.readAhead),
     jwks: keys.jwks,
     cookies: {
       keys: keys.cookieKeys,

@@ -1,5 +1,6 @@
 import type { FindAccount } from 'oidc-provider';
-import type { AccountsRepo } from '../accounts/accounts-repo.js';
+import type { Account, AccountsRepo } from '../accounts/accounts-repo.js';
+import type { ReadAhead } from '../adapters/read-ahead.js';
 import { tokenExtra } from './oidc-internals.js';
 
 /**
@@ -13,9 +14,11 @@ export const CLAIMS = {
   profile: ['name'],
 } as const;
 
-export function createFindAccount(accounts: AccountsRepo): FindAccount {
+/** `readAhead`: the account a refresh token's lookup read with it, in this request (read-ahead.ts). */
+export function createFindAccount(accounts: AccountsRepo, readAhead?: ReadAhead): FindAccount {
   return async (_ctx, sub, token) => {
-    const account = await accounts.findById(sub);
+    const ahead = readAhead?.take<Account>('Account', sub);
+    const account = ahead === undefined ? await accounts.findById(sub) : (ahead ?? undefined);
     if (!account) return undefined;
     // At userinfo the access token carries the sign-in's strength (extraTokenClaims).
     const strength = tokenExtra(token);

@@ -4,6 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backends, type OpenBackend } from '../helpers/backends.js';
 import { createAdapters, type Adapters } from '../../src/adapters/index.js';
 import { createAuditLog } from '../../src/audit/audit-log.js';
+import { createAccountsRepo } from '../../src/accounts/accounts-repo.js';
+import { createFindAccount } from '../../src/provider/find-account.js';
 
 /**
  * The oidc-provider adapter contract, run against every backend: durable models in
@@ -209,6 +211,35 @@ for (const backend of backends()) {
       await tokens.find(token);
       statements = 0;
       assert.equal((await grants.find(grant))?.accountId, 'acc-3');
+      assert.equal(statements, 1);
+    });
+
+    test('within one request a refresh token brings its account along, as findAccount would read it: a disabled one is not found', async () => {
+      const request = {};
+      let statements = 0;
+      const counted = { ...open.db, query: ((text: string, params?: unknown[]) => ((statements += 1), open.db.query(text, params))) as typeof open.db.query };
+      const inRequest = createAdapters(counted, open.ephemeral, {}, { currentRequest: () => request });
+      const accounts = createAccountsRepo(counted);
+      const account = await accounts.create({ email: `alice-${id()}@example.com`, name: 'Alice Example', passwordHash: null });
+      const findAccount = createFindAccount(accounts, inRequest.readAhead);
+      const tokens = inRequest.factory('RefreshToken');
+      const token = id();
+      await tokens.upsert(token, { jti: token, kind: 'RefreshToken', grantId: `grant-${token}`, accountId: account.id }, 60);
+
+      await tokens.find(token);
+      statements = 0;
+      const found = await findAccount({} as never, account.id);
+      assert.equal(found?.accountId, account.id);
+      assert.equal(((await found!.claims('id_token', 'openid email', {}, [])) as { email?: string }).email, account.email);
+      assert.equal(statements, 0, 'the account came with the token');
+
+      await accounts.setDisabled(account.id, new Date());
+      await tokens.find(token);
+      statements = 0;
+      assert.equal(await findAccount({} as never, account.id), undefined);
+      assert.equal(statements, 0);
+      // Served once: the next lookup reads the store (and still finds no enabled account).
+      assert.equal(await findAccount({} as never, account.id), undefined);
       assert.equal(statements, 1);
     });
 

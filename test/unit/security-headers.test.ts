@@ -13,6 +13,10 @@ test('HTML answers get X-Frame-Options and no-store; JSON and look-alike types d
   const app = new Koa();
   app.use(securityHeaders({ hsts: false }));
   app.use((ctx) => {
+    if (ctx.query.type === 'none') {
+      ctx.status = 204;
+      return;
+    }
     ctx.body = 'x';
     ctx.set('Content-Type', String(ctx.query.type));
   });
@@ -27,8 +31,10 @@ test('HTML answers get X-Frame-Options and no-store; JSON and look-alike types d
       ['application/json', false],
       ['text/htmlx', false],
       ['text/plain', false],
+      ['none', false], // 204: no body, no Content-Type
     ] as const) {
       const res = await rawRequest(`${url}/?type=${encodeURIComponent(type)}`);
+      assert.equal(res.status, type === 'none' ? 204 : 200, type);
       assert.equal(res.headers['x-frame-options'], html ? 'DENY' : undefined, type);
       assert.equal(res.headers['cache-control'], html ? 'no-store' : undefined, type);
       assert.equal(res.headers['x-content-type-options'], 'nosniff', type);
