@@ -165,6 +165,8 @@ export interface Sample {
   cpuSeconds: number;
   /** Of cpuSeconds, the main thread's (JavaScript); the rest is libuv's pool, GC helpers, argon2. */
   mainCpuSeconds: number;
+  /** Requests done in the warm-up before the window (not in count). */
+  warmupCount: number;
   latencies: number[];
 }
 
@@ -176,11 +178,13 @@ export async function sample(concurrency: number, once: () => Promise<void>, { s
   let measuring = false;
   let stopAt = Date.now() + warmupSeconds * 1000;
   const latencies: number[] = [];
+  let warmupCount = 0;
   const loop = async () => {
     while (Date.now() < stopAt) {
       const t = performance.now();
       await once();
       if (measuring) latencies.push(performance.now() - t);
+      else warmupCount += 1;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
@@ -192,7 +196,7 @@ export async function sample(concurrency: number, once: () => Promise<void>, { s
   await Promise.all(Array.from({ length: concurrency }, loop));
   const elapsed = (performance.now() - started) / 1000;
   const mainCpuSeconds = serverPid ? cpuSecondsOf(serverPid, serverPid) - mainBefore : 0;
-  return { count: latencies.length, elapsed, cpuSeconds: serverPid ? cpuSecondsOf(serverPid) - cpuBefore : 0, mainCpuSeconds, latencies };
+  return { count: latencies.length, elapsed, cpuSeconds: serverPid ? cpuSecondsOf(serverPid) - cpuBefore : 0, mainCpuSeconds, warmupCount, latencies };
 }
 
 /** Rate, latency percentiles and CPU per request of one or more windows, idle background subtracted. */

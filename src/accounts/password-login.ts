@@ -112,7 +112,8 @@ export function createPasswordLogin(deps: PasswordLoginDeps) {
         await dummyVerify(input.password.slice(0, PASSWORD_MAX_LENGTH));
       }
     } catch (err) {
-      await inFlight.take(emailKey);
+      // The claim expires by itself if this release fails too; the first error is the one to report.
+      await inFlight.take(emailKey).catch(() => {});
       throw err;
     }
 
