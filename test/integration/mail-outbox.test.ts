@@ -77,6 +77,25 @@ for (const backend of backends()) {
       }
     });
 
+    test('mails queued at once go out together: each arrives once and every row is marked sent', async () => {
+      const smtp = await startSmtp();
+      const lk = await startLatchkey(open, smtpEnv(smtp.url));
+      try {
+        let delivered = 0;
+        const all = new Promise<void>((resolve) => lk.mailer.events.on('delivered', () => (delivered += 1) === 5 && resolve()));
+        const ids = (await Promise.all(Array.from({ length: 5 }, (_, i) => lk.mailer.send({ ...code, to: `user${i}@example.com` })))).map((m) => m.id);
+        const arrived = [];
+        for (let i = 0; i < ids.length; i++) arrived.push(await smtp.next());
+        assert.deepEqual(arrived.map((m) => m.messageId).sort(), ids.map((id) => `<${id}@example.com>`).sort());
+        await all;
+        assert.equal(smtp.received.length, 5, 'no mail twice');
+        for (const id of ids) assert.deepEqual([(await outboxRow(open.db, id))?.status, (await outboxRow(open.db, id))?.attempts], ['sent', 1]);
+      } finally {
+        await lk.close();
+        await smtp.close();
+      }
+    });
+
     test('send() returns once the mail is queued, while the SMTP server is still holding the delivery', async () => {
       const smtp = await startSmtp();
       const release = smtp.hold();

@@ -169,7 +169,7 @@ if (pgUrl) test('every hot query uses an index on tables seeded with realistic r
 
   const outbox = createOutbox(db);
   await outbox.claimDue(new Date(), new Date(Date.now() + 60_000), 10);
-  await outbox.markSent('mail1', new Date());
+  await outbox.markSent(['mail1', 'mail2'], new Date());
   await outbox.pruneSent(new Date(Date.now() - 86_400_000));
   await outbox.listFailed();
   await db.query("SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'queued'");
