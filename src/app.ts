@@ -6,7 +6,7 @@ import type { Logger } from './common/logger.js';
 import type { Stores } from './storage/open.js';
 import { createAdapters } from './adapters/index.js';
 import { createAccountModels } from './adapters/account-models.js';
-import { createAccountsRepo } from './accounts/accounts-repo.js';
+import { accountReadAlong, createAccountsRepo } from './accounts/accounts-repo.js';
 import { createPasswordLogin } from './accounts/password-login.js';
 import { createOneTimeCodes, type OneTimeCodes } from './accounts/one-time-codes.js';
 import { createClearPasswordLockout } from './accounts/password-lockout.js';
@@ -19,6 +19,7 @@ import { createClientDirectory } from './clients/client-directory.js';
 import { createApiKeys } from './clients/api-keys.js';
 import { createClientAdapter } from './provider/client-adapter.js';
 import { createProvider } from './provider/create-provider.js';
+import { engineRequest } from './provider/oidc-internals.js';
 import { rotateInOneCommit } from './provider/refresh-rotation.js';
 import { loadOrCreateKeys } from './provider/keys.js';
 import { createPasskeysRepo } from './passkeys/passkeys-repo.js';
@@ -103,7 +104,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     onError: (err) => logger.warn({ err }, 'could not record client secret use'),
   });
   const directory = createClientDirectory(clients, resources, { ttlSeconds: config.clientCacheSeconds });
-  const adapters = createAdapters(db, ephemeral, { Client: createClientAdapter(clients, directory, clock) });
+  const adapters = createAdapters(db, ephemeral, { Client: createClientAdapter(clients, directory, clock) }, { currentRequest: engineRequest, readAlong: [accountReadAlong] });
   const keys = await loadOrCreateKeys(db, stores.keyEncryptionKey, clock());
   await ensureAdminResource(db, config.issuer); // the admin API is a resource Latchkey defines itself
   const accountModels = createAccountModels(db);

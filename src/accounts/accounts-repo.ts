@@ -1,5 +1,6 @@
 import { AppError } from '../common/errors.js';
 import { randomId } from '../common/random-id.js';
+import type { ReadAlong } from '../adapters/read-ahead.js';
 import type { Db } from '../storage/db.js';
 import { onUniqueViolation } from '../storage/unique-violation.js';
 import { canonicalEmail } from './email.js';
@@ -39,15 +40,34 @@ interface AccountRow {
 
 const COLUMNS = 'id, email, email_verified, name, password_hash, passkey_offer_dismissed_at, created_at, disabled_at, password_changed_at, is_admin';
 
-/** The account columns of table alias `alias`, each named `<alias>_<column>`, for a join. */
-export const accountColumnsOf = (alias: string) => COLUMNS.split(', ').map((c) => `${alias}.${c} AS ${alias}_${c}`).join(', ');
-
-/** The account in a joined row selected with accountColumnsOf(alias); undefined when the join found none. */
-export function accountFromJoin(row: Record<string, unknown>, alias: string): Account | undefined {
-  if (row[`${alias}_id`] == null) return undefined;
-  const own = Object.fromEntries(COLUMNS.split(', ').map((c) => [c, row[`${alias}_${c}`]]));
-  return toAccount(own as unknown as AccountRow);
-}
+/**
+ * The account of a refresh token, read along with the token (adapters/read-ahead.ts), as
+ * findById reads it: a disabled account is not found. Its columns are named `acct_*`.
+ */
+export const accountReadAlong: ReadAlong = {
+  kind: 'Account',
+  join: 'LEFT JOIN accounts acct ON acct.id = t.account_id AND acct.disabled_at IS NULL',
+  columns: `t.account_id AS acct_of, ${COLUMNS.split(', ').map((c) => `acct.${c} AS acct_${c}`).join(', ')}`,
+  idOf: (row) => (typeof row.acct_of === 'string' ? row.acct_of : undefined),
+  rowOf(row) {
+    if (typeof row.acct_id !== 'string') return null;
+    // Field by field, so the type checker holds this to AccountRow as it does every query.
+    const text = (v: unknown) => (typeof v === 'string' ? v : null);
+    const date = (v: unknown) => (v instanceof Date ? v : null);
+    return toAccount({
+      id: row.acct_id,
+      email: String(row.acct_email),
+      email_verified: row.acct_email_verified === true,
+      name: String(row.acct_name),
+      password_hash: text(row.acct_password_hash),
+      passkey_offer_dismissed_at: date(row.acct_passkey_offer_dismissed_at),
+      created_at: date(row.acct_created_at) ?? new Date(Number.NaN),
+      disabled_at: date(row.acct_disabled_at),
+      password_changed_at: date(row.acct_password_changed_at),
+      is_admin: row.acct_is_admin === true,
+    });
+  },
+};
 
 function toAccount(row: AccountRow): Account {
   return {

@@ -4,7 +4,7 @@ import type { EphemeralStore } from '../storage/ephemeral-store.js';
 import { type Adapter, DURABLE_MODELS } from './adapter.js';
 import { createSqlAdapter, sweepExpired } from './sql-adapter.js';
 import { createRotationCommits, type RotationCommits } from './rotation-commit.js';
-import { createReadAhead, type ReadAhead } from './read-ahead.js';
+import { createReadAhead, type ReadAhead, type ReadAlong } from './read-ahead.js';
 
 export interface Adapters {
   /** The `adapter` factory oidc-provider calls once per model name. */
@@ -26,7 +26,17 @@ export function createAdapters(
   db: Db,
   ephemeral: EphemeralStore,
   overrides: Record<string, Adapter> = {},
-  { currentRequest, ...deps }: { clock?: Clock; currentRequest?: () => object | undefined } = {},
+  {
+    currentRequest = () => undefined,
+    readAlong = [],
+    ...deps
+  }: {
+    clock?: Clock;
+    /** The request being handled (provider/oidc-internals engineRequest): rotations and read-ahead are per request. */
+    currentRequest?: () => object | undefined;
+    /** Rows of other tables a refresh token's lookup reads along (read-ahead.ts). */
+    readAlong?: readonly ReadAlong[];
+  } = {},
 ): Adapters {
   const cache = new Map<string, Adapter>();
   const rotations = createRotationCommits(db, currentRequest);
@@ -38,7 +48,7 @@ export function createAdapters(
     // Refresh tokens are looked up for every access token presented; see createMissCache.
     if (DURABLE_MODELS.has(model)) {
       // The refresh grant reads the token, then its grant and account: one statement (read-ahead.ts).
-      return createSqlAdapter(db, model, model === 'RefreshToken' ? { missCacheSeconds: 60, rotation: rotations, readAhead, grantAhead: true, ...deps } : { readAhead, ...deps });
+      return createSqlAdapter(db, model, model === 'RefreshToken' ? { missCacheSeconds: 60, rotation: rotations, readAhead, grantAhead: true, readAlong, ...deps } : { readAhead, ...deps });
     }
     return ephemeral.adapterFor(model);
   }

@@ -1,5 +1,3 @@
-import { engineRequest } from './engine-request.js';
-
 /**
  * Rows read ahead within one request, for the lookups the engine is known to make next:
  * the refresh grant reads a token, then its grant and its account. Reading all three in
@@ -18,7 +16,24 @@ export interface ReadAhead {
   drop(model: string, id: string): void;
 }
 
-export function createReadAhead(currentRequest: () => object | undefined = engineRequest): ReadAhead {
+/**
+ * A row of another table read along with a refresh token (the row `t` of oidc_models)
+ * in the same statement, kept for the lookup the engine makes next. Supplied by the
+ * module that owns the table (the accounts module: the token's account).
+ */
+export interface ReadAlong {
+  /** What the kept rows are looked up as, with take() (`Account`). */
+  kind: string;
+  /** A LEFT JOIN on `t`, and the columns it adds, named so as not to clash with `t`'s. */
+  join: string;
+  columns: string;
+  /** The id to keep the row under (undefined: nothing to keep), and the row (null: the join found none). */
+  idOf(row: Record<string, unknown>): string | undefined;
+  rowOf(row: Record<string, unknown>): object | null;
+}
+
+/** `currentRequest`: the request being handled (provider/oidc-internals engineRequest); undefined outside one. */
+export function createReadAhead(currentRequest: () => object | undefined): ReadAhead {
   const kept = new WeakMap<object, Map<string, object | null>>();
   const rows = (create: boolean) => {
     const request = currentRequest();

@@ -1,4 +1,3 @@
-import { engineRequest } from './engine-request.js';
 import type { Db } from '../storage/db.js';
 import { sha256 } from '../common/hash.js';
 import type { AdapterPayload } from './adapter.js';
@@ -48,8 +47,8 @@ export interface RotationCommits extends RotationWrites {
   run(request: object, fn: () => Promise<void>): Promise<Rotation>;
 }
 
-/** `currentRequest` finds the request the adapter is called for (engine-request.ts). */
-export function createRotationCommits(db: Db, currentRequest: () => object | undefined = engineRequest): RotationCommits {
+/** `currentRequest` finds the request the adapter is called for (provider/oidc-internals engineRequest). */
+export function createRotationCommits(db: Db, currentRequest: () => object | undefined): RotationCommits {
   const pendings = new WeakMap<object, Pending>();
   const current = () => {
     const request = currentRequest();

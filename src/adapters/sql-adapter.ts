@@ -5,8 +5,7 @@ import { sha256 } from '../common/hash.js';
 import { storablePayload } from '../storage/model-payload.js';
 import { type Adapter, type AdapterPayload, expiresAt } from './adapter.js';
 import type { RotationWrites } from './rotation-commit.js';
-import type { ReadAhead } from './read-ahead.js';
-import { accountColumnsOf, accountFromJoin } from '../accounts/accounts-repo.js';
+import type { ReadAhead, ReadAlong } from './read-ahead.js';
 
 interface Row {
   payload: AdapterPayload;
@@ -14,8 +13,8 @@ interface Row {
 }
 
 interface WithGrant extends Row {
+  [column: string]: unknown;
   grant_id: string | null;
-  account_id: string | null;
   grant_payload: AdapterPayload | null;
   grant_consumed_at: Date | null;
 }
@@ -26,11 +25,11 @@ const LIVE = live();
 // A grant's id_hash worked out in SQL from a token row's grant_id: SHA-256, base64url,
 // as sha256() in common/hash.ts (PostgreSQL 11+ and PGlite alike).
 const GRANT_HASH = "rtrim(translate(encode(sha256(convert_to(t.grant_id, 'UTF8')), 'base64'), '+/', '-_'), '=')";
-// The account as AccountsRepo.findById reads it: disabled accounts are not found.
-const FIND_WITH_GRANT = `SELECT t.payload, t.consumed_at, t.grant_id, t.account_id, g.payload AS grant_payload, g.consumed_at AS grant_consumed_at,
-  ${accountColumnsOf('acct')}
+/** A token with its grant, and the rows `along` adds (read-ahead.ts). */
+const findWithGrant = (along: readonly ReadAlong[]) => `SELECT t.payload, t.consumed_at, t.grant_id, g.payload AS grant_payload, g.consumed_at AS grant_consumed_at
+  ${along.map((a) => `, ${a.columns}`).join('')}
   FROM oidc_models t LEFT JOIN oidc_models g ON g.model = 'Grant' AND g.id_hash = ${GRANT_HASH} AND ${live('g.')}
-  LEFT JOIN accounts acct ON acct.id = t.account_id AND acct.disabled_at IS NULL
+  ${along.map((a) => a.join).join('\n  ')}
   WHERE t.model = $1 AND t.id_hash = $2 AND ${live('t.')}`;
 
 /**
@@ -70,9 +69,10 @@ export interface SqlAdapterOptions {
   readAhead?: ReadAhead;
   /**
    * A find of this model reads its grant in the same statement, for the engine's next
-   * lookup: the refresh grant reads the token, then its grant.
+   * lookup: the refresh grant reads the token, then its grant (and `readAlong`'s rows).
    */
   grantAhead?: boolean;
+  readAlong?: readonly ReadAlong[];
 }
 
 export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptions = {}): Adapter {
@@ -83,18 +83,23 @@ export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptio
   }
 
   const { readAhead } = options;
+  const along = options.readAlong ?? [];
+  const withGrant = findWithGrant(along);
   async function findRow(hash: string): Promise<Row | undefined> {
     if (!options.grantAhead || !readAhead?.active) {
       const { rows } = await db.query<Row>(`SELECT payload, consumed_at FROM oidc_models WHERE model = $1 AND id_hash = $2 AND ${LIVE}`, [model, hash]);
       return rows[0];
     }
-    const { rows } = await db.query<WithGrant>(FIND_WITH_GRANT, [model, hash]);
+    const { rows } = await db.query<WithGrant>(withGrant, [model, hash]);
     const row = rows[0];
     if (row?.grant_id) {
       const grant = row.grant_payload ? { payload: row.grant_payload, consumed_at: row.grant_consumed_at } : undefined;
       readAhead.keep('Grant', row.grant_id, revive(grant, row.grant_id) ?? null);
     }
-    if (row?.account_id) readAhead.keep('Account', row.account_id, accountFromJoin(row as unknown as Record<string, unknown>, 'acct') ?? null);
+    for (const a of row ? along : []) {
+      const id = a.idOf(row!);
+      if (id) readAhead.keep(a.kind, id, a.rowOf(row!));
+    }
     return row;
   }
 

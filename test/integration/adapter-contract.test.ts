@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backends, type OpenBackend } from '../helpers/backends.js';
 import { createAdapters, type Adapters } from '../../src/adapters/index.js';
 import { createAuditLog } from '../../src/audit/audit-log.js';
-import { createAccountsRepo } from '../../src/accounts/accounts-repo.js';
+import { accountReadAlong, createAccountsRepo } from '../../src/accounts/accounts-repo.js';
 import { createFindAccount } from '../../src/provider/find-account.js';
 
 /**
@@ -218,7 +218,7 @@ for (const backend of backends()) {
       const request = {};
       let statements = 0;
       const counted = { ...open.db, query: ((text: string, params?: unknown[]) => ((statements += 1), open.db.query(text, params))) as typeof open.db.query };
-      const inRequest = createAdapters(counted, open.ephemeral, {}, { currentRequest: () => request });
+      const inRequest = createAdapters(counted, open.ephemeral, {}, { currentRequest: () => request, readAlong: [accountReadAlong] });
       const accounts = createAccountsRepo(counted);
       const account = await accounts.create({ email: `alice-${id()}@example.com`, name: 'Alice Example', passwordHash: null });
       const findAccount = createFindAccount(accounts, inRequest.readAhead);

@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { createPostgresDb } from '../../src/storage/postgres.js';
 import { migrate } from '../../src/storage/migrate.js';
 import type { Db } from '../../src/storage/db.js';
-import { createAccountsRepo } from '../../src/accounts/accounts-repo.js';
+import { accountReadAlong, createAccountsRepo } from '../../src/accounts/accounts-repo.js';
 import { createPasskeysRepo } from '../../src/passkeys/passkeys-repo.js';
 import { createClientsRepository } from '../../src/clients/repository.js';
 import { createClientResourcesRepo } from '../../src/clients/client-resources-repo.js';
@@ -142,7 +142,7 @@ if (pgUrl) test('every hot query uses an index on tables seeded with realistic r
     await adapter.destroy('some-id');
   }
   // A refresh token read with its grant (read-ahead.ts), inside a request.
-  await createSqlAdapter(db, 'RefreshToken', { readAhead: createReadAhead(() => ({})), grantAhead: true }).find('some-id');
+  await createSqlAdapter(db, 'RefreshToken', { readAhead: createReadAhead(() => ({})), grantAhead: true, readAlong: [accountReadAlong] }).find('some-id');
   await sweepExpired(db);
   const models = createAccountModels(db);
   await models.sessions('acct8');

@@ -1,10 +1,19 @@
 import type { JsonWebKey } from 'node:crypto';
-import type Provider from 'oidc-provider';
+import Provider from 'oidc-provider';
 import type { Client, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 import type { AcrClaims } from '../acr-policy.js';
 import { sha256 } from '../../common/hash.js';
 
 /** Prototype overrides and engine helpers (oidc-internals.ts): client secrets, acr, replay, routes, keys, client authentication. */
+
+/**
+ * The request the engine is handling now, from its own AsyncLocalStorage (Provider.ctx,
+ * set around every engine route); undefined outside one (the CLI, sweeps). What belongs
+ * to one request is kept against it in a WeakMap (adapters/read-ahead.ts,
+ * adapters/rotation-commit.ts): a second AsyncLocalStorage would add its hooks' cost to
+ * every promise of every request.
+ */
+export const engineRequest = (): object | undefined => (Provider as unknown as { ctx?: object }).ctx;
 
 /**
  * Replaces the engine's plain comparison with the stored `client_secret`: Latchkey keeps
