@@ -88,6 +88,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   }
   const metrics = createMetrics({
     outboxDepth: async () => (await stores.db.query<{ n: number }>("SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'queued'")).rows[0]?.n ?? 0,
+    failureWatch: stores.ephemeral.failureWatch?.bind(stores.ephemeral),
   });
   // Store failures and rate-limit refusals are counted around the stores, not in each caller.
   // A store that goes away under a running process fails requests closed with 503 (store-outage.ts).

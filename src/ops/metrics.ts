@@ -1,3 +1,4 @@
+import type { FailureWatchState } from '../storage/failure-watch.js';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditEvent } from '../audit/audit-log.js';
 
@@ -30,6 +31,8 @@ export interface Metrics {
 export interface MetricsOptions {
   /** Queued mail rows, counted on each scrape (mail_outbox WHERE status = 'queued'). */
   outboxDepth?: () => Promise<number>;
+  /** How failure-budget checks are answered (storage/failure-watch.ts), read on each scrape. */
+  failureWatch?: () => FailureWatchState;
 }
 
 const GRANT_TYPES = new Set([
@@ -111,12 +114,33 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   const storeCalls = new Counter({
     name: 'latchkey_store_calls_total',
-    help: 'Calls on a store (database, ephemeral) by operation; each is one round trip, a transaction counts its BEGIN and COMMIT',
+    help: 'Calls on a store (database, ephemeral) by operation; each is one round trip (a transaction counts its BEGIN and COMMIT), but a failure-budget check the failure watch answers makes none (latchkey_failure_watch_skipping)',
     labelNames: ['store', 'operation'] as const,
     registers,
   });
   const argon2Queue = new Gauge({ name: 'latchkey_argon2_queue', help: 'Password hashes waiting for an argon2 slot', registers });
-  const { outboxDepth } = options;
+  const { outboxDepth, failureWatch } = options;
+  if (failureWatch) {
+    // One process whose checks all read Redis is the one to look at: the least of the workers.
+    new Gauge({
+      name: 'latchkey_failure_watch_skipping',
+      help: '1 while failure-budget checks of keys with nothing on record skip Redis; 0 while every check reads Redis (starting, reconnecting, or a failed publish)',
+      registers,
+      aggregator: 'min',
+      collect() {
+        this.set(failureWatch().skipping ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'latchkey_failure_watch_keys',
+      help: 'Failure-budget keys with failures possibly on record, each checked in Redis',
+      registers,
+      aggregator: 'max',
+      collect() {
+        this.set(failureWatch().keys);
+      },
+    });
+  }
   if (outboxDepth) {
     new Gauge({
       name: 'latchkey_mail_outbox_queued',

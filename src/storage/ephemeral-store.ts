@@ -1,3 +1,4 @@
+import type { FailureWatchState } from './failure-watch.js';
 import type { Adapter } from 'oidc-provider';
 
 /**
@@ -88,5 +89,7 @@ export interface EphemeralStore {
   ping(): Promise<void>;
   /** Removes expired entries the backend does not expire by itself; returns how many went. */
   sweep(): Promise<number>;
+  /** How failure-budget checks are answered, where a watch answers some without a read (Redis: failure-watch.ts). */
+  failureWatch?(): FailureWatchState;
   close(): Promise<void>;
 }

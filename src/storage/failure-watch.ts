@@ -14,7 +14,18 @@ export interface FailureWatch {
   mayHaveFailures(fullKey: string): { ask: boolean; settle(found: boolean): void };
   /** A failure was just recorded for `fullKey` (here or, through Redis, elsewhere). */
   failed(fullKey: string): Promise<void>;
+  /** For the operator (ops/metrics.ts): how checks are answered now. */
+  state(): FailureWatchState;
   close(): Promise<void>;
+}
+
+export interface FailureWatchState {
+  /** Checks of keys with nothing on record skip Redis now (false: every check reads Redis). */
+  skipping: boolean;
+  /** Keys that may have failures on record, each checked in Redis. */
+  keys: number;
+  /** A publish failed: every check reads Redis until the process restarts. */
+  broken: boolean;
 }
 
 /**
@@ -127,6 +138,7 @@ export function createFailureWatch(redis: Redis, options: { prefix: string; wind
         trusted = false;
       });
     },
+    state: () => ({ skipping: listening() && Date.now() >= askAllUntil, keys: marks.size, broken }),
     async close() {
       closed = true;
       trusted = false;

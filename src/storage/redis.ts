@@ -73,6 +73,7 @@ export function createRedisStore(redis: Redis, options: { prefix: string; clock?
     async sweep() {
       return 0;
     },
+    failureWatch: () => watch.state(),
     async close() {
       await watch.close();
       await redis.quit().catch(() => redis.disconnect());

@@ -64,6 +64,7 @@ describe('failure budgets across processes', { skip: !REDIS_URL && 'TEST_REDIS_U
 
   test('a clean key is checked without a Redis read once the watch is up; failures on A block the key on B', async () => {
     await waitFor('the watch on B to be up', async () => !(await readsRedis('warm-up')));
+    assert.deepEqual(b.failureWatch!(), { skipping: true, keys: 0, broken: false }, 'what /metrics reports');
     assert.deepEqual(await onB.check('carol'), { blockedFor: 0, failures: false });
     assert.equal(await readsRedis('carol'), false, 'nothing on record anywhere: no round trip');
 
@@ -71,6 +72,7 @@ describe('failure budgets across processes', { skip: !REDIS_URL && 'TEST_REDIS_U
     await onA.fail('alice');
     await waitFor('B to see the failures recorded on A', async () => (await onB.check('alice')).blockedFor > 0, 5000);
     assert.equal(await readsRedis('alice'), true, 'a key with failures is read in Redis every time');
+    assert.equal(b.failureWatch!().keys, 1);
     assert.ok((await onB.check('alice')).blockedFor > 0);
 
     await onA.reset('alice');
@@ -112,6 +114,7 @@ describe('failure budgets across processes', { skip: !REDIS_URL && 'TEST_REDIS_U
       assert.deepEqual(await onC.fail('dave'), { failures: 1, blockedFor: 0, overLimit: false }, 'counted, though it cannot be announced');
       assert.equal((await onC.fail('dave')).blockedFor, 60);
       assert.ok((await onC.check('dave')).blockedFor > 0);
+      assert.deepEqual([c.failureWatch!().skipping, c.failureWatch!().broken], [false, true], 'what /metrics reports');
       for (let i = 0; i < 3; i++) {
         const before = reads;
         assert.deepEqual(await onC.check('erin'), { blockedFor: 0, failures: false });

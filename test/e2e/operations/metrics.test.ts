@@ -66,6 +66,9 @@ operationsSuite('operations: /metrics', (backend) => {
     assert.doesNotMatch(afterwards, /no-such-page/, 'a raw path never becomes a label');
     // Collected on scrape, and process metrics beside Latchkey's own.
     assert.match(afterwards, /^latchkey_mail_outbox_queued \d+$/m);
+    // The failure watch exists on Redis only (storage/failure-watch.ts).
+    if (backend.name.includes('redis')) assert.match(afterwards, /^latchkey_failure_watch_skipping [01]$/m);
+    else assert.doesNotMatch(afterwards, /^latchkey_failure_watch_skipping /m);
     assert.match(afterwards, /^process_cpu_user_seconds_total /m);
     assert.match(afterwards, /^nodejs_eventloop_lag_seconds /m);
   });
