@@ -1,9 +1,11 @@
 /**
  * Rows read ahead within one request, for the lookups the engine is known to make next:
  * the refresh grant reads a token, then its grant and its account. Reading all three in
- * one statement saves two round trips (sql-adapter.ts, provider/find-account.ts). An entry serves one lookup in the request that read it
- * and is gone after; a write to that row in the request drops it first, so nothing is
- * ever answered from older data than a lookup made then would see.
+ * one statement saves two round trips (sql-adapter.ts, provider/find-account.ts). An
+ * entry serves one lookup in the request that read it and is gone after; a write to an
+ * oidc-provider model row in the request drops it first. Accounts are written by
+ * Latchkey's own pages, never by an engine route (the only requests that read ahead),
+ * so a kept account cannot be older than its request.
  */
 export interface ReadAhead {
   /** Whether a request is under way to keep rows for. */

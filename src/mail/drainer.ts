@@ -87,14 +87,30 @@ export function createMailDrainer(deps: DrainerDeps) {
     while (!closed) {
       const now = clock();
       const batch = await outbox.claimDue(now, new Date(now.getTime() + LEASE_MS), BATCH);
-      const sent: OutboxRow[] = [];
-      for (const row of batch) if (await deliverOne(row)) sent.push(row);
-      // One statement for the batch. A process that dies before it leaves these rows to
-      // be sent again when their lease ends: at least once, as every claim is.
-      await outbox.markSent(sent.map((row) => row.id), clock());
-      for (const row of sent) {
-        logger.info({ mail: mailLabel(row), attempts: row.attempts }, 'mail sent');
-        events.emit('delivered', { id: row.id, template: row.template, attempts: row.attempts });
+      const claimedAt = Date.now();
+      // Delivered rows are marked sent together, in one statement: after the batch, also
+      // when a later row's bookkeeping throws, and early once half the lease is gone, so
+      // no other process can take a delivered row again while this one still holds it.
+      // A process that dies in between leaves them to be sent again when their lease
+      // ends: at least once, as every claim is. `delivered` comes after that write, so
+      // it may follow a later row's `retry` or `failed`.
+      let sent: OutboxRow[] = [];
+      const markSent = async () => {
+        const done = sent;
+        sent = [];
+        await outbox.markSent(done.map((row) => row.id), clock());
+        for (const row of done) {
+          logger.info({ mail: mailLabel(row), attempts: row.attempts }, 'mail sent');
+          events.emit('delivered', { id: row.id, template: row.template, attempts: row.attempts });
+        }
+      };
+      try {
+        for (const row of batch) {
+          if (await deliverOne(row)) sent.push(row);
+          if (Date.now() - claimedAt > LEASE_MS / 2) await markSent();
+        }
+      } finally {
+        await markSent();
       }
       if (batch.length < BATCH) return;
     }

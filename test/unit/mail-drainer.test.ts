@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createLogger } from '../../src/common/logger.js';
+import { createMailDrainer } from '../../src/mail/drainer.js';
+import type { Outbox, OutboxRow } from '../../src/mail/outbox.js';
+import type { MailTransport } from '../../src/mail/transport.js';
+
+// A batch is marked sent in one statement (drainer.ts): a delivered mail must be marked
+// even when a later row's bookkeeping fails, or it would go out again after its lease.
+test('a delivered mail is marked sent although a later row of its batch cannot be rescheduled', async () => {
+  const rows: OutboxRow[] = ['m1', 'm2', 'm3'].map((id, i) => ({ id, template: 'account-deleted', recipient: `user${i}@example.com`, data: {}, attempts: 1, createdAt: new Date() }));
+  let claimed = false;
+  const marked: string[][] = [];
+  const outbox: Outbox = {
+    enqueue: async () => {},
+    pruneSent: async () => 0,
+    listFailed: async () => [],
+    claimDue: async () => (claimed ? [] : ((claimed = true), rows)),
+    markSent: async (ids: readonly string[]) => void marked.push([...ids]),
+    retryAt: async () => {
+      throw new Error('the database went away');
+    },
+    markFailed: async () => {},
+  };
+  const delivered: string[] = [];
+  const transport: MailTransport = {
+    kind: 'smtp',
+    async deliver(mail) {
+      if (mail.id === 'm2') throw new Error('421 try again later');
+      delivered.push(mail.id);
+    },
+    async close() {},
+  };
+  const drainer = createMailDrainer({
+    outbox,
+    transport,
+    site: { productName: 'Latchkey', issuer: 'https://id.example.com' },
+    from: 'Latchkey <no-reply@example.com>',
+    clock: () => new Date(),
+    logger: createLogger('silent'),
+    pollSeconds: 3600,
+    maxAttempts: 5,
+  });
+  const events: string[] = [];
+  drainer.events.on('delivered', ({ id }) => events.push(id));
+  await drainer.drain();
+  await drainer.close();
+  assert.deepEqual(delivered, ['m1']);
+  assert.deepEqual(marked, [['m1']], 'm1 marked sent once, though m2 threw before the batch ended');
+  assert.deepEqual(events, ['m1']);
+});
