@@ -44,12 +44,11 @@ import { createBudgets } from './budgets.js';
 import { useMiddleware } from './middleware.js';
 import { staticFiles } from './http/static-files.js';
 import { webauthnWellKnown } from './http/webauthn-well-known.js';
-import { createMetrics, type Metrics } from './ops/metrics.js';
-import { instrumentDb, instrumentEphemeral } from './ops/instrument-stores.js';
+import type { Metrics } from './ops/metrics.js';
+import { observeStores } from './ops/observed-stores.js';
 import { followKeys, type KeyRefresher } from './provider/key-refresh.js';
 import { adminApi } from './admin/api/index.js';
 import { ensureAdminResource } from './clients/admin-resource.js';
-import { failClosed } from './storage/store-outage.js';
 
 export interface Latchkey {
   /** The Koa application (oidc-provider's Provider is a Koa app). */
@@ -86,14 +85,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   if (trust.mds && trust.mds.nextUpdate < clock().toISOString().slice(0, 10)) {
     logger.warn({ nextUpdate: trust.mds.nextUpdate }, 'the FIDO MDS BLOB is past its nextUpdate: download a new one (LATCHKEY_FIDO_MDS_FILE) so recent revocations count');
   }
-  const metrics = createMetrics({
-    outboxDepth: async () => (await stores.db.query<{ n: number }>("SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'queued'")).rows[0]?.n ?? 0,
-    failureWatch: stores.ephemeral.failureWatch?.bind(stores.ephemeral),
-  });
-  // Store failures and rate-limit refusals are counted around the stores, not in each caller.
-  // A store that goes away under a running process fails requests closed with 503 (store-outage.ts).
-  const db = instrumentDb(failClosed('database', stores.db), metrics);
-  const ephemeral = instrumentEphemeral(stores.ephemeral.name === 'redis' ? failClosed('redis', stores.ephemeral) : stores.ephemeral, metrics);
+  const { metrics, db, ephemeral } = observeStores(stores); // counted, and failing closed on an outage
   const accounts = createAccountsRepo(db);
   const clients = createClientRegistry(db, { clock });
   const resources = createResourcesRepo(db);
