@@ -91,9 +91,10 @@ async function runPaired(base: Side, ours: Side, workloads: Workload[]): Promise
     const onces = await Promise.all(sides.map((side) => workload.prepare(side.target)));
     const trips = ours.tripsOf ? await ours.tripsOf(onces[1]!) : undefined;
     const samples: Sample[][] = [[], []];
+    const warmedUp = [0, 0];
     for (const [i, side] of sides.entries()) {
       resetPeak(side.server.pid!);
-      await sample(workload.concurrency, onces[i]!, { seconds: 0, warmupSeconds: WARMUP_SECONDS });
+      warmedUp[i] = (await sample(workload.concurrency, onces[i]!, { seconds: 0, warmupSeconds: WARMUP_SECONDS })).warmupCount;
     }
     const ratios: number[] = [];
     // Also the whole span from the first slice to the last, gaps included: work a server
@@ -111,6 +112,10 @@ async function runPaired(base: Side, ours: Side, workloads: Workload[]): Promise
       return done / Math.max(1e-9, cpuSecondsOf(side.server.pid!) - spanStart[i]!.cpu - side.idleCpu * wall);
     });
     const spanRatio = spanPerCore[1]! / spanPerCore[0]!;
+    if (process.env.BENCH_PRINT_COUNTS) {
+      // For reading a --cpu-prof profile per request: every request each server answered in this workload.
+      process.stdout.write(`    requests answered: ${sides.map((side, i) => `${side.target.label} ${warmedUp[i]! + samples[i]!.reduce((n, x) => n + x.count + x.warmupCount, 0)}`).join(', ')}\n`);
+    }
     for (const [i, side] of sides.entries()) {
       const measured = summarize(samples[i]!, side.idleCpu);
       printMeasured(`${side.target.label}: ${workload.name}`, measured, workload.concurrency);

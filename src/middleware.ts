@@ -5,6 +5,7 @@ import type { Logger } from './common/logger.js';
 import type { FailureLimiter } from './storage/ephemeral-store.js';
 import type { KeyRefresher } from './provider/key-refresh.js';
 import type { Metrics } from './ops/metrics.js';
+import { around } from './http/around.js';
 import { boundedRequests } from './http/bounded-requests.js';
 import { createMetadataCache, metadataCaching } from './http/metadata-caching.js';
 import { metadataFastLane } from './http/metadata-fast-lane.js';
@@ -37,21 +38,27 @@ export function useMiddleware(
     clientAuthFailures: FailureLimiter;
   },
 ): (handler: RequestListener) => RequestListener {
-  // First: every later middleware (and the engine) sees the right ctx.ip and only trusted X-Forwarded-* headers.
-  provider.use(clientIp(config.trustedProxies));
   observeEngine(provider, metrics);
-  provider.use(httpMetrics(metrics));
-  provider.use(requestLog(logger));
-  provider.use(securityHeaders({ hsts: config.issuer.startsWith('https:') }));
-  provider.use(errorPages(logger));
-  provider.use(oneHost({ issuer: config.issuer, exemptPaths: config.hostCheckExemptPaths }));
-  provider.use(boundedRequests([provider.pathFor('authorization'), provider.pathFor('pushed_authorization_request')]));
+  // The layers every request passes, outermost first, folded into one middleware (http/around.ts).
+  provider.use(
+    around([
+      // First: every later layer (and the engine) sees the right ctx.ip and only trusted X-Forwarded-* headers.
+      clientIp(config.trustedProxies),
+      httpMetrics(metrics),
+      requestLog(logger),
+      securityHeaders({ hsts: config.issuer.startsWith('https:') }),
+      errorPages(logger),
+      oneHost({ issuer: config.issuer, exemptPaths: config.hostCheckExemptPaths }),
+      boundedRequests([provider.pathFor('authorization'), provider.pathFor('pushed_authorization_request')]),
+      // Turns what no inner middleware answered into Latchkey's 404 or 405 page.
+      notFound((path) => engineMethods(provider, path)),
+      clientAuthLimits(provider, clientAuthFailures),
+    ]),
+  );
   const metadata = createMetadataCache(provider.pathFor('jwks'), () => keyRefresher.version());
   provider.use(metadataCaching(metadata));
   // With a metrics port, /metrics is served there only (main.ts); otherwise on this port behind the token.
   if (config.metrics.token && config.metrics.port === undefined) provider.use(metricsRoute(metrics, config.metrics.token));
-  provider.use(notFound((path) => engineMethods(provider, path)));
-  provider.use(clientAuthLimits(provider, clientAuthFailures));
   if (config.initialAccessToken) {
     const registration = provider.pathFor('registration');
     const limit = rateLimit(limits, { name: 'registration', keys: (ctx) => ({ ip: ctx.ip }), budgets: { ip: config.rateLimits.registration }, answer: 'oauth' });

@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Around } from './around.js';
 import { AppError } from '../common/errors.js';
 import { REQUEST_LIMITS } from '../provider/request-limits.js';
 
@@ -9,13 +9,14 @@ import { REQUEST_LIMITS } from '../provider/request-limits.js';
  * An oversized request gets Latchkey's `invalid_request` page: without reading it, its
  * client and redirect_uri cannot be trusted, so nothing is redirected.
  */
-export function boundedRequests(formPaths: readonly string[]): Middleware {
+export function boundedRequests(formPaths: readonly string[]): Around {
   const forms = new Set(formPaths);
   const tooLarge = () => new AppError('invalid_request', 'The request is too large to be accepted.', { status: 400 });
-  return (ctx, next) => {
-    if (Buffer.byteLength(ctx.querystring) > REQUEST_LIMITS.queryBytes) throw tooLarge();
-    // A body without Content-Length (chunked) is capped by the engine's own reader.
-    if (ctx.method === 'POST' && forms.has(ctx.path) && (ctx.request.length ?? 0) > REQUEST_LIMITS.formBodyBytes) throw tooLarge();
-    return next();
+  return {
+    enter(ctx) {
+      if (Buffer.byteLength(ctx.querystring) > REQUEST_LIMITS.queryBytes) throw tooLarge();
+      // A body without Content-Length (chunked) is capped by the engine's own reader.
+      if (ctx.method === 'POST' && forms.has(ctx.path) && (ctx.request.length ?? 0) > REQUEST_LIMITS.formBodyBytes) throw tooLarge();
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { addressKey } from '../common/client-address.js';
-import type { Middleware } from 'koa';
+import type { Around } from './around.js';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type Provider from 'oidc-provider';
 import { guardClientAuthentication } from '../provider/oidc-internals.js';
@@ -32,7 +32,7 @@ function refusal(status: number, description: string, retryAfterSeconds: number,
 // guesses over many addresses gains an attacker nothing.
 const keyOf = (clientId: string, ip: string) => `${clientId}\0${addressKey(ip)}`;
 
-export function clientAuthLimits(provider: Provider, failures: FailureLimiter): Middleware {
+export function clientAuthLimits(provider: Provider, failures: FailureLimiter): Around {
   const routes = new Set<string>(CLIENT_AUTH_ROUTES);
   guardClientAuthentication(provider, CLIENT_AUTH_ROUTES, async (ctx, clientId) => {
     let blockedFor: number;
@@ -44,15 +44,16 @@ export function clientAuthLimits(provider: Provider, failures: FailureLimiter): 
     if (blockedFor) throw refusal(429, `too many failed client authentications; retry after ${blockedFor} seconds`, blockedFor, ctx);
   });
 
-  return async (ctx, next) => {
-    await next();
-    const { oidc } = ctx as KoaContextWithOIDC;
-    if (!oidc || !routes.has(oidc.route) || ctx.status !== 401) return;
-    // 401 on these routes is invalid_client (RFC 6749 §5.2); HTML bodies come from renderError.
-    const body = ctx.body as { error?: unknown } | string | undefined;
-    if (typeof body === 'object' && body?.error !== 'invalid_client') return;
-    const clientId = oidc.entities.Client?.clientId;
-    // Counted before the answer leaves (awaited); a store failure here is a 500, never a silent pass.
-    if (clientId) await failures.fail(keyOf(clientId, ctx.ip));
+  return {
+    leave(ctx) {
+      const { oidc } = ctx as KoaContextWithOIDC;
+      if (!oidc || !routes.has(oidc.route) || ctx.status !== 401) return;
+      // 401 on these routes is invalid_client (RFC 6749 §5.2); HTML bodies come from renderError.
+      const body = ctx.body as { error?: unknown } | string | undefined;
+      if (typeof body === 'object' && body?.error !== 'invalid_client') return;
+      const clientId = oidc.entities.Client?.clientId;
+      // Counted before the answer leaves (awaited); a store failure here is a 500, never a silent pass.
+      if (clientId) return failures.fail(keyOf(clientId, ctx.ip)).then(() => undefined);
+    },
   };
 }

@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Around } from './around.js';
 import { clientAddress, type ProxyTrust } from '../common/client-address.js';
 
 const FORWARDING_HEADERS = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-prefix', 'forwarded', 'x-real-ip'];
@@ -11,22 +11,23 @@ const FORWARDING_HEADERS = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-
  * one that proxy set itself (OWASP ASVS 5.0 V4.1.3: intermediary headers are believed
  * only from intermediaries that are trusted to set them).
  */
-export function clientIp(trust: ProxyTrust): Middleware {
-  return (ctx, next) => {
-    const headers = ctx.req.headers;
-    const forwardedFor = headers['x-forwarded-for'];
-    const { ip, viaTrustedProxy } = clientAddress(trust, ctx.req.socket.remoteAddress ?? '', Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor);
-    if (viaTrustedProxy) {
-      for (const name of ['x-forwarded-host', 'x-forwarded-proto']) {
-        const value = headers[name];
-        const last = (Array.isArray(value) ? value.join(',') : value)?.split(',').map((v) => v.trim()).filter(Boolean).at(-1);
-        if (last) headers[name] = last;
-        else delete headers[name];
+export function clientIp(trust: ProxyTrust): Around {
+  return {
+    enter(ctx) {
+      const headers = ctx.req.headers;
+      const forwardedFor = headers['x-forwarded-for'];
+      const { ip, viaTrustedProxy } = clientAddress(trust, ctx.req.socket.remoteAddress ?? '', Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor);
+      if (viaTrustedProxy) {
+        for (const name of ['x-forwarded-host', 'x-forwarded-proto']) {
+          const value = headers[name];
+          const last = (Array.isArray(value) ? value.join(',') : value)?.split(',').map((v) => v.trim()).filter(Boolean).at(-1);
+          if (last) headers[name] = last;
+          else delete headers[name];
+        }
+      } else {
+        for (const name of FORWARDING_HEADERS) delete headers[name];
       }
-    } else {
-      for (const name of FORWARDING_HEADERS) delete headers[name];
-    }
-    ctx.request.ip = ip;
-    return next();
+      ctx.request.ip = ip;
+    },
   };
 }

@@ -1,10 +1,11 @@
-import { HttpError, type Context, type Middleware } from 'koa';
+import { HttpError, type Context } from 'koa';
 import { errors } from 'oidc-provider';
 import { ZodError } from 'zod';
 import { AppError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { renderPage } from '../pages/render.js';
 import { StoreUnavailableError } from '../storage/store-outage.js';
+import type { Around } from './around.js';
 
 interface Shown {
   status: number;
@@ -94,11 +95,9 @@ function wantsJson(ctx: Context): boolean {
  * scripts), the right status, never a stack trace or raw input. oidc-provider's protocol
  * errors never reach here; they go through its renderError and JSON responses.
  */
-export function errorPages(logger: Logger): Middleware {
-  return async (ctx, next) => {
-    try {
-      await next();
-    } catch (err) {
+export function errorPages(logger: Logger): Around {
+  return {
+    async failed(ctx, err) {
       const page = describe(err);
       if (err instanceof AppError) for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
       if (err instanceof StoreUnavailableError) ctx.set('Retry-After', '30');
@@ -110,6 +109,6 @@ export function errorPages(logger: Logger): Middleware {
         return;
       }
       await renderPage(ctx, 'error', { ...page, requestId }, page.status);
-    }
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 
 /**
  * How long relying parties and resource servers may keep discovery and the JWKS. Short
@@ -51,8 +51,10 @@ export function matches(ifNoneMatch: string, etag: string): boolean {
  * CORS answer depends on it) go through the engine every time.
  */
 export function metadataCaching({ paths, built, version }: MetadataCache): Middleware {
-  return async (ctx, next) => {
-    if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || !paths.has(ctx.path)) return next();
+  // Not async on every other path: no promise of its own where it only passes on.
+  return (ctx, next) => ((ctx.method === 'GET' || ctx.method === 'HEAD') && paths.has(ctx.path) ? served(ctx, next) : next());
+
+  async function served(ctx: Context, next: Next): Promise<void> {
     const cacheable = ctx.get('Origin') === '' && ctx.querystring === '';
     const current = version();
     const hit = cacheable ? built.get(ctx.path) : undefined;
@@ -73,7 +75,7 @@ export function metadataCaching({ paths, built, version }: MetadataCache): Middl
     const entry = { version: current, bytes, etag: etagOf(bytes), headers };
     built.set(ctx.path, entry);
     answer(ctx, entry);
-  };
+  }
 }
 
 function answer(ctx: Parameters<Middleware>[0], entry: Built): void {

@@ -1,4 +1,5 @@
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
+import type { Around } from './around.js';
 import { AppError } from '../common/errors.js';
 
 /** Which methods some route answers on a path; empty when none. */
@@ -11,17 +12,18 @@ export type AllowedMethods = (path: string) => readonly string[];
  * set `Allow`) keeps its answer. Responses a route wrote itself, the engine's OAuth
  * errors included, pass untouched.
  */
-export function notFound(allowedMethods: AllowedMethods): Middleware {
-  return async (ctx, next) => {
-    await next();
-    if (ctx.body !== undefined && ctx.body !== null) return;
-    if (ctx.status !== 404 && ctx.status !== 405) return;
-    const allow = ctx.status === 405 ? ctx.response.get('Allow') : allowedMethods(ctx.path).join(', ');
-    if (allow) {
-      ctx.set('Allow', allow);
-      throw new AppError('request.method_not_allowed', 'This address does not accept this kind of request.', { status: 405 });
-    }
-    throw new AppError('request.not_found', 'There is no page at this address.', { status: 404 });
+export function notFound(allowedMethods: AllowedMethods): Around {
+  return {
+    leave(ctx) {
+      if (ctx.body !== undefined && ctx.body !== null) return;
+      if (ctx.status !== 404 && ctx.status !== 405) return;
+      const allow = ctx.status === 405 ? ctx.response.get('Allow') : allowedMethods(ctx.path).join(', ');
+      if (allow) {
+        ctx.set('Allow', allow);
+        throw new AppError('request.method_not_allowed', 'This address does not accept this kind of request.', { status: 405 });
+      }
+      throw new AppError('request.not_found', 'There is no page at this address.', { status: 404 });
+    },
   };
 }
 

@@ -1,4 +1,5 @@
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
+import type { Around } from './around.js';
 import { AppError } from '../common/errors.js';
 
 // RFC 9112 §3.2.2: with an absolute-form request target the Host header is ignored and
@@ -24,7 +25,7 @@ export interface OneHostOptions {
  * forwarded header claims — and with an https issuer every cookie is `Secure` (the
  * engine's and Latchkey's own), even when a TLS proxy talks plain HTTP to Latchkey.
  */
-export function oneHost({ issuer, exemptPaths }: OneHostOptions): Middleware {
+export function oneHost({ issuer, exemptPaths }: OneHostOptions): Around {
   const { origin, host, protocol } = new URL(issuer);
   const exempt = new Set(exemptPaths);
   // The URL parser lower-cases the name and drops the scheme's default port, as for the issuer.
@@ -33,15 +34,15 @@ export function oneHost({ issuer, exemptPaths }: OneHostOptions): Middleware {
   const served = (ctx: Context) =>
     ABSOLUTE_FORM.test(ctx.originalUrl) ? URL.parse(ctx.originalUrl)?.origin === origin : ctx.host === host || normalize(ctx.host) === host;
 
-  // Not async: a middleware that only checks and passes on needs no promise of its own.
-  return (ctx, next) => {
-    if (exempt.has(ctx.path)) return next();
-    if (!served(ctx)) {
-      throw new AppError('request.misdirected', 'This address is not served here. Use the address the application sent you to.', { status: 421 });
-    }
-    Object.defineProperty(ctx.request, 'origin', { value: origin });
-    // Before anything reads ctx.cookies: Koa makes its cookie jar's `secure` from this.
-    Object.defineProperty(ctx.request, 'protocol', { value: protocol.slice(0, -1) });
-    return next();
+  return {
+    enter(ctx) {
+      if (exempt.has(ctx.path)) return;
+      if (!served(ctx)) {
+        throw new AppError('request.misdirected', 'This address is not served here. Use the address the application sent you to.', { status: 421 });
+      }
+      Object.defineProperty(ctx.request, 'origin', { value: origin });
+      // Before anything reads ctx.cookies: Koa makes its cookie jar's `secure` from this.
+      Object.defineProperty(ctx.request, 'protocol', { value: protocol.slice(0, -1) });
+    },
   };
 }

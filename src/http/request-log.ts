@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { Around } from './around.js';
 import type { Logger } from '../common/logger.js';
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -20,18 +20,19 @@ export function requestIdOf(incoming: string | string[] | undefined): string {
 }
 
 /** One log line per request with a request id (echoed as X-Request-Id), never the query. */
-export function requestLog(logger: Logger): Middleware {
-  return async (ctx, next) => {
-    const reqId = requestIdOf(ctx.get('X-Request-Id'));
-    ctx.state.requestId = reqId;
-    ctx.set('X-Request-Id', reqId);
-    // Checked per request, not per line: the token endpoint is hot.
-    if (!logger.isLevelEnabled('info')) return next();
-    const started = performance.now();
-    try {
-      await next();
-    } finally {
-      logger.info({ reqId, method: ctx.method, path: loggablePath(ctx.path), status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
-    }
+export function requestLog(logger: Logger): Around {
+  return {
+    enter(ctx) {
+      const reqId = requestIdOf(ctx.get('X-Request-Id'));
+      ctx.state.requestId = reqId;
+      ctx.set('X-Request-Id', reqId);
+      // Checked per request, not per line: the token endpoint is hot.
+      if (logger.isLevelEnabled('info')) ctx.state.logStarted = performance.now();
+    },
+    done(ctx) {
+      const started = ctx.state.logStarted as number | undefined;
+      if (started === undefined) return;
+      logger.info({ reqId: ctx.state.requestId, method: ctx.method, path: loggablePath(ctx.path), status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
+    },
   };
 }

@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Around } from './around.js';
 
 // No inline script or style anywhere: hosted pages load /static assets only.
 // form-action is left out on purpose: Chromium applies it to the redirect chain after a
@@ -19,26 +19,29 @@ const CSP = [
 // An answer without a body (204, 304) has no Content-Type at all.
 const isHtml = (type: unknown) => typeof type === 'string' && type.slice(0, 9).toLowerCase() === 'text/html' && (type.length === 9 || type[9] === ';' || type[9] === ' ');
 
-export function securityHeaders(options: { hsts: boolean }): Middleware {
-  return async (ctx, next) => {
-    // Set before the handler runs: the engine's own auto-submit pages (response_mode=
-    // form_post, RP-initiated logout of an already ended session) add the SHA-256 of
-    // their one inline script to the CSP they find, so exactly that script runs and no
-    // other. Set afterwards, the CSP would block it and leave a blank page. (On JSON and
-    // static files the policy is inert and harmless.)
-    ctx.set('Content-Security-Policy', CSP);
-    await next();
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Referrer-Policy', 'no-referrer');
-    ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-    // A public document meant for other origins (/.well-known/webauthn) sets its own.
-    if (!ctx.response.get('Cross-Origin-Resource-Policy')) ctx.set('Cross-Origin-Resource-Policy', 'same-origin');
-    ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-    if (options.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    if (isHtml(ctx.response.get('Content-Type'))) {
-      if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', CSP);
-      ctx.set('X-Frame-Options', 'DENY');
-      ctx.set('Cache-Control', 'no-store');
-    }
+export function securityHeaders(options: { hsts: boolean }): Around {
+  return {
+    enter(ctx) {
+      // Set before the handler runs: the engine's own auto-submit pages (response_mode=
+      // form_post, RP-initiated logout of an already ended session) add the SHA-256 of
+      // their one inline script to the CSP they find, so exactly that script runs and no
+      // other. Set afterwards, the CSP would block it and leave a blank page. (On JSON and
+      // static files the policy is inert and harmless.)
+      ctx.set('Content-Security-Policy', CSP);
+    },
+    leave(ctx) {
+      ctx.set('X-Content-Type-Options', 'nosniff');
+      ctx.set('Referrer-Policy', 'no-referrer');
+      ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+      // A public document meant for other origins (/.well-known/webauthn) sets its own.
+      if (!ctx.response.get('Cross-Origin-Resource-Policy')) ctx.set('Cross-Origin-Resource-Policy', 'same-origin');
+      ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+      if (options.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+      if (isHtml(ctx.response.get('Content-Type'))) {
+        if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', CSP);
+        ctx.set('X-Frame-Options', 'DENY');
+        ctx.set('Cache-Control', 'no-store');
+      }
+    },
   };
 }

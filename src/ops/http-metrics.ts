@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -28,20 +28,20 @@ export function routeLabel(path: string, engineRoute: unknown, status: number): 
   return 'other';
 }
 
-/** Times every request (outermost, so error pages count with their status). */
-export function httpMetrics(metrics: Metrics): Middleware {
-  return async (ctx, next) => {
-    const end = metrics.httpDuration.startTimer();
-    try {
-      await next();
-    } finally {
+/**
+ * Times every request (outermost, so error pages count with their status). Hooks in the
+ * shape of http/around.ts's Around, which this layer sits below.
+ */
+export function httpMetrics(metrics: Metrics): { enter(ctx: Context): void; done(ctx: Context): void } {
+  return {
+    enter(ctx) {
+      ctx.state.metricsStarted = performance.now();
+    },
+    done(ctx) {
       // `oidc` is set on the context by the engine for its own routes only.
       const engine = (ctx as { oidc?: { route?: unknown } }).oidc;
-      end({
-        route: routeLabel(ctx.path, engine?.route, ctx.status),
-        method: METHODS.has(ctx.method) ? ctx.method : 'other',
-        status: String(ctx.status),
-      });
-    }
+      const labels = { route: routeLabel(ctx.path, engine?.route, ctx.status), method: METHODS.has(ctx.method) ? ctx.method : 'other', status: String(ctx.status) };
+      metrics.httpDuration.observe(labels, (performance.now() - (ctx.state.metricsStarted as number)) / 1000);
+    },
   };
 }

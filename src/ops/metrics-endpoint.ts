@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { safeEqual } from '../common/hash.js';
 import type { Metrics } from './metrics.js';
 
@@ -22,8 +22,9 @@ async function answer(metrics: Pick<Metrics, 'scrape'>, authorization: string | 
 
 /** `/metrics` on the main port, behind the bearer token (LATCHKEY_METRICS_TOKEN). */
 export function metricsRoute(metrics: Metrics, token: string): Middleware {
-  return async (ctx, next) => {
-    if (ctx.path !== METRICS_PATH) return next();
+  return (ctx, next) => (ctx.path === METRICS_PATH ? served(ctx) : next());
+
+  async function served(ctx: Context): Promise<void> {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.status = 405;
       ctx.set('Allow', 'GET, HEAD');
@@ -33,7 +34,7 @@ export function metricsRoute(metrics: Metrics, token: string): Middleware {
     ctx.status = out.status;
     ctx.set(out.headers);
     ctx.body = out.body;
-  };
+  }
 }
 
 /**

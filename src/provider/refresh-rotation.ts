@@ -1,3 +1,4 @@
+import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { RotationCommits } from '../adapters/rotation-commit.js';
@@ -18,8 +19,9 @@ import { StoreUnavailableError } from '../storage/store-outage.js';
  */
 export function rotateInOneCommit(provider: Provider, rotations: RotationCommits): void {
   const tokenPath = provider.pathFor('token');
-  provider.use(async (ctx, next) => {
-    if (ctx.method !== 'POST' || ctx.path !== tokenPath) return next();
+  provider.use((ctx, next) => (ctx.method === 'POST' && ctx.path === tokenPath ? rotating(ctx, next) : next()));
+
+  async function rotating(ctx: Context, next: Next): Promise<void> {
     const rotation = await rotations.run(ctx, next);
     if (!rotation.pending || ctx.status !== 200) return;
     let refusal: errors.OIDCProviderError;
@@ -36,7 +38,7 @@ export function rotateInOneCommit(provider: Provider, rotations: RotationCommits
     await forgetAccessToken(ctx as KoaContextWithOIDC);
     ctx.status = refusal.status;
     ctx.body = { error: refusal.error, error_description: refusal.error_description };
-  });
+  }
 }
 
 async function forgetAccessToken(ctx: KoaContextWithOIDC): Promise<void> {

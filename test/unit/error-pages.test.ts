@@ -6,6 +6,7 @@ import { errors } from 'oidc-provider';
 import { z } from 'zod';
 import { AppError } from '../../src/common/errors.js';
 import { createLogger } from '../../src/common/logger.js';
+import { around } from '../../src/http/around.js';
 import { errorPages } from '../../src/http/error-pages.js';
 import { CsrfError } from '../../src/pages/csrf.js';
 
@@ -26,7 +27,7 @@ let base: string;
 let close: () => void;
 before(async () => {
   const app = new Koa();
-  app.use(errorPages(createLogger('silent')));
+  app.use(around([errorPages(createLogger('silent'))]));
   app.use(async (ctx) => {
     const make = THROWN[ctx.path];
     if (make) throw make();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Koa from 'koa';
+import { around } from '../../src/http/around.js';
 import { securityHeaders } from '../../src/http/security-headers.js';
 import { rawRequest } from '../helpers/raw-request.js';
 import { createServer } from 'node:http';
@@ -11,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 // (JSON, static files) get the headers every answer gets, without those two.
 test('HTML answers get X-Frame-Options and no-store; JSON and look-alike types do not', async () => {
   const app = new Koa();
-  app.use(securityHeaders({ hsts: false }));
+  app.use(around([securityHeaders({ hsts: false })]));
   app.use((ctx) => {
     if (ctx.query.type === 'none') {
       ctx.status = 204;
