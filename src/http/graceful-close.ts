@@ -1,4 +1,5 @@
-import type { ServerResponse, Server } from 'node:http';
+import type { IncomingMessage, ServerResponse, Server } from 'node:http';
+import type { Socket } from 'node:net';
 
 /**
  * Stops a server the graceful way: no new connections, requests in flight finish, and
@@ -6,15 +7,17 @@ import type { ServerResponse, Server } from 'node:http';
  * the client's keep-alive ends). Responses still running after `graceMs` are cut off.
  */
 export function gracefulClose(server: Server): (graceMs: number) => Promise<void> {
-  const inFlight = new Set<ServerResponse>();
+  // Each open connection's latest response: set per request, dropped per connection. A
+  // listener per response would cost every request, and Node lists no requests in flight.
+  const latest = new Map<Socket, ServerResponse>();
   let closing = false;
   const endAfter = (res: ServerResponse) => {
     if (!res.headersSent) res.setHeader('Connection', 'close');
     res.once('finish', () => server.closeIdleConnections());
   };
-  server.on('request', (_req, res: ServerResponse) => {
-    inFlight.add(res);
-    res.once('close', () => inFlight.delete(res));
+  server.on('connection', (socket: Socket) => socket.once('close', () => latest.delete(socket)));
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    latest.set(req.socket, res);
     if (closing) endAfter(res);
   });
   return async (graceMs) => {
@@ -23,7 +26,7 @@ export function gracefulClose(server: Server): (graceMs: number) => Promise<void
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
-      for (const res of inFlight) endAfter(res);
+      for (const res of latest.values()) if (!res.writableFinished) endAfter(res);
     });
     clearTimeout(cutOff);
   };

@@ -78,28 +78,29 @@ export function instrumentDb(db: Db, metrics: Metrics): Db {
 }
 
 function countRefusals(limiter: FailureLimiter, name: string, metrics: Metrics): FailureLimiter {
+  // Not async: one promise fewer on every client authentication and sign-in.
   return {
-    async check(key) {
-      const out = await limiter.check(key);
-      if (out.blockedFor > 0) metrics.rateLimitRefusals.inc({ limiter: name });
-      return out;
-    },
-    async fail(key) {
-      const out = await limiter.fail(key);
-      if (out.overLimit) metrics.rateLimitRefusals.inc({ limiter: name });
-      return out;
-    },
+    check: (key) =>
+      limiter.check(key).then((out) => {
+        if (out.blockedFor > 0) metrics.rateLimitRefusals.inc({ limiter: name });
+        return out;
+      }),
+    fail: (key) =>
+      limiter.fail(key).then((out) => {
+        if (out.overLimit) metrics.rateLimitRefusals.inc({ limiter: name });
+        return out;
+      }),
     reset: (key) => limiter.reset(key),
   };
 }
 
 function countRateRefusals(limiter: RateLimiter, name: string, metrics: Metrics): RateLimiter {
   return {
-    async consume(key) {
-      const out = await limiter.consume(key);
-      if (!out.allowed) metrics.rateLimitRefusals.inc({ limiter: name });
-      return out;
-    },
+    consume: (key) =>
+      limiter.consume(key).then((out) => {
+        if (!out.allowed) metrics.rateLimitRefusals.inc({ limiter: name });
+        return out;
+      }),
   };
 }
 
