@@ -82,20 +82,31 @@ export function createRotationCommits(db: Db, currentRequest: () => object | und
       pending.successor = { id, payload, expiresIn };
       return true;
     },
-    async run(request, fn) {
+    // Not async: it wraps every token request, and each promise of its own costs every one.
+    run(request, fn) {
       const pending: Pending = {};
       pendings.set(request, pending);
-      try {
-        await fn();
-      } finally {
-        pendings.delete(request);
-      }
-      return {
+      const rotation: Rotation = {
         get pending() {
           return pending.claim !== undefined;
         },
         commit: () => commit(pending),
       };
+      const over = () => pendings.delete(request);
+      let handled: Promise<void>;
+      try {
+        handled = fn();
+      } catch (err) {
+        over();
+        return Promise.reject(err as Error);
+      }
+      return handled.then(
+        () => (over(), rotation),
+        (err: unknown) => {
+          over();
+          throw err;
+        },
+      );
     },
   };
 }

@@ -11,6 +11,8 @@ export interface OneHostOptions {
   issuer: string;
   /** Paths answered on any host (load-balancer probes such as /healthz). */
   exemptPaths: readonly string[];
+  /** Koa's request prototype (`app.request`), which every request's `ctx.request` inherits from. */
+  requestPrototype: object;
 }
 
 /**
@@ -18,15 +20,20 @@ export interface OneHostOptions {
  * Request (RFC 9110 §15.5.20), so a name that merely resolves here (another virtual
  * host, a bare IP, a loopback alias) cannot make it speak for that name. The host is
  * Koa's `ctx.host`: the Host header, or X-Forwarded-Host only from a trusted proxy
- * (`LATCHKEY_TRUSTED_PROXIES`; http/client-ip.ts drops it from anyone else). Requests
- * that pass see the issuer's origin as `ctx.origin` and its scheme as `ctx.protocol`,
+ * (`LATCHKEY_TRUSTED_PROXIES`; http/client-ip.ts drops it from anyone else). Every
+ * request sees the issuer's origin as `ctx.origin` and its scheme as `ctx.protocol`,
  * so every URL the engine builds from the request (discovery, the audiences accepted
  * for private_key_jwt) is the issuer's, whatever the scheme the connection or a
  * forwarded header claims — and with an https issuer every cookie is `Secure` (the
  * engine's and Latchkey's own), even when a TLS proxy talks plain HTTP to Latchkey.
  */
-export function oneHost({ issuer, exemptPaths }: OneHostOptions): Around {
+export function oneHost({ issuer, exemptPaths, requestPrototype }: OneHostOptions): Around {
   const { origin, host, protocol } = new URL(issuer);
+  // Once, for every request, rather than on each one that passes: a request that does not
+  // pass is answered 421 without using them, and the exempt probes build no URLs and set
+  // no cookies. Koa makes its cookie jar's `secure` from `protocol`.
+  Object.defineProperty(requestPrototype, 'origin', { value: origin });
+  Object.defineProperty(requestPrototype, 'protocol', { value: protocol.slice(0, -1) });
   const exempt = new Set(exemptPaths);
   // The URL parser lower-cases the name and drops the scheme's default port, as for the issuer.
   const normalize = (authority: string) => (URL.canParse(`${protocol}//${authority}`) ? new URL(`${protocol}//${authority}`).host : undefined);
@@ -40,9 +47,6 @@ export function oneHost({ issuer, exemptPaths }: OneHostOptions): Around {
       if (!served(ctx)) {
         throw new AppError('request.misdirected', 'This address is not served here. Use the address the application sent you to.', { status: 421 });
       }
-      Object.defineProperty(ctx.request, 'origin', { value: origin });
-      // Before anything reads ctx.cookies: Koa makes its cookie jar's `secure` from this.
-      Object.defineProperty(ctx.request, 'protocol', { value: protocol.slice(0, -1) });
     },
   };
 }

@@ -1,7 +1,7 @@
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import type { RotationCommits } from '../adapters/rotation-commit.js';
+import type { Rotation, RotationCommits } from '../adapters/rotation-commit.js';
 import { StoreUnavailableError } from '../storage/store-outage.js';
 
 /**
@@ -19,11 +19,14 @@ import { StoreUnavailableError } from '../storage/store-outage.js';
  */
 export function rotateInOneCommit(provider: Provider, rotations: RotationCommits): void {
   const tokenPath = provider.pathFor('token');
-  provider.use((ctx, next) => (ctx.method === 'POST' && ctx.path === tokenPath ? rotating(ctx, next) : next()));
+  // Only a request that rotated goes on to the commit; every other one costs one promise here.
+  provider.use((ctx, next) =>
+    ctx.method === 'POST' && ctx.path === tokenPath
+      ? rotations.run(ctx, next).then((rotation) => (rotation.pending && ctx.status === 200 ? commitRotation(ctx, rotation) : undefined))
+      : next(),
+  );
 
-  async function rotating(ctx: Context, next: Next): Promise<void> {
-    const rotation = await rotations.run(ctx, next);
-    if (!rotation.pending || ctx.status !== 200) return;
+  async function commitRotation(ctx: Context, rotation: Rotation): Promise<void> {
     let refusal: errors.OIDCProviderError;
     try {
       if (await rotation.commit()) return;
