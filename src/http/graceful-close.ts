@@ -7,8 +7,10 @@ import type { Socket } from 'node:net';
  * the client's keep-alive ends). Responses still running after `graceMs` are cut off.
  */
 export function gracefulClose(server: Server): (graceMs: number) => Promise<void> {
-  // Each open connection's latest response: set per request, dropped per connection. A
-  // listener per response would cost every request, and Node lists no requests in flight.
+  // Each open connection's latest response: set per request, dropped when its connection
+  // closes (so at most one per open connection). A listener per response would cost every
+  // request, and Node lists no requests in flight. Plain HTTP only: behind TLS the
+  // request's socket is not the one 'connection' gives, and entries would never be dropped.
   const latest = new Map<Socket, ServerResponse>();
   let closing = false;
   const endAfter = (res: ServerResponse) => {
@@ -27,6 +29,8 @@ export function gracefulClose(server: Server): (graceMs: number) => Promise<void
       server.close(() => resolve());
       server.closeIdleConnections();
       for (const res of latest.values()) if (!res.writableFinished) endAfter(res);
+      // A response that finished just now but whose connection was not idle yet.
+      setImmediate(() => server.closeIdleConnections());
     });
     clearTimeout(cutOff);
   };

@@ -19,12 +19,12 @@ function childScope(scope: string, prop: string, args: unknown[]): string {
  */
 export function aroundCalls<T extends object>(target: T, around: (out: Promise<unknown>, scope: string, method: string) => Promise<unknown>, scope = ''): T {
   // Each method's wrapper made once (store calls are on every request), again only if the method itself changed.
-  const wrappers = new Map<PropertyKey, { method: (...args: unknown[]) => unknown; wrapper: (...args: unknown[]) => unknown }>();
+  let wrappers: Map<PropertyKey, { method: (...args: unknown[]) => unknown; wrapper: (...args: unknown[]) => unknown }> | undefined;
   return new Proxy(target, {
     get(obj, prop) {
       const value: unknown = Reflect.get(obj, prop);
       if (typeof value !== 'function') return value;
-      const known = wrappers.get(prop);
+      const known = wrappers?.get(prop);
       if (known?.method === value) return known.wrapper;
       const method = value as (...args: unknown[]) => unknown;
       const wrapper = (...args: unknown[]) => {
@@ -32,7 +32,7 @@ export function aroundCalls<T extends object>(target: T, around: (out: Promise<u
         if (out instanceof Promise) return around(out, scope, String(prop));
         return out !== null && typeof out === 'object' ? aroundCalls(out, around, childScope(scope, String(prop), args)) : out;
       };
-      wrappers.set(prop, { method, wrapper });
+      (wrappers ??= new Map()).set(prop, { method, wrapper });
       return wrapper;
     },
   });

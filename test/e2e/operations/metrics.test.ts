@@ -106,6 +106,11 @@ operationsSuite('operations: /metrics', (backend) => {
     assert.equal(wrong.status, 401);
     const basic = await fetch(`${lk.issuer}/metrics`, { headers: { authorization: basicAuth('metrics', TOKEN) } });
     assert.equal(basic.status, 401);
+    // Another method gets Latchkey's 405 answer (JSON for a script), naming the ones it takes, and no figures.
+    const posted = await fetch(`${lk.issuer}/metrics`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, accept: 'application/json' } });
+    assert.equal(posted.status, 405);
+    assert.equal(posted.headers.get('allow'), 'GET, HEAD');
+    assert.deepEqual(await posted.json(), { error: 'request.method_not_allowed', message: 'This address does not accept this kind of request.' });
   });
 
   test('on a separate port /metrics answers there, and the main port has none', async () => {
