@@ -23,9 +23,9 @@ export function requestIdOf(incoming: string | string[] | undefined): string {
 export function requestLog(logger: Logger): Around {
   return {
     enter(ctx) {
-      const reqId = requestIdOf(ctx.get('x-request-id'));
+      const reqId = requestIdOf(ctx.get('X-Request-Id'));
       ctx.state.requestId = reqId;
-      ctx.set('x-request-id', reqId); // lower case: see security-headers.ts
+      ctx.set('X-Request-Id', reqId);
       // Checked per request, not per line: the token endpoint is hot.
       if (logger.isLevelEnabled('info')) ctx.state.logStarted = performance.now();
     },

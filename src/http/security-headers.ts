@@ -19,9 +19,6 @@ const CSP = [
 // An answer without a body (204, 304) has no Content-Type at all.
 const isHtml = (type: unknown) => typeof type === 'string' && type.slice(0, 9).toLowerCase() === 'text/html' && (type.length === 9 || type[9] === ';' || type[9] === ' ');
 
-// Header names in lower case, as HTTP/2 writes them (RFC 9113 §8.2.2; any case means the
-// same, RFC 9110 §5.1): Node lower-cases every name it is given, which for a name that is
-// already lower case makes no new string. These are set on every answer.
 export function securityHeaders(options: { hsts: boolean }): Around {
   return {
     enter(ctx) {
@@ -30,20 +27,20 @@ export function securityHeaders(options: { hsts: boolean }): Around {
       // their one inline script to the CSP they find, so exactly that script runs and no
       // other. Set afterwards, the CSP would block it and leave a blank page. (On JSON and
       // static files the policy is inert and harmless.)
-      ctx.set('content-security-policy', CSP);
+      ctx.set('Content-Security-Policy', CSP);
     },
     leave(ctx) {
-      ctx.set('x-content-type-options', 'nosniff');
-      ctx.set('referrer-policy', 'no-referrer');
-      ctx.set('cross-origin-opener-policy', 'same-origin');
+      ctx.set('X-Content-Type-Options', 'nosniff');
+      ctx.set('Referrer-Policy', 'no-referrer');
+      ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
       // A public document meant for other origins (/.well-known/webauthn) sets its own.
-      if (!ctx.response.get('cross-origin-resource-policy')) ctx.set('cross-origin-resource-policy', 'same-origin');
-      ctx.set('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-      if (options.hsts) ctx.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
-      if (isHtml(ctx.response.get('content-type'))) {
-        if (!ctx.response.get('content-security-policy')) ctx.set('content-security-policy', CSP);
-        ctx.set('x-frame-options', 'DENY');
-        ctx.set('cache-control', 'no-store');
+      if (!ctx.response.get('Cross-Origin-Resource-Policy')) ctx.set('Cross-Origin-Resource-Policy', 'same-origin');
+      ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+      if (options.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+      if (isHtml(ctx.response.get('Content-Type'))) {
+        if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', CSP);
+        ctx.set('X-Frame-Options', 'DENY');
+        ctx.set('Cache-Control', 'no-store');
       }
     },
   };
