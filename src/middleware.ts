@@ -48,7 +48,7 @@ export function useMiddleware(
       requestLog(logger),
       securityHeaders({ hsts: config.issuer.startsWith('https:') }),
       errorPages(logger),
-      oneHost({ issuer: config.issuer, exemptPaths: config.hostCheckExemptPaths, requestPrototype: provider.app.request }),
+      oneHost({ issuer: config.issuer, exemptPaths: config.hostCheckExemptPaths, requestPrototype: provider.request }),
       boundedRequests([provider.pathFor('authorization'), provider.pathFor('pushed_authorization_request')]),
       // Turns what no inner middleware answered into Latchkey's 404 or 405 page.
       notFound((path) => engineMethods(provider, path)),
