@@ -101,7 +101,10 @@ export function createRotationCommits(db: Db, currentRequest: () => object | und
         return Promise.reject(err as Error);
       }
       return handled.then(
-        () => (over(), rotation),
+        () => {
+          over();
+          return rotation;
+        },
         (err: unknown) => {
           over();
           throw err;

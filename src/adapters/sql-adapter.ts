@@ -96,9 +96,11 @@ export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptio
       const grant = row.grant_payload ? { payload: row.grant_payload, consumed_at: row.grant_consumed_at } : undefined;
       readAhead.keep('Grant', row.grant_id, revive(grant, row.grant_id) ?? null);
     }
-    for (const a of row ? along : []) {
-      const id = a.idOf(row!);
-      if (id) readAhead.keep(a.kind, id, a.rowOf(row!));
+    if (row) {
+      for (const a of along) {
+        const id = a.idOf(row);
+        if (id) readAhead.keep(a.kind, id, a.rowOf(row));
+      }
     }
     return row;
   }
