@@ -22,15 +22,22 @@ const CONNECT_TIMEOUT_MS = 10_000;
 
 export function createPostgresDb(connectionString: string, options: PostgresOptions = {}): Db {
   const timeout = options.queryTimeoutMs || undefined;
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, connectionTimeoutMillis: timeout ?? CONNECT_TIMEOUT_MS });
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: timeout ?? CONNECT_TIMEOUT_MS,
+    // On the pool rather than on each statement: a statement given as an object is copied
+    // property by property by node-postgres, on every query. Scripts (`exec`) opt out.
+    query_timeout: timeout,
+    // A transaction's BEGIN goes out with its first statement (`transaction` below).
+    pipeline: true,
+  });
   // An idle client that loses its connection must not crash the process; the next
   // query reconnects and /readyz reports the outage meanwhile.
   pool.on('error', () => {});
-  // Per statement rather than on the pool, so scripts (`exec`) stay unbounded.
-  const bounded = (text: string, params?: unknown[]) => ({ text, values: params as unknown[], ...(timeout ? { query_timeout: timeout } : {}) });
 
   async function query<Row>(text: string, params?: unknown[]): Promise<QueryResult<Row>> {
-    const res = await pool.query(bounded(text, params));
+    const res = await pool.query(text, params);
     return { rows: res.rows as Row[], rowCount: res.rowCount ?? 0 };
   }
 
@@ -38,7 +45,7 @@ export function createPostgresDb(connectionString: string, options: PostgresOpti
     kind: 'postgres',
     query,
     async exec(sql) {
-      await pool.query(sql);
+      await pool.query(unbounded(sql));
     },
     async transaction(fn) {
       const client = await pool.connect();
@@ -47,28 +54,42 @@ export function createPostgresDb(connectionString: string, options: PostgresOpti
       let broken: Error | undefined;
       const onError = (err: Error) => (broken = err);
       client.on('error', onError);
+      // Set when BEGIN is refused: fn's later statements are then refused too, not run
+      // outside a transaction (its answer comes before the first statement's).
+      let notBegun: { reason: unknown } | undefined;
       const tx: Db = {
         kind: 'postgres',
         async query<Row>(text: string, params?: unknown[]) {
-          const res = await client.query(bounded(text, params));
+          if (notBegun) throw notBegun.reason;
+          const res = await client.query(text, params);
           return { rows: res.rows as Row[], rowCount: res.rowCount ?? 0 };
         },
         async exec(sql) {
-          await client.query(sql);
+          await client.query(unbounded(sql));
         },
         transaction: (inner) => inner(tx),
         close: async () => {},
       };
       try {
-        await client.query(bounded('BEGIN'));
-        const result = await fn(tx);
-        await client.query(bounded('COMMIT'));
-        return result;
+        // Pipelined: BEGIN is written now and the first statement of fn right behind it,
+        // so the transaction waits for one answer less. Both settle before anything else
+        // is sent, so no statement of fn can follow a ROLLBACK or COMMIT. BEGIN fails only
+        // where the statement behind it fails too (a lost connection; a pool connection is
+        // never in an aborted block: those are rolled back or closed below).
+        const begin = client.query('BEGIN').catch((reason: unknown) => {
+          notBegun = { reason };
+          throw reason;
+        });
+        const [begun, done] = await Promise.allSettled([begin, fn(tx)]);
+        if (begun.status === 'rejected') throw begun.reason;
+        if (done.status === 'rejected') throw done.reason;
+        await client.query('COMMIT');
+        return done.value;
       } catch (err) {
         // After a timeout the connection is dropped, which rolls back on the server; a
         // ROLLBACK would only wait behind the statement that did not answer.
         if (isTimeout(err)) broken ??= err;
-        else await client.query(bounded('ROLLBACK')).catch((rollbackFailed: Error) => (broken ??= rollbackFailed));
+        else await client.query('ROLLBACK').catch((rollbackFailed: Error) => (broken ??= rollbackFailed));
         throw err;
       } finally {
         client.off('error', onError);
@@ -79,6 +100,11 @@ export function createPostgresDb(connectionString: string, options: PostgresOpti
     close: () => pool.end(),
   };
 }
+
+// Scripts (migrations: a lock wait or an index build may rightly take longer than any
+// request should) run without the pool's bound: node-postgres reads 0 as "the pool's
+// value", so this is the longest delay a Node timer takes (about 24 days).
+const unbounded = (text: string) => ({ text, query_timeout: 2 ** 31 - 1 });
 
 /** node-postgres' error for a statement that got no answer within query_timeout. */
 export function isTimeout(err: unknown): err is Error {
