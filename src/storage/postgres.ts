@@ -47,7 +47,7 @@ export function createPostgresDb(connectionString: string, options: PostgresOpti
     async exec(sql) {
       await pool.query(unbounded(sql));
     },
-    async transaction(fn) {
+    async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       // Checked out, the client is no longer watched by the pool: a server that goes
       // away between two statements would otherwise be an uncaught 'error' event.
@@ -65,22 +65,14 @@ export function createPostgresDb(connectionString: string, options: PostgresOpti
           return { rows: res.rows as Row[], rowCount: res.rowCount ?? 0 };
         },
         async exec(sql) {
+          if (notBegun) throw notBegun.reason;
           await client.query(unbounded(sql));
         },
         transaction: (inner) => inner(tx),
         close: async () => {},
       };
       try {
-        // Pipelined: BEGIN is written now and the first statement of fn right behind it,
-        // so the transaction waits for one answer less. Both settle before anything else
-        // is sent, so no statement of fn can follow a ROLLBACK or COMMIT. BEGIN fails only
-        // where the statement behind it fails too (a lost connection; a pool connection is
-        // never in an aborted block: those are rolled back or closed below).
-        const begin = client.query('BEGIN').catch((reason: unknown) => {
-          notBegun = { reason };
-          throw reason;
-        });
-        const [begun, done] = await Promise.allSettled([begin, fn(tx)]);
+        const [begun, done] = await Promise.allSettled(beginWith(client, () => fn(tx), (reason) => (notBegun = { reason })));
         if (begun.status === 'rejected') throw begun.reason;
         if (done.status === 'rejected') throw done.reason;
         await client.query('COMMIT');
@@ -99,6 +91,34 @@ export function createPostgresDb(connectionString: string, options: PostgresOpti
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * BEGIN, and fn's first statement right behind it in the same write (fn issues it before
+ * its first await; the pool's connections are pipelined), so a transaction waits for one
+ * answer less. The caller lets both settle before it sends anything else, so no
+ * statement of fn can follow its ROLLBACK or COMMIT. BEGIN fails only where the
+ * statement behind it fails too (a lost connection; a pool connection is never left in
+ * an aborted block); `refused` stops fn's later statements if it ever does.
+ */
+function beginWith<T>(client: pg.PoolClient, fn: () => Promise<T>, refused: (reason: unknown) => void): [Promise<unknown>, Promise<T>] {
+  const socket = client.connection.stream;
+  socket.cork();
+  try {
+    const begin = client.query('BEGIN').catch((reason: unknown) => {
+      refused(reason);
+      throw reason;
+    });
+    let work: Promise<T>;
+    try {
+      work = fn();
+    } catch (err) {
+      work = Promise.reject(err as Error);
+    }
+    return [begin, work];
+  } finally {
+    socket.uncork();
+  }
 }
 
 // Scripts (migrations: a lock wait or an index build may rightly take longer than any
