@@ -32,6 +32,7 @@ import type { KeyMaterial } from './keys.js';
 import { ID_TOKEN_TTL_SECONDS } from './token-lifetimes.js';
 import type { EphemeralKv } from '../storage/ephemeral-store.js';
 import { metadataOf, type ClientLike } from './client-fields.js';
+import { engineSigningKeys } from './local-signing-keys.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -65,7 +66,7 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
     adapter: adapters.factory,
     clients: [accountClientMetadata(config.issuer), adminClientMetadata(config.issuer)],
     findAccount: createFindAccount(accounts, adapters.readAhead),
-    jwks: keys.jwks,
+    jwks: engineSigningKeys(keys.jwks),
     cookies: {
       keys: keys.cookieKeys,
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
@@ -108,6 +109,8 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
     },
     features: {
       devInteractions: { enabled: false },
+      // Keys that sign in the process without WebCrypto's thread-pool round (local-signing-keys.ts).
+      externalSigningSupport: { enabled: true, ack: 'experimental-01' },
       claimsParameter: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },
       clientCredentials: { enabled: true },

@@ -3,6 +3,7 @@ import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import type { Config } from '../config/config.js';
 import { replaceSigningKeys } from './oidc-internals.js';
+import { engineSigningKeys } from './local-signing-keys.js';
 import type { Db } from '../storage/db.js';
 import { keyPlan, planVersion, readKeyMaterial, KEY_COLUMNS, type KeyMaterial, type KeyRow } from './keys.js';
 import { rotateKeys, rotationPolicy, type RotationPolicy, type RotationResult } from './key-rotation.js';
@@ -91,7 +92,7 @@ export function followKeys(
     clock: deps.clock,
     initial: deps.keys,
     apply(material) {
-      replaceSigningKeys(provider, material.jwks);
+      replaceSigningKeys(provider, engineSigningKeys(material.jwks));
       provider.keys = material.cookieKeys;
       logger.info({ kids: material.jwks.keys.map((k) => k.kid) }, 'signing keys changed');
     },

@@ -1,6 +1,6 @@
 import type { JsonWebKey } from 'node:crypto';
 import Provider from 'oidc-provider';
-import type { Client, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
+import type { Client, ExternalSigningKey, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 import type { AcrClaims } from '../acr-policy.js';
 import { sha256 } from '../../common/hash.js';
 
@@ -93,7 +93,7 @@ export function engineMethods(provider: Provider, path: string): string[] {
 // constructor, with this helper; both live in its private per-provider store and are
 // read from there on every signature, verification and /jwks request.
 const ENGINE_KEYSTORE = 'oidc-provider/lib/helpers/initialize_keystore.js';
-const initializeKeystore = ((await import(ENGINE_KEYSTORE)) as { default: (this: Provider, jwks: { keys: JsonWebKey[] }) => void }).default;
+const initializeKeystore = ((await import(ENGINE_KEYSTORE)) as { default: (this: Provider, jwks: { keys: ReadonlyArray<JsonWebKey | ExternalSigningKey> }) => void }).default;
 
 /**
  * Replaces the running engine's signing keys without a restart (key rotation,
@@ -101,7 +101,7 @@ const initializeKeystore = ((await import(ENGINE_KEYSTORE)) as { default: (this:
  * published JWKS are swapped in one synchronous step, so a request sees either the old
  * set or the new one. Per algorithm the engine signs with the first key of the set.
  */
-export function replaceSigningKeys(provider: Provider, jwks: { keys: JsonWebKey[] }): void {
+export function replaceSigningKeys(provider: Provider, jwks: { keys: ReadonlyArray<JsonWebKey | ExternalSigningKey> }): void {
   const before = engineStore(provider) as { keystore?: unknown; jwks?: unknown } | undefined;
   if (!before?.keystore || !before.jwks) throw new Error('oidc-provider keeps its keystore elsewhere: update replaceSigningKeys for this engine version');
   initializeKeystore.call(provider, jwks);
