@@ -32,19 +32,20 @@ interface Pending {
 }
 
 export interface Rotation {
-  /** Whether the request marked a token used (a rotation waits for `commit`). */
-  readonly pending: boolean;
   /**
-   * Writes the rotation in one transaction: true when done (or nothing was pending),
-   * false when another request used the token first (nothing is written then). A store
-   * failure rejects, and nothing is written either.
+   * Writes the rotation in one transaction: true when done, false when another request
+   * used the token first (nothing is written then). A store failure rejects, and
+   * nothing is written either.
    */
   commit(): Promise<boolean>;
 }
 
 export interface RotationCommits extends RotationWrites {
-  /** Runs `fn` (the engine's handling of the token request `request`) with its rotation deferred. */
-  run(request: object, fn: () => Promise<void>): Promise<Rotation>;
+  /**
+   * Runs `fn` (the engine's handling of the token request `request`) with its rotation
+   * deferred: the rotation to commit when the request marked a token used, else undefined.
+   */
+  run(request: object, fn: () => Promise<void>): Promise<Rotation | undefined>;
 }
 
 /** `currentRequest` finds the request the adapter is called for (provider/oidc-internals engineRequest). */
@@ -55,8 +56,7 @@ export function createRotationCommits(db: Db, currentRequest: () => object | und
     return request && pendings.get(request);
   };
 
-  async function commit({ claim, successor }: Pending): Promise<boolean> {
-    if (!claim) return true;
+  async function commit(claim: NonNullable<Pending['claim']>, successor: Pending['successor']): Promise<boolean> {
     // In an explicit transaction although one statement: a statement sent to a server
     // that stopped answering waits in its socket and would still run (and commit) when it
     // goes on, after the client was told 503. Inside BEGIN … COMMIT, a statement that
@@ -82,31 +82,26 @@ export function createRotationCommits(db: Db, currentRequest: () => object | und
       pending.successor = { id, payload, expiresIn };
       return true;
     },
-    // Not async: it wraps every token request, and each promise of its own costs every one.
+    // Not async, and nothing made but the record: it wraps every token request, and
+    // each promise or object of its own costs every one of them.
     run(request, fn) {
       const pending: Pending = {};
       pendings.set(request, pending);
-      const rotation: Rotation = {
-        get pending() {
-          return pending.claim !== undefined;
-        },
-        commit: () => commit(pending),
-      };
-      const over = () => pendings.delete(request);
       let handled: Promise<void>;
       try {
         handled = fn();
       } catch (err) {
-        over();
+        pendings.delete(request);
         return Promise.reject(err as Error);
       }
       return handled.then(
         () => {
-          over();
-          return rotation;
+          pendings.delete(request);
+          const { claim, successor } = pending;
+          return claim ? { commit: () => commit(claim, successor) } : undefined;
         },
         (err: unknown) => {
-          over();
+          pendings.delete(request);
           throw err;
         },
       );

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../common/clock.js';
-import { safeEqual, sha256 } from '../common/hash.js';
+import { digestsEqual, sha256 } from '../common/hash.js';
 
 /**
  * Client secrets carry 256 bits and are stored only as SHA-256 (a random secret needs no
@@ -41,7 +41,7 @@ export function matchSecret(secrets: readonly StoredSecret[], value: string, now
   let match: string | undefined;
   for (const s of secrets) {
     // Every live row is compared, so timing does not tell which one matched.
-    if (safeEqual(s.hash, hash) && isLive(s, now)) match = s.id;
+    if (digestsEqual(s.hash, hash) && isLive(s, now)) match = s.id;
   }
   return match;
 }

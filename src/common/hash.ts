@@ -11,3 +11,13 @@ export function safeEqual(a: string, b: string): boolean {
   // Hashing first gives equal-length buffers, so length is not leaked either.
   return timingSafeEqual(hash('sha256', a, 'buffer'), hash('sha256', b, 'buffer'));
 }
+
+/**
+ * Constant-time comparison of two sha256() digests: their length is fixed and public,
+ * so they are compared as they are, without hashing again (hot: every client secret).
+ */
+export function digestsEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -22,7 +22,7 @@ export function rotateInOneCommit(provider: Provider, rotations: RotationCommits
   // Only a request that rotated goes on to the commit; every other one costs one promise here.
   provider.use((ctx, next) =>
     ctx.method === 'POST' && ctx.path === tokenPath
-      ? rotations.run(ctx, next).then((rotation) => (rotation.pending && ctx.status === 200 ? commitRotation(ctx, rotation) : undefined))
+      ? rotations.run(ctx, next).then((rotation) => (rotation && ctx.status === 200 ? commitRotation(ctx, rotation) : undefined))
       : next(),
   );
 

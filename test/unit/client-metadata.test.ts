@@ -60,6 +60,8 @@ test('secrets: only a live secret matches; rotation times come from the clock', 
   assert.equal(matchSecret(stored, a.value, now), a.id);
   assert.equal(matchSecret(stored, b.value, now), undefined, 'expired');
   assert.equal(matchSecret(stored, `${a.value}x`, now), undefined);
+  // A stored row that is not a digest of the usual length (or not ASCII) never matches, nor throws.
+  for (const hash of ['', a.hash.slice(1), `${a.hash.slice(1)}é`]) assert.equal(matchSecret([{ id: 'odd', hash, expiresAt: null }], a.value, now), undefined);
   const r = rotation(() => now, 60, 120);
   assert.equal(r.createdAt, now);
   assert.equal(r.overlapUntil.getTime(), now.getTime() + 60_000);
