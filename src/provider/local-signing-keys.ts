@@ -2,23 +2,23 @@ import { createPrivateKey, createPublicKey, sign, type JsonWebKey, type KeyObjec
 import { ExternalSigningKey } from 'oidc-provider';
 
 /**
- * Latchkey's private signing keys as the engine's `ExternalSigningKey` (its
+ * Latchkey's ES256 signing keys as the engine's `ExternalSigningKey` (its
  * `externalSigningSupport` feature, made for keys held elsewhere): each signature is
  * one synchronous OpenSSL call on a key object made once. The engine's own path signs
  * through WebCrypto: a job on libuv's thread pool (the one argon2 hashes on) and a
  * promise, about twice the CPU of the call itself per ES256 signature on the bench
- * machine. Same keys, same algorithms, same published JWKS.
+ * machine (40-50 µs against 85-115 µs). RS256 keys stay on that path: an RSA-2048
+ * signature takes some 0.35 ms, which the event loop should not wait for. Same keys,
+ * same published JWKS.
  */
 class LocalSigningKey extends ExternalSigningKey {
   readonly #kid: string;
-  readonly #alg: 'ES256' | 'RS256';
   readonly #private: KeyObject;
   readonly #public: KeyObject;
 
-  constructor(jwk: JsonWebKey, kid: string, alg: 'ES256' | 'RS256') {
+  constructor(jwk: JsonWebKey, kid: string) {
     super();
     this.#kid = kid;
-    this.#alg = alg;
     this.#private = createPrivateKey({ key: jwk, format: 'jwk' });
     this.#public = createPublicKey(this.#private);
   }
@@ -29,28 +29,26 @@ class LocalSigningKey extends ExternalSigningKey {
   }
 
   override get alg(): string {
-    return this.#alg;
+    return 'ES256';
   }
 
-  /** The public half: what the engine publishes (kty, crv, x, y, n, e) and verifies its own tokens with. */
+  /** The public half: what the engine publishes (kty, crv, x, y) and verifies its own tokens with. */
   override keyObject(): KeyObject {
     return this.#public;
   }
 
   override sign(data: Uint8Array): Uint8Array {
     // RFC 7518 §3.4: an ES256 signature is R and S side by side, not DER.
-    return this.#alg === 'ES256' ? sign('sha256', data, { key: this.#private, dsaEncoding: 'ieee-p1363' }) : sign('sha256', data, this.#private);
+    return sign('sha256', data, { key: this.#private, dsaEncoding: 'ieee-p1363' });
   }
 }
 
-const isLocalAlg = (alg: unknown): alg is 'ES256' | 'RS256' => alg === 'ES256' || alg === 'RS256';
-
-/** The keys as the engine takes them: ES256 and RS256 private keys signed locally, anything else as given. */
+/** The keys as the engine takes them: ES256 private keys signed in the process, anything else as given. */
 export function engineSigningKeys(jwks: { keys: readonly JsonWebKey[] }): { keys: Array<JsonWebKey | ExternalSigningKey> } {
   return {
     keys: jwks.keys.map((jwk) => {
       const { kid, alg } = jwk as { kid?: unknown; alg?: unknown };
-      return typeof kid === 'string' && isLocalAlg(alg) && jwk.d ? new LocalSigningKey(jwk, kid, alg) : jwk;
+      return typeof kid === 'string' && alg === 'ES256' && jwk.crv === 'P-256' && jwk.d ? new LocalSigningKey(jwk, kid) : jwk;
     }),
   };
 }
