@@ -5,7 +5,7 @@ import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Db, QueryResult } from './db.js';
 
 /** The embedded database's buffer pool. */
-const SHARED_BUFFERS = '16MB';
+const SHARED_BUFFERS = '8MB';
 /**
  * How much a WebAssembly function runs before V8 optimises it (TurboFan); V8's default is
  * 1,800,000. Postgres starting up crosses that in hundreds of functions, and optimising
@@ -35,8 +35,10 @@ export async function createPgliteDb(dataDir: string | undefined): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
   // Postgres's default 128 MB of shared buffers is memory the WebAssembly instance writes
-  // at start, so all of it is resident: 16 MB keeps an embedded Latchkey's hot rows
-  // cached and its resident size about 110 MB lower (bench/README.md, docs/sizing.md).
+  // at start, so all of it is resident. 8 MB (1,024 pages) still holds an embedded
+  // Latchkey's hot rows and indexes, and what misses them is read through the host's
+  // file cache: against 16 MB, 7-13 MB less resident at idle and 14-30 MB less at the
+  // peak of a token load, at the same rate (bench/README.md, docs/sizing.md).
   const pglite = await PGlite.create(dataDir, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`] });
   return {
     kind: 'pglite',
