@@ -71,7 +71,8 @@ export function instrumentDb(db: Db, metrics: Metrics): Db {
     kind: db.kind,
     query: (text, params) => (onCall(statementLabel(text)), counted.query(text, params)),
     exec: (sql) => (onCall('exec'), counted.exec(sql)),
-    // BEGIN and COMMIT are round trips of their own.
+    // BEGIN and COMMIT are statements of their own (on Postgres, BEGIN leaves in the same
+    // write as the first statement: a transaction waits for one answer fewer than it counts).
     transaction: (fn) => (onCall('begin'), onCall('commit'), counted.transaction((tx) => fn(countStatements(tx, onCall)))),
     close: () => counted.close(),
   };

@@ -114,7 +114,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   const storeCalls = new Counter({
     name: 'latchkey_store_calls_total',
-    help: 'Calls on a store (database, ephemeral) by operation; each is one round trip (a transaction counts its BEGIN and COMMIT), but a failure-budget check the failure watch answers makes none (latchkey_failure_watch_skipping)',
+    help: 'Calls on a store (database, ephemeral) by operation: statements and commands, a transaction counting its BEGIN and COMMIT (on Postgres BEGIN shares a round trip with the first statement); a failure-budget check the failure watch answers makes no round trip (latchkey_failure_watch_skipping)',
     labelNames: ['store', 'operation'] as const,
     registers,
   });

@@ -48,7 +48,7 @@ export function createPostgresDb(connectionString: string, options: PostgresOpti
       await pool.query(unbounded(sql));
     },
     async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const client = await idleConnection(pool);
       // Checked out, the client is no longer watched by the pool: a server that goes
       // away between two statements would otherwise be an uncaught 'error' event.
       let broken: Error | undefined;
@@ -91,6 +91,21 @@ export function createPostgresDb(connectionString: string, options: PostgresOpti
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * A pooled connection outside any transaction block ('I'), which every one is once its
+ * last transaction committed or rolled back (the others are closed). Checked all the
+ * same: the pipelined BEGIN below is safe only then, since fn's first statement is on
+ * its way before BEGIN's answer is back. Any other is closed and another one taken.
+ */
+async function idleConnection(pool: pg.Pool): Promise<pg.PoolClient> {
+  for (let attempt = 0; ; attempt++) {
+    const client = await pool.connect();
+    if (client.getTransactionStatus() === 'I') return client;
+    client.release(new Error('a pooled connection was inside a transaction block'));
+    if (attempt === 2) throw new Error('no pooled connection outside a transaction block');
+  }
 }
 
 /**

@@ -64,6 +64,19 @@ if (pgUrl) {
       assert.deepEqual(await ids(), [1, 2, 4, 5]);
     });
 
+    test('a script runs past the bound of statements (migrations may take longer than any request)', async () => {
+      await db.exec(`SELECT pg_sleep(${(TIMEOUT_MS * 2) / 1000})`);
+      await db.transaction((tx) => tx.exec(`SELECT pg_sleep(${(TIMEOUT_MS * 2) / 1000})`));
+    });
+
+    test('a script that fails part-way inside a transaction leaves nothing of its statements', async () => {
+      await assert.rejects(
+        db.transaction((tx) => tx.exec('INSERT INTO items VALUES (7); INSERT INTO items VALUES (8); INSERT INTO items VALUES (1);')),
+        /duplicate key/,
+      );
+      assert.deepEqual(await ids(), [1, 2, 4, 5]);
+    });
+
     test('a statement that outlasts the bound is rolled back, never committed when it ends', async () => {
       const err = await db
         .transaction(async (tx) => {
@@ -81,6 +94,26 @@ if (pgUrl) {
       });
       assert.deepEqual(await ids(), [1, 2, 4, 5]);
       assert.equal((await db.transaction((tx) => tx.query<{ one: number }>('SELECT 1 AS one'))).rows[0]!.one, 1, 'the pool goes on');
+    });
+
+    test('fn that swallows its own timed-out statement still gets no commit', async () => {
+      const err = await db
+        .transaction(async (tx) => {
+          await tx.query('INSERT INTO items VALUES (9)');
+          await tx.query('SELECT pg_sleep(2)').catch(() => undefined);
+          return 'carried on';
+        })
+        .catch((e: unknown) => e);
+      assert.ok(err instanceof Error, `rejected, not ${String(err)}`);
+      await waitFor('the timed-out backend to end', async () => {
+        const { rows } = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()`,
+        );
+        return rows[0]!.n === 0;
+      });
+      assert.deepEqual(await ids(), [1, 2, 4, 5]);
+      await db.transaction((tx) => tx.query('INSERT INTO items VALUES (10)'));
+      assert.deepEqual(await ids(), [1, 2, 4, 5, 10], 'the pool goes on');
     });
   });
 }
