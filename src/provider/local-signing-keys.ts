@@ -47,8 +47,8 @@ class LocalSigningKey extends ExternalSigningKey {
 export function engineSigningKeys(jwks: { keys: readonly JsonWebKey[] }): { keys: Array<JsonWebKey | ExternalSigningKey> } {
   return {
     keys: jwks.keys.map((jwk) => {
-      const { kid, alg } = jwk as { kid?: unknown; alg?: unknown };
-      return typeof kid === 'string' && alg === 'ES256' && jwk.crv === 'P-256' && jwk.d ? new LocalSigningKey(jwk, kid) : jwk;
+      const { kid } = jwk;
+      return typeof kid === 'string' && jwk.alg === 'ES256' && jwk.crv === 'P-256' && jwk.d ? new LocalSigningKey(jwk, kid) : jwk;
     }),
   };
 }

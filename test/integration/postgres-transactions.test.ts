@@ -19,6 +19,14 @@ if (pgUrl) {
     let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
     let db: Db;
     const ids = async () => (await db.query<{ id: number }>('SELECT id FROM items ORDER BY id')).rows.map((r) => r.id);
+    // The server lets go of a dropped connection's backend only once its statement ends.
+    const timedOutBackendGone = () =>
+      waitFor('the timed-out backend to end', async () => {
+        const { rows } = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()`,
+        );
+        return rows[0]!.n === 0;
+      });
 
     before(async () => {
       scratch = await scratchDatabase(pgUrl);
@@ -85,13 +93,7 @@ if (pgUrl) {
         })
         .catch((e: unknown) => e);
       assert.ok(isTimeout(err), `a timeout, not ${String(err)}`);
-      // Until the server has let go of the dropped connection's backend, then still absent.
-      await waitFor('the timed-out backend to end', async () => {
-        const { rows } = await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()`,
-        );
-        return rows[0]!.n === 0;
-      });
+      await timedOutBackendGone();
       assert.deepEqual(await ids(), [1, 2, 4, 5]);
       assert.equal((await db.transaction((tx) => tx.query<{ one: number }>('SELECT 1 AS one'))).rows[0]!.one, 1, 'the pool goes on');
     });
@@ -105,12 +107,7 @@ if (pgUrl) {
         })
         .catch((e: unknown) => e);
       assert.ok(err instanceof Error, `rejected, not ${String(err)}`);
-      await waitFor('the timed-out backend to end', async () => {
-        const { rows } = await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()`,
-        );
-        return rows[0]!.n === 0;
-      });
+      await timedOutBackendGone();
       assert.deepEqual(await ids(), [1, 2, 4, 5]);
       await db.transaction((tx) => tx.query('INSERT INTO items VALUES (10)'));
       assert.deepEqual(await ids(), [1, 2, 4, 5, 10], 'the pool goes on');
