@@ -23,9 +23,10 @@ export function requestIdOf(incoming: string | string[] | undefined): string {
 export function requestLog(logger: Logger): Around {
   return {
     enter(ctx) {
-      const reqId = requestIdOf(ctx.get('X-Request-Id'));
+      const reqId = requestIdOf(ctx.req.headers['x-request-id']);
       ctx.state.requestId = reqId;
-      ctx.set('X-Request-Id', reqId);
+      // Node's own setHeader: a request id is a plain token or a UUID (requestIdOf), valid as it is.
+      ctx.res.setHeader('X-Request-Id', reqId);
       // Checked per request, not per line: the token endpoint is hot.
       if (logger.isLevelEnabled('info')) ctx.state.logStarted = performance.now();
     },

@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import type { Around } from './around.js';
 
 // No inline script or style anywhere: hosted pages load /static assets only.
@@ -19,6 +20,11 @@ const CSP = [
 // An answer without a body (204, 304) has no Content-Type at all.
 const isHtml = (type: unknown) => typeof type === 'string' && type.slice(0, 9).toLowerCase() === 'text/html' && (type.length === 9 || type[9] === ';' || type[9] === ' ');
 
+// Straight to Node's setHeader: these names and values are constants, valid by
+// construction. Koa's `ctx.set` builds arrays and a closure around every call, and it
+// runs on every request (the token endpoint too).
+const put = (ctx: Context, name: string, value: string) => ctx.res.setHeader(name, value);
+
 export function securityHeaders(options: { hsts: boolean }): Around {
   return {
     enter(ctx) {
@@ -27,20 +33,22 @@ export function securityHeaders(options: { hsts: boolean }): Around {
       // their one inline script to the CSP they find, so exactly that script runs and no
       // other. Set afterwards, the CSP would block it and leave a blank page. (On JSON and
       // static files the policy is inert and harmless.)
-      ctx.set('Content-Security-Policy', CSP);
+      put(ctx, 'Content-Security-Policy', CSP);
     },
     leave(ctx) {
-      ctx.set('X-Content-Type-Options', 'nosniff');
-      ctx.set('Referrer-Policy', 'no-referrer');
-      ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+      // Whatever streamed its answer itself has sent its headers already (Koa's set would skip them silently).
+      if (ctx.res.headersSent) return;
+      put(ctx, 'X-Content-Type-Options', 'nosniff');
+      put(ctx, 'Referrer-Policy', 'no-referrer');
+      put(ctx, 'Cross-Origin-Opener-Policy', 'same-origin');
       // A public document meant for other origins (/.well-known/webauthn) sets its own.
-      if (!ctx.response.get('Cross-Origin-Resource-Policy')) ctx.set('Cross-Origin-Resource-Policy', 'same-origin');
-      ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-      if (options.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-      if (isHtml(ctx.response.get('Content-Type'))) {
-        if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', CSP);
-        ctx.set('X-Frame-Options', 'DENY');
-        ctx.set('Cache-Control', 'no-store');
+      if (!ctx.res.hasHeader('Cross-Origin-Resource-Policy')) put(ctx, 'Cross-Origin-Resource-Policy', 'same-origin');
+      put(ctx, 'Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+      if (options.hsts) put(ctx, 'Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+      if (isHtml(ctx.res.getHeader('Content-Type'))) {
+        if (!ctx.res.hasHeader('Content-Security-Policy')) put(ctx, 'Content-Security-Policy', CSP);
+        put(ctx, 'X-Frame-Options', 'DENY');
+        put(ctx, 'Cache-Control', 'no-store');
       }
     },
   };

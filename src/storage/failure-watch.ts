@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { outsideRequests } from '../common/outside-requests.js';
 
 /** Past this many keys with failures in sight, every check asks Redis for a while. */
 const MAX_MARKS = 100_000;
@@ -116,7 +117,8 @@ export function createFailureWatch(redis: Redis, options: { prefix: string; wind
 
   return {
     mayHaveFailures(key) {
-      if (!subscriber && !closed) start();
+      // Started by the first check, inside some request: its connection and timer live on, not that request.
+      if (!subscriber && !closed) outsideRequests(start);
       const seen = marks.get(key);
       if (listening() && seen === undefined && Date.now() >= askAllUntil) return { ask: false, settle: () => {} };
       const at = sequence;

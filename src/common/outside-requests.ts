@@ -1,0 +1,16 @@
+import { AsyncResource } from 'node:async_hooks';
+
+// Made when this module loads, at start-up, where no request is being handled.
+const outside = new AsyncResource('latchkey.outside-requests');
+
+/**
+ * Runs `fn` as if no request were being handled. The engine keeps each request's context
+ * in an AsyncLocalStorage (oidc-provider's Provider.ctx), and Node stores that context on
+ * every promise, timer and socket made while the request runs: a promise kept in a cache,
+ * a timer or a connection started by a request would hold that request (its context,
+ * request, response and body) for as long as it lives. What outlives a request is made
+ * in here instead. Awaiting the result inside a request still resumes in that request.
+ */
+export function outsideRequests<T>(fn: () => T): T {
+  return outside.runInAsyncScope(fn);
+}

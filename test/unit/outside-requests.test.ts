@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { ttlCache } from '../../src/common/ttl-cache.js';
+import { outsideRequests } from '../../src/common/outside-requests.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+// The engine keeps each request's context the same way (oidc-provider's Provider.ctx).
+const requests = new AsyncLocalStorage<{ body: Buffer }>();
+
+test('work started outside requests sees no request, and the request resumes in its own', async () => {
+  const request = { body: Buffer.alloc(16) };
+  await requests.run(request, async () => {
+    const seen = await outsideRequests(async () => {
+      await settle();
+      return requests.getStore();
+    });
+    assert.equal(seen, undefined);
+    assert.equal(requests.getStore(), request);
+  });
+});
+
+test('a cached lookup does not keep the request that filled it in memory', async () => {
+  let loads = 0;
+  const cache = ttlCache(async (key: string) => {
+    loads += 1;
+    await settle();
+    return { key, seenRequest: requests.getStore() !== undefined };
+  }, 60);
+  let first: WeakRef<object> | undefined;
+  await (async () => {
+    const request = { body: Buffer.alloc(1 << 20) };
+    first = new WeakRef(request);
+    const value = await requests.run(request, () => cache('client-a'));
+    assert.equal(value.seenRequest, false);
+  })();
+  for (let i = 0; i < 3; i++) {
+    await settle();
+    gc();
+  }
+  assert.equal(first!.deref(), undefined, 'the request that filled the cache is still in memory');
+  // The entry itself is still there: a second request is answered from it.
+  await requests.run({ body: Buffer.alloc(16) }, () => cache('client-a'));
+  assert.equal(loads, 1);
+});
