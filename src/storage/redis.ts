@@ -5,30 +5,9 @@ import { type Clock, epochSeconds, systemClock } from '../common/clock.js';
 import { sha256 } from '../common/hash.js';
 import type { EphemeralStore, FailureLimiter, FailureLimiterOptions, RateLimiter, RateLimiterOptions } from './ephemeral-store.js';
 import { storablePayload } from './model-payload.js';
-import { unreachable } from './unreachable.js';
 import { createFailureWatch, type FailureWatch } from './failure-watch.js';
 
-/** A connected client with the options the ephemeral store relies on. */
-export async function connectRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    // Fail requests fast while Redis is down instead of queueing them: Latchkey must
-    // fail closed with an error page and an unready /readyz, not hang.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    // Commands issued in the same tick (many requests at once) leave in one write.
-    enableAutoPipelining: true,
-  });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-  } catch (err) {
-    // Stop ioredis retrying in the background, which would keep a failed start alive.
-    redis.disconnect();
-    throw unreachable(err, 'Redis (REDIS_URL)');
-  }
-  return redis;
-}
+export { connectRedis } from './redis-connection.js';
 
 /**
  * The ephemeral store in Redis, shared by every Latchkey process. Every key starts with
