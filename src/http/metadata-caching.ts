@@ -19,8 +19,11 @@ export interface Built {
   etag: string;
   /** Headers the engine set on the answer (content type, Vary), replayed as they were. */
   headers: Array<[string, string | string[]]>;
-  /** Every header of a 200 as it left, once one has (metadata-fast-lane.ts answers from them). */
-  sent?: Array<[string, string | string[]]>;
+  /**
+   * Every header of a 200 as it left, once one has, flat (name, value, name, value…) as
+   * `writeHead` takes them: for a 200 and for a 304 (metadata-fast-lane.ts answers from them).
+   */
+  sent?: { ok: string[]; notModified: string[] };
 }
 
 /** The built documents by path, and the version (signing keys) they were built for. */
