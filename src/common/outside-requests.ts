@@ -12,5 +12,7 @@ const outside = new AsyncResource('latchkey.outside-requests');
  * in here instead. Awaiting the result inside a request still resumes in that request.
  */
 export function outsideRequests<T>(fn: () => T): T {
-  return outside.runInAsyncScope(fn);
+  // A resource of its own per call, made inside the clean one: whatever `fn` does to the
+  // context it runs in (an AsyncLocalStorage's enterWith, say) stays with that call.
+  return outside.runInAsyncScope(() => new AsyncResource('latchkey.outside-requests.call').runInAsyncScope(fn));
 }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { validateHeaderName, validateHeaderValue, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { Logger } from '../common/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { matches, type Built, type MetadataCache } from './metadata-caching.js';
@@ -40,6 +40,16 @@ export function metadataFastLane(cache: MetadataCache, options: { host: string; 
     const kept = Object.entries(res.getHeaders())
       .filter(([name]) => !PER_RESPONSE.has(name))
       .flatMap(([name, value]) => (Array.isArray(value) ? value : [String(value)]).map((one): [string, string] => [name, one]));
+    // Checked once here, so that writeHead never refuses a list half-way through an answer;
+    // a list that fails (never, as Node sent it once already) is not kept: the long way goes on.
+    try {
+      for (const [name, value] of kept) {
+        validateHeaderName(name);
+        validateHeaderValue(name, value);
+      }
+    } catch {
+      return;
+    }
     const validators = ['etag', entry.etag];
     entry.sent = {
       ok: [...kept.flat(), ...validators, 'content-length', String(entry.bytes.length)],

@@ -9,10 +9,12 @@ type Stream = Parameters<Redis['sendCommand']>[1];
  * command of a turn corks the socket and a `setImmediate` uncorks it, so every command
  * issued until the loop's check phase (the token requests that one poll answered, each
  * storing a token, say) goes out in one system call, and Redis answers them in one read.
- * On loopback TCP a write costs the writer about as much as all of ioredis's own work on
- * a command; ioredis's auto-pipelining groups only the commands of one tick, and builds a
- * pipeline object for each group. Order is the socket's, which is what ioredis matches
- * replies by; a command never waits longer than the rest of the current turn.
+ * ioredis's auto-pipelining, which this replaces, groups the same commands (it also waits
+ * for setImmediate) but builds a pipeline object, its promises and a callback per result
+ * for every group: here each command is ioredis's plain path into a corked socket.
+ * Order is the socket's, which is what ioredis matches replies by. A command is held at
+ * most until the next check phase (one issued from inside a check-phase callback waits
+ * for the next turn's), never longer.
  */
 class CoalescingRedis extends Redis {
   #corked = false;

@@ -3,6 +3,8 @@ import { request, type IncomingHttpHeaders } from 'node:http';
 export interface RawReply {
   status: number;
   headers: IncomingHttpHeaders;
+  /** Every header line as it came, in order (name, value, name, value…): duplicates too. */
+  rawHeaders: string[];
   text: string;
 }
 
@@ -29,7 +31,7 @@ export function rawRequest(
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, text }));
       },
     );
     req.on('error', reject);

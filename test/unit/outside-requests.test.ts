@@ -44,7 +44,30 @@ test('a cached lookup does not keep the request that filled it in memory', async
     gc();
   }
   assert.equal(first!.deref(), undefined, 'the request that filled the cache is still in memory');
+  // The control: on this runtime a promise made inside a request does keep it (what the cache avoids).
+  const kept: Array<Promise<unknown>> = [];
+  let control: WeakRef<object> | undefined;
+  await (async () => {
+    const request = { body: Buffer.alloc(1 << 20) };
+    control = new WeakRef(request);
+    await requests.run(request, () => {
+      const held = (async () => settle())();
+      kept.push(held);
+      return held;
+    });
+  })();
+  for (let i = 0; i < 3; i++) {
+    await settle();
+    gc();
+  }
+  assert.notEqual(control!.deref(), undefined, 'a promise made inside a request holds it here: the check above means something');
   // The entry itself is still there: a second request is answered from it.
   await requests.run({ body: Buffer.alloc(16) }, () => cache('client-a'));
   assert.equal(loads, 1);
+});
+
+test('what a call does to its context stays with that call', async () => {
+  // A tracing agent's enterWith inside one lookup must not leak into the next.
+  await outsideRequests(async () => requests.enterWith({ body: Buffer.alloc(8) }));
+  assert.equal(await outsideRequests(async () => requests.getStore()), undefined);
 });
