@@ -1,5 +1,6 @@
 import type { ZxcvbnFactory, ZxcvbnResult } from '@zxcvbn-ts/core';
 import { PASSWORD_MAX_LENGTH } from './passwords.js';
+import { outsideRequests } from '../common/outside-requests.js';
 
 /**
  * The rules for a new password, after NIST SP 800-63B-4 §3.1.1.2: a minimum length and
@@ -38,7 +39,8 @@ let zxcvbn: Promise<ZxcvbnFactory> | undefined;
  * people in (or a restart) should not pay for. Loaded lazily, they stay loaded.
  */
 function estimator(): Promise<ZxcvbnFactory> {
-  zxcvbn ??= (async () => {
+  // Kept for the process's life: made outside the request that asked first (common/outside-requests.ts).
+  zxcvbn ??= outsideRequests(async () => {
     const [{ ZxcvbnFactory }, common, english] = await Promise.all([
       import('@zxcvbn-ts/core'),
       import('@zxcvbn-ts/language-common'),
@@ -49,7 +51,7 @@ function estimator(): Promise<ZxcvbnFactory> {
       graphs: common.adjacencyGraphs,
       translations: english.translations,
     });
-  })();
+  });
   // A failed load is tried again next time rather than remembered.
   zxcvbn.catch(() => (zxcvbn = undefined));
   return zxcvbn;

@@ -1,6 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { withArgon2Slot } from './argon2-pool.js';
 import { normalizePassword } from './password-policy.js';
+import { outsideRequests } from '../common/outside-requests.js';
 
 /**
  * argon2id at the OWASP Password Storage Cheat Sheet parameters (m=19 MiB, t=2, p=1).
@@ -48,9 +49,11 @@ let dummyHash: Promise<string> | undefined;
  */
 export async function dummyVerify(password: string): Promise<void> {
   // A refused first hash (the pool was busy) must not stay cached as a rejection.
-  dummyHash ??= hashPassword('latchkey-dummy-password-for-timing').catch((err: unknown) => {
-    dummyHash = undefined;
-    throw err;
-  });
+  dummyHash ??= outsideRequests(() =>
+    hashPassword('latchkey-dummy-password-for-timing').catch((err: unknown) => {
+      dummyHash = undefined;
+      throw err;
+    }),
+  );
   await verifyPassword(await dummyHash, password);
 }

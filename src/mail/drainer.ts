@@ -5,6 +5,7 @@ import type { Outbox, OutboxRow } from './outbox.js';
 import { renderMail, type MailSite } from './render-mail.js';
 import { isMailTemplate } from './templates.js';
 import { MailDeliveryError, type MailTransport } from './transport.js';
+import { outsideRequests } from '../common/outside-requests.js';
 
 /** What the drainer did with a row: for tests and metrics; logs say the same. */
 export interface MailEvents {
@@ -147,10 +148,13 @@ export function createMailDrainer(deps: DrainerDeps) {
      */
     wake() {
       if (closed || waking) return;
-      waking = setTimeout(() => {
-        waking = undefined;
-        void drain();
-      }, WAKE_MS);
+      // Woken from a request: the drain (its statements, an SMTP connection) must not carry or keep that request.
+      waking = outsideRequests(() =>
+        setTimeout(() => {
+          waking = undefined;
+          void drain();
+        }, WAKE_MS),
+      );
       waking.unref();
     },
     async close() {

@@ -1,5 +1,6 @@
 import type { Transporter } from 'nodemailer';
 import { MailDeliveryError, type MailTransport, type OutgoingMail } from './transport.js';
+import { outsideRequests } from '../common/outside-requests.js';
 
 interface SmtpFailure {
   code?: string;
@@ -18,8 +19,10 @@ interface SmtpFailure {
 export function createSmtpTransport(url: string): MailTransport {
   let transporter: Promise<Transporter> | undefined;
   const open = () =>
-    (transporter ??= import('nodemailer').then(({ default: nodemailer }) =>
-      nodemailer.createTransport({ url, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 }),
+    (transporter ??= outsideRequests(() =>
+      import('nodemailer').then(({ default: nodemailer }) =>
+        nodemailer.createTransport({ url, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 }),
+      ),
     ));
   const password = URL.canParse(url) ? decodeURIComponent(new URL(url).password) : '';
   return {

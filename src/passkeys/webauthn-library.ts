@@ -4,6 +4,8 @@
  * and only passkey ceremonies need it; the server preloads it once it is listening
  * (`preloadWebAuthn`), so the first ceremony does not wait for it either.
  */
+import { outsideRequests } from '../common/outside-requests.js';
+
 type Server = typeof import('@simplewebauthn/server');
 type Helpers = typeof import('@simplewebauthn/server/helpers');
 
@@ -41,10 +43,13 @@ async function load(): Promise<WebAuthnLibrary> {
 
 /** The library, loaded once per process; a failed load is tried again by the next caller. */
 export function webauthnLibrary(): Promise<WebAuthnLibrary> {
-  loading ??= load().catch((err: unknown) => {
-    loading = undefined;
-    throw err;
-  });
+  // Kept for the process's life: made outside the request that asked first, if one did.
+  loading ??= outsideRequests(() =>
+    load().catch((err: unknown) => {
+      loading = undefined;
+      throw err;
+    }),
+  );
   return loading;
 }
 

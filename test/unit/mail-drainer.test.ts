@@ -49,3 +49,47 @@ test('a delivered mail is marked sent although a later row of its batch cannot b
   assert.deepEqual(marked, [['m1']], 'm1 marked sent once, though m2 threw before the batch ended');
   assert.deepEqual(events, ['m1']);
 });
+
+// A sign-in wakes the drainer from inside its request (the engine's AsyncLocalStorage):
+// the drain it starts, and the SMTP connection that drain may open, carry no request.
+test('a drain woken from a request runs outside it', async () => {
+  const { AsyncLocalStorage } = await import('node:async_hooks');
+  const requests = new AsyncLocalStorage<{ path: string }>();
+  let claimed = false;
+  const outbox: Outbox = {
+    enqueue: async () => {},
+    pruneSent: async () => 0,
+    listFailed: async () => [],
+    claimDue: async () => (claimed ? [] : ((claimed = true), [{ id: 'm1', template: 'account-deleted', recipient: 'alice@example.com', data: {}, attempts: 1, createdAt: new Date() }])),
+    markSent: async () => {},
+    retryAt: async () => {},
+    markFailed: async () => {},
+  };
+  const seen: unknown[] = [];
+  let delivered!: () => void;
+  const done = new Promise<void>((resolve) => (delivered = resolve));
+  const drainer = createMailDrainer({
+    outbox,
+    transport: {
+      kind: 'smtp',
+      async deliver() {
+        seen.push(requests.getStore());
+        delivered();
+      },
+      async close() {},
+    },
+    site: { productName: 'Latchkey', issuer: 'https://id.example.com' },
+    from: 'Latchkey <no-reply@example.com>',
+    clock: () => new Date(),
+    logger: createLogger('silent'),
+    pollSeconds: 3600,
+    maxAttempts: 5,
+  });
+  // The wake's timer does not hold the process open (unref): this one does, until the mail is out.
+  const alive = setTimeout(() => {}, 30_000);
+  requests.run({ path: '/interaction/abc/password' }, () => drainer.wake());
+  await done;
+  clearTimeout(alive);
+  await drainer.close();
+  assert.deepEqual(seen, [undefined]);
+});

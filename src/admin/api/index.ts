@@ -13,6 +13,7 @@ import { mountDocs } from './docs.js';
 import { mountRoutes } from './mount.js';
 import { ApiProblem, sendProblem } from './problem.js';
 import { ADMIN_API_ROUTES } from './routes/index.js';
+import { outsideRequests } from '../../common/outside-requests.js';
 
 export const ADMIN_API_PREFIX = '/admin/api';
 export const ADMIN_API_BASE = `${ADMIN_API_PREFIX}/v1`;
@@ -42,10 +43,12 @@ export function adminApi(deps: AdminApiDeps): PageModule {
   };
   const router = new Router();
   router.get(`${ADMIN_API_BASE}/openapi.json`, async (ctx) => {
-    const body = await (document ??= buildDocument().catch((err: unknown) => {
-      document = undefined;
-      throw err;
-    }));
+    const body = await (document ??= outsideRequests(() =>
+      buildDocument().catch((err: unknown) => {
+        document = undefined;
+        throw err;
+      }),
+    ));
     ctx.set('Cache-Control', 'no-cache');
     ctx.body = body;
   });
