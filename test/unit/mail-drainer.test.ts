@@ -5,6 +5,19 @@ import { createMailDrainer } from '../../src/mail/drainer.js';
 import type { Outbox, OutboxRow } from '../../src/mail/outbox.js';
 import type { MailTransport } from '../../src/mail/transport.js';
 
+/** A drainer over the given outbox and transport that never polls by itself. */
+const drainerOver = (outbox: Outbox, transport: MailTransport) =>
+  createMailDrainer({
+    outbox,
+    transport,
+    site: { productName: 'Latchkey', issuer: 'https://id.example.com' },
+    from: 'Latchkey <no-reply@example.com>',
+    clock: () => new Date(),
+    logger: createLogger('silent'),
+    pollSeconds: 3600,
+    maxAttempts: 5,
+  });
+
 // A batch is marked sent in one statement (drainer.ts): a delivered mail must be marked
 // even when a later row's bookkeeping fails, or it would go out again after its lease.
 test('a delivered mail is marked sent although a later row of its batch cannot be rescheduled', async () => {
@@ -31,16 +44,7 @@ test('a delivered mail is marked sent although a later row of its batch cannot b
     },
     async close() {},
   };
-  const drainer = createMailDrainer({
-    outbox,
-    transport,
-    site: { productName: 'Latchkey', issuer: 'https://id.example.com' },
-    from: 'Latchkey <no-reply@example.com>',
-    clock: () => new Date(),
-    logger: createLogger('silent'),
-    pollSeconds: 3600,
-    maxAttempts: 5,
-  });
+  const drainer = drainerOver(outbox, transport);
   const events: string[] = [];
   drainer.events.on('delivered', ({ id }) => events.push(id));
   await drainer.drain();
@@ -68,22 +72,13 @@ test('a drain woken from a request runs outside it', async () => {
   const seen: unknown[] = [];
   let delivered!: () => void;
   const done = new Promise<void>((resolve) => (delivered = resolve));
-  const drainer = createMailDrainer({
-    outbox,
-    transport: {
-      kind: 'smtp',
-      async deliver() {
-        seen.push(requests.getStore());
-        delivered();
-      },
-      async close() {},
+  const drainer = drainerOver(outbox, {
+    kind: 'smtp',
+    async deliver() {
+      seen.push(requests.getStore());
+      delivered();
     },
-    site: { productName: 'Latchkey', issuer: 'https://id.example.com' },
-    from: 'Latchkey <no-reply@example.com>',
-    clock: () => new Date(),
-    logger: createLogger('silent'),
-    pollSeconds: 3600,
-    maxAttempts: 5,
+    async close() {},
   });
   // The wake's timer does not hold the process open (unref): this one does, until the mail is out.
   const alive = setTimeout(() => {}, 30_000);
