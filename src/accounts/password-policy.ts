@@ -1,6 +1,6 @@
 import type { ZxcvbnFactory, ZxcvbnResult } from '@zxcvbn-ts/core';
 import { PASSWORD_MAX_LENGTH } from './passwords.js';
-import { outsideRequests } from '../common/outside-requests.js';
+import { onceOutsideRequests } from '../common/outside-requests.js';
 
 /**
  * The rules for a new password, after NIST SP 800-63B-4 §3.1.1.2: a minimum length and
@@ -31,31 +31,23 @@ export function codePoints(text: string): number {
   return n;
 }
 
-let zxcvbn: Promise<ZxcvbnFactory> | undefined;
-
 /**
  * Built once, on the first new password: the dictionaries are about 17 MB of strings in
  * the heap and take a few hundred milliseconds to load, which a process that only signs
  * people in (or a restart) should not pay for. Loaded lazily, they stay loaded.
  */
-function estimator(): Promise<ZxcvbnFactory> {
-  // Kept for the process's life: made outside the request that asked first (common/outside-requests.ts).
-  zxcvbn ??= outsideRequests(async () => {
-    const [{ ZxcvbnFactory }, common, english] = await Promise.all([
-      import('@zxcvbn-ts/core'),
-      import('@zxcvbn-ts/language-common'),
-      import('@zxcvbn-ts/language-en'),
-    ]);
-    return new ZxcvbnFactory({
-      dictionary: { ...common.dictionary, ...english.dictionary },
-      graphs: common.adjacencyGraphs,
-      translations: english.translations,
-    });
+const estimator = onceOutsideRequests(async (): Promise<ZxcvbnFactory> => {
+  const [{ ZxcvbnFactory }, common, english] = await Promise.all([
+    import('@zxcvbn-ts/core'),
+    import('@zxcvbn-ts/language-common'),
+    import('@zxcvbn-ts/language-en'),
+  ]);
+  return new ZxcvbnFactory({
+    dictionary: { ...common.dictionary, ...english.dictionary },
+    graphs: common.adjacencyGraphs,
+    translations: english.translations,
   });
-  // A failed load is tried again next time rather than remembered.
-  zxcvbn.catch(() => (zxcvbn = undefined));
-  return zxcvbn;
-}
+});
 
 /** What a password may not be built from: the email (whole and its parts), the name, the product. */
 function personalWords(context: { email?: string; name?: string }, productName: string): string[] {

@@ -1,7 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { withArgon2Slot } from './argon2-pool.js';
 import { normalizePassword } from './password-policy.js';
-import { outsideRequests } from '../common/outside-requests.js';
+import { onceOutsideRequests } from '../common/outside-requests.js';
 
 /**
  * argon2id at the OWASP Password Storage Cheat Sheet parameters (m=19 MiB, t=2, p=1).
@@ -41,19 +41,13 @@ export async function verifyPassword(storedHash: string, password: string): Prom
   return { ok, needsRehash: ok && !storedHash.startsWith(CURRENT_PHC_PARAMS) };
 }
 
-let dummyHash: Promise<string> | undefined;
+// A refused first hash (the pool was busy) must not stay cached as a rejection.
+const dummyHash = onceOutsideRequests(() => hashPassword('latchkey-dummy-password-for-timing'));
 
 /**
  * Same work as a real verify, for unknown emails and accounts without a password, so
  * response time does not tell whether an account exists.
  */
 export async function dummyVerify(password: string): Promise<void> {
-  // A refused first hash (the pool was busy) must not stay cached as a rejection.
-  dummyHash ??= outsideRequests(() =>
-    hashPassword('latchkey-dummy-password-for-timing').catch((err: unknown) => {
-      dummyHash = undefined;
-      throw err;
-    }),
-  );
-  await verifyPassword(await dummyHash, password);
+  await verifyPassword(await dummyHash(), password);
 }

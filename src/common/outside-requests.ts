@@ -16,3 +16,19 @@ export function outsideRequests<T>(fn: () => T): T {
   // context it runs in (an AsyncLocalStorage's enterWith, say) stays with that call.
   return outside.runInAsyncScope(() => new AsyncResource('latchkey.outside-requests.call').runInAsyncScope(fn));
 }
+
+/**
+ * A process-wide lazy load: the first call starts `load` outside any request (see above),
+ * every later call gets the same promise, and a failed load is forgotten so the next
+ * caller tries again rather than being handed the old rejection for the process's life.
+ */
+export function onceOutsideRequests<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () =>
+    (loading ??= outsideRequests(() =>
+      load().catch((err: unknown) => {
+        loading = undefined;
+        throw err;
+      }),
+    ));
+}

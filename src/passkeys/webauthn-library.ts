@@ -4,7 +4,7 @@
  * and only passkey ceremonies need it; the server preloads it once it is listening
  * (`preloadWebAuthn`), so the first ceremony does not wait for it either.
  */
-import { outsideRequests } from '../common/outside-requests.js';
+import { onceOutsideRequests } from '../common/outside-requests.js';
 
 type Server = typeof import('@simplewebauthn/server');
 type Helpers = typeof import('@simplewebauthn/server/helpers');
@@ -20,8 +20,6 @@ export interface WebAuthnLibrary {
 
 /** Formats whose x5c can chain to an anchor. */
 export const CHAIN_FORMATS = ['packed', 'tpm', 'android-key', 'apple', 'fido-u2f'] as const;
-
-let loading: Promise<WebAuthnLibrary> | undefined;
 
 async function load(): Promise<WebAuthnLibrary> {
   const [server, helpers] = await Promise.all([import('@simplewebauthn/server'), import('@simplewebauthn/server/helpers')]);
@@ -41,17 +39,11 @@ async function load(): Promise<WebAuthnLibrary> {
   };
 }
 
-/** The library, loaded once per process; a failed load is tried again by the next caller. */
-export function webauthnLibrary(): Promise<WebAuthnLibrary> {
-  // Kept for the process's life: made outside the request that asked first, if one did.
-  loading ??= outsideRequests(() =>
-    load().catch((err: unknown) => {
-      loading = undefined;
-      throw err;
-    }),
-  );
-  return loading;
-}
+/**
+ * The library, loaded once per process outside the request that asked first; a failed
+ * load is tried again by the next caller.
+ */
+export const webauthnLibrary: () => Promise<WebAuthnLibrary> = onceOutsideRequests(load);
 
 /** Starts loading the library without waiting for it (main.ts, once the port is bound). */
 export function preloadWebAuthn(): Promise<void> {

@@ -4,7 +4,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ttlCache } from '../../src/common/ttl-cache.js';
-import { outsideRequests } from '../../src/common/outside-requests.js';
+import { onceOutsideRequests, outsideRequests } from '../../src/common/outside-requests.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -70,4 +70,33 @@ test('what a call does to its context stays with that call', async () => {
   // A tracing agent's enterWith inside one lookup must not leak into the next.
   await outsideRequests(async () => requests.enterWith({ body: Buffer.alloc(8) }));
   assert.equal(await outsideRequests(async () => requests.getStore()), undefined);
+});
+
+test('a once-per-process load runs once outside requests, and a failed one is tried again', async () => {
+  let calls = 0;
+  let fail = true;
+  const library = onceOutsideRequests(async () => {
+    calls += 1;
+    await settle();
+    if (fail) throw new Error('module not found');
+    return { seenRequest: requests.getStore() !== undefined };
+  });
+  // Two requests at once while the first load fails: one load, both see its error.
+  const first = await Promise.allSettled([
+    requests.run({ body: Buffer.alloc(8) }, () => library()),
+    requests.run({ body: Buffer.alloc(8) }, () => library()),
+  ]);
+  assert.deepEqual(
+    first.map((r) => r.status),
+    ['rejected', 'rejected'],
+  );
+  assert.equal(calls, 1);
+  // The failure is not kept: the next caller loads again, and from then on it is shared.
+  fail = false;
+  const [a, b] = await requests.run({ body: Buffer.alloc(8) }, () => Promise.all([library(), library()]));
+  assert.equal(calls, 2);
+  assert.equal(a, b);
+  assert.equal(a.seenRequest, false);
+  assert.equal(await library(), a);
+  assert.equal(calls, 2);
 });

@@ -13,7 +13,7 @@ import { mountDocs } from './docs.js';
 import { mountRoutes } from './mount.js';
 import { ApiProblem, sendProblem } from './problem.js';
 import { ADMIN_API_ROUTES } from './routes/index.js';
-import { outsideRequests } from '../../common/outside-requests.js';
+import { onceOutsideRequests } from '../../common/outside-requests.js';
 
 export const ADMIN_API_PREFIX = '/admin/api';
 export const ADMIN_API_BASE = `${ADMIN_API_PREFIX}/v1`;
@@ -36,19 +36,13 @@ export function adminApi(deps: AdminApiDeps): PageModule {
   const issuer = deps.service.config.issuer.replace(/\/+$/, '');
   // Built on the first request for it, not at start: zod-to-openapi and the walk over every
   // route's schemas are start-up time for a document few processes are ever asked for.
-  let document: Promise<object> | undefined;
-  const buildDocument = async () => {
+  const document = onceOutsideRequests(async () => {
     const { openApiDocument } = await import('./openapi.js');
     return openApiDocument(ADMIN_API_ROUTES, { issuer, tokenUrl: `${issuer}${deps.provider.pathFor('token')}`, basePath: ADMIN_API_BASE });
-  };
+  });
   const router = new Router();
   router.get(`${ADMIN_API_BASE}/openapi.json`, async (ctx) => {
-    const body = await (document ??= outsideRequests(() =>
-      buildDocument().catch((err: unknown) => {
-        document = undefined;
-        throw err;
-      }),
-    ));
+    const body = await document();
     ctx.set('Cache-Control', 'no-cache');
     ctx.body = body;
   });
