@@ -14,14 +14,17 @@ export interface MailSite {
   issuer: string;
 }
 
-/** "3 March 2025, 14:05 UTC": mails go to people in any zone, so the zone is named. */
-// Made once: toLocaleDateString with options builds a new Intl formatter on every call,
-// which cost about a millisecond per mail (every new-device sign-in sends one).
-const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-const TIME = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'UTC' });
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const twoDigits = (n: number) => String(n).padStart(2, '0');
 
+/**
+ * "3 March 2025, 14:05 UTC": mails go to people in any zone, so the zone is named. One
+ * fixed English form, from the UTC fields: an `Intl.DateTimeFormat` for it loads ICU's
+ * locale and zone data, some 7 MB of the process's resident size for the process's life
+ * (docs/sizing.md "Memory"), and built per call it cost about a millisecond per mail.
+ */
 export function formatWhen(at: Date): string {
-  return `${DATE.format(at)}, ${TIME.format(at)} UTC`;
+  return `${at.getUTCDate()} ${MONTHS[at.getUTCMonth()]} ${at.getUTCFullYear()}, ${twoDigits(at.getUTCHours())}:${twoDigits(at.getUTCMinutes())} UTC`;
 }
 
 /**
