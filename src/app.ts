@@ -19,7 +19,7 @@ import { createClientDirectory } from './clients/client-directory.js';
 import { createApiKeys } from './clients/api-keys.js';
 import { createClientAdapter } from './provider/client-adapter.js';
 import { createProvider } from './provider/create-provider.js';
-import { engineRequest } from './provider/oidc-internals.js';
+import { engineHasRequestFix, engineRequest } from './provider/oidc-internals.js';
 import { rotateInOneCommit } from './provider/refresh-rotation.js';
 import { loadOrCreateKeys } from './provider/keys.js';
 import { createPasskeysRepo } from './passkeys/passkeys-repo.js';
@@ -102,6 +102,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
   await ensureAdminResource(db, config.issuer); // the admin API is a resource Latchkey defines itself
   const accountModels = createAccountModels(db);
   const provider = createProvider({ config, adapters, accounts, keys, directory, lastUsed, replayMarks: ephemeral.kv('replay'), clock, accountModels, audit });
+  if (!engineHasRequestFix(provider)) logger.warn('oidc-provider is installed without Latchkey\'s fix (patches/README.md): run `npx patch-package`, or every request is held in memory until a full collection');
   const keyRefresher = followKeys(provider, { db, kek: stores.keyEncryptionKey, clock, keys, config, logger });
   const mailer = mailerFor(config, { db, clock, logger });
   const devMailbox = devMailboxEnabled(config);

@@ -131,3 +131,13 @@ export function guardClientAuthentication(
     return find(id, ...rest);
   };
 }
+
+/**
+ * Whether the installed engine carries Latchkey's fix (patches/README.md, applied by
+ * npm's postinstall): one `oidc` accessor on the request context's prototype instead of
+ * one defined on every request. Without it everything works, but every request stays in
+ * memory until the next full collection, which costs CPU and resident memory under load.
+ */
+export function engineHasRequestFix(provider: Provider): boolean {
+  return Object.getOwnPropertyDescriptor(provider.context, 'oidc') !== undefined;
+}
