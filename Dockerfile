@@ -34,7 +34,7 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/readyz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 # The CLI in the same container: docker compose exec latchkey node bin/latchkey.js client list
-# 8 MB young-generation semi-spaces instead of 16: 15 MB less resident at idle and under
-# load for a few percent more CPU (docs/sizing.md "Memory"). A node flag (or NODE_OPTIONS):
-# a running process cannot change it.
-CMD ["node", "--max-semi-space-size=8", "bin/latchkey.js", "serve"]
+# 4 MB young-generation semi-spaces instead of 16: less resident at idle and under load,
+# and no CPU that paired runs could see now that requests die young (docs/sizing.md
+# "Memory"). A node flag (or NODE_OPTIONS): a running process cannot change it.
+CMD ["node", "--max-semi-space-size=4", "bin/latchkey.js", "serve"]

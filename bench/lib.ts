@@ -90,7 +90,7 @@ export async function startProcess(
  * `--cpu-prof --cpu-prof-dir=prof` (a later flag overrides an earlier one).
  */
 export function serverNodeArgs(): string[] {
-  return ['--max-semi-space-size=8', ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  return ['--max-semi-space-size=4', ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 }
 
 export function startLatchkey(stores: Stores, port: number, cpus?: string, extraEnv: Record<string, string> = {}) {
