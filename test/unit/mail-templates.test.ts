@@ -69,11 +69,20 @@ test('devices are named from parsed browser and OS names only', async () => {
 });
 
 test('a mail names the time in UTC as the en-GB long date and 24-hour time, whatever the process zone', () => {
-  // ICU's own en-GB form is the reference the fixed form must keep matching.
-  const date = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-  const time = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'UTC' });
-  const moments = ['2025-03-03T14:05:00Z', '2026-12-31T23:59:59.999Z', '2027-01-01T00:00:00Z', '2024-02-29T09:07:00Z', '1999-10-10T12:00:00Z'].map((iso) => new Date(iso));
-  for (let day = 0; day < 366; day += 7) moments.push(new Date(Date.UTC(2026, 0, 1 + day, day % 24, (day * 7) % 60)));
-  for (const at of moments) assert.equal(formatWhen(at), `${date.format(at)}, ${time.format(at)} UTC`, at.toISOString());
-  assert.equal(formatWhen(new Date('2025-03-03T14:05:00Z')), '3 March 2025, 14:05 UTC');
+  const zone = process.env.TZ;
+  process.env.TZ = 'Pacific/Kiritimati'; // UTC+14: a local-time slip changes the date
+  try {
+    // ICU's own en-GB form is the reference the fixed form must keep matching.
+    const date = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+    const time = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'UTC' });
+    const moments = ['2025-03-03T14:05:00Z', '2026-12-31T23:59:59.999Z', '2027-01-01T00:00:00Z', '2024-02-29T09:07:00Z', '1999-10-10T12:00:00Z'].map((iso) => new Date(iso));
+    for (let day = 0; day < 366; day += 7) moments.push(new Date(Date.UTC(2026, 0, 1 + day, day % 24, (day * 7) % 60)));
+    for (const at of moments) assert.equal(formatWhen(at), `${date.format(at)}, ${time.format(at)} UTC`, at.toISOString());
+    assert.equal(formatWhen(new Date('2025-03-03T14:05:00Z')), '3 March 2025, 14:05 UTC');
+    assert.equal(new Date('2025-03-03T14:05:00Z').getDate(), 4, 'the process zone took effect');
+    assert.throws(() => formatWhen(new Date('not a date')), RangeError);
+  } finally {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  }
 });

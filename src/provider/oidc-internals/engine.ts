@@ -139,5 +139,6 @@ export function guardClientAuthentication(
  * memory until the next full collection, which costs CPU and resident memory under load.
  */
 export function engineHasRequestFix(provider: Provider): boolean {
-  return Object.getOwnPropertyDescriptor(provider.context, 'oidc') !== undefined;
+  // The patch's getter, by its name: an engine that one day defines its own accessor there is not the fix.
+  return Object.getOwnPropertyDescriptor(provider.context, 'oidc')?.get?.name === 'oidcFromRequestSlot';
 }
