@@ -16,7 +16,7 @@ import { createAccountsRepo } from '../src/accounts/accounts-repo.js';
 import { createClientRegistry } from '../src/clients/registry.js';
 import { createResourcesRepo } from '../src/clients/resources-repo.js';
 import { basicAuth } from '../test/helpers/client-auth.js';
-import { cpuSecondsOf, freePort, freshStores, idleCpuOf, measure, printMeasured, resetPeak, ROOT, rssOf, sample, SECONDS, startLatchkey, startProcess, stop, summarize, WARMUP_SECONDS, type Measured, type Sample, type Stores } from './lib.js';
+import { cpuSecondsOf, freePort, median, freshStores, idleCpuOf, measure, printMeasured, resetPeak, ROOT, rssOf, sample, SECONDS, startLatchkey, startProcess, stop, summarize, WARMUP_SECONDS, type Measured, type Sample, type Stores } from './lib.js';
 import { ACCOUNTS, emailOf, PASSWORD, RESOURCE, targetRatio, WORKLOADS, type Target, type Workload } from './workloads.js';
 import { roundTrips, type RoundTrips } from './round-trips.js';
 import { seedLarge } from './seed-large.js';
@@ -52,7 +52,7 @@ async function runWorkloads(
 }
 
 /** A server under test in the paired run: its process, how to reach it, its idle CPU. */
-interface Side {
+export interface Side {
   server: ChildProcess;
   target: Target;
   idleCpu: number;
@@ -66,19 +66,13 @@ function perCoreOf(s: Sample, idleCpu: number): number {
   return s.count / Math.max(1e-9, s.cpuSeconds - idleCpu * s.elapsed);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /**
  * Baseline and Latchkey run side by side, both idle on core 0, and each workload is
  * measured in ROUNDS alternating slices (baseline then Latchkey, then Latchkey then
  * baseline, …), so a machine whose speed drifts (a shared VM) weighs on both alike. The
  * per-core ratio is the median of the rounds' ratios, each from two neighbouring slices.
  */
-async function runPaired(base: Side, ours: Side, workloads: Workload[]): Promise<Result[]> {
+export async function runPaired(base: Side, ours: Side, workloads: Workload[]): Promise<Result[]> {
   const results: Result[] = [];
   const sides = [base, ours];
   for (const side of sides) {
@@ -123,12 +117,13 @@ async function runPaired(base: Side, ours: Side, workloads: Workload[]): Promise
       results.push({ workload: workload.name, target: side.target.label, ...measured, idleRssMb: idleRss[i]!, peakRssMb: rssOf(side.server.pid!).peakMb, roundTrips: i === 1 ? trips : undefined, ...ratio });
     }
     const mainShare = (i: number) => (100 * samples[i]!.reduce((n, x) => n + x.mainCpuSeconds, 0)) / samples[i]!.reduce((n, x) => n + x.cpuSeconds, 0);
-    process.stdout.write(`    per-core ratio by round: ${ratios.map((r) => r.toFixed(2)).join(' ')} (median ${median(ratios).toFixed(2)}; over the whole span ${spanRatio.toFixed(2)}); main thread's share of CPU: ${base.target.label} ${mainShare(0).toFixed(0)}%, Latchkey ${mainShare(1).toFixed(0)}%\n`);
+    process.stdout.write(`    per-core ratio by round: ${ratios.map((r) => r.toFixed(2)).join(' ')} (median ${median(ratios).toFixed(2)}; over the whole span ${spanRatio.toFixed(2)}); main thread's share of CPU: ${base.target.label} ${mainShare(0).toFixed(0)}%, ${ours.target.label} ${mainShare(1).toFixed(0)}%\n`);
   }
   return results;
 }
 
-async function latchkeyTarget(stores: Stores, port: number): Promise<{ target: Target; metricsPort: number }> {
+/** Latchkey's side of the fair benchmark: the accounts, the web and machine clients, the resource. */
+export async function latchkeyTarget(stores: Stores, port: number): Promise<{ target: Target; metricsPort: number }> {
   const accounts = createAccountsRepo(stores.db);
   const passwordHash = await hashPassword(PASSWORD);
   for (let i = 0; i < ACCOUNTS; i++) {

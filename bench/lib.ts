@@ -64,10 +64,11 @@ export async function startProcess(
   env: Record<string, string>,
   readyUrl: string,
   cpus?: string,
+  cwd = ROOT,
 ): Promise<ChildProcess> {
   const command = cpus ? 'taskset' : process.execPath;
   const argv = cpus ? ['-c', cpus, process.execPath, ...args] : args;
-  const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, argv, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const deadline = Date.now() + 30_000;
@@ -93,9 +94,10 @@ export function serverNodeArgs(): string[] {
   return ['--max-semi-space-size=4', ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 }
 
-export function startLatchkey(stores: Stores, port: number, cpus?: string, extraEnv: Record<string, string> = {}) {
+/** `build`: another checkout of Latchkey (its own dist/ and node_modules/) and node flags after serverNodeArgs (bench/paired.ts). */
+export function startLatchkey(stores: Stores, port: number, cpus?: string, extraEnv: Record<string, string> = {}, build: { dir?: string; nodeArgs?: string[] } = {}) {
   return startProcess(
-    [...serverNodeArgs(), 'bin/latchkey.js', 'serve'],
+    [...serverNodeArgs(), ...(build.nodeArgs ?? []), 'bin/latchkey.js', 'serve'],
     {
       DATABASE_URL: stores.databaseUrl,
       REDIS_URL: REDIS_URL,
@@ -112,6 +114,7 @@ export function startLatchkey(stores: Stores, port: number, cpus?: string, extra
     },
     `http://localhost:${port}/readyz`,
     cpus,
+    build.dir,
   );
 }
 
@@ -198,6 +201,12 @@ export async function sample(concurrency: number, once: () => Promise<void>, { s
   const elapsed = (performance.now() - started) / 1000;
   const mainCpuSeconds = serverPid ? cpuSecondsOf(serverPid, serverPid) - mainBefore : 0;
   return { count: latencies.length, elapsed, cpuSeconds: serverPid ? cpuSecondsOf(serverPid) - cpuBefore : 0, mainCpuSeconds, warmupCount, latencies };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Rate, latency percentiles and CPU per request of one or more windows, idle background subtracted. */

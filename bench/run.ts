@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, each printing rates and ratios against a baseline
 // measured in the same run. BENCH_ONLY=fair (every protocol workload), or one group of it
-// (password|machine|metadata), or passkey|timing|restart|embedded|cluster runs one.
+// (password|machine|metadata), or passkey|timing|restart|embedded|cluster runs one;
+// BENCH_ONLY=paired (Latchkey against Latchkey, bench/paired.ts) runs only when asked.
 import { fairBench } from './fair.js';
 import { passkeySignInBench } from './passkey-sign-in.js';
 import { passkeyRegistrationBench } from './passkey-registration.js';
@@ -8,6 +9,7 @@ import { enumerationTimingBench } from './enumeration-timing.js';
 import { restartBench } from './restart.js';
 import { embeddedMemoryBench } from './embedded-memory.js';
 import { addToBenchJson, clusterBench } from './cluster.js';
+import { pairedBench } from './paired.js';
 
 const only = process.env.BENCH_ONLY;
 const groups = ['fair', 'password', 'machine', 'metadata'];
@@ -31,3 +33,4 @@ if (!only || only === 'embedded') {
   jsonStarted = true;
 }
 if (!only || only === 'cluster') addToBenchJson('cluster', await clusterBench(), !jsonStarted);
+if (only === 'paired') await pairedBench();
