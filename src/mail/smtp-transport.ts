@@ -1,6 +1,6 @@
 import type { Transporter } from 'nodemailer';
 import { MailDeliveryError, type MailTransport, type OutgoingMail } from './transport.js';
-import { outsideRequests } from '../common/outside-requests.js';
+import { onceOutsideRequests } from '../common/outside-requests.js';
 
 interface SmtpFailure {
   code?: string;
@@ -17,13 +17,14 @@ interface SmtpFailure {
  * heap that a process which sends none never holds: docs/sizing.md "Memory").
  */
 export function createSmtpTransport(url: string): MailTransport {
+  // The latest load, so close() can reach the transporter without starting one.
   let transporter: Promise<Transporter> | undefined;
-  const open = () =>
-    (transporter ??= outsideRequests(() =>
-      import('nodemailer').then(({ default: nodemailer }) =>
+  const open = onceOutsideRequests(
+    () =>
+      (transporter = import('nodemailer').then(({ default: nodemailer }) =>
         nodemailer.createTransport({ url, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 }),
-      ),
-    ));
+      )),
+  );
   const password = URL.canParse(url) ? decodeURIComponent(new URL(url).password) : '';
   return {
     kind: 'smtp',
@@ -47,7 +48,7 @@ export function createSmtpTransport(url: string): MailTransport {
       }
     },
     async close() {
-      (await transporter)?.close();
+      (await transporter?.catch(() => undefined))?.close();
     },
   };
 }
