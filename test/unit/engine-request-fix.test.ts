@@ -3,13 +3,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GCProfiler, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { engineHasRequestFix } from '../../src/provider/oidc-internals.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+import { promotedPerOperation } from '../helpers/promotion.js';
 
 // Nothing is kept per token: what the old generation gains comes from the requests alone.
 class NoStorage {
@@ -77,43 +73,13 @@ test('the installed engine keeps a request context without an accessor of its ow
   assert.equal(other.oidc, undefined);
 });
 
-const YOUNG = new Set(['Scavenge', 'MinorMarkSweep']);
-type HeapSide = { heapSpaceStatistics: Array<{ spaceName: string; spaceUsedSize: number }> };
-const oldSpace = (side: HeapSide) => side.heapSpaceStatistics.find((s) => s.spaceName === 'old_space')!.spaceUsedSize;
-
-/**
- * Bytes the young-generation collections moved to the old generation during token
- * requests, per request. A window in which a full collection ran is measured again: its
- * sweeping hands old-space pages back while young collections run, which would hide
- * promotion. Only young collections' growth counts, never a shrink.
- */
-async function promotedPerRequest(token: () => Promise<void>): Promise<number> {
-  const requests = async (n: number) => {
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      for (let i = 0; i < n / 8; i++) await token();
-    }));
-  };
-  await requests(200); // code, caches, connections
-  for (let attempt = 1; ; attempt++) {
-    gc();
-    const profiler = new GCProfiler();
-    profiler.start();
-    await requests(800);
-    const { statistics } = profiler.stop();
-    if (statistics.some((c) => !YOUNG.has(c.gcType)) && attempt < 5) continue;
-    const young = statistics.filter((c) => YOUNG.has(c.gcType));
-    assert.ok(young.length >= 3, `only ${young.length} young collections ran: too few to judge`);
-    return young.reduce((sum, c) => sum + Math.max(0, oldSpace(c.afterGC) - oldSpace(c.beforeGC)), 0) / 800;
-  }
-}
-
 test('finished token requests are collected young instead of being promoted to the old generation', async (t) => {
   const fixed = await engine();
   t.after(() => fixed.server.close());
   // The control: the pattern the fix removed, an accessor with a closure of its own on each request.
   const control = await engine((ctx) => Object.defineProperty(ctx, 'heldByAccessor', { get: () => ctx }));
   t.after(() => control.server.close());
-  const [withFix, withAccessor] = [await promotedPerRequest(fixed.token), await promotedPerRequest(control.token)];
+  const [withFix, withAccessor] = [await promotedPerOperation(fixed.token), await promotedPerOperation(control.token)];
   t.diagnostic(`old space per request: ${withFix.toFixed(0)} B with the fix, ${withAccessor.toFixed(0)} B with a per-request accessor`);
   assert.ok(withAccessor > 4096, `the control should promote each request (${withAccessor.toFixed(0)} B): the measurement means nothing otherwise`);
   assert.ok(withFix < withAccessor / 4, `${withFix.toFixed(0)} B per request promoted with the fix`);
