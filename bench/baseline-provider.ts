@@ -5,8 +5,14 @@
 // lockout, audit or database: what is left of Latchkey's cost after dividing by this
 // is the price of those.
 import { generateKeyPairSync } from 'node:crypto';
-import Provider from 'oidc-provider';
 import { hashPassword, verifyPassword } from '../src/accounts/passwords.js';
+
+// The engine as published (the npm alias `oidc-provider-published`, which patch-package
+// leaves alone): plain oidc-provider, what an operator would build on instead of Latchkey.
+// BENCH_BASELINE_ENGINE=installed runs the engine Latchkey runs, with Latchkey's fixes
+// (patches/README.md), to see how much of a ratio those fixes make.
+const engine = process.env.BENCH_BASELINE_ENGINE === 'installed' ? 'oidc-provider' : 'oidc-provider-published';
+const { default: Provider } = (await import(engine)) as typeof import('oidc-provider');
 
 const port = Number(process.env.PORT);
 const issuer = `http://localhost:${port}`;

@@ -173,6 +173,9 @@ async function floor(ours: Side, jwks: Workload): Promise<void> {
 export async function fairBench(): Promise<void> {
   if (!chosen.length) return;
   process.stdout.write('\nThe fair benchmark: servers on core 0, load on core 1\n');
+  process.stdout.write(process.env.BENCH_BASELINE_ENGINE === 'installed'
+    ? '  baseline: oidc-provider as Latchkey runs it, with its patches (BENCH_BASELINE_ENGINE=installed)\n'
+    : '  baseline: oidc-provider as published (oidc-provider-published; BENCH_BASELINE_ENGINE=installed for the patched one)\n');
   execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
   const results: Result[] = [];
   let argon2: number | undefined;
