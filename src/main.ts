@@ -105,6 +105,9 @@ async function start(config: Config, logger: Logger, options: ServeOptions): Pro
       'generated a key-encryption key in the data directory; in production set LATCHKEY_KEY_ENCRYPTION_KEY instead',
     );
   }
+  if (stores.unpatchedClients) {
+    logger.warn({ packages: stores.unpatchedClients }, 'store clients are installed without Latchkey\'s fix (patches/README.md): run `npx patch-package`, or every request with a store call is held in memory until a full collection');
+  }
   if (!config.databaseUrl) logger.warn('embedded storage (PGlite + memory): single process only; set DATABASE_URL and REDIS_URL for production');
 
   let latchkey;

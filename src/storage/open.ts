@@ -13,6 +13,8 @@ export interface Stores {
   keyEncryptionKey: Buffer;
   /** Set when the embedded key file was created now: the caller warns once. */
   createdKeyFile?: string;
+  /** Store clients installed without Latchkey's fix (patches/README.md): the caller warns. */
+  unpatchedClients?: string[];
 }
 
 /** Opens the durable store selected by config, migrated. */
@@ -88,5 +90,10 @@ export async function openStores(config: Config): Promise<Stores> {
     await db.close();
     throw err;
   }
-  return { db, ephemeral, keyEncryptionKey, ...(createdKeyFile ? { createdKeyFile } : {}) };
+  // Both modules are loaded by now when their store is in use; neither is loaded otherwise.
+  const unpatchedClients = [
+    ...(config.databaseUrl && !(await import('./postgres.js')).postgresClientHasRequestFix() ? ['pg'] : []),
+    ...(config.redisUrl && !(await import('./redis-connection.js')).redisClientHasRequestFix() ? ['ioredis'] : []),
+  ];
+  return { db, ephemeral, keyEncryptionKey, ...(createdKeyFile ? { createdKeyFile } : {}), ...(unpatchedClients.length ? { unpatchedClients } : {}) };
 }

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Command as RedisCommand, Redis } from 'ioredis';
 import { unreachable } from './unreachable.js';
 
 type Command = Parameters<Redis['sendCommand']>[0];
@@ -32,6 +32,13 @@ class CoalescingRedis extends Redis {
     return super.sendCommand(command, stream);
   }
 }
+
+/**
+ * Whether ioredis carries Latchkey's fix (patches/ioredis+*.patch, found by the name it
+ * gives a command's reject): without it every request with a Redis call stays in memory
+ * until the next full collection.
+ */
+export const redisClientHasRequestFix = (): boolean => String(Reflect.get(RedisCommand.prototype, 'initPromise')).includes('settleRejected');
 
 /** A connected client with the options the ephemeral store relies on. */
 export async function connectRedis(url: string): Promise<Redis> {

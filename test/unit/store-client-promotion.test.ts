@@ -5,6 +5,8 @@ import { createRequire } from 'node:module';
 import { Command } from 'ioredis';
 import pg from 'pg';
 import { promotedPerOperation } from '../helpers/promotion.js';
+import { postgresClientHasRequestFix } from '../../src/storage/postgres.js';
+import { redisClientHasRequestFix } from '../../src/storage/redis-connection.js';
 
 /**
  * Each store call of a request made a function literal assigned to a property of the
@@ -62,6 +64,11 @@ const operations: Record<string, () => Promise<unknown>> = {
     return answered;
   },
 };
+
+test('the installed store clients carry the fix, as the start-up check finds it', () => {
+  assert.equal(redisClientHasRequestFix(), true, 'npm postinstall did not apply patches/ioredis+*.patch');
+  assert.equal(postgresClientHasRequestFix(), true, 'npm postinstall did not apply patches/pg+*.patch');
+});
 
 test('a store call does not keep its request past a young collection', async (t) => {
   const control = await promotedPerOperation(inRequest(() => new OldStyleCommand().promise), OPERATIONS);
