@@ -4,7 +4,7 @@
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# A fix to the engine, applied by npm's postinstall (patches/README.md).
+# Fixes to the engine and the store clients, applied by npm's postinstall (patches/README.md).
 COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./

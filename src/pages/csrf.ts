@@ -1,5 +1,6 @@
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
+import { cookieSecrets } from '../common/cookie-keys.js';
 import { AppError } from '../common/errors.js';
 import { safeEqual } from '../common/hash.js';
 
@@ -43,9 +44,8 @@ export function csrfCookieName(issuer: string): string {
 // One HMAC key per cookie key (the app's Koa keys, which rotate), derived for this use only.
 const derived = new Map<string, Buffer>();
 function csrfKeys(ctx: Context): Buffer[] {
-  const keys = ctx.app.keys;
-  // Latchkey configures plain strings (provider/keys.ts); a Keygrip would hide them.
-  if (!Array.isArray(keys) || keys.length === 0) throw new AppError('csrf.no_keys', 'no cookie keys for CSRF tokens', { status: 500 });
+  const keys = cookieSecrets(ctx.app.keys);
+  if (keys.length === 0) throw new AppError('csrf.no_keys', 'no cookie keys for CSRF tokens', { status: 500 });
   return keys.map((k) => {
     let key = derived.get(k);
     if (!key) {

@@ -1,3 +1,4 @@
+import { cookieKeygrip } from '../common/cookie-keys.js';
 import type Provider from 'oidc-provider';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
@@ -93,7 +94,7 @@ export function followKeys(
     initial: deps.keys,
     apply(material) {
       replaceSigningKeys(provider, engineSigningKeys(material.jwks));
-      provider.keys = material.cookieKeys;
+      provider.keys = cookieKeygrip(material.cookieKeys);
       logger.info({ kids: material.jwks.keys.map((k) => k.kid) }, 'signing keys changed');
     },
     reloadSeconds: config.keyRotation.reloadSeconds,

@@ -3,10 +3,13 @@ import type { Db, QueryResult } from './db.js';
 
 /**
  * Whether node-postgres carries Latchkey's fix (patches/pg+*.patch, found by the name it
- * gives the query's callback): without it every request with a query stays in memory
+ * gives the query's callbacks): without it every request with a query stays in memory
  * until the next full collection.
  */
-export const postgresClientHasRequestFix = (): boolean => String(Reflect.get(pg.Client.prototype, 'query')).includes('const settle = ');
+export const postgresClientHasRequestFix = (): boolean => {
+  const query = String(Reflect.get(pg.Client.prototype, 'query'));
+  return query.includes('const settle = ') && query.includes('const answered = ');
+};
 
 // Postgres returns bigint/count as strings by default; our counts fit in a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));

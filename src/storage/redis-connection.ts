@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command as RedisCommand, Redis } from 'ioredis';
 import { unreachable } from './unreachable.js';
 
@@ -35,10 +36,13 @@ class CoalescingRedis extends Redis {
 
 /**
  * Whether ioredis carries Latchkey's fix (patches/ioredis+*.patch, found by the name it
- * gives a command's reject): without it every request with a Redis call stays in memory
+ * gives a command's reject and a script command's): without it every request with a Redis call stays in memory
  * until the next full collection.
  */
-export const redisClientHasRequestFix = (): boolean => String(Reflect.get(RedisCommand.prototype, 'initPromise')).includes('settleRejected');
+export const redisClientHasRequestFix = (): boolean =>
+  String(Reflect.get(RedisCommand.prototype, 'initPromise')).includes('settleRejected') &&
+  // Script commands (EVALSHA) wrap the reject again; ioredis does not export the class.
+  String(createRequire(import.meta.url)('ioredis/built/Script.js').default).includes('forgetScriptOnNoscript');
 
 /** A connected client with the options the ephemeral store relies on. */
 export async function connectRedis(url: string): Promise<Redis> {
