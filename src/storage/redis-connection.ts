@@ -35,9 +35,9 @@ class CoalescingRedis extends Redis {
 }
 
 /**
- * Whether ioredis carries Latchkey's fix (patches/ioredis+*.patch, found by the name it
- * gives a command's reject and a script command's): without it every request with a Redis call stays in memory
- * until the next full collection.
+ * Whether ioredis carries Latchkey's fix (patches/ioredis+*.patch, found by the names it
+ * gives a command's reject and a script command's): without it every request with a
+ * Redis call stays in memory until the next full collection.
  */
 export const redisClientHasRequestFix = (): boolean =>
   String(Reflect.get(RedisCommand.prototype, 'initPromise')).includes('settleRejected') &&
