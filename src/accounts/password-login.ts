@@ -5,6 +5,7 @@ import type { Account, AccountsRepo } from './accounts-repo.js';
 import { knowsAccount, type KnownDevice } from './device-token.js';
 import { passwordLockoutKey } from './password-lockout.js';
 import { dummyVerify, hashPassword, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.js';
+import { withinMaxLength } from './password-policy.js';
 
 export type PasswordLoginResult =
   | { ok: true; account: Account }
@@ -77,7 +78,7 @@ export function createPasswordLogin(deps: PasswordLoginDeps) {
     // Both reads at once (one wait, not two); the account is not used when throttled.
     const [ip, account] = await Promise.all([
       byIp.check(input.ip),
-      input.password.length <= PASSWORD_MAX_LENGTH ? accounts.findByEmail(input.email) : undefined,
+      withinMaxLength(input.password) ? accounts.findByEmail(input.email) : undefined,
     ]);
     if (ip.blockedFor) return { ok: false, reason: 'throttled', retryAfterSeconds: ip.blockedFor };
     const who = { ip: input.ip, clientId: input.clientId, userAgent: input.userAgent };

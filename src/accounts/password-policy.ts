@@ -32,6 +32,17 @@ export function codePoints(text: string): number {
 }
 
 /**
+ * Whether `password` is within PASSWORD_MAX_LENGTH, measured as the policy measures a new
+ * one (code points after NFKC), so every password that could be set can also be typed to
+ * sign in. Raw input beyond four UTF-16 units per allowed character (more than any
+ * composing keyboard sends: Hangul jamo compose three to one) is refused unnormalised,
+ * so a huge body costs no normalisation.
+ */
+export function withinMaxLength(password: string): boolean {
+  return password.length <= 4 * PASSWORD_MAX_LENGTH && codePoints(normalizePassword(password)) <= PASSWORD_MAX_LENGTH;
+}
+
+/**
  * Built once, on the first new password: the dictionaries are about 17 MB of strings in
  * the heap and take a few hundred milliseconds to load, which a process that only signs
  * people in (or a restart) should not pay for. Loaded lazily, they stay loaded.

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { createPasswordLogin, slowDownMs, type PasswordLoginDeps } from '../../src/accounts/password-login.js';
 import { rememberAccount } from '../../src/accounts/device-token.js';
 import { hashPassword, verifyPassword } from '../../src/accounts/passwords.js';
+import { checkNewPassword } from '../../src/accounts/password-policy.js';
 import type { Account, AccountsRepo } from '../../src/accounts/accounts-repo.js';
 import type { AuditLog, AuditEvent } from '../../src/audit/audit-log.js';
 import { createMemoryStore } from '../../src/storage/memory.js';
@@ -95,4 +96,17 @@ test('a known device has its own budget: a stranger locks strangers out, not the
   const otherDevice = rememberAccount(undefined, 'sub-someone-else');
   const other = await login({ email: alice.email, password: 'correct horse battery', ip, device: otherDevice });
   assert.equal(other.ok === false && other.reason, 'locked');
+});
+
+test('a password the policy accepts signs in, though it has more UTF-16 units than PASSWORD_MAX_LENGTH', async () => {
+  const { alice, login } = await setup();
+  // 41 + 120 code points, 281 UTF-16 units: the policy counts code points after NFKC (password-policy.ts).
+  const long = 'marble lantern drifts over seven ferries ' + '🔑🌊🚲🎻🦉🍋🧭🪁'.repeat(15);
+  assert.equal(await checkNewPassword(long, { email: alice.email, name: alice.name }, { minLength: 15, productName: 'Latchkey' }), undefined, 'the policy accepts it');
+  alice.passwordHash = await hashPassword(long);
+  assert.equal((await login({ email: alice.email, password: long, ip })).ok, true);
+  // Beyond the limit as the policy counts it: refused like any wrong password, without a lookup of the account.
+  const tooLong = 'x'.repeat(257);
+  alice.passwordHash = await hashPassword(tooLong);
+  assert.deepEqual(await login({ email: alice.email, password: tooLong, ip }), { ok: false, reason: 'invalid' });
 });
