@@ -12,7 +12,7 @@ import type { PasskeysRepo } from '../passkeys/passkeys-repo.js';
 import type { RateLimits } from '../pages/rate-limit.js';
 import type { RecordSignIn } from './sign-in-record.js';
 import type { Resource } from '../clients/resources-repo.js';
-import { acrRequirement, type AcrRequirement } from '../provider/acr-policy.js';
+import { requirementOfParams, type AcrRequirement } from '../provider/acr-policy.js';
 import { sessionOfInteraction } from '../provider/oidc-internals.js';
 import type { LifecycleDeps } from './lifecycle-kit.js';
 import { nextStep, OFFER_DISMISSED_SECONDS, type PendingLogin, type Step } from './next-step.js';
@@ -70,16 +70,6 @@ export function interactionExpired(reason: string): AppError {
   return new AppError('interaction.expired', `This sign-in page has expired (${reason}).`, { status: 400, expose: false });
 }
 
-function parseClaims(claims: unknown): Parameters<typeof acrRequirement>[1] {
-  if (typeof claims !== 'string') return undefined;
-  try {
-    return JSON.parse(claims) as Parameters<typeof acrRequirement>[1];
-  } catch {
-    // oidc-provider has already refused malformed claims; nothing to require here.
-    return undefined;
-  }
-}
-
 /** Loads this browser's interaction for /interaction/:uid, or fails with the expired page. */
 export function loadInteraction(provider: Provider) {
   return async function load(ctx: Context, next: Next) {
@@ -92,7 +82,7 @@ export function loadInteraction(provider: Provider) {
     ctx.state.lk = {
       interaction,
       client: { name: client.clientName ?? client.clientId, firstParty: metadataOf(client).third_party !== true },
-      requirement: acrRequirement(interaction.params.acr_values, parseClaims(interaction.params.claims)),
+      requirement: requirementOfParams(interaction.params),
       ...(pending ? { pending } : {}),
     } satisfies InteractionState;
     await next();

@@ -63,8 +63,31 @@ export function meets(acr: string | undefined, bar: Acr | undefined): boolean {
   return !bar || (acr !== undefined && acrRank(acr) >= acrRank(bar));
 }
 
+/**
+ * The `claims` request parameter as the client sent it (a JSON string; JAR and PAR
+ * requests hand it over the same way). Not the engine's `ctx.oidc.claims`: when
+ * `acr_values` is present too, the engine replaces the `acr` claim there with
+ * `{ values: acr_values }`, dropping `essential` and the claim's own values, so the
+ * policy, the sign-in pages and the reported acr would each read a different request.
+ */
+export function acrClaimsOf(claims: unknown): AcrClaims | undefined {
+  if (typeof claims === 'object' && claims !== null) return claims as AcrClaims;
+  if (typeof claims !== 'string') return undefined;
+  try {
+    return JSON.parse(claims) as AcrClaims;
+  } catch {
+    // The engine has already refused malformed claims; nothing to require here.
+    return undefined;
+  }
+}
+
+/** What an authorization request's parameters demand (the engine's check, the sign-in pages). */
+export function requirementOfParams(params: { acr_values?: unknown; claims?: unknown } | undefined): AcrRequirement {
+  return acrRequirement(params?.acr_values, acrClaimsOf(params?.claims));
+}
+
 export function requirementOf(ctx: KoaContextWithOIDC): AcrRequirement {
-  return acrRequirement(ctx.oidc.params?.acr_values, ctx.oidc.claims as Parameters<typeof acrRequirement>[1]);
+  return requirementOfParams(ctx.oidc.params);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { JsonWebKey } from 'node:crypto';
 import Provider from 'oidc-provider';
 import type { Client, ExternalSigningKey, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
-import type { AcrClaims } from '../acr-policy.js';
+import { acrClaimsOf, type AcrClaims } from '../acr-policy.js';
 import { sha256 } from '../../common/hash.js';
 
 /** Prototype overrides and engine helpers (oidc-internals.ts): client secrets, acr, replay, routes, keys, client authentication. */
@@ -46,8 +46,9 @@ export function reportAcrPerRequest(provider: Provider, report: (reached: string
   if (!engine) throw new Error('oidc-provider no longer defines OIDCContext#acr: check reportAcrPerRequest');
   Object.defineProperty(proto, 'acr', {
     configurable: true,
-    get(this: { params?: { acr_values?: unknown }; claims?: unknown }) {
-      return report(engine.call(this) as string | undefined, this.params?.acr_values, this.claims as AcrClaims | undefined);
+    // The request's own `claims` parameter (acr-policy.ts acrClaimsOf says why not `this.claims`).
+    get(this: { params?: { acr_values?: unknown; claims?: unknown } }) {
+      return report(engine.call(this) as string | undefined, this.params?.acr_values, acrClaimsOf(this.params?.claims));
     },
   });
 }

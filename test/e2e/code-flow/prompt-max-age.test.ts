@@ -48,4 +48,23 @@ codeFlowSuite('code flow: prompt, max_age and id_token_hint', (s) => {
     const page = await ua.go(again.url.toString());
     assert.equal((await redeem(s.rp, new URL(page.url), again)).claims()!.sub, s.alice.id);
   });
+
+  test('acr_values beside an essential acr claim: the claim is not lost, a session never passes a bar it cannot meet (OIDC Core §5.5.1.1)', async () => {
+    const ua = userAgentFor(s.rp);
+    await signIn(ua, s.rp, s.alice);
+    // An essential claim that names only unknown levels cannot be met, whatever acr_values adds.
+    const unknownEssential = JSON.stringify({ id_token: { acr: { essential: true, values: ['urn:example:unknown'] } } });
+    const errorOf = async (extra: Record<string, string>) => {
+      const page = await ua.go((await startAuthorization(s.rp, { prompt: 'none', claims: unknownEssential, ...extra })).url.toString());
+      const back = new URL(page.url);
+      assert.equal(back.searchParams.get('code'), null, `no code for ${JSON.stringify(extra)}`);
+      return back.searchParams.get('error');
+    };
+    const alone = await errorOf({});
+    assert.ok(alone, 'the claim alone is refused');
+    assert.equal(await errorOf({ acr_values: 'pwd' }), alone, 'with acr_values=pwd too, refused the same way');
+    // Without the essential claim the same session passes that bar.
+    const plain = await startAuthorization(s.rp, { prompt: 'none', acr_values: 'pwd' });
+    assert.ok(new URL((await ua.go(plain.url.toString())).url).searchParams.get('code'));
+  });
 });
