@@ -15,7 +15,8 @@ import { consumeModel, rotateModel } from './sql-adapter.js';
  * once the engine has built its answer (provider/refresh-rotation.ts calls `commit`).
  * A failure before or during that commit leaves the old token as it was; the atomic
  * "mark used if still unused" in the commit lets exactly one of several requests with
- * the same token win, whenever each of them started.
+ * the same token win, whenever each of them started; the others are replays, and revoke
+ * the grant (provider/refresh-rotation.ts).
  */
 export interface RotationWrites {
   /** In a rotation: remembers that `id` is to be marked used at the commit (true). Otherwise false. */

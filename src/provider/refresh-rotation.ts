@@ -13,8 +13,12 @@ import { StoreUnavailableError } from '../storage/store-outage.js';
  * - The engine refused or failed (a store away while it saved the access token): the
  *   answer stands and nothing was written; the old refresh token works on a retry.
  * - The commit fails with a store outage: `503 temporarily_unavailable`, nothing written.
- * - Another request used the token first: `invalid_grant`, as a used token gets
- *   (RFC 6749 §5.2); exactly one of them rotates.
+ * - Another request used the token first: exactly one of them rotates, and this one is a
+ *   replay like any other, answered as the engine answers a used token: `invalid_grant`
+ *   (RFC 6749 §5.2) and the grant revoked with every token issued under it, the winner's
+ *   new ones too (RFC 9700 §4.14.2: the server cannot tell which party replayed, so it
+ *   revokes). Otherwise a stolen token sent alongside the client's own refresh would
+ *   keep its chain alive whenever it arrived before the winner's commit.
  * In the last two the access token already saved was never handed out: it is deleted.
  */
 export function rotateInOneCommit(provider: Provider, rotations: RotationCommits): void {
@@ -39,9 +43,26 @@ export function rotateInOneCommit(provider: Provider, rotations: RotationCommits
       refusal = err;
     }
     await forgetAccessToken(ctx as KoaContextWithOIDC);
+    if (refusal instanceof errors.InvalidGrant) await revokeReplayedGrant(ctx as KoaContextWithOIDC);
     ctx.status = refusal.status;
     ctx.body = { error: refusal.error, error_description: refusal.error_description };
   }
+}
+
+// What the engine's refresh grant does for a used token (its `revoke` helper, with the
+// default revokeGrantPolicy: the grant goes too), which it never reaches when the token
+// was still unused as it read it.
+async function revokeReplayedGrant(ctx: KoaContextWithOIDC): Promise<void> {
+  const grantId = ctx.oidc.entities.RefreshToken?.grantId;
+  if (!grantId) return;
+  const { provider } = ctx.oidc;
+  await Promise.all([
+    provider.AccessToken.revokeByGrantId(grantId),
+    provider.RefreshToken.revokeByGrantId(grantId),
+    provider.AuthorizationCode.revokeByGrantId(grantId),
+    provider.Grant.adapter.destroy(grantId),
+  ]);
+  provider.emit('grant.revoked', ctx, grantId);
 }
 
 async function forgetAccessToken(ctx: KoaContextWithOIDC): Promise<void> {

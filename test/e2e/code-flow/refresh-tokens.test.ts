@@ -20,7 +20,7 @@ codeFlowSuite('code flow: refresh tokens', (s) => {
     assert.equal((await oidc.tokenIntrospection(s.rp.config, second.access_token)).active, false);
   });
 
-  test('several refreshes at once with one refresh token: exactly one rotates it', async () => {
+  test('several refreshes at once with one refresh token: exactly one rotates it, and the others, replays, revoke the grant', async () => {
     const ua = userAgentFor(s.rp);
     const { callback, started } = await signIn(ua, s.rp, s.alice, { scope: 'openid offline_access', prompt: 'consent' });
     const held = (await redeem(s.rp, callback, started)).refresh_token!;
@@ -31,5 +31,10 @@ codeFlowSuite('code flow: refresh tokens', (s) => {
     );
     assert.equal(results.filter((r) => r.status === 200).length, 1, JSON.stringify(results.map((r) => [r.status, r.body.error])));
     for (const r of results.filter((r) => r.status !== 200)) assert.equal(r.body.error, 'invalid_grant');
+    // Whether a loser came before the winner's rotation was written or after it, it is a
+    // replay (RFC 9700 §4.14.2): the winner's new tokens are revoked with the grant.
+    const won = results.find((r) => r.status === 200)!.body;
+    await assert.rejects(oidc.refreshTokenGrant(s.rp.config, String(won.refresh_token)), (err: { error?: string }) => err.error === 'invalid_grant');
+    assert.equal((await oidc.tokenIntrospection(s.rp.config, String(won.access_token))).active, false);
   });
 });
