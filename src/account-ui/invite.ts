@@ -102,7 +102,7 @@ export function invitePages({ accounts, passkeys, ceremonies, codes, audit, mail
       ip: ctx.ip,
       // Uses the link up (one atomic UPDATE): of two racing verifies, one stores a passkey.
       beforeSave: async () => {
-        const used = await codes.check(account.id, 'invite', String(ctx.params.token));
+        const used = await codes.check(account.id, 'invite', String(ctx.params.token), ctx.ip);
         if (!used.ok) throw new PasskeyError('passkey.invitation_dead', DEAD, 410);
       },
     });

@@ -73,7 +73,7 @@ export function verifyEmailRoutes(router: Router, deps: VerifyEmailDeps, signedI
     if (account.emailVerified) return done(ctx);
     const parsed = codeForm.safeParse(ctx.request.body);
     if (!parsed.success) return page(ctx, account, { error: 'Enter the code from the mail.' }, 400);
-    const result = await deps.codes.check(account.id, 'verify-email', parsed.data.code);
+    const result = await deps.codes.check(account.id, 'verify-email', parsed.data.code, ctx.ip);
     if (!result.ok) {
       if (result.reason === 'throttled') {
         ctx.set('Retry-After', String(result.retryAfterSeconds));

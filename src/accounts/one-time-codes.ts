@@ -2,6 +2,7 @@ import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import type { Clock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
 import type { FailureLimiter } from '../storage/ephemeral-store.js';
+import { addressKey } from '../common/client-address.js';
 
 /**
  * What a code is for. A code is bound to its subject and its purpose: a reset code
@@ -22,7 +23,7 @@ export type CodeCheck =
   | { ok: false; reason: 'wrong'; attemptsLeft: number }
   /** No live code: never issued, expired, used, replaced, or entered wrongly too often. */
   | { ok: false; reason: 'dead' }
-  /** The subject's budget for wrong codes is spent; try again later. */
+  /** The budget for wrong codes (this subject, this client address) is spent; try again later. */
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
 
 export interface OneTimeCodesDeps {
@@ -30,7 +31,7 @@ export interface OneTimeCodesDeps {
   clock: Clock;
   /** Keys the stored HMAC, so a database dump does not let anyone try the 10^6 codes offline. */
   secret: Buffer;
-  /** Wrong codes per subject across purposes (separate from the password budget). */
+  /** Wrong codes per subject and client address, across purposes (separate from the password budget). */
   failures: FailureLimiter;
 }
 
@@ -41,8 +42,15 @@ export const CODE_TTL_SECONDS = 10 * 60;
 /**
  * One-time codes (NIST SP 800-63B-4 §3.1.3.1, OWASP ASVS 5.0 V6.6): from a CSPRNG, stored
  * as an HMAC, time-limited, single use, bound to subject and purpose, at most
- * ATTEMPTS_PER_CODE wrong entries each, and a per-subject budget across purposes.
- * Every check is one atomic UPDATE, so parallel guesses cannot get more tries than that.
+ * ATTEMPTS_PER_CODE wrong entries each, and a budget per subject and client address
+ * across purposes. Every check is one atomic UPDATE, so parallel guesses cannot get more
+ * tries than that.
+ *
+ * The budget is per address (IPv6: per /64) as failed client authentication is
+ * (http/client-auth-limits.ts): keyed by the subject alone, a stranger who knows only an
+ * email address could spend it with wrong codes at the reset page and so refuse the
+ * owner's right code for an hour, again and again. Guessing stays bounded without it:
+ * ATTEMPTS_PER_CODE per code, and new codes only as fast as the mail limits send them.
  */
 export function createOneTimeCodes({ db, clock, secret, failures }: OneTimeCodesDeps) {
   const key = createHmac('sha256', secret).update('latchkey one-time codes').digest();
@@ -68,11 +76,13 @@ export function createOneTimeCodes({ db, clock, secret, failures }: OneTimeCodes
     },
 
     /**
-     * Checks and, when right, uses up the code. The per-subject budget is charged before
-     * the check and refunded on success (a run of parallel guesses cannot overshoot it).
+     * Checks and, when right, uses up the code typed from client address `from`. The
+     * budget of subject and address is charged before the check and refunded on success
+     * (a run of parallel guesses cannot overshoot it).
      */
-    async check(subject: string, purpose: OneTimePurpose, code: string): Promise<CodeCheck> {
-      const attempt = await failures.fail(subject);
+    async check(subject: string, purpose: OneTimePurpose, code: string, from: string): Promise<CodeCheck> {
+      const budgetKey = `${subject}\0${addressKey(from)}`;
+      const attempt = await failures.fail(budgetKey);
       if (attempt.overLimit) return { ok: false, reason: 'throttled', retryAfterSeconds: attempt.blockedFor };
       // Spaces and dashes a person types between digits are dropped; a link's token is
       // taken as it is (base64url has '-' of its own).
@@ -89,7 +99,7 @@ export function createOneTimeCodes({ db, clock, secret, failures }: OneTimeCodes
       );
       const row = rows[0];
       if (row?.matched) {
-        await failures.reset(subject);
+        await failures.reset(budgetKey);
         return { ok: true };
       }
       if (!row) return { ok: false, reason: 'dead' };

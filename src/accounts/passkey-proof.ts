@@ -60,7 +60,7 @@ export function createPasskeyProof({ codes, mailer, accounts, audit, mails }: Pa
      * came back from there). Every refusal reads as a sentence for the page.
      */
     async confirm(account: Account, typed: string, from: RequestOrigin): Promise<ProofAnswer> {
-      const result = await codes.check(account.id, 'confirm-passkey', typed);
+      const result = await codes.check(account.id, 'confirm-passkey', typed, from.ip ?? '');
       if (result.ok) {
         if (!account.emailVerified) {
           await accounts.markEmailVerified(account.id, account.email);

@@ -44,7 +44,7 @@ export const envSchema = z.object({
   LATCHKEY_LOCKOUT_SECONDS: duration.default(15 * 60),
   /** Minimum length of a new password, in code points (NIST SP 800-63B-4 §3.1.1.2: 15 for a single-factor password). */
   LATCHKEY_PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(15),
-  /** Wrong one-time codes allowed per account per hour, across purposes (each code also dies after 5). */
+  /** Wrong one-time codes allowed per account and client address per hour, across purposes (each code also dies after 5). */
   LATCHKEY_CODE_FAILURE_LIMIT: z.coerce.number().int().positive().default(10),
   /** Self-service sign-up on the sign-in page; default: open when embedded (no DATABASE_URL), closed otherwise. */
   LATCHKEY_SIGNUP: z.enum(['open', 'closed']).optional(),

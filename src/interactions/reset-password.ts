@@ -100,7 +100,7 @@ export function resetPasswordStep(deps: InteractionDeps): StepRoute[] {
     // account could cause would tell that the account exists, and its name.
     const reason = await checkNewPassword(parsed.data.password, { email: state.email }, passwordPolicy);
     if (reason) return codePage(ctx, state, { error: { field: 'password', message: reason }, code: typedCode }, 400);
-    const result = account ? await codes.check(account.id, 'reset-password', parsed.data.code) : await codes.check(unknownSubject(state.email), 'reset-password', parsed.data.code);
+    const result = await codes.check(account ? account.id : unknownSubject(state.email), 'reset-password', parsed.data.code, ctx.ip);
     if (!result.ok || !account) {
       if (!result.ok && result.reason === 'throttled') return codePage(ctx, state, { error: codeThrottled(ctx, result.retryAfterSeconds) }, 429);
       return codePage(ctx, state, { error: { field: 'code', message: CODE_NOT_RIGHT } }, 400);

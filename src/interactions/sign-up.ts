@@ -98,7 +98,7 @@ export function signUpStep(deps: InteractionDeps): StepRoute[] {
     const state = flowState(ctx, 'sign-up')!;
     const parsed = codeField.safeParse((ctx.request.body as Record<string, unknown>).code);
     if (!parsed.success) return codePage(ctx, state, { error: { field: 'code', message: 'Enter the code from the mail.' } }, 400);
-    const result = await codes.check(signUpSubject(state.email), 'sign-up', parsed.data);
+    const result = await codes.check(signUpSubject(state.email), 'sign-up', parsed.data, ctx.ip);
     if (result.ok && !state.exists) {
       await saveFlowState(ctx, deps, { ...state, verified: true });
       return redirectTo(ctx, url(ctx, '/choose'));

@@ -162,7 +162,7 @@ if (pgUrl) test('every hot query uses an index on tables seeded with realistic r
   });
   const code = await codes.issue('acct1', 'reset-password');
   await codes.pending('acct1', 'reset-password');
-  await codes.check('acct1', 'reset-password', code);
+  await codes.check('acct1', 'reset-password', code, '192.0.2.10');
   await codes.linkIsLive('acct3', 'reset-password', 'token');
   await codes.revokeAll('acct5');
   await codes.prune();
