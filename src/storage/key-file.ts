@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ownerOnlyDataDir } from './data-dir-lock.js';
 
 /**
  * Embedded mode only: a generated key-encryption key in the data directory, so a clone
@@ -14,7 +15,7 @@ export function loadOrCreateKeyFile(dataDir: string): { key: Buffer; created: bo
     if (key.length !== 32) throw new Error(`${path} does not hold a 32-byte base64url key`);
     return { key, created: false, path };
   }
-  mkdirSync(dataDir, { recursive: true });
+  ownerOnlyDataDir(dataDir);
   const key = randomBytes(32);
   writeFileSync(path, `${key.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
   return { key, created: true, path };
