@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Config } from './config/config.js';
 import type { Logger } from './common/logger.js';
-import { AppError } from './common/errors.js';
+import { listenOn } from './common/listen.js';
 import { gracefulClose } from './http/graceful-close.js';
 import { openStores, type Stores } from './storage/open.js';
 import { alignDemoClient, seedDemo, type DemoSeed } from './demo/seed-demo.js';
@@ -20,33 +20,6 @@ export interface Running {
   /** Set when `seedDemo` found an empty store and filled it. */
   seeded?: DemoSeed;
   close(): Promise<void>;
-}
-
-/** The port cannot be bound: one line for the operator, as every start-up failure. */
-class ListenError extends AppError {
-  constructor(config: Config, err: NodeJS.ErrnoException) {
-    const where = `${config.host}:${config.port}`;
-    const reason =
-      err.code === 'EADDRINUSE'
-        ? `port ${config.port} is already in use (set PORT to another port)`
-        : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'EADDRNOTAVAIL'
-          ? `HOST ${config.host} is not an address of this machine`
-          : err.code === 'EACCES'
-            ? `not allowed to listen on port ${config.port}`
-            : (err.code ?? err.message);
-    super('server.listen', `cannot listen on ${where}: ${reason}`, { status: 503, expose: true, cause: err });
-  }
-}
-
-function listen(server: Server, config: Config): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => reject(new ListenError(config, err));
-    server.once('error', onError);
-    server.listen(config.port, config.host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
 }
 
 /**
@@ -140,7 +113,7 @@ async function start(config: Config, logger: Logger, options: ServeOptions): Pro
   server.keepAliveTimeout = 65_000;
   const stopServer = gracefulClose(server);
   try {
-    await listen(server, config);
+    await listenOn(server, config.host, config.port, 'PORT');
   } catch (err) {
     await stopMetrics();
     await latchkey.close();

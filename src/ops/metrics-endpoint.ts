@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import { safeEqual } from '../common/hash.js';
+import { listenOn } from '../common/listen.js';
 import type { Metrics } from './metrics.js';
 
 export const METRICS_PATH = '/metrics';
@@ -60,12 +61,6 @@ export async function startMetricsServer(metrics: Pick<Metrics, 'scrape'>, optio
       },
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOn(server, options.host, options.port, 'LATCHKEY_METRICS_PORT');
   return server;
 }

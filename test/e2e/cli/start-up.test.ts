@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,15 @@ describe('latchkey serve: start-up failures', () => {
     const users = await latchkey(env, ['user', 'list', '--json']);
     assert.equal(users.code, 0, users.stderr);
     assert.deepEqual(JSON.parse(users.stdout), []);
+    // The metrics port too, naming the variable to change.
+    const free = { ...env, PORT: String(await freePort()), LATCHKEY_METRICS_PORT: String(busyPort) };
+    oneLine(await latchkey(free, ['serve']), new RegExp(`^latchkey: cannot listen on 127\\.0\\.0\\.1:${busyPort}: port ${busyPort} is already in use \\(set LATCHKEY_METRICS_PORT to another port\\)$`));
+  });
+
+  test('a data directory that cannot be used: one line naming LATCHKEY_DATA_DIR', async () => {
+    const file = join(dir, 'not-a-directory');
+    writeFileSync(file, '');
+    oneLine(await latchkey({ LATCHKEY_DATA_DIR: file, LATCHKEY_LOG_LEVEL: 'silent' }, ['client', 'list']), /^latchkey: cannot use the data directory .* \(LATCHKEY_DATA_DIR\): /);
   });
 
   test('a HOST that is not an address of this machine, an unreachable database, a bad variable: one line each', async () => {
