@@ -23,6 +23,9 @@ export async function runHandedOver(config: Config, stores: CliStores, logger: L
   return { code, stdout: ctx.stdout(), stderr: ctx.stderr() };
 }
 
+const IDLE_TIMEOUT_MS = 30_000;
+const CLOSE_GRACE_MS = 10_000;
+
 /**
  * Listens on <dataDir>/latchkey.sock for commands from `latchkey` run beside this
  * embedded server. The data directory is made owner-only first, so no other user can
@@ -37,12 +40,27 @@ export async function listenForCli(config: Config, stores: CliStores, logger: Lo
   } catch {
     // none left over
   }
+  // Connections, and those of them still sending their request: at close these hand
+  // over nothing and go at once, rather than hold the stop until their idle timeout.
+  const open = new Set<Socket>();
+  const reading = new Set<Socket>();
   // Half-open: the caller ends its side to mark the end of the request, then reads the reply.
   const server: Server = createServer({ allowHalfOpen: true }, (conn: Socket) => {
-    conn.setTimeout(30_000, () => conn.destroy());
+    open.add(conn);
+    reading.add(conn);
+    conn.once('close', () => {
+      open.delete(conn);
+      reading.delete(conn);
+    });
+    conn.setTimeout(IDLE_TIMEOUT_MS, () => conn.destroy());
     conn.on('error', () => {});
     readAll(conn, MAX_REQUEST_BYTES)
-      .then((raw) => runHandedOver(config, stores, logger, raw))
+      .then((raw) => {
+        // Read: a command may run longer than a silent caller may idle.
+        reading.delete(conn);
+        conn.setTimeout(0);
+        return runHandedOver(config, stores, logger, raw);
+      })
       .catch((): CliReply => ({ code: 2, stdout: '', stderr: 'latchkey: malformed or oversized request\n' }))
       .then((reply) => conn.end(JSON.stringify(reply)));
   });
@@ -56,7 +74,13 @@ export async function listenForCli(config: Config, stores: CliStores, logger: Lo
   return {
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // Commands under way finish, within the bound HTTP requests get at a stop (main.ts).
+        const cutOff = setTimeout(() => open.forEach((conn) => conn.destroy()), CLOSE_GRACE_MS).unref();
+        server.close(() => {
+          clearTimeout(cutOff);
+          resolve();
+        });
+        reading.forEach((conn) => conn.destroy());
       }),
   };
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -146,8 +147,15 @@ describe('latchkey beside a running embedded Latchkey', () => {
     assert.deepEqual(stderrLines(missing.stderr), ['latchkey: no client with id no-such-client']);
   });
 
-  test('SIGTERM stops it cleanly: exit 0, the socket and the lock are gone, and the CLI works on the store itself', async () => {
+  test('SIGTERM stops it cleanly: exit 0, the socket and the lock are gone, and the CLI works on the store itself', { timeout: 20_000 }, async () => {
+    // A caller that connected and never finished its request holds nothing up: it is
+    // dropped at once, not after its idle timeout (the test's own timeout is the guard).
+    const silent = connect(join(dir, 'latchkey.sock'));
+    await once(silent, 'connect');
+    silent.write('{');
+    const dropped = once(silent, 'close');
     assert.equal(await server.stop('SIGTERM'), 0);
+    await dropped;
     assert.ok(!existsSync(join(dir, 'latchkey.sock')));
     assert.ok(!existsSync(join(dir, 'latchkey.pid')));
     const listed = await latchkey(env, ['user', 'list']);
