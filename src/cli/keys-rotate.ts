@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import type { Config } from '../config/config.js';
 import { AppError } from '../common/errors.js';
 import { parseDuration } from '../common/duration.js';
-import { METADATA_MAX_AGE_SECONDS } from '../http/metadata-caching.js';
-import { DEFAULT_ACTIVATE_AFTER_SECONDS, rotateKeys, rotationPolicy, type RotationResult } from '../provider/key-rotation.js';
+import { DEFAULT_ACTIVATE_AFTER_SECONDS, METADATA_MAX_AGE_SECONDS, minimumActivateAfterSeconds, rotateKeys, rotationPolicy, type RotationResult } from '../provider/key-rotation.js';
 import type { Db } from '../storage/db.js';
 import { loadOrCreateKeyFile } from '../storage/key-file.js';
 
@@ -14,8 +13,6 @@ export interface KeysRotateContext {
   out(text: string): void;
 }
 
-/** Below this, a relying party holding a cached JWKS could meet a kid it has never seen. */
-export const minimumActivateAfterSeconds = (config: Config) => METADATA_MAX_AGE_SECONDS + config.keyRotation.reloadSeconds;
 
 function view(result: RotationResult) {
   return {

@@ -1,14 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Context, Middleware, Next } from 'koa';
-
-/**
- * How long relying parties and resource servers may keep discovery and the JWKS. Short
- * on purpose: a new signing key must be published for at least this long before it
- * signs anything, and a removed key stays trusted by caches for this long (OIDC
- * Discovery §4, RFC 8414 §3, RFC 7517). Five minutes spares the issuer one fetch per
- * token check without holding a rotation back.
- */
-export const METADATA_MAX_AGE_SECONDS = 300;
+import { METADATA_MAX_AGE_SECONDS } from '../provider/key-rotation.js';
 
 /** Discovery documents (OIDC Discovery §4, RFC 8414 §3) are at fixed well-known paths. */
 const DISCOVERY_PATHS = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'];

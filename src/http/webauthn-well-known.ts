@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import type { PageModule } from '../pages/page-module.js';
-import { METADATA_MAX_AGE_SECONDS } from './metadata-caching.js';
+import { METADATA_MAX_AGE_SECONDS } from '../provider/key-rotation.js';
 import { methodNotAllowed } from './not-found.js';
 
 export const WEBAUTHN_WELL_KNOWN = '/.well-known/webauthn';

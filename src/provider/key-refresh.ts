@@ -7,7 +7,7 @@ import { replaceSigningKeys } from './oidc-internals.js';
 import { engineSigningKeys } from './local-signing-keys.js';
 import type { Db } from '../storage/db.js';
 import { keyPlan, planVersion, readKeyMaterial, KEY_COLUMNS, type KeyMaterial, type KeyRow } from './keys.js';
-import { rotateKeys, rotationPolicy, type RotationPolicy, type RotationResult } from './key-rotation.js';
+import { automaticActivateAfterSeconds, rotateKeys, rotationPolicy, type RotationPolicy, type RotationResult } from './key-rotation.js';
 
 export interface KeyRefresherDeps {
   db: Db;
@@ -99,7 +99,7 @@ export function followKeys(
     },
     reloadSeconds: config.keyRotation.reloadSeconds,
     rotationDays: config.keyRotation.intervalDays,
-    rotationPolicy: () => rotationPolicy(db, config),
+    rotationPolicy: () => rotationPolicy(db, config, automaticActivateAfterSeconds(config)),
     onRotated: (result) => logger.info({ added: result.added, retiring: result.retiring }, 'keys rotated (LATCHKEY_KEY_ROTATION_DAYS)'),
     onError: (err) => logger.warn({ err }, 'could not read the keys table'),
   });

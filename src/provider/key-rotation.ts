@@ -23,8 +23,23 @@ export interface RotationPolicy {
   cookieRetentionSeconds: number;
 }
 
+/**
+ * How long relying parties and resource servers may keep discovery and the JWKS
+ * (http/metadata-caching.ts sends it). Short on purpose: a new signing key must be
+ * published for at least this long before it signs anything, and a removed key stays
+ * trusted by caches for this long (OIDC Discovery §4, RFC 8414 §3, RFC 7517). Five
+ * minutes spares the issuer one fetch per token check without holding a rotation back.
+ */
+export const METADATA_MAX_AGE_SECONDS = 300;
+
+/** Below this, a relying party holding a cached JWKS could meet a kid it has never seen. */
+export const minimumActivateAfterSeconds = (config: Config) => METADATA_MAX_AGE_SECONDS + config.keyRotation.reloadSeconds;
+
 /** Default delay: twelve times the JWKS `max-age`, and far more than one reload. */
 export const DEFAULT_ACTIVATE_AFTER_SECONDS = 3600;
+
+/** The delay automatic rotation (LATCHKEY_KEY_ROTATION_DAYS) uses: the default, or more when reloads are that far apart. */
+export const automaticActivateAfterSeconds = (config: Config) => Math.max(DEFAULT_ACTIVATE_AFTER_SECONDS, minimumActivateAfterSeconds(config));
 
 /**
  * A replaced key signs for up to one reload interval after the switch (processes switch

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { keyPlan, type KeyRow } from '../../src/provider/keys.js';
+import { parseConfig } from '../../src/config/config.js';
+import { automaticActivateAfterSeconds, DEFAULT_ACTIVATE_AFTER_SECONDS, minimumActivateAfterSeconds } from '../../src/provider/key-rotation.js';
 
 const T = Date.parse('2026-06-01T00:00:00Z');
 const at = (h: number) => new Date(T + h * 3600_000);
@@ -35,4 +37,13 @@ test('after activation the new keys come first; the old ones still verify', () =
 test('after retirement the old keys are gone', () => {
   assert.deepEqual(kids(keyPlan(rows, at(3))), { sig: ['es-new', 'rs-new'], cookie: ['c-new', 'c-old'] });
   assert.deepEqual(kids(keyPlan(rows, at(400))).cookie, ['c-new']);
+});
+
+test('automatic rotation waits at least a JWKS cache lifetime plus a reload interval, as `keys rotate` does', () => {
+  const usual = parseConfig({});
+  assert.equal(automaticActivateAfterSeconds(usual), DEFAULT_ACTIVATE_AFTER_SECONDS);
+  // Processes that read the keys table only every two hours must all have published a key before it signs.
+  const slow = parseConfig({ LATCHKEY_KEY_RELOAD_SECONDS: '7200' });
+  assert.equal(automaticActivateAfterSeconds(slow), minimumActivateAfterSeconds(slow));
+  assert.ok(minimumActivateAfterSeconds(slow) > 7200);
 });
