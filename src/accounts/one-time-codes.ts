@@ -15,7 +15,18 @@ export interface IssueOptions {
   ttlSeconds?: number;
   /** `digits`: six digits a person types; `link`: 256 random bits for a URL. */
   format?: 'digits' | 'link';
+  /**
+   * Binds the code to one flow (the sign-in interaction a reset or a sign-up runs in):
+   * only a check naming the same flow can use it, and a code issued or guessed at in
+   * another flow for the same subject neither replaces it nor uses up its tries. A
+   * stranger who starts a reset for someone's address then meets only the code of the
+   * stranger's own flow, which the owner never sees.
+   */
+  flow?: string;
 }
+
+/** The purpose as stored: with its flow when bound to one (so one live code per subject, purpose and flow). */
+const storedPurpose = (purpose: OneTimePurpose, flow: string | undefined) => (flow ? `${purpose}:${flow}` : purpose);
 
 export type CodeCheck =
   | { ok: true }
@@ -54,7 +65,7 @@ export const CODE_TTL_SECONDS = 10 * 60;
  */
 export function createOneTimeCodes({ db, clock, secret, failures }: OneTimeCodesDeps) {
   const key = createHmac('sha256', secret).update('latchkey one-time codes').digest();
-  const digest = (subject: string, purpose: OneTimePurpose, code: string) =>
+  const digest = (subject: string, purpose: string, code: string) =>
     createHmac('sha256', key).update(`${purpose}\0${subject}\0${code}`).digest('base64url');
 
   return {
@@ -66,21 +77,24 @@ export function createOneTimeCodes({ db, clock, secret, failures }: OneTimeCodes
       const code = options.format === 'link' ? randomBytes(32).toString('base64url') : String(randomInt(0, 1_000_000)).padStart(6, '0');
       const now = clock();
       const expires = new Date(now.getTime() + (options.ttlSeconds ?? CODE_TTL_SECONDS) * 1000);
+      const stored = storedPurpose(purpose, options.flow);
       await db.query(
         `INSERT INTO one_time_codes (subject, purpose, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (subject, purpose) WHERE dead_at IS NULL
          DO UPDATE SET code_hash = EXCLUDED.code_hash, attempts = 0, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at`,
-        [subject, purpose, digest(subject, purpose, code), now, expires],
+        [subject, stored, digest(subject, stored, code), now, expires],
       );
       return code;
     },
 
     /**
-     * Checks and, when right, uses up the code typed from client address `from`. The
-     * budget of subject and address is charged before the check and refunded on success
-     * (a run of parallel guesses cannot overshoot it).
+     * Checks and, when right, uses up the code typed from client address `from` (in
+     * `flow`, for a code issued bound to one). The budget of subject and address is
+     * charged before the check and refunded on success (a run of parallel guesses cannot
+     * overshoot it).
      */
-    async check(subject: string, purpose: OneTimePurpose, code: string, from: string): Promise<CodeCheck> {
+    async check(subject: string, purpose: OneTimePurpose, code: string, from: string, flow?: string): Promise<CodeCheck> {
+      const stored = storedPurpose(purpose, flow);
       const budgetKey = `${subject}\0${addressKey(from)}`;
       const attempt = await failures.fail(budgetKey);
       if (attempt.overLimit) return { ok: false, reason: 'throttled', retryAfterSeconds: attempt.blockedFor };
@@ -95,7 +109,7 @@ export function createOneTimeCodes({ db, clock, secret, failures }: OneTimeCodes
                 dead_at = CASE WHEN code_hash = $3 OR attempts + 1 >= $5 THEN $4::timestamptz ELSE NULL END
           WHERE subject = $1 AND purpose = $2 AND dead_at IS NULL AND expires_at > $4
          RETURNING code_hash = $3 AS matched, attempts`,
-        [subject, purpose, digest(subject, purpose, typed), clock(), ATTEMPTS_PER_CODE],
+        [subject, stored, digest(subject, stored, typed), clock(), ATTEMPTS_PER_CODE],
       );
       const row = rows[0];
       if (row?.matched) {

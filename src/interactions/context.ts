@@ -70,6 +70,13 @@ export function interactionExpired(reason: string): AppError {
   return new AppError('interaction.expired', `This sign-in page has expired (${reason}).`, { status: 400, expose: false });
 }
 
+/**
+ * The flow a mailed code is bound to (accounts/one-time-codes.ts `flow`): this browser's
+ * sign-in interaction, so a reset or sign-up someone else starts for the same address
+ * runs on codes of its own.
+ */
+export const flowOf = (ctx: Context): string => interactionState(ctx).interaction.uid;
+
 /** Loads this browser's interaction for /interaction/:uid, or fails with the expired page. */
 export function loadInteraction(provider: Provider) {
   return async function load(ctx: Context, next: Next) {

@@ -9,7 +9,7 @@ import { describeDevice } from '../common/device.js';
 import { sha256 } from '../common/hash.js';
 import { requireCsrf } from '../pages/csrf.js';
 import { accountKey, codeLimit, mailLimit, postedEmailKey } from '../pages/rate-limit.js';
-import { interactionState, loadInteraction, passwordVersion, type InteractionDeps } from './context.js';
+import { flowOf, interactionState, loadInteraction, passwordVersion, type InteractionDeps } from './context.js';
 import { redirectTo } from './finish.js';
 import { CODE_NOT_RIGHT, codeField, codeThrottled, emailField, flowState, newPasswordField, renderFlowPage, saveFlowState, type FieldError, type FlowState } from './lifecycle-kit.js';
 import { advance, expectStep, form, type Handler, type StepRoute } from './step-kit.js';
@@ -50,14 +50,14 @@ export function resetPasswordStep(deps: InteractionDeps): StepRoute[] {
 
   async function mailCode(ctx: Context, state: Reset) {
     if (!state.accountId) {
-      const code = await codes.issue(unknownSubject(state.email), 'reset-password');
+      const code = await codes.issue(unknownSubject(state.email), 'reset-password', { flow: flowOf(ctx) });
       await deps.lifecycle.decoyMail({ code, purpose: 'reset-password', minutes: CODE_TTL_SECONDS / 60 });
       // One durable write in place of the outbox row a real mail costs; the event also
       // shows an operator resets asked for addresses that have no account (no address kept).
       await audit.record({ type: 'password.reset_unknown_address', ip: ctx.ip });
       return;
     }
-    const code = await codes.issue(state.accountId, 'reset-password');
+    const code = await codes.issue(state.accountId, 'reset-password', { flow: flowOf(ctx) });
     await mailer.send({
       to: state.email,
       template: 'one-time-code',
@@ -100,7 +100,7 @@ export function resetPasswordStep(deps: InteractionDeps): StepRoute[] {
     // account could cause would tell that the account exists, and its name.
     const reason = await checkNewPassword(parsed.data.password, { email: state.email }, passwordPolicy);
     if (reason) return codePage(ctx, state, { error: { field: 'password', message: reason }, code: typedCode }, 400);
-    const result = await codes.check(account ? account.id : unknownSubject(state.email), 'reset-password', parsed.data.code, ctx.ip);
+    const result = await codes.check(account ? account.id : unknownSubject(state.email), 'reset-password', parsed.data.code, ctx.ip, flowOf(ctx));
     if (!result.ok || !account) {
       if (!result.ok && result.reason === 'throttled') return codePage(ctx, state, { error: codeThrottled(ctx, result.retryAfterSeconds) }, 429);
       return codePage(ctx, state, { error: { field: 'code', message: CODE_NOT_RIGHT } }, 400);

@@ -8,7 +8,7 @@ import { sha256 } from '../common/hash.js';
 import { describeDevice } from '../common/device.js';
 import { requireCsrf } from '../pages/csrf.js';
 import { accountKey, codeLimit, mailLimit, postedEmailKey } from '../pages/rate-limit.js';
-import { interactionState, loadInteraction, type InteractionDeps } from './context.js';
+import { flowOf, interactionState, loadInteraction, type InteractionDeps } from './context.js';
 import { redirectTo } from './finish.js';
 import { CODE_NOT_RIGHT, codeField, codeThrottled, emailField, flowState, renderFlowPage, saveFlowState, type FieldError, type FlowState } from './lifecycle-kit.js';
 import { expectStep, form, type Handler, type StepRoute } from './step-kit.js';
@@ -59,7 +59,7 @@ export function signUpStep(deps: InteractionDeps): StepRoute[] {
 
   /** One code issued and one mail queued whether or not the address has an account. */
   async function mailCode(ctx: Context, state: Extract<FlowState, { kind: 'sign-up' }>) {
-    const code = await codes.issue(signUpSubject(state.email), 'sign-up');
+    const code = await codes.issue(signUpSubject(state.email), 'sign-up', { flow: flowOf(ctx) });
     const context = { device: describeDevice(ctx.get('user-agent')), ip: ctx.ip };
     if (state.exists) {
       await mailer.send({ to: state.email, template: 'registration-attempt', data: context });
@@ -98,7 +98,7 @@ export function signUpStep(deps: InteractionDeps): StepRoute[] {
     const state = flowState(ctx, 'sign-up')!;
     const parsed = codeField.safeParse((ctx.request.body as Record<string, unknown>).code);
     if (!parsed.success) return codePage(ctx, state, { error: { field: 'code', message: 'Enter the code from the mail.' } }, 400);
-    const result = await codes.check(signUpSubject(state.email), 'sign-up', parsed.data, ctx.ip);
+    const result = await codes.check(signUpSubject(state.email), 'sign-up', parsed.data, ctx.ip, flowOf(ctx));
     if (result.ok && !state.exists) {
       await saveFlowState(ctx, deps, { ...state, verified: true });
       return redirectTo(ctx, url(ctx, '/choose'));

@@ -112,6 +112,23 @@ for (const backend of backends()) {
       assert.deepEqual(await codes.check(who, 'reset-password', owners, '198.51.100.7'), { ok: true }, 'the right code from another address works');
     });
 
+    test('codes bound to a flow: another flow for the same subject neither replaces them nor spends their tries; revokeAll ends them', async () => {
+      const who = subject();
+      const mine = await codes.issue(who, 'reset-password', { flow: 'flow-owner' });
+      const theirs = await codes.issue(who, 'reset-password', { flow: 'flow-stranger' });
+      assert.notEqual((await codes.check(who, 'reset-password', mine, ip, 'flow-stranger')).ok, true, 'not usable in another flow');
+      for (let i = 0; i < ATTEMPTS_PER_CODE; i++) {
+        const wrong = String((Number(theirs) + 1 + i) % 1_000_000).padStart(6, '0');
+        if (wrong !== mine) await codes.check(who, 'reset-password', wrong, '203.0.113.9', 'flow-stranger');
+      }
+      assert.deepEqual(await codes.check(who, 'reset-password', mine, ip, 'flow-owner'), { ok: true });
+      assert.deepEqual(await codes.check(who, 'reset-password', mine, ip), { ok: false, reason: 'dead' }, 'nor without its flow');
+
+      const again = await codes.issue(who, 'reset-password', { flow: 'flow-later' });
+      await codes.revokeAll(who);
+      assert.deepEqual(await codes.check(who, 'reset-password', again, ip, 'flow-later'), { ok: false, reason: 'dead' });
+    });
+
     test('links: 256 random bits, own lifetime', async () => {
       const who = subject();
       const link = await codes.issue(who, 'invite', { format: 'link', ttlSeconds: 24 * 3600 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
+import { ATTEMPTS_PER_CODE } from '../../../src/accounts/one-time-codes.js';
 import { createAuditLog } from '../../../src/audit/audit-log.js';
 import { createPasskeysRepo } from '../../../src/passkeys/passkeys-repo.js';
 import { isEnrolOffer, isLoginPage, oidc, redeem, signIn, startAuthorization, submitPassword, userAgentFor } from '../../helpers/rp.js';
@@ -138,5 +139,33 @@ lifecycleSuite('forgot password', (s) => {
     const unmet = await two.ua.submit(two.codePage, '/reset/code', { code: s.codeIn(await s.mailTo(noPasskey.email, 'Your code to reset your password')), password: NEW_PASSWORD });
     assert.equal(unmet.status, 200);
     assert.match(unmet.html, /your account has no passkey yet/);
+  });
+
+  test("a stranger's reset for the same address neither replaces the owner's code nor uses up its tries", async () => {
+    const user = await s.lk.createUser({ email: 'petra@example.com', name: 'Petra Example' });
+    const owner = await requestReset(user.email);
+    const code = s.codeIn(await s.mailTo(user.email, 'Your code to reset your password'));
+
+    // A stranger who knows only the address starts a reset of their own (the owner gets
+    // that flow's code too, unseen by the stranger) and types wrong codes until that
+    // flow's code is dead. (From another address, the stranger would also meet the
+    // per-address budget of wrong codes: integration/one-time-codes.test.ts.)
+    const stranger = await requestReset(user.email);
+    const strangersCode = s.codeIn(await s.mailTo(user.email, 'Your code to reset your password'));
+    let page = stranger.codePage;
+    for (let i = 0, tried = 0; tried < ATTEMPTS_PER_CODE; i++) {
+      const wrong = String((Number(code) + Number(strangersCode) + 1 + i) % 1_000_000).padStart(6, '0');
+      if (wrong === code || wrong === strangersCode) continue;
+      page = await stranger.ua.submit(page, '/reset/code', { code: wrong, password: NEW_PASSWORD });
+      assert.equal(page.status, 400);
+      tried++;
+    }
+    page = await stranger.ua.submit(page, '/reset/code', { code: strangersCode, password: NEW_PASSWORD });
+    assert.equal(page.status, 400, "the stranger's flow code died of the wrong tries");
+
+    // The owner's code, in the owner's flow, still works.
+    const done = await s.pastOffer(owner.ua, await owner.ua.submit(owner.codePage, '/reset/code', { code, password: NEW_PASSWORD }));
+    assert.equal(done.status, 0, `back at the app, not ${done.url}\n${done.html.slice(0, 600)}`);
+    assert.equal((await redeem(s.rp, new URL(done.url), owner.started)).claims()!.sub, user.id);
   });
 });
