@@ -125,7 +125,7 @@ export function resetPasswordStep(deps: InteractionDeps): StepRoute[] {
     { method: 'get', path: '/reset', handlers: [...page, (ctx) => startPage(ctx, typeof ctx.query.email === 'string' ? ctx.query.email.slice(0, 320) : '')] },
     { method: 'post', path: '/reset', handlers: [...post, mailLimit(deps.limits, (ctx) => postedEmailKey(ctx, canonicalEmail)), start] },
     { method: 'get', path: '/reset/code', handlers: [...page, requireReset, (ctx) => codePage(ctx, flowState(ctx, 'reset')!, ctx.query.sent === '1' ? { notice: `We sent a new code if an account exists for that address. Codes sent before it no longer work.` } : {})] },
-    { method: 'post', path: '/reset/code', handlers: [...post, requireReset, codeLimit(deps.limits, resetEmail), complete] },
+    { method: 'post', path: '/reset/code', handlers: [...post, requireReset, codeLimit(deps.limits, (ctx) => `${resetEmail(ctx)}:${flowOf(ctx)}`), complete] },
     { method: 'post', path: '/reset/resend', handlers: [...post, requireReset, mailLimit(deps.limits, resetEmail), resend] },
   ];
 }

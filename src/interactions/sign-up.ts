@@ -120,7 +120,7 @@ export function signUpStep(deps: InteractionDeps): StepRoute[] {
     { method: 'get', path: '/sign-up', handlers: [...page, (ctx) => startPage(ctx, { email: '', name: '' })] },
     { method: 'post', path: '/sign-up', handlers: [...post, mailLimit(deps.limits, (ctx) => postedEmailKey(ctx, canonicalEmail)), start] },
     { method: 'get', path: '/sign-up/code', handlers: [...page, requireSignUp, showCode] },
-    { method: 'post', path: '/sign-up/code', handlers: [...post, requireSignUp, codeLimit(deps.limits, signedUpEmail), checkCode] },
+    { method: 'post', path: '/sign-up/code', handlers: [...post, requireSignUp, codeLimit(deps.limits, (ctx) => `${signedUpEmail(ctx)}:${flowOf(ctx)}`), checkCode] },
     { method: 'post', path: '/sign-up/resend', handlers: [...post, requireSignUp, mailLimit(deps.limits, signedUpEmail), resend] },
   ];
 }

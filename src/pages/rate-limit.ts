@@ -153,7 +153,9 @@ export function mailLimit(limits: RateLimits, to: (ctx: Context) => string | und
 
 /**
  * Typed one-time codes: per client address and per subject, beside the codes' own limits
- * (5 tries per code, a per-subject budget across purposes; accounts/one-time-codes.ts).
+ * (5 tries per code, a budget per subject and address across purposes;
+ * accounts/one-time-codes.ts). Where strangers can type codes for an address (reset,
+ * sign-up), the subject names the flow too, so their requests never hold back the owner's.
  */
 export function codeLimit(limits: RateLimits, subject: (ctx: Context) => string | undefined): Middleware {
   return rateLimit(limits, { name: 'code', keys: (ctx) => ({ ip: ctx.ip, account: subject(ctx), global: 'all' }) });
