@@ -115,8 +115,10 @@ export function nextStep(input: StepInput): Step {
   if (!input.session || input.reasons.some((r) => FULL_SIGN_IN.has(r))) return { kind: 'sign-in' };
 
   // A session exists and is too old (max_age) or too weak (acr_bar): ask only for what
-  // is missing, on top of the same account.
-  const carried = input.session.factors.filter((f) => f.type === 'pwd');
+  // is missing, on top of the same account. Too old, none of its factors counts for this
+  // authentication: `amr` lists the methods used in it (RFC 8176 §1), and with
+  // `auth_time` now an old password in it would read as checked now.
+  const carried = input.reasons.includes('max_age') ? [] : input.session.factors.filter((f) => f.type === 'pwd');
   if (usable.length) return { kind: 'step-up', accountId: input.session.accountId, allow: usable, carried };
   if (bar && !meets('pwd', bar)) return cannot;
   return { kind: 'sign-in', lockedToAccount: input.session.accountId };

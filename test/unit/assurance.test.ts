@@ -69,7 +69,11 @@ test('next step: step-up only for what is missing, unmet when it cannot be reach
   assert.equal(hard.kind === 'step-up' && hard.allow.map((p) => p.id).join(), 'pk-false-true', 'phrh offers only hardware-attested passkeys');
   assert.equal(nextStep({ ...base, reasons: ['no_session'], session: undefined, requirement: {}, passkeys: [] }).kind, 'sign-in');
   assert.equal(nextStep({ ...base, reasons: ['login_prompt'], requirement: {}, passkeys: [passkey(true)] }).kind, 'sign-in', 'prompt=login is a full sign-in');
-  assert.equal(nextStep({ ...base, reasons: ['max_age'], requirement: {}, passkeys: [passkey(true)] }).kind, 'step-up', 'max_age re-verifies with a passkey');
+  const stale = nextStep({ ...base, reasons: ['max_age'], requirement: {}, passkeys: [passkey(true)] });
+  assert.equal(stale.kind, 'step-up', 'max_age re-verifies with a passkey');
+  assert.deepEqual(stale.kind === 'step-up' && stale.carried, [], 'an old password is not part of the new authentication (amr)');
+  const weak = nextStep({ ...base, requirement: { bar: 'phr' }, passkeys: [passkey(true)] });
+  assert.deepEqual(weak.kind === 'step-up' && weak.carried, session.factors, 'a fresh enough password counts beside the passkey');
   const pending = { accountId: 'a', factors: [{ type: 'pwd' as const, at: 5 }] };
   assert.equal(nextStep({ ...base, reasons: ['no_session'], requirement: {}, pending, passkeys: [], offerDismissed: false }).kind, 'enrol');
   assert.equal(nextStep({ ...base, reasons: ['no_session'], requirement: {}, pending, passkeys: [], offerDismissed: true }).kind, 'finish');

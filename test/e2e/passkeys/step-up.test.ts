@@ -112,6 +112,7 @@ passkeysSuite('step-up to a passkey', (s) => {
     const claims = await claimsAfter(page, started);
     assert.equal(claims.sub, first.sub);
     assert.ok((claims.auth_time as number) > (first.auth_time as number));
+    assert.ok(!(claims.amr as string[]).includes('pwd'), `the password of the old sign-in is not in this one: ${JSON.stringify(claims.amr)}`);
     await context.close();
   });
 
