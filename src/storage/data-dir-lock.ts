@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../common/errors.js';
 
@@ -22,13 +22,44 @@ function alive(pid: number): boolean {
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 
-/** The pid a lock file names; undefined when it names none (then it is taken for busy, never for stale). */
-function holderOf(path: string): number | undefined {
+/** What a lock file says: undefined when it is gone. */
+function contentOf(path: string): string | undefined {
   try {
-    const pid = Number(readFileSync(path, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    return readFileSync(path, 'utf8').trim();
   } catch (err) {
-    if (code(err) === 'ENOENT') return 0; // gone meanwhile: try again
+    if (code(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The live process a lock names, or undefined when it names none that can hold it: a
+ * dead pid, this process's own (a container restarted as pid 1 finds its predecessor's
+ * "1"), or no pid at all (an older Latchkey's crash between creating and writing it).
+ */
+function liveHolder(content: string): number | undefined {
+  const pid = Number(content);
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) ? pid : undefined;
+}
+
+/**
+ * Creates `path` holding this process's pid, atomically: written aside, then linked
+ * (`link` fails if the name exists, and the file never exists without its pid). False
+ * when it exists. File systems without hard links get an exclusive create instead.
+ */
+function claim(mine: string, path: string): boolean {
+  try {
+    linkSync(mine, path);
+    return true;
+  } catch (err) {
+    if (code(err) === 'EEXIST') return false;
+    if (code(err) !== 'EPERM' && code(err) !== 'ENOTSUP' && code(err) !== 'EOPNOTSUPP') throw err;
+  }
+  try {
+    writeFileSync(path, String(process.pid), { flag: 'wx', mode: 0o600 });
+    return true;
+  } catch (err) {
+    if (code(err) === 'EEXIST') return false;
     throw err;
   }
 }
@@ -52,64 +83,49 @@ export function ownerOnlyDataDir(dataDir: string): void {
 
 /**
  * Embedded PGlite is single-process: two processes on one data directory would corrupt
- * it. A pid file turns that into a clear error; a stale file (dead pid) is taken over.
+ * it. A pid file turns that into a clear error; a stale one is taken over.
  *
- * Every step is one atomic file-system operation, so processes starting together cannot
- * both win: the file appears with its pid already in it (written aside, then linked:
- * `link` fails if the name exists), a stale one is first renamed to a name of this
- * process's own and checked there (of two processes taking over the same stale file,
- * one renames it, the other finds nothing to rename), and the lock is removed at the end
- * only while it still names this process.
+ * Processes starting together cannot both win. The lock file appears with its pid in it
+ * (`claim`), and is removed only by its holder or by the one process that holds the
+ * takeover file beside it: that one reads it again and removes it only if it is still
+ * stale, and nobody else can change a lock file that exists (a new lock can only be made
+ * where none is). A takeover file left by a process that died in those few
+ * instructions is the operator's to remove: guessing there could hand the store to two.
  */
 export function lockDataDir(dataDir: string): () => void {
   ownerOnlyDataDir(dataDir);
   const path = join(dataDir, 'latchkey.pid');
+  const takeover = `${path}.takeover`;
   const mine = `${path}.${process.pid}.${randomBytes(6).toString('hex')}`;
   writeFileSync(mine, String(process.pid), { mode: 0o600 });
+  const busy = (holder: number) =>
+    new DataDirBusyError(
+      `Latchkey (pid ${holder}) is using the embedded store in ${dataDir}. Embedded storage is single-process: ` +
+        'stop it first, or run with DATABASE_URL and REDIS_URL.',
+    );
   try {
     for (let attempt = 0; attempt < 5; attempt += 1) {
+      if (claim(mine, path)) return release(path);
+      const content = contentOf(path);
+      if (content === undefined) continue; // released meanwhile: claim again
+      const holder = liveHolder(content);
+      if (holder) throw busy(holder);
+      if (!claim(mine, takeover)) {
+        const taker = liveHolder(contentOf(takeover) ?? '');
+        if (taker) throw busy(taker);
+        throw new DataDirBusyError(`a start of Latchkey on ${dataDir} stopped while taking over a stale lock: if no Latchkey runs there, remove ${takeover}`);
+      }
       try {
-        linkSync(mine, path);
-        return release(path);
-      } catch (err) {
-        if (code(err) !== 'EEXIST') throw err;
+        const now = contentOf(path);
+        if (now !== undefined && !liveHolder(now)) unlinkSync(path);
+      } finally {
+        unlinkSync(takeover);
       }
-      const holder = holderOf(path);
-      if (holder === 0) continue;
-      if (holder === undefined || holder === process.pid || alive(holder)) {
-        throw new DataDirBusyError(
-          holder
-            ? `Latchkey (pid ${holder}) is using the embedded store in ${dataDir}. Embedded storage is single-process: ` +
-                'stop it first, or run with DATABASE_URL and REDIS_URL.'
-            : `${path} names no process: if no Latchkey runs on ${dataDir}, remove that file.`,
-        );
-      }
-      takeOverStale(path, holder);
     }
     throw new DataDirBusyError(`could not lock ${dataDir}: other processes keep taking it`);
   } finally {
     unlinkSync(mine);
   }
-}
-
-/** Removes `path` if it still names the dead `holder`; puts back whatever else it finds. */
-function takeOverStale(path: string, holder: number): void {
-  const aside = `${path}.stale.${process.pid}.${randomBytes(6).toString('hex')}`;
-  try {
-    renameSync(path, aside);
-  } catch (err) {
-    if (code(err) === 'ENOENT') return; // another process took it over first
-    throw err;
-  }
-  if (holderOf(aside) !== holder) {
-    // A live lock, made after the stale one was read: back where it was.
-    try {
-      linkSync(aside, path);
-    } catch (err) {
-      if (code(err) !== 'EEXIST') throw err;
-    }
-  }
-  unlinkSync(aside);
 }
 
 function release(path: string): () => void {
@@ -118,7 +134,7 @@ function release(path: string): () => void {
     if (released) return;
     released = true;
     try {
-      if (holderOf(path) === process.pid) unlinkSync(path);
+      if (contentOf(path) === String(process.pid)) unlinkSync(path);
     } catch {
       // already gone
     }

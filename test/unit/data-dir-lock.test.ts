@@ -72,19 +72,35 @@ test('processes starting together on one data directory: exactly one gets it, wi
   }
 });
 
-test('a pid file that names no process is busy, not stale; release leaves a lock that is not its own', () => {
+test('a lock naming no live process is taken over: a dead pid, none at all, or this process\'s own (a container restarted as pid 1)', () => {
   const dir = fresh();
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'latchkey.pid'), '');
-  assert.throws(() => lockDataDir(dir), /names no process/);
+  for (const left of [String(deadPid()), '', String(process.pid)]) {
+    writeFileSync(join(dir, 'latchkey.pid'), left);
+    const release = lockDataDir(dir);
+    assert.equal(readFileSync(join(dir, 'latchkey.pid'), 'utf8'), String(process.pid), JSON.stringify(left));
+    release();
+    assert.equal(existsSync(join(dir, 'latchkey.pid')), false);
+  }
+});
+
+test('a live holder is refused; release leaves a lock that is not its own; an interrupted takeover is the operator\'s to clear', () => {
+  const dir = fresh();
+  mkdirSync(dir, { recursive: true });
+  // The test runner's parent is alive and is not this process.
+  writeFileSync(join(dir, 'latchkey.pid'), String(process.ppid));
+  assert.throws(() => lockDataDir(dir), new RegExp(`pid ${process.ppid}\\) is using the embedded store`));
 
   rmSync(join(dir, 'latchkey.pid'));
   const release = lockDataDir(dir);
-  assert.equal(readFileSync(join(dir, 'latchkey.pid'), 'utf8'), String(process.pid));
   // Someone else's lock in its place (a takeover after this process was thought dead).
   writeFileSync(join(dir, 'latchkey.pid'), '1');
   release();
   assert.equal(readFileSync(join(dir, 'latchkey.pid'), 'utf8'), '1');
+
+  writeFileSync(join(dir, 'latchkey.pid'), String(deadPid()));
+  writeFileSync(join(dir, 'latchkey.pid.takeover'), String(deadPid()));
+  assert.throws(() => lockDataDir(dir), /stopped while taking over a stale lock: if no Latchkey runs there, remove .*latchkey\.pid\.takeover/);
 });
 
 test('the data directory is owner-only, also when it existed with wider permissions', () => {
