@@ -147,10 +147,9 @@ async function start(config: Config, logger: Logger, options: ServeOptions): Pro
       process.off('message', onMessage);
       clearInterval(sweeper);
       clearTimeout(preload);
-      // Stop accepting; requests in flight finish (cut off after 10 s), then the stores close.
-      await stopServer(10_000);
-      await stopMetrics();
-      await cli?.close();
+      // Stop accepting; requests and CLI commands in flight finish (each cut off after
+      // 10 s, together, within a container's usual grace), then the stores close.
+      await Promise.all([stopServer(10_000), stopMetrics(), cli?.close()]);
       await latchkey.close();
       await closeStores();
     })());

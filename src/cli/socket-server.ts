@@ -72,15 +72,18 @@ export async function listenForCli(config: Config, stores: CliStores, logger: Lo
   chmodSync(path, 0o600);
   server.unref();
   return {
-    close: () =>
-      new Promise<void>((resolve) => {
-        // Commands under way finish, within the bound HTTP requests get at a stop (main.ts).
-        const cutOff = setTimeout(() => open.forEach((conn) => conn.destroy()), CLOSE_GRACE_MS).unref();
-        server.close(() => {
-          clearTimeout(cutOff);
-          resolve();
-        });
-        reading.forEach((conn) => conn.destroy());
-      }),
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      reading.forEach((conn) => conn.destroy());
+      // Commands under way finish and their answers leave (each connection then closes),
+      // within the bound HTTP requests get at a stop (main.ts). Past it the connections go,
+      // and a command still running meets closed stores: it fails, its transaction undone.
+      let cutOff: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (cutOff = setTimeout(resolve, CLOSE_GRACE_MS).unref()));
+      await Promise.race([closed, late]);
+      clearTimeout(cutOff);
+      open.forEach((conn) => conn.destroy());
+      await closed;
+    },
   };
 }
