@@ -71,12 +71,18 @@ test('the installed store clients carry the fix, as the start-up check finds it'
 });
 
 test('a store call does not keep its request past a young collection', async (t) => {
+  // The fixed clients first, the control last: the control's promoted requests teach V8
+  // that the request's allocation sites survive, and measured after it a fixed client
+  // was once seen promoting whole requests as well (allocation-site feedback, not the client).
+  const promoted: Array<[string, number]> = [];
+  for (const [name, operation] of Object.entries(operations)) {
+    const bytes = await promotedPerOperation(inRequest(operation), OPERATIONS);
+    t.diagnostic(`${name}: ${bytes.toFixed(0)} B promoted per request`);
+    promoted.push([name, bytes]);
+  }
   const control = await promotedPerOperation(inRequest(() => new OldStyleCommand().promise), OPERATIONS);
   t.diagnostic(`control (a property-assigned closure per call): ${control.toFixed(0)} B promoted per request`);
-  assert.ok(control > 128, `the control should promote each request (${control.toFixed(0)} B): the measurement means nothing otherwise`);
-  for (const [name, operation] of Object.entries(operations)) {
-    const promoted = await promotedPerOperation(inRequest(operation), OPERATIONS);
-    t.diagnostic(`${name}: ${promoted.toFixed(0)} B promoted per request`);
-    assert.ok(promoted < control / 4, `${name}: ${promoted.toFixed(0)} B per request promoted (patches/README.md)`);
-  }
+  // Observed 113-2,500 B on one machine from run to run (the fixed clients: 1-4 B).
+  assert.ok(control > 64, `the control should promote each request (${control.toFixed(0)} B): the measurement means nothing otherwise`);
+  for (const [name, bytes] of promoted) assert.ok(bytes < control / 4, `${name}: ${bytes.toFixed(0)} B per request promoted (patches/README.md)`);
 });
