@@ -1,8 +1,8 @@
-import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Rotation, RotationCommits } from '../adapters/rotation-commit.js';
 import { StoreUnavailableError } from '../storage/store-outage.js';
+import { revokeGrant } from './oidc-internals.js';
 
 /**
  * Writes each refresh-token rotation at the token endpoint in one commit, after the
@@ -26,43 +26,29 @@ export function rotateInOneCommit(provider: Provider, rotations: RotationCommits
   // Only a request that rotated goes on to the commit; every other one costs one promise here.
   provider.use((ctx, next) =>
     ctx.method === 'POST' && ctx.path === tokenPath
-      ? rotations.run(ctx, next).then((rotation) => (rotation && ctx.status === 200 ? commitRotation(ctx, rotation) : undefined))
+      ? rotations.run(ctx, next).then((rotation) => (rotation && ctx.status === 200 ? commitRotation(ctx as KoaContextWithOIDC, rotation) : undefined))
       : next(),
   );
 
-  async function commitRotation(ctx: Context, rotation: Rotation): Promise<void> {
+  async function commitRotation(ctx: KoaContextWithOIDC, rotation: Rotation): Promise<void> {
     let refusal: errors.OIDCProviderError;
     try {
       if (await rotation.commit()) return;
       refusal = new errors.InvalidGrant('refresh token already used');
     } catch (err) {
       if (!(err instanceof StoreUnavailableError)) {
-        await forgetAccessToken(ctx as KoaContextWithOIDC);
+        await forgetAccessToken(ctx);
         throw err;
       }
       refusal = err;
     }
-    await forgetAccessToken(ctx as KoaContextWithOIDC);
-    if (refusal instanceof errors.InvalidGrant) await revokeReplayedGrant(ctx as KoaContextWithOIDC);
+    await forgetAccessToken(ctx);
+    // What the engine's refresh grant does for a used token, which it never reaches when
+    // the token was still unused as it read it.
+    if (refusal instanceof errors.InvalidGrant) await revokeGrant(ctx, ctx.oidc.entities.RefreshToken?.grantId);
     ctx.status = refusal.status;
     ctx.body = { error: refusal.error, error_description: refusal.error_description };
   }
-}
-
-// What the engine's refresh grant does for a used token (its `revoke` helper, with the
-// default revokeGrantPolicy: the grant goes too), which it never reaches when the token
-// was still unused as it read it.
-async function revokeReplayedGrant(ctx: KoaContextWithOIDC): Promise<void> {
-  const grantId = ctx.oidc.entities.RefreshToken?.grantId;
-  if (!grantId) return;
-  const { provider } = ctx.oidc;
-  await Promise.all([
-    provider.AccessToken.revokeByGrantId(grantId),
-    provider.RefreshToken.revokeByGrantId(grantId),
-    provider.AuthorizationCode.revokeByGrantId(grantId),
-    provider.Grant.adapter.destroy(grantId),
-  ]);
-  provider.emit('grant.revoked', ctx, grantId);
 }
 
 async function forgetAccessToken(ctx: KoaContextWithOIDC): Promise<void> {

@@ -143,3 +143,14 @@ export function engineHasRequestFix(provider: Provider): boolean {
   // The patch's getter, by its name: an engine that one day defines its own accessor there is not the fix.
   return Object.getOwnPropertyDescriptor(provider.context, 'oidc')?.get?.name === 'oidcFromRequestSlot';
 }
+
+// The engine's own revocation of a grant and everything issued under it, as its refresh
+// grant runs it for a used token (revokeGrantPolicy, the client's grant types, the
+// `grant.revoked` event).
+const ENGINE_REVOKE = 'oidc-provider/lib/helpers/revoke.js';
+const engineRevoke = ((await import(ENGINE_REVOKE)) as { default: (ctx: KoaContextWithOIDC, grantId: string | undefined) => Promise<void> }).default;
+
+/** Revokes `grantId` as the engine does for a replayed refresh token (RFC 9700 §4.14.2). */
+export function revokeGrant(ctx: KoaContextWithOIDC, grantId: string | undefined): Promise<void> {
+  return engineRevoke(ctx, grantId);
+}
