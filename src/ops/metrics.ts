@@ -1,5 +1,6 @@
 import type { FailureWatchState } from '../storage/failure-watch.js';
-import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { slotCounter, slotHistogram, type SlotCounter, type SlotHistogram } from './slot-metrics.js';
 import type { AuditEvent } from '../audit/audit-log.js';
 
 /**
@@ -11,15 +12,15 @@ import type { AuditEvent } from '../audit/audit-log.js';
  */
 export interface Metrics {
   readonly registry: Registry;
-  readonly httpDuration: Histogram<'route' | 'method' | 'status'>;
+  readonly httpDuration: SlotHistogram<'route' | 'method' | 'status'>;
   readonly signIns: Counter<'method' | 'outcome'>;
   readonly stepUps: Counter<'acr'>;
   readonly lockouts: Counter;
-  readonly tokensIssued: Counter<'grant_type'>;
+  readonly tokensIssued: SlotCounter<'grant_type'>;
   readonly rateLimitRefusals: Counter<'limiter'>;
   readonly storeErrors: Counter<'store'>;
   /** Calls on a store by operation (method names, a fixed set): round trips per flow. */
-  readonly storeCalls: Counter<'store' | 'operation'>;
+  readonly storeCalls: SlotCounter<'store' | 'operation'>;
   /** Password hashes waiting for a slot in the argon2 pool; set by whoever owns the pool. */
   readonly argon2Queue: Gauge;
   /** Turns an audit event into counters (the audit log's observer). */
@@ -79,7 +80,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  const httpDuration = new Histogram({
+  const httpDuration = slotHistogram({
     name: 'latchkey_http_request_duration_seconds',
     help: 'HTTP requests by route (a fixed set of names; "other" for the rest), method and status, with their durations',
     labelNames: ['route', 'method', 'status'] as const,
@@ -94,7 +95,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   const stepUps = new Counter({ name: 'latchkey_step_ups_total', help: 'Step-ups completed, by the acr reached', labelNames: ['acr'] as const, registers });
   const lockouts = new Counter({ name: 'latchkey_lockouts_total', help: 'Accounts locked after repeated failed sign-ins', registers });
-  const tokensIssued = new Counter({
+  const tokensIssued = slotCounter({
     name: 'latchkey_tokens_issued_total',
     help: 'Successful token endpoint requests, by grant type',
     labelNames: ['grant_type'] as const,
@@ -112,7 +113,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['store'] as const,
     registers,
   });
-  const storeCalls = new Counter({
+  const storeCalls = slotCounter({
     name: 'latchkey_store_calls_total',
     help: 'Calls on a store (database, ephemeral) by operation: statements and commands, a transaction counting its BEGIN and COMMIT (on Postgres BEGIN shares a round trip with the first statement); a failure-budget check the failure watch answers makes no round trip (latchkey_failure_watch_skipping)',
     labelNames: ['store', 'operation'] as const,

@@ -62,6 +62,16 @@ test('the first request goes the long way; later ones get its bytes and headers 
   // A caller's request id is echoed when it is a plain token, replaced when it is not.
   assert.equal((await get({ 'x-request-id': 'trace-42.a' })).headers['x-request-id'], 'trace-42.a');
   assert.match(String((await get({ 'x-request-id': 'a b' })).headers['x-request-id']), /^[\w-]{36}$/);
+  // Every answer has its own id, none left over from the one before (200 and 304 alike).
+  const ids: string[] = [];
+  const asked: Array<Record<string, string>> = [{ 'x-request-id': 'trace-43' }, {}, { 'if-none-match': '"v1"', 'x-request-id': 'trace-44' }, { 'if-none-match': '"v1"' }];
+  for (const headers of asked) ids.push(String((await get(headers)).headers['x-request-id']));
+  const [traced, fresh, tracedNotModified, freshNotModified] = ids;
+  assert.equal(traced, 'trace-43');
+  assert.match(fresh!, /^[\w-]{36}$/);
+  assert.equal(tracedNotModified, 'trace-44');
+  assert.match(freshNotModified!, /^[\w-]{36}$/);
+  assert.notEqual(fresh, freshNotModified);
   const notModified = await get({ 'if-none-match': '"v1"' });
   assert.equal(notModified.status, 304);
   assert.equal(notModified.headers['content-type'], undefined);
