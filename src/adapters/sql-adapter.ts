@@ -2,7 +2,7 @@ import { errors } from 'oidc-provider';
 import type { Db } from '../storage/db.js';
 import { type Clock, systemClock } from '../common/clock.js';
 import { sha256 } from '../common/hash.js';
-import { storablePayload } from '../storage/model-payload.js';
+import { revivedPayload, storablePayload } from '../storage/model-payload.js';
 import { type Adapter, type AdapterPayload, expiresAt } from './adapter.js';
 import type { RotationWrites } from './rotation-commit.js';
 import type { ReadAhead, ReadAlong } from './read-ahead.js';
@@ -79,7 +79,8 @@ export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptio
   const misses = options.missCacheSeconds ? createMissCache(options.missCacheSeconds, options.clock ?? systemClock) : undefined;
   function revive(row: Row | undefined, jti: string): AdapterPayload | undefined {
     if (!row) return undefined;
-    return { ...row.payload, jti, ...(row.consumed_at ? { consumed: Math.floor(row.consumed_at.getTime() / 1000) } : {}) };
+    // The row is this lookup's own (parsed from this query's answer, or read ahead for it alone).
+    return revivedPayload(row.payload, jti, row.consumed_at ? Math.floor(row.consumed_at.getTime() / 1000) : undefined);
   }
 
   const { readAhead } = options;

@@ -10,8 +10,8 @@ import { aroundCalls } from '../storage/around-calls.js';
  * calls named under the scope that made them (storage/around-calls.ts: a bounded label).
  */
 function countCalls<T extends object>(target: T, onError: (err: unknown) => void, onCall: (operation: string) => void): T {
-  return aroundCalls(target, (out, scope, method) => {
-    onCall(`${scope}${method}`);
+  return aroundCalls(target, (out, operation) => {
+    onCall(operation);
     return out.catch((err: unknown) => {
       onError(err);
       throw err;

@@ -11,13 +11,14 @@ function childScope(scope: string, prop: string, args: unknown[]): string {
 }
 
 /**
- * The same object, with `around` applied to every promise one of its methods returns,
+ * The same object, with `around` applied to every promise one of its methods returns
+ * (with the call's name, `adapterFor:AccessToken.find`),
  * and the same done to every object a method hands back synchronously (an adapter, a
  * key-value namespace, a limiter). Every method keeps its own `this` (the real object).
  * The one mechanism behind failing closed on a store outage (store-outage.ts) and
  * counting store calls (ops/instrument-stores.ts).
  */
-export function aroundCalls<T extends object>(target: T, around: (out: Promise<unknown>, scope: string, method: string) => Promise<unknown>, scope = ''): T {
+export function aroundCalls<T extends object>(target: T, around: (out: Promise<unknown>, operation: string) => Promise<unknown>, scope = ''): T {
   // Each method's wrapper made once (store calls are on every request), again only if the method itself changed.
   let wrappers: Map<PropertyKey, { method: (...args: unknown[]) => unknown; wrapper: (...args: unknown[]) => unknown }> | undefined;
   return new Proxy(target, {
@@ -27,9 +28,11 @@ export function aroundCalls<T extends object>(target: T, around: (out: Promise<u
       const known = wrappers?.get(prop);
       if (known?.method === value) return known.wrapper;
       const method = value as (...args: unknown[]) => unknown;
+      // Named once here, not per call: a string built per call is hashed anew wherever it is looked up.
+      const operation = `${scope}${String(prop)}`;
       const wrapper = (...args: unknown[]) => {
         const out: unknown = method.apply(obj, args);
-        if (out instanceof Promise) return around(out, scope, String(prop));
+        if (out instanceof Promise) return around(out, operation);
         return out !== null && typeof out === 'object' ? aroundCalls(out, around, childScope(scope, String(prop), args)) : out;
       };
       (wrappers ??= new Map()).set(prop, { method, wrapper });

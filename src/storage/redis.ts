@@ -4,7 +4,7 @@ import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { type Clock, epochSeconds, systemClock } from '../common/clock.js';
 import { sha256 } from '../common/hash.js';
 import type { EphemeralStore, FailureLimiter, FailureLimiterOptions, RateLimiter, RateLimiterOptions } from './ephemeral-store.js';
-import { storablePayload } from './model-payload.js';
+import { revivedPayload, storablePayload } from './model-payload.js';
 import { createFailureWatch, type FailureWatch } from './failure-watch.js';
 
 export { connectRedis } from './redis-connection.js';
@@ -180,8 +180,7 @@ function redisModel(redis: Redis, scripts: Redis, prefix: string, model: string,
     async find(id) {
       const data = await redis.hgetall(key(id));
       if (!data.payload) return undefined;
-      const payload = JSON.parse(data.payload) as AdapterPayload;
-      return { ...payload, jti: id, ...(data.consumed ? { consumed: Number(data.consumed) } : {}) };
+      return revivedPayload(JSON.parse(data.payload) as AdapterPayload, id, data.consumed ? Number(data.consumed) : undefined);
     },
 
     async findByUid() {
