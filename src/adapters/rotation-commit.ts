@@ -51,11 +51,11 @@ export interface RotationCommits extends RotationWrites {
 
 /** `currentRequest` finds the request the adapter is called for (provider/oidc-internals engineRequest). */
 export function createRotationCommits(db: Db, currentRequest: () => object | undefined): RotationCommits {
-  const pendings = new WeakMap<object, Pending>();
-  const current = () => {
-    const request = currentRequest();
-    return request && pendings.get(request);
-  };
+  // Kept on the request itself, under a symbol of this instance's own: a WeakMap entry
+  // made and dropped for every token request cost more than anything else here.
+  const slot = Symbol('rotation');
+  type Holder = { [slot]?: Pending | undefined };
+  const current = () => (currentRequest() as Holder | undefined)?.[slot];
 
   async function commit(claim: NonNullable<Pending['claim']>, successor: Pending['successor']): Promise<boolean> {
     // In an explicit transaction although one statement: a statement sent to a server
@@ -87,22 +87,23 @@ export function createRotationCommits(db: Db, currentRequest: () => object | und
     // each promise or object of its own costs every one of them.
     run(request, fn) {
       const pending: Pending = {};
-      pendings.set(request, pending);
+      const holder = request as Holder;
+      holder[slot] = pending;
       let handled: Promise<void>;
       try {
         handled = fn();
       } catch (err) {
-        pendings.delete(request);
+        holder[slot] = undefined;
         return Promise.reject(err as Error);
       }
       return handled.then(
         () => {
-          pendings.delete(request);
+          holder[slot] = undefined;
           const { claim, successor } = pending;
           return claim ? { commit: () => commit(claim, successor) } : undefined;
         },
         (err: unknown) => {
-          pendings.delete(request);
+          holder[slot] = undefined;
           throw err;
         },
       );

@@ -25,7 +25,8 @@ export function clientIp(trust: ProxyTrust): Around {
           else delete headers[name];
         }
       } else {
-        for (const name of FORWARDING_HEADERS) delete headers[name];
+        // Looked at first: a delete of a header that is not there (nearly always) still costs a call into V8's runtime.
+        for (const name of FORWARDING_HEADERS) if (headers[name] !== undefined) delete headers[name];
       }
       ctx.request.ip = ip;
     },
