@@ -13,7 +13,9 @@ export interface Built {
   headers: Array<[string, string | string[]]>;
   /**
    * Every header of a 200 as it left, once one has, flat (name, value, name, value…) as
-   * `writeHead` takes them: for a 200 and for a 304 (metadata-fast-lane.ts answers from them).
+   * `writeHead` takes them: for a 200 and for a 304 (metadata-fast-lane.ts answers from
+   * them). Each list ends with `x-request-id` and a slot the lane fills with each answer's
+   * own id just before writing it: read anywhere else, that slot is some earlier answer's.
    */
   sent?: { ok: string[]; notModified: string[] };
 }

@@ -22,6 +22,7 @@ interface Slots<L extends string, S> {
 type Level<S> = Map<string, Level<S> | S>;
 
 function slotsBy<L extends string, S>(labelNames: readonly L[], create: (labels: Record<L, string>) => S): Slots<L, S> {
+  const known = new Set<string>(labelNames);
   const all: S[] = [];
   const root: Level<S> = new Map();
   const last = labelNames.length - 1;
@@ -38,6 +39,9 @@ function slotsBy<L extends string, S>(labelNames: readonly L[], create: (labels:
       const value = labels[labelNames[last]!];
       let slot = level.get(value) as S | undefined;
       if (!slot) {
+        // Checked once per label set, as prom-client checks every call: a name it does not
+        // know fails this call, not every scrape after it (the Counter's own inc would throw there).
+        for (const name of Object.keys(labels)) if (!known.has(name)) throw new Error(`Added label "${name}" is not included in initial labelset: ${labelNames.join(', ')}`);
         slot = create({ ...labels });
         level.set(value, slot);
         all.push(slot);
@@ -79,7 +83,7 @@ export function slotCounter<L extends string>(config: { name: string; help: stri
 
 export interface SlotHistogram<L extends string> {
   observe(labels: Readonly<Record<L, string>>, value: number): void;
-  /** `observe` for one label set, bound once (prom-client's `labels()`). */
+  /** `observe` for one label set, bound once: the hot paths' recorder (a function, where prom-client's `labels()` gives an object). */
   labels(labels: Readonly<Record<L, string>>): (value: number) => void;
 }
 
@@ -143,9 +147,16 @@ export function slotHistogram<L extends string>(config: { name: string; help: st
       slots = fresh();
     },
   };
-  // The Registry takes any object with these members; its type names prom-client's own classes only.
+  // The Registry reads any object with these members (it calls get/getForPromString and
+  // reset, nothing else); its type names prom-client's four classes only. So
+  // `registry.getSingleMetric()` gives this object, which has none of a Histogram's
+  // recording methods: Latchkey records through the returned recorder alone.
   for (const registry of config.registers) registry.registerMetric(metric as unknown as Metric);
 
+  // As prom-client refuses it, before any label set is made: NaN would land in the lowest bucket and make the sum NaN for good.
+  function check(value: number): void {
+    if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`);
+  }
   function record(slot: HistogramSlot<L>, value: number): void {
     // Prometheus buckets are upper bounds, inclusive (`le`).
     let i = 0;
@@ -155,13 +166,17 @@ export function slotHistogram<L extends string>(config: { name: string; help: st
     slot.count += 1;
   }
   return {
-    observe: (labels, value) => record(slots.of(labels), value),
+    observe(labels, value) {
+      check(value);
+      record(slots.of(labels), value);
+    },
     // Looked up at the first observation (a label set shows once it has one, as in
     // prom-client), and again after a reset, which starts every label set afresh.
     labels(labels) {
       let bound: typeof slots | undefined;
       let slot: HistogramSlot<L> | undefined;
       return (value) => {
+        check(value);
         if (bound !== slots) {
           bound = slots;
           slot = slots.of(labels);

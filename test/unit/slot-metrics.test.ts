@@ -13,11 +13,13 @@ const observations: Array<[{ route: string; method: string; status: string }, nu
   [{ route: 'jwks', method: 'GET', status: '304' }, 7], // above every bound: +Inf only
   [{ route: 'other', method: 'GET', status: '404' }, 0.01],
   [{ route: 'token', method: 'POST', status: '200' }, 0.0251],
+  [{ route: 'say "hi"\\ \n', method: 'GET', status: '200' }, 0.5], // escaped as prom-client escapes it
 ];
 
-function both() {
+function both(openMetrics = false) {
   const ours = new Registry();
   const theirs = new Registry();
+  if (openMetrics) for (const registry of [ours, theirs]) registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as typeof registry.contentType);
   const config = { name: 'x_duration_seconds', help: 'Durations', labelNames: ['route', 'method', 'status'] as const, buckets };
   const histogram = slotHistogram({ ...config, registers: [ours] });
   const reference = new Histogram({ ...config, buckets: [...buckets], registers: [theirs] });
@@ -52,6 +54,29 @@ test('a scrape reads exactly what prom-client’s Histogram and Counter would wr
   record();
   assert.equal(await ours.metrics(), await theirs.metrics());
   assert.match(await ours.metrics(), /^x_calls_total\{store="ephemeral",operation="get"\} 6$/m);
+});
+
+test('so does an OpenMetrics scrape', async () => {
+  const { ours, theirs, record } = both(true);
+  record();
+  assert.equal(await ours.metrics(), await theirs.metrics());
+  assert.match(await ours.metrics(), /^x_calls_total\{store="ephemeral",operation="set"\} 1$/m);
+});
+
+test('a value that is not a number, or a label the metric does not have, fails that call and nothing after it', async () => {
+  const registry = new Registry();
+  const histogram = slotHistogram({ name: 'y_seconds', help: 'Durations', labelNames: ['route'] as const, buckets, registers: [registry] });
+  const counter = slotCounter({ name: 'y_total', help: 'Calls', labelNames: ['store'] as const, registers: [registry] });
+  assert.throws(() => histogram.observe({ route: 'token' }, Number.NaN), TypeError);
+  const stray = { store: 'database', extra: 'x' } as { store: string };
+  assert.throws(() => counter.inc(stray), /extra/);
+  assert.throws(() => histogram.observe({ route: 'token', extra: 'x' } as { route: string }, 0.1), /extra/);
+  histogram.observe({ route: 'token' }, 0.1);
+  counter.inc({ store: 'database' });
+  const text = await registry.metrics();
+  assert.match(text, /^y_seconds_sum\{route="token"\} 0\.1$/m);
+  assert.match(text, /^y_total\{store="database"\} 1$/m);
+  assert.doesNotMatch(text, /extra|NaN|Nan/);
 });
 
 test('a cluster primary sums workers’ slot metrics as it sums prom-client’s', async () => {

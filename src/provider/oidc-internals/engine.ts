@@ -9,9 +9,9 @@ import { sha256 } from '../../common/hash.js';
 /**
  * The request the engine is handling now, from its own AsyncLocalStorage (Provider.ctx,
  * set around every engine route); undefined outside one (the CLI, sweeps). What belongs
- * to one request is kept against it in a WeakMap (adapters/read-ahead.ts,
- * adapters/rotation-commit.ts): a second AsyncLocalStorage would add its hooks' cost to
- * every promise of every request.
+ * to one request is kept against it (a WeakMap in adapters/read-ahead.ts, a symbol slot
+ * on the request in adapters/rotation-commit.ts): a second AsyncLocalStorage would add
+ * its hooks' cost to every promise of every request.
  */
 export const engineRequest = (): object | undefined => (Provider as unknown as { ctx?: object }).ctx;
 
