@@ -18,17 +18,19 @@ export function createClientDirectory(clients: Pick<ClientsRepository, 'loadForA
   // (oidc-internals/client-instances.ts), so a hot client is validated once per row read.
   const shaped = new WeakMap<object, ClientMetadata>();
 
+  // `then` on the cached lookup rather than async functions: both run on every token
+  // request, and each promise costs the engine's AsyncLocalStorage hooks.
   return {
-    async metadata(clientId: string, now: Date): Promise<ClientMetadata | undefined> {
-      const record = await client(clientId);
-      if (!record || !clientUsable(record.row, now)) return undefined;
-      let metadata = shaped.get(record);
-      if (!metadata) shaped.set(record, (metadata = Object.freeze(engineMetadata(record.row))));
-      return metadata;
+    metadata(clientId: string, now: Date): Promise<ClientMetadata | undefined> {
+      return client(clientId).then((record) => {
+        if (!record || !clientUsable(record.row, now)) return undefined;
+        let metadata = shaped.get(record);
+        if (!metadata) shaped.set(record, (metadata = Object.freeze(engineMetadata(record.row))));
+        return metadata;
+      });
     },
-    async verifySecret(clientId: string, secret: string, now: Date): Promise<string | undefined> {
-      const record = await client(clientId);
-      return record ? matchSecret(record.secrets, secret, now) : undefined;
+    verifySecret(clientId: string, secret: string, now: Date): Promise<string | undefined> {
+      return client(clientId).then((record) => (record ? matchSecret(record.secrets, secret, now) : undefined));
     },
     resource(indicator: string): Promise<Resource | undefined> {
       return resource(indicator);

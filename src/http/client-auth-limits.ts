@@ -34,14 +34,23 @@ const keyOf = (clientId: string, ip: string) => `${clientId}\0${addressKey(ip)}`
 
 export function clientAuthLimits(provider: Provider, failures: FailureLimiter): Around {
   const routes = new Set<string>(CLIENT_AUTH_ROUTES);
-  guardClientAuthentication(provider, CLIENT_AUTH_ROUTES, async (ctx, clientId) => {
-    let blockedFor: number;
+  const unavailable = (ctx: KoaContextWithOIDC) => refusal(503, 'client authentication cannot be checked right now; retry later', 60, ctx);
+  // One `then` rather than an async function with an await: it runs on every token request.
+  guardClientAuthentication(provider, CLIENT_AUTH_ROUTES, (ctx, clientId) => {
+    let checked: ReturnType<FailureLimiter['check']>;
     try {
-      ({ blockedFor } = await failures.check(keyOf(clientId, ctx.ip)));
+      checked = failures.check(keyOf(clientId, ctx.ip));
     } catch {
-      throw refusal(503, 'client authentication cannot be checked right now; retry later', 60, ctx);
+      return Promise.reject(unavailable(ctx));
     }
-    if (blockedFor) throw refusal(429, `too many failed client authentications; retry after ${blockedFor} seconds`, blockedFor, ctx);
+    return checked.then(
+      ({ blockedFor }) => {
+        if (blockedFor) throw refusal(429, `too many failed client authentications; retry after ${blockedFor} seconds`, blockedFor, ctx);
+      },
+      () => {
+        throw unavailable(ctx);
+      },
+    );
   });
 
   return {

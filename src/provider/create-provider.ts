@@ -207,11 +207,12 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
 
   // Client secrets live only as SHA-256 hashes, several per client during a rotation
   // (clients/secrets.ts matchSecret compares every live one in constant time).
-  replaceClientSecretCheck(provider, async (clientId, secret) => {
+  replaceClientSecretCheck(provider, (clientId, secret) => {
     const now = clock();
-    const secretId = await directory.verifySecret(clientId, secret, now);
-    if (secretId) lastUsed.used(secretId, now);
-    return Boolean(secretId);
+    return directory.verifySecret(clientId, secret, now).then((secretId) => {
+      if (secretId) lastUsed.used(secretId, now);
+      return Boolean(secretId);
+    });
   });
 
   // Without the directory's cache every lookup is a fresh row: nothing to keep.

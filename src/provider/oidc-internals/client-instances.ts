@@ -19,13 +19,18 @@ export function reuseClientInstances(provider: Provider): void {
   const Client = provider.Client as unknown as EngineClients;
   const find = Client.find.bind(Client);
   const built = new WeakMap<object, Client>();
-  Client.find = async (id, ...rest) => {
-    const stored = typeof id === 'string' && id ? await Client.adapter.find(id) : undefined;
-    if (!stored) return find(id, ...rest);
-    const known = built.get(stored);
-    if (known) return known;
-    const client = await find(id, ...rest);
-    if (client) built.set(stored, client);
-    return client;
+  // `then` rather than async and await: every token request finds its client here, and
+  // each promise costs the engine's AsyncLocalStorage hooks.
+  Client.find = (id, ...rest) => {
+    if (typeof id !== 'string' || !id) return find(id, ...rest);
+    return Client.adapter.find(id).then((stored) => {
+      if (!stored) return find(id, ...rest);
+      const known = built.get(stored);
+      if (known) return known;
+      return find(id, ...rest).then((client) => {
+        if (client) built.set(stored, client);
+        return client;
+      });
+    });
   };
 }

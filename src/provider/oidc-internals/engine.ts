@@ -21,7 +21,8 @@ export const engineRequest = (): object | undefined => (Provider as unknown as {
  * engine calls `compareClientSecret` for client_secret_basic and client_secret_post.
  */
 export function replaceClientSecretCheck(provider: Provider, verify: (clientId: string, secret: string) => Promise<boolean>): void {
-  provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: Client, actual: string) {
+  // Not async: `verify` already answers with a promise (one promise fewer per client authentication).
+  provider.Client.prototype.compareClientSecret = function compareClientSecret(this: Client, actual: string) {
     return verify(this.clientId, actual);
   };
 }
@@ -126,9 +127,11 @@ export function guardClientAuthentication(
   const find = Client.find.bind(Client);
   // The engine keeps the request's context in AsyncLocalStorage (Provider.ctx).
   const current = () => (provider.constructor as unknown as { ctx?: KoaContextWithOIDC }).ctx;
-  Client.find = async (id, ...rest) => {
+  // Not async: this runs on every token request, and with the engine's AsyncLocalStorage
+  // every promise costs its hooks; an async function around a returned promise makes two.
+  Client.find = (id, ...rest) => {
     const ctx = current();
-    if (ctx?.oidc && guarded.has(ctx.oidc.route) && !ctx.oidc.entities.Client) await guard(ctx, String(id));
+    if (ctx?.oidc && guarded.has(ctx.oidc.route) && !ctx.oidc.entities.Client) return guard(ctx, String(id)).then(() => find(id, ...rest));
     return find(id, ...rest);
   };
 }
