@@ -228,7 +228,7 @@ export async function fairBench(): Promise<void> {
       // A Redis prefix of its own: the first run spent this address's sign-in rate budget.
       server = await startLatchkey(stores, port, '0', { ...env, LATCHKEY_REDIS_PREFIX: `${stores.redisPrefix}large:` });
       try {
-        const grows = chosen.filter((w) => w.name.startsWith('password sign-in') || w.name === 'client credentials, opaque');
+        const grows = chosen.filter((w) => w.name === 'password sign-in, authorize → token' || w.name === 'client credentials, opaque');
         results.push(...(await runWorkloads(server, { ...target, label: 'Latchkey, 100k accounts + 10k clients' }, grows, (once) => roundTrips(metricsPort, once))));
       } finally {
         await stop(server);

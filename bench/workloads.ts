@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { basicAuth } from '../test/helpers/client-auth.js';
 import { browser, codeAt, expectStatus, pkce, redeem, send } from './browserless.js';
+import { deviceCookieName } from '../src/interactions/device-cookie.js';
+import type { UserAgent } from '../test/helpers/user-agent.js';
 
 export const RESOURCE = 'https://api.example.com/reports';
 export const PASSWORD = 'correct horse battery staple';
@@ -48,9 +50,12 @@ async function post(url: string, auth: string, params: Record<string, string>): 
   return body;
 }
 
-/** authorize → sign-in page → POST the form → code → token, in a new browser. */
-export async function signIn(target: Target, scope = 'openid'): Promise<Record<string, unknown>> {
-  const ua = browser(target.redirectUri);
+/**
+ * authorize → sign-in page → POST the form → code → token, in a new browser, or in the
+ * given one as signing in again (`as`: its account and its browser).
+ */
+export async function signIn(target: Target, scope = 'openid', as?: { email: string; ua: UserAgent }): Promise<Record<string, unknown>> {
+  const ua = as?.ua ?? browser(target.redirectUri);
   const { verifier, challenge } = pkce();
   const params = new URLSearchParams({
     client_id: target.web.id,
@@ -65,7 +70,7 @@ export async function signIn(target: Target, scope = 'openid'): Promise<Record<s
   });
   const page = await ua.go(`${target.issuer}/auth?${params}`);
   expectStatus(page, 200, 'sign-in page');
-  const email = emailOf(nextAccount++ % ACCOUNTS);
+  const email = as?.email ?? emailOf(nextAccount++ % ACCOUNTS);
   const done = await ua.submit(page, '/password', { email, password: PASSWORD });
   return redeem(target.issuer, target.web, codeAt(done, 'sign-in form'), verifier, target.redirectUri);
 }
@@ -84,6 +89,29 @@ export const WORKLOADS: Workload[] = [
     group: 'password',
     concurrency: concurrency(4),
     prepare: async (target) => async () => void (await signIn(target)),
+  },
+  {
+    // The sign-in most people make: their session has ended and they sign in again in the
+    // browser they used before. Latchkey knows the browser by its device cookie (OWASP
+    // "device cookies"), so no "new sign-in" mail is sent and the browser's own failure
+    // budget applies; the session is gone as in the line above. The baseline has no such
+    // cookie: for it this is the line above again.
+    name: 'password sign-in, returning browser',
+    group: 'password',
+    concurrency: concurrency(4),
+    async prepare(target) {
+      const browsers = Array.from({ length: ACCOUNTS }, (_, i) => ({ email: emailOf(i), ua: browser(target.redirectUri) }));
+      // Each browser signs in once first (four at a time), as the workload above does.
+      for (let i = 0; i < browsers.length; i += 4) await Promise.all(browsers.slice(i, i + 4).map((b) => signIn(target, 'openid', b)));
+      const device = deviceCookieName(target.issuer);
+      let next = 0;
+      return async () => {
+        const returning = browsers[next++ % browsers.length]!;
+        // The signed cookie and its signature stay; the session and interaction cookies go.
+        returning.ua.clearCookies((name) => name === device || name === `${device}.sig`);
+        await signIn(target, 'openid', returning);
+      };
+    },
   },
   {
     name: 'refresh token (rotating)',

@@ -51,8 +51,9 @@ export class CookieJar {
     }
   }
 
-  clear(): void {
-    this.jar.clear();
+  /** Forgets every cookie but those `keep` names (a browser whose session ended keeps its long-lived ones). */
+  clear(keep: (name: string) => boolean = () => false): void {
+    for (const name of [...this.jar.keys()]) if (!keep(name)) this.jar.delete(name);
   }
 }
 
@@ -65,8 +66,8 @@ export class UserAgent {
     private readonly transport: Transport = fetchTransport,
   ) {}
 
-  clearCookies() {
-    this.cookies.clear();
+  clearCookies(keep?: (name: string) => boolean) {
+    this.cookies.clear(keep);
   }
 
   /** Follows redirects until a page is rendered or a URL matching stopAt is reached. */
