@@ -44,8 +44,10 @@ export function clientAuthLimits(provider: Provider, failures: FailureLimiter): 
       return Promise.reject(unavailable(ctx));
     }
     return checked.then(
-      ({ blockedFor }) => {
-        if (blockedFor) throw refusal(429, `too many failed client authentications; retry after ${blockedFor} seconds`, blockedFor, ctx);
+      (out) => {
+        // An answer without a verdict is no answer: refused as if the store were away.
+        if (!out) throw unavailable(ctx);
+        if (out.blockedFor) throw refusal(429, `too many failed client authentications; retry after ${out.blockedFor} seconds`, out.blockedFor, ctx);
       },
       () => {
         throw unavailable(ctx);
