@@ -25,12 +25,12 @@ export function metadataFastLane(cache: MetadataCache, options: { host: string; 
   const { host, metrics, logger } = options;
   const routeOf = (path: string) => (path.includes('well-known') ? 'discovery' : 'jwks');
   // Every label set this lane can record, bound once: no label lookup per answer.
-  const recorders = Object.fromEntries(
-    (['discovery', 'jwks'] as const).map((route) => [
-      route,
-      Object.fromEntries((['GET', 'HEAD'] as const).map((method) => [method, { 200: metrics.httpDuration.labels({ route, method, status: '200' }), 304: metrics.httpDuration.labels({ route, method, status: '304' }) }])),
-    ]),
-  ) as Record<'discovery' | 'jwks', Record<'GET' | 'HEAD', Record<200 | 304, (seconds: number) => void>>>;
+  const byStatus = (route: string, method: string) => ({
+    200: metrics.httpDuration.labels({ route, method, status: '200' }),
+    304: metrics.httpDuration.labels({ route, method, status: '304' }),
+  });
+  const byMethod = (route: string) => ({ GET: byStatus(route, 'GET'), HEAD: byStatus(route, 'HEAD') });
+  const recorders = { discovery: byMethod('discovery'), jwks: byMethod('jwks') };
   const eligible = (req: IncomingMessage, path: string) =>
     (req.method === 'GET' || req.method === 'HEAD') &&
     cache.paths.has(path) &&
