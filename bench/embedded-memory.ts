@@ -6,7 +6,7 @@
  * while the server runs (it hands the commands to the server's socket); then restarted
  * on that directory, at idle and under client-credentials load: opaque tokens, which
  * this mode keeps in process memory for their lifetime, and JWTs, which it does not
- * keep. Bounded like every workload: BENCH_WARMUP_SECONDS + BENCH_SECONDS each.
+ * keep. Bounded like every workload: its warm-up (lib.ts), then BENCH_SECONDS.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -96,7 +96,7 @@ export async function runPaired(base: Side, ours: Side, workloads: Workload[]): 
     const spanStart = sides.map((side) => ({ cpu: cpuSecondsOf(side.server.pid!), at: performance.now() }));
     for (let round = 0; round < ROUNDS; round++) {
       for (const i of round % 2 ? [1, 0] : [0, 1]) {
-        samples[i]!.push(await sample(workload.concurrency, onces[i]!, { seconds: slice, warmupSeconds: Math.min(0.25, WARMUP_SECONDS), serverPid: sides[i]!.server.pid! }));
+        samples[i]!.push(await sample(workload.concurrency, onces[i]!, { seconds: slice, warmupSeconds: Math.min(0.25, WARMUP_SECONDS), warmupIterations: 0, serverPid: sides[i]!.server.pid! }));
       }
       ratios.push(perCoreOf(samples[1]![round]!, ours.idleCpu) / perCoreOf(samples[0]![round]!, base.idleCpu));
     }

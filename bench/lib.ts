@@ -15,6 +15,15 @@ export const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://root@1
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 export const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+/**
+ * A warm-up also lasts at least this many iterations (BENCH_WARMUP_ITERATIONS), up to
+ * WARMUP_CAP_SECONDS: V8 keeps compiling hot code on its worker threads for the first
+ * several hundred sign-ins of a fresh process (about 4 ms of CPU per sign-in at first,
+ * 1 ms once settled, on those threads alone), and more code takes longer to settle. Two
+ * seconds of sign-ins measured that start-up, not the steady state a server runs in.
+ */
+export const WARMUP_ITERATIONS = Number(process.env.BENCH_WARMUP_ITERATIONS ?? 1000);
+const WARMUP_CAP_SECONDS = 90;
 
 export interface Stores {
   db: Db;
@@ -178,13 +187,19 @@ export interface Sample {
  * Runs `once` from `concurrency` loops: a warm-up, then a measured window, recording
  * each iteration's latency. Bounded by time; any failure stops the run with its message.
  */
-export async function sample(concurrency: number, once: () => Promise<void>, { seconds = SECONDS, warmupSeconds = WARMUP_SECONDS, serverPid }: { seconds?: number; warmupSeconds?: number; serverPid?: number | undefined } = {}): Promise<Sample> {
+export async function sample(
+  concurrency: number,
+  once: () => Promise<void>,
+  { seconds = SECONDS, warmupSeconds = WARMUP_SECONDS, warmupIterations = WARMUP_ITERATIONS, serverPid }: { seconds?: number; warmupSeconds?: number; warmupIterations?: number; serverPid?: number | undefined } = {},
+): Promise<Sample> {
   let measuring = false;
   let stopAt = Date.now() + warmupSeconds * 1000;
+  const capAt = Date.now() + Math.max(warmupSeconds, WARMUP_CAP_SECONDS) * 1000;
   const latencies: number[] = [];
   let warmupCount = 0;
+  const warming = () => !measuring && warmupCount < warmupIterations && Date.now() < capAt;
   const loop = async () => {
-    while (Date.now() < stopAt) {
+    while (Date.now() < stopAt || warming()) {
       const t = performance.now();
       await once();
       if (measuring) latencies.push(performance.now() - t);
