@@ -14,6 +14,25 @@ test('one Keygrip per key set signs and verifies as the list of keys did, newest
   assert.equal(keys.verify('x', new Keygrip(['someone-else']).sign('x')), false);
 });
 
+test('signatures are Keygrip\'s, so cookies signed before stay valid, and only an exact signature verifies', () => {
+  const keys = cookieKeygrip(['key-2026-12', 'key-2026-11']);
+  const old = new Keygrip(['key-2026-12', 'key-2026-11']);
+  // Values whose base64 has '+', '/' and padding, which Keygrip rewrites to base64url.
+  for (const data of ['', 'a', 'latchkey.csrf=Zm9v', 'x'.repeat(500), 'é ü ✓']) {
+    assert.equal(keys.sign(data), old.sign(data));
+    assert.equal(keys.index(data, old.sign(data)), 0);
+    assert.equal(old.index(data, keys.sign(data)), 0);
+  }
+  const good = keys.sign('v');
+  const flipped = (good[0] === 'A' ? 'B' : 'A') + good.slice(1);
+  for (const bad of [flipped, good.slice(1), `${good}=`, `${good}A`, '', good.toLowerCase() === good ? good.toUpperCase() : good.toLowerCase()]) {
+    assert.equal(keys.index('v', bad), -1, `refused: ${JSON.stringify(bad)}`);
+  }
+  // The cookies module passes whatever the browser sent; a non-ASCII signature is refused too.
+  assert.equal(keys.index('v', 'é'.repeat(27)), -1);
+  assert.throws(() => cookieKeygrip([]), /Keys must be provided/);
+});
+
 test('the secrets behind the app keys are readable for derived keys (CSRF), from either form', () => {
   assert.deepEqual(cookieSecrets(cookieKeygrip(['a', 'b'])), ['a', 'b']);
   assert.deepEqual(cookieSecrets(['a', 'b']), ['a', 'b']);
