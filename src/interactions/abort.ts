@@ -7,7 +7,7 @@ import { form, type StepRoute } from './step-kit.js';
 /** POST /interaction/:uid/abort — "Cancel" or "Deny": the client gets access_denied (RFC 6749 §4.1.2.1). */
 export function abortStep(deps: InteractionDeps): StepRoute[] {
   async function abort(ctx: Context) {
-    redirectTo(ctx, await errorResult(ctx, 'access_denied', 'End-User aborted interaction'));
+    redirectTo(ctx, await errorResult(ctx, deps.provider, 'access_denied', 'End-User aborted interaction'));
   }
   return [{ method: 'post', path: '/abort', handlers: [loadInteraction(deps.provider), form, requireCsrf(), abort] }];
 }

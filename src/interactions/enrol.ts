@@ -65,7 +65,7 @@ export function enrolStep(deps: InteractionDeps): StepRoute[] {
     }
     // A new code starts the proof again: a confirmation of an earlier code no longer counts.
     const { codeConfirmedAt: _old, ...pending } = step.pending;
-    redirectTo(ctx, await keepPending(ctx, interactionState(ctx).interaction, { ...pending, codeSentAt: epochSeconds(deps.clock) }));
+    redirectTo(ctx, await keepPending(ctx, deps.provider, interactionState(ctx).interaction, { ...pending, codeSentAt: epochSeconds(deps.clock) }));
   }
 
   async function confirmCode(ctx: Context) {
@@ -77,7 +77,7 @@ export function enrolStep(deps: InteractionDeps): StepRoute[] {
       if (answer.retryAfterSeconds) ctx.set('Retry-After', String(answer.retryAfterSeconds));
       return renderStep(ctx, deps, step, { error: answer.message, codeError: true }, answer.status);
     }
-    redirectTo(ctx, await keepPending(ctx, interactionState(ctx).interaction, { ...step.pending, codeConfirmedAt: epochSeconds(deps.clock) }));
+    redirectTo(ctx, await keepPending(ctx, deps.provider, interactionState(ctx).interaction, { ...step.pending, codeConfirmedAt: epochSeconds(deps.clock) }));
   }
 
   async function options(ctx: Context) {

@@ -6,7 +6,6 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Mailer } from '../mail/mailer.js';
 import { renderPage } from '../pages/render.js';
 import { interactionState, type InteractionDeps } from './context.js';
-import { storeResult } from './finish.js';
 
 /** What the sign-up and reset steps need besides the sign-in's own dependencies. */
 export interface LifecycleDeps {
@@ -63,10 +62,11 @@ export function flowState<K extends FlowState['kind']>(ctx: Context, kind: K): E
 }
 
 /** Stores (or, with undefined, forgets) the flow state, keeping whatever else the interaction's result holds. */
-export async function saveFlowState(ctx: Context, state: FlowState | undefined): Promise<void> {
+export async function saveFlowState(ctx: Context, deps: InteractionDeps, state: FlowState | undefined): Promise<void> {
   const { interaction } = interactionState(ctx);
   const { [FLOW_KEY]: _old, ...rest } = (interaction.result ?? {}) as Record<string, unknown>;
-  await storeResult(ctx, state ? { ...rest, [FLOW_KEY]: state } : rest);
+  await deps.provider.interactionResult(ctx.req, ctx.res, state ? { ...rest, [FLOW_KEY]: state } : rest, { mergeWithLastSubmission: false });
+  interaction.result = state ? { ...rest, [FLOW_KEY]: state } : rest;
 }
 
 /** An email address as typed: bounded before anything is done with it (RFC 5321 §4.5.3.1: 254 in practice, 320 at most). */

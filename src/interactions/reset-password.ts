@@ -76,7 +76,7 @@ export function resetPasswordStep(deps: InteractionDeps): StepRoute[] {
     const account = await deps.accounts.findByEmail(email);
     const state: Reset = { kind: 'reset', email, ...(account ? { accountId: account.id } : {}) };
     await mailCode(ctx, state);
-    await saveFlowState(ctx, state);
+    await saveFlowState(ctx, deps, state);
     redirectTo(ctx, url(ctx, '/code'));
   }
 

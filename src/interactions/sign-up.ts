@@ -84,7 +84,7 @@ export function signUpStep(deps: InteractionDeps): StepRoute[] {
     const existing = await deps.accounts.findByEmail(email);
     const state: FlowState = { kind: 'sign-up', email, name: parsed.data.name, accountId: newAccountId(), exists: Boolean(existing), verified: false };
     await mailCode(ctx, state);
-    await saveFlowState(ctx, state);
+    await saveFlowState(ctx, deps, state);
     redirectTo(ctx, url(ctx, '/code'));
   }
 
@@ -100,7 +100,7 @@ export function signUpStep(deps: InteractionDeps): StepRoute[] {
     if (!parsed.success) return codePage(ctx, state, { error: { field: 'code', message: 'Enter the code from the mail.' } }, 400);
     const result = await codes.check(signUpSubject(state.email), 'sign-up', parsed.data, ctx.ip, flowOf(ctx));
     if (result.ok && !state.exists) {
-      await saveFlowState(ctx, { ...state, verified: true });
+      await saveFlowState(ctx, deps, { ...state, verified: true });
       return redirectTo(ctx, url(ctx, '/choose'));
     }
     if (!result.ok && result.reason === 'throttled') return codePage(ctx, state, { error: codeThrottled(ctx, result.retryAfterSeconds) }, 429);

@@ -56,7 +56,7 @@ export async function advance(ctx: Context, deps: InteractionDeps, pending: Pend
   const state = interactionState(ctx);
   const step = await decideStep(deps, { ...state, pending }, loaded);
   if (step.kind === 'finish') return finishLogin(ctx, deps, step.pending, loaded);
-  return keepPending(ctx, state.interaction, pending);
+  return keepPending(ctx, deps.provider, state.interaction, pending);
 }
 
 /** Ends the interaction with a login for these factors (and consent for first-party clients). */

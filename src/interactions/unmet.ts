@@ -11,7 +11,7 @@ import { form, type StepRoute } from './step-kit.js';
  */
 export function unmetStep(deps: InteractionDeps): StepRoute[] {
   async function unmet(ctx: Context) {
-    redirectTo(ctx, await errorResult(ctx, 'unmet_authentication_requirements', 'the requested authentication level was not met'));
+    redirectTo(ctx, await errorResult(ctx, deps.provider, 'unmet_authentication_requirements', 'the requested authentication level was not met'));
   }
   return [{ method: 'post', path: '/unmet', handlers: [loadInteraction(deps.provider), form, requireCsrf(), unmet] }];
 }
