@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import Keygrip from 'keygrip';
 import { cookieKeygrip, cookieSecrets } from '../../src/common/cookie-keys.js';
 
-test('one Keygrip per key set signs and verifies as the list of keys did, newest first', () => {
+test('one signer per key set signs and verifies as Keygrip over the list of keys did, newest first', () => {
   const keys = cookieKeygrip(['key-2026-12', 'key-2026-11']);
   const asList = new Keygrip(['key-2026-12', 'key-2026-11']);
   const signature = keys.sign('latchkey.session=abc');
@@ -17,7 +17,7 @@ test('one Keygrip per key set signs and verifies as the list of keys did, newest
 test('signatures are Keygrip\'s, so cookies signed before stay valid, and only an exact signature verifies', () => {
   const keys = cookieKeygrip(['key-2026-12', 'key-2026-11']);
   const old = new Keygrip(['key-2026-12', 'key-2026-11']);
-  // Values whose base64 has '+', '/' and padding, which Keygrip rewrites to base64url.
+  // A SHA-1 signature is 20 bytes: its base64 ends in '=', which Keygrip strips, and may hold '+' or '/', which it rewrites.
   for (const data of ['', 'a', 'latchkey.csrf=Zm9v', 'x'.repeat(500), 'é ü ✓']) {
     assert.equal(keys.sign(data), old.sign(data));
     assert.equal(keys.index(data, old.sign(data)), 0);
