@@ -55,7 +55,7 @@ function signWith(secret: string, data: string): string {
   return createHmac('sha1', secret).update(data).digest('base64url');
 }
 
-export const cookieKeygrip = (secrets: string[]): CookieKeys => new CookieSigner(secrets);
+export const cookieSigner = (secrets: string[]): CookieKeys => new CookieSigner(secrets);
 
 /** The secrets of an app's `keys` (a CookieKeys, or the plain list tests may set). */
 export function cookieSecrets(keys: unknown): readonly string[] {

@@ -1,4 +1,4 @@
-import { cookieKeygrip } from '../common/cookie-keys.js';
+import { cookieSigner } from '../common/cookie-keys.js';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/config.js';
 import type { Adapters } from '../adapters/index.js';
@@ -69,7 +69,7 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
     findAccount: createFindAccount(accounts, adapters.readAhead),
     jwks: engineSigningKeys(keys.jwks),
     cookies: {
-      keys: cookieKeygrip(keys.cookieKeys),
+      keys: cookieSigner(keys.cookieKeys),
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },

@@ -1,4 +1,4 @@
-import { cookieKeygrip } from '../common/cookie-keys.js';
+import { cookieSigner } from '../common/cookie-keys.js';
 import type Provider from 'oidc-provider';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
@@ -94,7 +94,7 @@ export function followKeys(
     initial: deps.keys,
     apply(material) {
       replaceSigningKeys(provider, engineSigningKeys(material.jwks));
-      provider.keys = cookieKeygrip(material.cookieKeys);
+      provider.keys = cookieSigner(material.cookieKeys);
       logger.info({ kids: material.jwks.keys.map((k) => k.kid) }, 'signing keys changed');
     },
     reloadSeconds: config.keyRotation.reloadSeconds,

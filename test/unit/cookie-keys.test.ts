@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Keygrip from 'keygrip';
-import { cookieKeygrip, cookieSecrets } from '../../src/common/cookie-keys.js';
+import { cookieSigner, cookieSecrets } from '../../src/common/cookie-keys.js';
 
 test('one signer per key set signs and verifies as Keygrip over the list of keys did, newest first', () => {
-  const keys = cookieKeygrip(['key-2026-12', 'key-2026-11']);
+  const keys = cookieSigner(['key-2026-12', 'key-2026-11']);
   const asList = new Keygrip(['key-2026-12', 'key-2026-11']);
   const signature = keys.sign('latchkey.session=abc');
   assert.equal(signature, asList.sign('latchkey.session=abc'));
@@ -15,7 +15,7 @@ test('one signer per key set signs and verifies as Keygrip over the list of keys
 });
 
 test('signatures are Keygrip\'s, so cookies signed before stay valid, and only an exact signature verifies', () => {
-  const keys = cookieKeygrip(['key-2026-12', 'key-2026-11']);
+  const keys = cookieSigner(['key-2026-12', 'key-2026-11']);
   const old = new Keygrip(['key-2026-12', 'key-2026-11']);
   // A SHA-1 signature is 20 bytes: its base64 ends in '=', which Keygrip strips, and may hold '+' or '/', which it rewrites.
   for (const data of ['', 'a', 'latchkey.csrf=Zm9v', 'x'.repeat(500), 'é ü ✓']) {
@@ -30,11 +30,11 @@ test('signatures are Keygrip\'s, so cookies signed before stay valid, and only a
   }
   // The cookies module passes whatever the browser sent; a non-ASCII signature is refused too.
   assert.equal(keys.index('v', 'é'.repeat(27)), -1);
-  assert.throws(() => cookieKeygrip([]), /Keys must be provided/);
+  assert.throws(() => cookieSigner([]), /Keys must be provided/);
 });
 
 test('the secrets behind the app keys are readable for derived keys (CSRF), from either form', () => {
-  assert.deepEqual(cookieSecrets(cookieKeygrip(['a', 'b'])), ['a', 'b']);
+  assert.deepEqual(cookieSecrets(cookieSigner(['a', 'b'])), ['a', 'b']);
   assert.deepEqual(cookieSecrets(['a', 'b']), ['a', 'b']);
   assert.deepEqual(cookieSecrets(new Keygrip(['hidden'])), [], 'a bare Keygrip hides its keys: none, and CSRF fails closed');
   assert.deepEqual(cookieSecrets(undefined), []);
