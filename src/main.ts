@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { resolve } from 'node:path';
 import type { Config } from './config/config.js';
 import type { Logger } from './common/logger.js';
 import { listenOn } from './common/listen.js';
@@ -130,7 +131,9 @@ async function start(config: Config, logger: Logger, options: ServeOptions): Pro
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ issuer: config.issuer, host: config.host, port }, 'Latchkey is listening');
+  // The data directory in full: the CLI beside this server must be pointed at the same one.
+  const dataDir = config.databaseUrl ? undefined : resolve(config.dataDir);
+  logger.info({ issuer: config.issuer, host: config.host, port, ...(dataDir ? { dataDir } : {}) }, 'Latchkey is listening');
   // Left out of start-up so that nothing queues behind it (loading modules holds the main
   // thread), then loaded soon so the first passkey ceremony does not wait for it either.
   const preload = setTimeout(() => {

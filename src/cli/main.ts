@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import dotenv from 'dotenv';
-import { parseConfig } from '../config/config.js';
+import { parseConfig, type Config } from '../config/config.js';
 import { localContext } from './context.js';
 import { describeFailure } from './failure.js';
 import { buildProgram, runProgram, STORE_COMMANDS } from './program.js';
@@ -8,6 +9,7 @@ import { readPassword } from './prompt.js';
 import { serverCommands } from './server.js';
 import { handOver } from './socket-client.js';
 import { socketPath } from './socket-protocol.js';
+import { UsageError } from './usage-error.js';
 
 dotenv.config({ quiet: true });
 
@@ -18,6 +20,21 @@ const readsPassword = (args: string[]) =>
   args[0] === 'user' && (args[1] === 'create' || args[1] === 'set-password') && !args.some((a) => a === '--password' || a.startsWith('--password='));
 
 /**
+ * A store command on embedded storage needs the data directory Latchkey runs on. A
+ * relative LATCHKEY_DATA_DIR (the default is ./data) is read from the working directory,
+ * so the command run from another directory would silently make a new, empty store
+ * there, and a client added to it would never reach the running server. Only `serve`
+ * and `migrate` create a data directory.
+ */
+function requireDataDir(config: Config): void {
+  if (config.databaseUrl || existsSync(config.dataDir)) return;
+  const where = isAbsolute(config.dataDir) ? config.dataDir : `${resolve(config.dataDir)} (LATCHKEY_DATA_DIR=${config.dataDir}, from the current directory)`;
+  throw new UsageError(
+    `no data directory at ${where}: run this in the directory Latchkey runs in, or set LATCHKEY_DATA_DIR to the one it uses (latchkey migrate makes a new one)`,
+  );
+}
+
+/**
  * Embedded storage is single-process: while Latchkey runs, a store command is handed to
  * it over the data directory's socket and runs there; otherwise it runs here.
  */
@@ -25,6 +42,7 @@ async function main(): Promise<number> {
   let password: string | undefined;
   if (STORE_COMMANDS.has(argv[0] ?? '') && !argv.includes('--help') && !argv.includes('-h')) {
     const config = parseConfig(process.env);
+    requireDataDir(config);
     const path = socketPath(config.dataDir);
     if (!config.databaseUrl && existsSync(path)) {
       if (readsPassword(argv)) password = await readPassword(undefined);

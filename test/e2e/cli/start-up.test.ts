@@ -51,6 +51,25 @@ describe('latchkey serve: start-up failures', () => {
     oneLine(await latchkey({ LATCHKEY_DATA_DIR: file, LATCHKEY_LOG_LEVEL: 'silent' }, ['client', 'list']), /^latchkey: cannot use the data directory .* \(LATCHKEY_DATA_DIR\): /);
   });
 
+  test('a store command where there is no data directory: one line saying where it looked, and nothing is created', async () => {
+    // The default ./data read from another working directory, as an operator in the wrong directory would.
+    const relative = `no-data-here-${randomBytes(4).toString('hex')}`;
+    oneLine(
+      await latchkey({ LATCHKEY_DATA_DIR: relative, LATCHKEY_LOG_LEVEL: 'silent' }, ['client', 'list']),
+      new RegExp(`^latchkey: no data directory at ${join(ROOT, relative).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(LATCHKEY_DATA_DIR=${relative}, from the current directory\\): run this in the directory Latchkey runs in`),
+    );
+    assert.equal(existsSync(join(ROOT, relative)), false, 'no new store made in the working directory');
+    const absolute = join(dir, 'never-started');
+    const add = await latchkey({ LATCHKEY_DATA_DIR: absolute, LATCHKEY_LOG_LEVEL: 'silent' }, ['client', 'create', '--name', 'Notes', '--redirect-uri', 'https://notes.example.com/cb']);
+    oneLine(add, /^latchkey: no data directory at \S+never-started: .*latchkey migrate makes a new one\)$/);
+    assert.equal(existsSync(absolute), false);
+    // `latchkey migrate` makes it, and the same command then works.
+    assert.equal((await latchkey({ LATCHKEY_DATA_DIR: absolute, LATCHKEY_LOG_LEVEL: 'silent' }, ['migrate'])).code, 0);
+    const listed = await latchkey({ LATCHKEY_DATA_DIR: absolute, LATCHKEY_LOG_LEVEL: 'silent' }, ['client', 'list', '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(JSON.parse(listed.stdout), []);
+  });
+
   test('a HOST that is not an address of this machine, an unreachable database, a bad variable: one line each', async () => {
     const base = { LATCHKEY_DATA_DIR: join(dir, 'other'), LATCHKEY_LOG_LEVEL: 'silent' };
     oneLine(await latchkey({ ...base, HOST: '192.0.2.1', PORT: '0' }, ['serve']), /^latchkey: cannot listen on 192\.0\.2\.1:0: HOST 192\.0\.2\.1 is not an address of this machine$/);
