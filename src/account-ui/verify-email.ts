@@ -48,7 +48,9 @@ export function verifyEmailRoutes(router: Router, deps: VerifyEmailDeps, signedI
   };
 
   const accountOf = (ctx: Context) => who(ctx).id;
-  router.post('/verify-email/send', signedIn, form, requireCsrf(), mailLimit(deps.limits, accountOf), async (ctx) => {
+  // Mailed only to the signed-in account's own address, at its own request: the owner's budget.
+  const signedInOwner = async () => 'session';
+  router.post('/verify-email/send', signedIn, form, requireCsrf(), mailLimit(deps.limits, { to: accountOf, owner: signedInOwner }), async (ctx) => {
     const account = who(ctx);
     if (account.emailVerified) return done(ctx);
     const code = await deps.codes.issue(account.id, 'verify-email');

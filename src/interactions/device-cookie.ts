@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { decodeDevice, encodeDevice, type KnownDevice } from '../accounts/device-token.js';
+import { decodeDevice, encodeDevice, knowsAccount, type KnownDevice } from '../accounts/device-token.js';
 
 // OWASP "device cookies": long-lived, so the owner's browser stays known between sign-ins.
 const DEVICE_COOKIE_MAX_AGE_MS = 365 * 24 * 3600 * 1000;
@@ -33,4 +33,17 @@ export function writeDevice(ctx: Context, issuer: string, device: KnownDevice): 
     maxAge: DEVICE_COOKIE_MAX_AGE_MS,
     overwrite: true,
   });
+}
+
+/**
+ * A key for this browser when its device cookie says it has signed in to the account
+ * (the owner's known browser), else undefined: such a browser gets budgets of its own
+ * that strangers cannot spend. `accountId` is asked only when the cookie names any
+ * account, so a browser without one costs no account lookup.
+ */
+export async function ownerBrowserKey(ctx: Context, issuer: string, accountId: () => Promise<string | undefined>): Promise<string | undefined> {
+  const device = readDevice(ctx, issuer);
+  if (!device?.accounts.length) return undefined;
+  const id = await accountId();
+  return id !== undefined && knowsAccount(device, id) ? `device:${device.id}` : undefined;
 }

@@ -1,11 +1,13 @@
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { OneTimeCodes } from '../accounts/one-time-codes.js';
 import type { PasswordPolicy } from '../accounts/password-policy.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Mailer } from '../mail/mailer.js';
+import { accountKey, mailLimit } from '../pages/rate-limit.js';
 import { renderPage } from '../pages/render.js';
 import { interactionState, type InteractionDeps } from './context.js';
+import { ownerBrowserKey } from './device-cookie.js';
 
 /** What the sign-up and reset steps need besides the sign-in's own dependencies. */
 export interface LifecycleDeps {
@@ -94,4 +96,19 @@ export const CODE_NOT_RIGHT = 'That code is not right, or it is no longer valid.
 export function codeThrottled(ctx: Context, retryAfterSeconds: number): FieldError {
   ctx.set('Retry-After', String(retryAfterSeconds));
   return { field: 'code', message: 'Too many wrong codes. Wait a while, then send a new code.' };
+}
+
+/**
+ * The mail limit of a step that mails `emailOf(ctx)` (a canonical address; undefined when
+ * the request names none): counted per address, with the owner's known browser (its
+ * device cookie signed in to the address's account) on a budget strangers cannot spend.
+ */
+export function addressMailLimit(deps: InteractionDeps, emailOf: (ctx: Context) => string | undefined): Middleware {
+  return mailLimit(deps.limits, {
+    to: (ctx) => {
+      const email = emailOf(ctx);
+      return email === undefined ? undefined : accountKey(email);
+    },
+    owner: (ctx) => ownerBrowserKey(ctx, deps.provider.issuer, async () => (await deps.accounts.findByEmail(emailOf(ctx)!))?.id),
+  });
 }

@@ -8,10 +8,10 @@ import { epochSeconds } from '../common/clock.js';
 import { describeDevice } from '../common/device.js';
 import { sha256 } from '../common/hash.js';
 import { requireCsrf } from '../pages/csrf.js';
-import { accountKey, codeLimit, mailLimit, postedEmailKey } from '../pages/rate-limit.js';
+import { accountKey, codeLimit, postedEmail } from '../pages/rate-limit.js';
 import { flowOf, interactionState, loadInteraction, passwordVersion, type InteractionDeps } from './context.js';
 import { redirectTo } from './finish.js';
-import { CODE_NOT_RIGHT, codeField, codeThrottled, emailField, flowState, newPasswordField, renderFlowPage, saveFlowState, type FieldError, type FlowState } from './lifecycle-kit.js';
+import { addressMailLimit, CODE_NOT_RIGHT, codeField, codeThrottled, emailField, flowState, newPasswordField, renderFlowPage, saveFlowState, type FieldError, type FlowState } from './lifecycle-kit.js';
 import { advance, expectStep, form, type Handler, type StepRoute } from './step-kit.js';
 
 type Reset = Extract<FlowState, { kind: 'reset' }>;
@@ -123,9 +123,9 @@ export function resetPasswordStep(deps: InteractionDeps): StepRoute[] {
 
   return [
     { method: 'get', path: '/reset', handlers: [...page, (ctx) => startPage(ctx, typeof ctx.query.email === 'string' ? ctx.query.email.slice(0, 320) : '')] },
-    { method: 'post', path: '/reset', handlers: [...post, mailLimit(deps.limits, (ctx) => postedEmailKey(ctx, canonicalEmail)), start] },
+    { method: 'post', path: '/reset', handlers: [...post, addressMailLimit(deps, (ctx) => postedEmail(ctx, canonicalEmail)), start] },
     { method: 'get', path: '/reset/code', handlers: [...page, requireReset, (ctx) => codePage(ctx, flowState(ctx, 'reset')!, ctx.query.sent === '1' ? { notice: `We sent a new code if an account exists for that address. Codes sent before it no longer work.` } : {})] },
     { method: 'post', path: '/reset/code', handlers: [...post, requireReset, codeLimit(deps.limits, (ctx) => `${resetEmail(ctx)}:${flowOf(ctx)}`), complete] },
-    { method: 'post', path: '/reset/resend', handlers: [...post, requireReset, mailLimit(deps.limits, resetEmail), resend] },
+    { method: 'post', path: '/reset/resend', handlers: [...post, requireReset, addressMailLimit(deps, (ctx) => flowState(ctx, 'reset')!.email), resend] },
   ];
 }

@@ -114,41 +114,87 @@ export function rateLimit(limits: RateLimits, options: RateLimitOptions): Middle
   const keysOf = options.keys ?? ((ctx: Context): Partial<Record<LimitScope, string>> => ({ ip: ctx.ip, global: 'all' }));
   return async function limit(ctx: Context, next: Next) {
     const keys = keysOf(ctx);
-    let refusal: AppError | undefined;
+    const charges: Charge[] = [];
     for (const scope of SCOPES) {
       const given = keys[scope];
-      if (given === undefined) continue;
-      const key = scope === 'ip' ? addressKey(given) : given;
-      const limiter = limits.limiter(options.name, scope, options.budgets?.[scope]);
-      let taken: Awaited<ReturnType<RateLimiter['consume']>>;
-      try {
-        taken = await limiter.consume(key);
-      } catch (err) {
-        refusal = new LimiterUnavailable(err);
-        break;
-      }
-      if (!taken.allowed) {
-        refusal = new RateLimited(taken.retryAfterSeconds);
-        break;
-      }
+      if (given !== undefined) charges.push({ scope, key: scope === 'ip' ? addressKey(given) : given, budget: options.budgets?.[scope] });
     }
+    const refusal = await charge(limits, options.name, charges);
     if (!refusal) return next();
     if (options.answer === 'oauth') return oauthError(ctx, refusal);
     throw refusal;
   };
 }
 
+/** One counter a request is charged a point on: a scope of the route family's, the key in it, and its budget where not the scope's default. */
+interface Charge {
+  scope: string;
+  key: string;
+  budget?: Budget | undefined;
+}
+
+/** Takes one point per counter, in order, and stops at the first refusal (returned); undefined when every counter allowed it. */
+async function charge(limits: RateLimits, name: string, charges: readonly Charge[]): Promise<AppError | undefined> {
+  for (const { scope, key, budget } of charges) {
+    let taken: Awaited<ReturnType<RateLimiter['consume']>>;
+    try {
+      taken = await limits.limiter(name, scope, budget).consume(key);
+    } catch (err) {
+      return new LimiterUnavailable(err);
+    }
+    if (!taken.allowed) return new RateLimited(taken.retryAfterSeconds);
+  }
+  return undefined;
+}
+
 /**
- * Requests that send a mail to an address (sign-up, reset, verification codes): few per
- * address per hour, so nobody can flood someone's mailbox through Latchkey, and a bounded
- * number per client address. `to` names the recipient: an account id or `accountKey(email)`.
+ * Mails an hour: from one client address to anyone; to one address from one client
+ * address; to one address from everyone but its owner together (which also bounds
+ * guessing: five codes of five tries an hour, README "One-time codes"); to one address
+ * from each of its owner's own browsers.
  */
-export function mailLimit(limits: RateLimits, to: (ctx: Context) => string | undefined): Middleware {
-  return rateLimit(limits, {
-    name: 'code-mail',
-    keys: (ctx) => ({ ip: ctx.ip, account: to(ctx), global: 'all' }),
-    budgets: { account: { points: 5, seconds: 3600 }, ip: { points: 30, seconds: 3600 } },
-  });
+export const MAIL_BUDGETS = {
+  ip: { points: 30, seconds: 3600 },
+  recipientFromAddress: { points: 3, seconds: 3600 },
+  recipient: { points: 5, seconds: 3600 },
+  recipientFromOwner: { points: 5, seconds: 3600 },
+} as const satisfies Record<string, Budget>;
+
+export interface MailLimitOptions {
+  /** The recipient: an account id, or `accountKey(email)`; undefined counts nothing but the client address. */
+  to: (ctx: Context) => string | undefined;
+  /**
+   * A key for this browser when it provably belongs to the recipient's owner (a device
+   * cookie that signed in to the account, a signed-in session); undefined for anyone else.
+   */
+  owner?: (ctx: Context) => Promise<string | undefined>;
+}
+
+/**
+ * Requests that send a mail to an address (sign-up, reset, verification codes), so that
+ * nobody can flood someone's mailbox through Latchkey, nor keep the owner's own mail from
+ * being sent by spending the address's budget first: a stranger's requests are counted
+ * per client address and recipient (a few an hour), then against what everyone but the
+ * owner may send to the address together; the owner's own browser has a budget of its
+ * own for the address, which strangers cannot spend. Every request also counts per client
+ * address and overall.
+ */
+export function mailLimit(limits: RateLimits, options: MailLimitOptions): Middleware {
+  return async function limitMail(ctx: Context, next: Next) {
+    const ip = addressKey(ctx.ip);
+    const to = options.to(ctx);
+    const owner = to === undefined ? undefined : await options.owner?.(ctx);
+    const charges: Charge[] = [{ scope: 'ip', key: ip, budget: MAIL_BUDGETS.ip }];
+    if (to !== undefined && owner !== undefined) charges.push({ scope: 'recipient-owner', key: `${to}\0${owner}`, budget: MAIL_BUDGETS.recipientFromOwner });
+    else if (to !== undefined) {
+      charges.push({ scope: 'recipient-ip', key: `${to}\0${ip}`, budget: MAIL_BUDGETS.recipientFromAddress });
+      charges.push({ scope: 'recipient', key: to, budget: MAIL_BUDGETS.recipient });
+    }
+    charges.push({ scope: 'global', key: 'all' });
+    const refusal = await charge(limits, 'code-mail', charges);
+    if (refusal) throw refusal;
+    await next();
+  };
 }
 
 /**
@@ -161,8 +207,8 @@ export function codeLimit(limits: RateLimits, subject: (ctx: Context) => string 
   return rateLimit(limits, { name: 'code', keys: (ctx) => ({ ip: ctx.ip, account: subject(ctx), global: 'all' }) });
 }
 
-/** The canonical email a form posted, as a counter key (undefined when there is none to count). */
-export function postedEmailKey(ctx: Context, canonical: (email: string) => string): string | undefined {
+/** The canonical email a form posted (undefined when there is none, or it is too long to be one). */
+export function postedEmail(ctx: Context, canonical: (email: string) => string): string | undefined {
   const email = (ctx.request.body as Record<string, unknown> | undefined)?.email;
-  return typeof email === 'string' && email.length <= 320 ? accountKey(canonical(email)) : undefined;
+  return typeof email === 'string' && email.length <= 320 ? canonical(email) : undefined;
 }

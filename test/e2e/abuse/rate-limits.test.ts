@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { basicAuth } from '../../helpers/client-auth.js';
 import { startLatchkey } from '../../helpers/latchkey.js';
-import { isEnrolOffer, relyingParty, startAuthorization } from '../../helpers/rp.js';
+import { isEnrolOffer, relyingParty, startAuthorization, submitPassword } from '../../helpers/rp.js';
 import { abuseSuite, csrfOf, userAgentWith } from './setup.js';
 
 // Small budgets; a trusted proxy on loopback lets each test be its own client address.
@@ -171,24 +171,45 @@ abuseSuite('abuse: rate limits', ENV, (s) => {
 });
 
 abuseSuite('abuse: mail-sending steps', { ...ENV, LATCHKEY_SIGNUP: 'open', LATCHKEY_RATE_LIMIT_IP: '100/600' }, (s) => {
-  /** Opens `step` (sign-up or reset) from a fresh sign-in page, from its own client address, and posts the email. */
-  async function post(step: 'sign-up' | 'reset', email: string, address: string) {
-    const ua = userAgentWith(s.rp, () => ({ 'x-forwarded-for': address }));
-    const page = await ua.go((await startAuthorization(s.rp)).url.toString());
+  /** The sign-in page's link to `step`, followed, and the email posted there. */
+  async function postFrom(ua: ReturnType<typeof userAgentWith>, step: 'sign-up' | 'reset', email: string, extra: Record<string, string> = {}) {
+    const page = await ua.go((await startAuthorization(s.rp, extra)).url.toString());
     const link = new RegExp(`href="(/interaction/[^"]+/${step})"`).exec(page.html)?.[1];
     assert.ok(link, `the sign-in page links to ${step}`);
     const form = await ua.go(new URL(link, s.lk.issuer).toString());
     return ua.submit(form, `/${step}`, step === 'sign-up' ? { email, name: 'Dora' } : { email });
   }
+  const post = (step: 'sign-up' | 'reset', email: string, address: string) => postFrom(userAgentWith(s.rp, () => ({ 'x-forwarded-for': address })), step, email);
 
-  test('at most five mails to one address an hour, whatever the step, the spelling or the client address', async () => {
-    const spellings = ['dora@example.com', 'DORA@example.com', ' Dora@Example.com', 'ｄｏｒａ@example.com', 'dora@EXAMPLE.com', 'dora@example.com'];
+  test('from one client address, three mails to one address an hour, whatever the step or the spelling', async () => {
+    const spellings = ['frank@example.com', 'FRANK@example.com', ' Frank@Example.com', 'ｆｒａｎｋ@example.com'];
     const statuses: number[] = [];
-    for (const [i, email] of spellings.entries()) statuses.push((await post(i % 2 ? 'reset' : 'sign-up', email, `198.51.100.${i + 1}`)).status);
+    for (const [i, email] of spellings.entries()) statuses.push((await post(i % 2 ? 'reset' : 'sign-up', email, '198.51.100.200')).status);
+    assert.deepEqual(statuses.map((st) => st < 400), [true, true, true, false], `statuses ${statuses}`);
+    assert.equal(statuses[3], 429, 'the fourth mail to the same address from the same network is refused');
+    // The same network may still mail another address.
+    assert.ok((await post('reset', 'grace@example.com', '198.51.100.200')).status < 400);
+  });
+
+  test("strangers together send at most five mails to an address an hour, and never spend the owner's own browser's budget", async () => {
+    const dora = await s.lk.createUser({ email: 'dora@example.com' });
+    const home = userAgentWith(s.rp, () => ({ 'x-forwarded-for': '198.51.100.99' }));
+    const first = await home.go((await startAuthorization(s.rp)).url.toString());
+    // The whole sign-in, the passkey offer declined: the device cookie comes with its end.
+    assert.equal((await submitPassword(home, first, dora)).status, 0, 'dora signs in and is back at the app');
+
+    const spellings = ['dora@example.com', 'DORA@example.com', ' Dora@Example.com', 'ｄｏｒａ@example.com', 'dora@EXAMPLE.com'];
+    const statuses: number[] = [];
+    for (const [i, email] of [...spellings, 'dora@example.com'].entries()) statuses.push((await post(i % 2 ? 'reset' : 'sign-up', email, `198.51.100.${i + 1}`)).status);
     assert.deepEqual(statuses.slice(0, 5).map((st) => st < 400), [true, true, true, true, true], `statuses ${statuses}`);
-    const refused = statuses[5];
-    assert.equal(refused, 429, 'the sixth mail to the same address is refused');
+    assert.equal(statuses[5], 429, 'the sixth mail to the same address is refused, whatever the step, the spelling or the client address');
     // Another address is not affected.
     assert.ok((await post('reset', 'erin@example.com', '198.51.100.50')).status < 400);
+
+    // The owner's browser, known from its sign-in, still gets a reset code mailed: five an hour of its own.
+    const owner: number[] = [];
+    for (let i = 0; i < 6; i++) owner.push((await postFrom(home, 'reset', 'Dora@example.com', { prompt: 'login' })).status);
+    assert.deepEqual(owner.map((st) => st < 400), [true, true, true, true, true, false], `statuses ${owner}`);
+    assert.equal(owner[5], 429);
   });
 });
