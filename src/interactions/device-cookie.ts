@@ -36,14 +36,14 @@ export function writeDevice(ctx: Context, issuer: string, device: KnownDevice): 
 }
 
 /**
- * A key for this browser when its device cookie says it has signed in to the account
- * (the owner's known browser), else undefined: such a browser gets budgets of its own
- * that strangers cannot spend. `accountId` is asked only when the cookie names any
- * account, so a browser without one costs no account lookup.
+ * Whether this browser's device cookie says it has signed in to the account (one of the
+ * owner's known browsers): such a browser gets budgets that strangers cannot spend.
+ * `accountId` is asked only when the cookie names any account, so a browser without one
+ * costs no account lookup.
  */
-export async function ownerBrowserKey(ctx: Context, issuer: string, accountId: () => Promise<string | undefined>): Promise<string | undefined> {
+export async function isOwnerBrowser(ctx: Context, issuer: string, accountId: () => Promise<string | undefined>): Promise<boolean> {
   const device = readDevice(ctx, issuer);
-  if (!device?.accounts.length) return undefined;
+  if (!device?.accounts.length) return false;
   const id = await accountId();
-  return id !== undefined && knowsAccount(device, id) ? `device:${device.id}` : undefined;
+  return id !== undefined && knowsAccount(device, id);
 }

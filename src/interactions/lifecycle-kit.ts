@@ -1,5 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
+import { canonicalEmail, looksLikeEmail } from '../accounts/email.js';
 import type { OneTimeCodes } from '../accounts/one-time-codes.js';
 import type { PasswordPolicy } from '../accounts/password-policy.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -7,7 +8,7 @@ import type { Mailer } from '../mail/mailer.js';
 import { accountKey, mailLimit } from '../pages/rate-limit.js';
 import { renderPage } from '../pages/render.js';
 import { interactionState, type InteractionDeps } from './context.js';
-import { ownerBrowserKey } from './device-cookie.js';
+import { isOwnerBrowser } from './device-cookie.js';
 
 /** What the sign-up and reset steps need besides the sign-in's own dependencies. */
 export interface LifecycleDeps {
@@ -74,6 +75,17 @@ export async function saveFlowState(ctx: Context, deps: InteractionDeps, state: 
 /** An email address as typed: bounded before anything is done with it (RFC 5321 §4.5.3.1: 254 in practice, 320 at most). */
 export const emailField = z.string().trim().min(1).max(320);
 export const codeField = z.string().trim().min(1).max(64);
+
+/**
+ * The canonical address a form posted, or undefined when it is not one: the one parse a
+ * mail-sending step makes, so that its mail limit counts exactly the address it mails
+ * (an address the limit could not count, padded past the bound say, is never mailed).
+ */
+export function postedAddress(ctx: Context): string | undefined {
+  const parsed = emailField.safeParse(((ctx.request.body ?? {}) as Record<string, unknown>).email);
+  const email = parsed.success ? canonicalEmail(parsed.data) : '';
+  return looksLikeEmail(email) ? email : undefined;
+}
 export const newPasswordField = z.string().min(1).max(4096);
 
 /** The field a page shows in error: it gets aria-invalid, aria-describedby and autofocus. */
@@ -100,8 +112,8 @@ export function codeThrottled(ctx: Context, retryAfterSeconds: number): FieldErr
 
 /**
  * The mail limit of a step that mails `emailOf(ctx)` (a canonical address; undefined when
- * the request names none): counted per address, with the owner's known browser (its
- * device cookie signed in to the address's account) on a budget strangers cannot spend.
+ * the request names none): counted per address, with the owner's known browsers (a device
+ * cookie that signed in to the address's account) on a budget strangers cannot spend.
  */
 export function addressMailLimit(deps: InteractionDeps, emailOf: (ctx: Context) => string | undefined): Middleware {
   return mailLimit(deps.limits, {
@@ -109,6 +121,10 @@ export function addressMailLimit(deps: InteractionDeps, emailOf: (ctx: Context) 
       const email = emailOf(ctx);
       return email === undefined ? undefined : accountKey(email);
     },
-    owner: (ctx) => ownerBrowserKey(ctx, deps.provider.issuer, async () => (await deps.accounts.findByEmail(emailOf(ctx)!))?.id),
+    owner: (ctx) =>
+      isOwnerBrowser(ctx, deps.provider.issuer, async () => (await deps.accounts.findByEmail(emailOf(ctx)!))?.id).catch(
+        // Counted as a stranger's request then, the stricter budget: never a pass.
+        () => false,
+      ),
   });
 }

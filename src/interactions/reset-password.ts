@@ -1,6 +1,5 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { canonicalEmail, looksLikeEmail } from '../accounts/email.js';
 import { CODE_TTL_SECONDS } from '../accounts/one-time-codes.js';
 import { checkNewPassword } from '../accounts/password-policy.js';
 import { hashPassword } from '../accounts/passwords.js';
@@ -8,10 +7,10 @@ import { epochSeconds } from '../common/clock.js';
 import { describeDevice } from '../common/device.js';
 import { sha256 } from '../common/hash.js';
 import { requireCsrf } from '../pages/csrf.js';
-import { accountKey, codeLimit, postedEmail } from '../pages/rate-limit.js';
+import { accountKey, codeLimit } from '../pages/rate-limit.js';
 import { flowOf, interactionState, loadInteraction, passwordVersion, type InteractionDeps } from './context.js';
 import { redirectTo } from './finish.js';
-import { addressMailLimit, CODE_NOT_RIGHT, codeField, codeThrottled, emailField, flowState, newPasswordField, renderFlowPage, saveFlowState, type FieldError, type FlowState } from './lifecycle-kit.js';
+import { addressMailLimit, CODE_NOT_RIGHT, codeField, codeThrottled, postedAddress, flowState, newPasswordField, renderFlowPage, saveFlowState, type FieldError, type FlowState } from './lifecycle-kit.js';
 import { advance, expectStep, form, type Handler, type StepRoute } from './step-kit.js';
 
 type Reset = Extract<FlowState, { kind: 'reset' }>;
@@ -67,9 +66,8 @@ export function resetPasswordStep(deps: InteractionDeps): StepRoute[] {
 
   async function start(ctx: Context) {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    const parsed = emailField.safeParse(body.email);
-    const email = parsed.success ? canonicalEmail(parsed.data) : '';
-    if (!looksLikeEmail(email)) {
+    const email = postedAddress(ctx);
+    if (!email) {
       const typed = typeof body.email === 'string' ? body.email.slice(0, 320) : '';
       return startPage(ctx, typed, { field: 'email', message: 'Enter your email address, like alice@example.com.' }, 400);
     }
@@ -123,7 +121,7 @@ export function resetPasswordStep(deps: InteractionDeps): StepRoute[] {
 
   return [
     { method: 'get', path: '/reset', handlers: [...page, (ctx) => startPage(ctx, typeof ctx.query.email === 'string' ? ctx.query.email.slice(0, 320) : '')] },
-    { method: 'post', path: '/reset', handlers: [...post, addressMailLimit(deps, (ctx) => postedEmail(ctx, canonicalEmail)), start] },
+    { method: 'post', path: '/reset', handlers: [...post, addressMailLimit(deps, postedAddress), start] },
     { method: 'get', path: '/reset/code', handlers: [...page, requireReset, (ctx) => codePage(ctx, flowState(ctx, 'reset')!, ctx.query.sent === '1' ? { notice: `We sent a new code if an account exists for that address. Codes sent before it no longer work.` } : {})] },
     { method: 'post', path: '/reset/code', handlers: [...post, requireReset, codeLimit(deps.limits, (ctx) => `${resetEmail(ctx)}:${flowOf(ctx)}`), complete] },
     { method: 'post', path: '/reset/resend', handlers: [...post, requireReset, addressMailLimit(deps, (ctx) => flowState(ctx, 'reset')!.email), resend] },

@@ -7,10 +7,10 @@ import { AppError } from '../common/errors.js';
 import { sha256 } from '../common/hash.js';
 import { describeDevice } from '../common/device.js';
 import { requireCsrf } from '../pages/csrf.js';
-import { accountKey, codeLimit, postedEmail } from '../pages/rate-limit.js';
+import { accountKey, codeLimit } from '../pages/rate-limit.js';
 import { flowOf, interactionState, loadInteraction, type InteractionDeps } from './context.js';
 import { redirectTo } from './finish.js';
-import { addressMailLimit, CODE_NOT_RIGHT, codeField, codeThrottled, emailField, flowState, renderFlowPage, saveFlowState, type FieldError, type FlowState } from './lifecycle-kit.js';
+import { addressMailLimit, postedAddress, CODE_NOT_RIGHT, codeField, codeThrottled, emailField, flowState, renderFlowPage, saveFlowState, type FieldError, type FlowState } from './lifecycle-kit.js';
 import { expectStep, form, type Handler, type StepRoute } from './step-kit.js';
 
 const SIGN_UP_CLOSED = 'Creating an account here is turned off. Ask the people who run this service for an account.';
@@ -72,8 +72,8 @@ export function signUpStep(deps: InteractionDeps): StepRoute[] {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const typed = { email: typeof body.email === 'string' ? body.email.slice(0, 320) : '', name: typeof body.name === 'string' ? body.name.slice(0, 100) : '' };
     const parsed = startForm.safeParse(body);
-    const email = parsed.success ? canonicalEmail(parsed.data.email) : '';
-    if (!parsed.success || !looksLikeEmail(email)) {
+    const email = postedAddress(ctx);
+    if (!parsed.success || !email) {
       const nameMissing = parsed.error?.issues.some((i) => i.path[0] === 'name') ?? false;
       const emailOk = looksLikeEmail(canonicalEmail(typed.email));
       const error: FieldError = !emailOk
@@ -118,7 +118,7 @@ export function signUpStep(deps: InteractionDeps): StepRoute[] {
 
   return [
     { method: 'get', path: '/sign-up', handlers: [...page, (ctx) => startPage(ctx, { email: '', name: '' })] },
-    { method: 'post', path: '/sign-up', handlers: [...post, addressMailLimit(deps, (ctx) => postedEmail(ctx, canonicalEmail)), start] },
+    { method: 'post', path: '/sign-up', handlers: [...post, addressMailLimit(deps, postedAddress), start] },
     { method: 'get', path: '/sign-up/code', handlers: [...page, requireSignUp, showCode] },
     { method: 'post', path: '/sign-up/code', handlers: [...post, requireSignUp, codeLimit(deps.limits, (ctx) => `${signedUpEmail(ctx)}:${flowOf(ctx)}`), checkCode] },
     { method: 'post', path: '/sign-up/resend', handlers: [...post, requireSignUp, addressMailLimit(deps, (ctx) => flowState(ctx, 'sign-up')!.email), resend] },

@@ -136,9 +136,10 @@ interface Charge {
 /** Takes one point per counter, in order, and stops at the first refusal (returned); undefined when every counter allowed it. */
 async function charge(limits: RateLimits, name: string, charges: readonly Charge[]): Promise<AppError | undefined> {
   for (const { scope, key, budget } of charges) {
+    const limiter = limits.limiter(name, scope, budget);
     let taken: Awaited<ReturnType<RateLimiter['consume']>>;
     try {
-      taken = await limits.limiter(name, scope, budget).consume(key);
+      taken = await limiter.consume(key);
     } catch (err) {
       return new LimiterUnavailable(err);
     }
@@ -148,48 +149,52 @@ async function charge(limits: RateLimits, name: string, charges: readonly Charge
 }
 
 /**
- * Mails an hour: from one client address to anyone; to one address from one client
- * address; to one address from everyone but its owner together (which also bounds
- * guessing: five codes of five tries an hour, README "One-time codes"); to one address
- * from each of its owner's own browsers.
+ * Mails an hour: from one client address to anyone; to one address from one network;
+ * to one address from everyone but its owner together; to one address from its owner's
+ * known browsers together. The last two together are five, which also bounds guessing:
+ * five codes of five tries an hour (README "One-time codes").
  */
 export const MAIL_BUDGETS = {
   ip: { points: 30, seconds: 3600 },
-  recipientFromAddress: { points: 3, seconds: 3600 },
-  recipient: { points: 5, seconds: 3600 },
-  recipientFromOwner: { points: 5, seconds: 3600 },
+  recipientFromAddress: { points: 2, seconds: 3600 },
+  recipient: { points: 3, seconds: 3600 },
+  recipientFromOwner: { points: 2, seconds: 3600 },
 } as const satisfies Record<string, Budget>;
 
 export interface MailLimitOptions {
   /** The recipient: an account id, or `accountKey(email)`; undefined counts nothing but the client address. */
   to: (ctx: Context) => string | undefined;
-  /**
-   * A key for this browser when it provably belongs to the recipient's owner (a device
-   * cookie that signed in to the account, a signed-in session); undefined for anyone else.
-   */
-  owner?: (ctx: Context) => Promise<string | undefined>;
+  /** Whether the request provably comes from the recipient's owner (a browser that signed in to the account, a signed-in session). */
+  owner?: (ctx: Context) => Promise<boolean>;
+  /** The owner's budget where not `MAIL_BUDGETS.recipientFromOwner` (a route only the owner can reach, and no code a stranger could type). */
+  ownerBudget?: Budget;
 }
 
 /**
  * Requests that send a mail to an address (sign-up, reset, verification codes), so that
  * nobody can flood someone's mailbox through Latchkey, nor keep the owner's own mail from
- * being sent by spending the address's budget first: a stranger's requests are counted
- * per client address and recipient (a few an hour), then against what everyone but the
- * owner may send to the address together; the owner's own browser has a budget of its
- * own for the address, which strangers cannot spend. Every request also counts per client
- * address and overall.
+ * being sent by spending the address's budget first. A stranger's request is counted per
+ * client address, per network and recipient, then against what everyone but the owner
+ * may send to the address together; a request from one of the owner's known browsers
+ * only against what those may send to it together, which strangers cannot spend (nor
+ * their client address's budget, which neighbours behind one NAT share). Every request
+ * also counts overall.
  */
 export function mailLimit(limits: RateLimits, options: MailLimitOptions): Middleware {
   return async function limitMail(ctx: Context, next: Next) {
     const ip = addressKey(ctx.ip);
     const to = options.to(ctx);
-    const owner = to === undefined ? undefined : await options.owner?.(ctx);
-    const charges: Charge[] = [{ scope: 'ip', key: ip, budget: MAIL_BUDGETS.ip }];
-    if (to !== undefined && owner !== undefined) charges.push({ scope: 'recipient-owner', key: `${to}\0${owner}`, budget: MAIL_BUDGETS.recipientFromOwner });
-    else if (to !== undefined) {
-      charges.push({ scope: 'recipient-ip', key: `${to}\0${ip}`, budget: MAIL_BUDGETS.recipientFromAddress });
-      charges.push({ scope: 'recipient', key: to, budget: MAIL_BUDGETS.recipient });
-    }
+    const owner = to !== undefined && (await options.owner?.(ctx)) === true;
+    const charges: Charge[] =
+      to === undefined
+        ? [{ scope: 'ip', key: ip, budget: MAIL_BUDGETS.ip }]
+        : owner
+          ? [{ scope: 'recipient-owner', key: to, budget: options.ownerBudget ?? MAIL_BUDGETS.recipientFromOwner }]
+          : [
+              { scope: 'ip', key: ip, budget: MAIL_BUDGETS.ip },
+              { scope: 'recipient-ip', key: `${to}\0${ip}`, budget: MAIL_BUDGETS.recipientFromAddress },
+              { scope: 'recipient', key: to, budget: MAIL_BUDGETS.recipient },
+            ];
     charges.push({ scope: 'global', key: 'all' });
     const refusal = await charge(limits, 'code-mail', charges);
     if (refusal) throw refusal;
@@ -205,10 +210,4 @@ export function mailLimit(limits: RateLimits, options: MailLimitOptions): Middle
  */
 export function codeLimit(limits: RateLimits, subject: (ctx: Context) => string | undefined): Middleware {
   return rateLimit(limits, { name: 'code', keys: (ctx) => ({ ip: ctx.ip, account: subject(ctx), global: 'all' }) });
-}
-
-/** The canonical email a form posted (undefined when there is none, or it is too long to be one). */
-export function postedEmail(ctx: Context, canonical: (email: string) => string): string | undefined {
-  const email = (ctx.request.body as Record<string, unknown> | undefined)?.email;
-  return typeof email === 'string' && email.length <= 320 ? canonical(email) : undefined;
 }

@@ -181,35 +181,36 @@ abuseSuite('abuse: mail-sending steps', { ...ENV, LATCHKEY_SIGNUP: 'open', LATCH
   }
   const post = (step: 'sign-up' | 'reset', email: string, address: string) => postFrom(userAgentWith(s.rp, () => ({ 'x-forwarded-for': address })), step, email);
 
-  test('from one client address, three mails to one address an hour, whatever the step or the spelling', async () => {
-    const spellings = ['frank@example.com', 'FRANK@example.com', ' Frank@Example.com', 'ｆｒａｎｋ@example.com'];
+  test('from one network, two mails to one address an hour, whatever the step, the spelling or the padding', async () => {
+    // Padded past the 320 characters an address may have: trimmed, it is the same address, and is counted as such.
+    const spellings = ['frank@example.com', `${' '.repeat(330)}FRANK@example.com`, 'ｆｒａｎｋ@Example.com'];
     const statuses: number[] = [];
     for (const [i, email] of spellings.entries()) statuses.push((await post(i % 2 ? 'reset' : 'sign-up', email, '198.51.100.200')).status);
-    assert.deepEqual(statuses.map((st) => st < 400), [true, true, true, false], `statuses ${statuses}`);
-    assert.equal(statuses[3], 429, 'the fourth mail to the same address from the same network is refused');
+    assert.deepEqual(statuses.map((st) => st < 400), [true, true, false], `statuses ${statuses}`);
+    assert.equal(statuses[2], 429, 'the third mail to the same address from the same network is refused');
     // The same network may still mail another address.
     assert.ok((await post('reset', 'grace@example.com', '198.51.100.200')).status < 400);
   });
 
-  test("strangers together send at most five mails to an address an hour, and never spend the owner's own browser's budget", async () => {
+  test("strangers together send at most three mails to an address an hour, and never spend what the owner's known browser may ask for", async () => {
     const dora = await s.lk.createUser({ email: 'dora@example.com' });
     const home = userAgentWith(s.rp, () => ({ 'x-forwarded-for': '198.51.100.99' }));
     const first = await home.go((await startAuthorization(s.rp)).url.toString());
     // The whole sign-in, the passkey offer declined: the device cookie comes with its end.
     assert.equal((await submitPassword(home, first, dora)).status, 0, 'dora signs in and is back at the app');
 
-    const spellings = ['dora@example.com', 'DORA@example.com', ' Dora@Example.com', 'ｄｏｒａ@example.com', 'dora@EXAMPLE.com'];
+    const spellings = ['dora@example.com', 'DORA@example.com', ' Dora@Example.com', 'ｄｏｒａ@example.com'];
     const statuses: number[] = [];
-    for (const [i, email] of [...spellings, 'dora@example.com'].entries()) statuses.push((await post(i % 2 ? 'reset' : 'sign-up', email, `198.51.100.${i + 1}`)).status);
-    assert.deepEqual(statuses.slice(0, 5).map((st) => st < 400), [true, true, true, true, true], `statuses ${statuses}`);
-    assert.equal(statuses[5], 429, 'the sixth mail to the same address is refused, whatever the step, the spelling or the client address');
+    for (const [i, email] of spellings.entries()) statuses.push((await post(i % 2 ? 'reset' : 'sign-up', email, `198.51.100.${i + 1}`)).status);
+    assert.deepEqual(statuses.map((st) => st < 400), [true, true, true, false], `statuses ${statuses}`);
+    assert.equal(statuses[3], 429, 'the fourth mail to the same address is refused, whatever the step, the spelling or the client address');
     // Another address is not affected.
     assert.ok((await post('reset', 'erin@example.com', '198.51.100.50')).status < 400);
 
-    // The owner's browser, known from its sign-in, still gets a reset code mailed: five an hour of its own.
+    // The owner's browser, known from its sign-in, still gets a reset code mailed: two an hour of its own.
     const owner: number[] = [];
-    for (let i = 0; i < 6; i++) owner.push((await postFrom(home, 'reset', 'Dora@example.com', { prompt: 'login' })).status);
-    assert.deepEqual(owner.map((st) => st < 400), [true, true, true, true, true, false], `statuses ${owner}`);
-    assert.equal(owner[5], 429);
+    for (let i = 0; i < 3; i++) owner.push((await postFrom(home, 'reset', 'Dora@example.com', { prompt: 'login' })).status);
+    assert.deepEqual(owner.map((st) => st < 400), [true, true, false], `statuses ${owner}`);
+    assert.equal(owner[2], 429);
   });
 });
