@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import dotenv from 'dotenv';
 import { parseConfig, type Config } from '../config/config.js';
+import { pgliteDataExists } from '../storage/pglite-data.js';
 import { localContext } from './context.js';
 import { describeFailure } from './failure.js';
 import { buildProgram, runProgram, STORE_COMMANDS } from './program.js';
@@ -20,18 +21,25 @@ const readsPassword = (args: string[]) =>
   args[0] === 'user' && (args[1] === 'create' || args[1] === 'set-password') && !args.some((a) => a === '--password' || a.startsWith('--password='));
 
 /**
- * A store command on embedded storage needs the data directory Latchkey runs on. A
- * relative LATCHKEY_DATA_DIR (the default is ./data) is read from the working directory,
- * so the command run from another directory would silently make a new, empty store
- * there, and a client added to it would never reach the running server. Only `serve`
- * and `migrate` create a data directory.
+ * A store command on embedded storage needs the store Latchkey runs on. A relative
+ * LATCHKEY_DATA_DIR (the default is ./data) is read from the working directory, so the
+ * command run from another directory, or on an empty volume, would silently make a new,
+ * empty store there, and a client added to it would never reach the running server.
+ * Only `serve` and `migrate` make a store. A path that is not a directory, or cannot be
+ * read, goes on to the store's own one-line refusal (storage/data-dir-lock.ts).
  */
-function requireDataDir(config: Config): void {
-  if (config.databaseUrl || existsSync(config.dataDir)) return;
+function requireStore(config: Config): void {
+  if (config.databaseUrl) return;
   const where = isAbsolute(config.dataDir) ? config.dataDir : `${resolve(config.dataDir)} (LATCHKEY_DATA_DIR=${config.dataDir}, from the current directory)`;
-  throw new UsageError(
-    `no data directory at ${where}: run this in the directory Latchkey runs in, or set LATCHKEY_DATA_DIR to the one it uses (latchkey migrate makes a new one)`,
-  );
+  const hint = 'run this in the directory Latchkey runs in, or set LATCHKEY_DATA_DIR to the one it uses (latchkey migrate makes a new store)';
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(config.dataDir).isDirectory();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`no data directory at ${where}: ${hint}`);
+    return;
+  }
+  if (isDirectory && !pgliteDataExists(join(config.dataDir, 'pglite'))) throw new UsageError(`no Latchkey store in ${where}: ${hint}`);
 }
 
 /**
@@ -42,7 +50,7 @@ async function main(): Promise<number> {
   let password: string | undefined;
   if (STORE_COMMANDS.has(argv[0] ?? '') && !argv.includes('--help') && !argv.includes('-h')) {
     const config = parseConfig(process.env);
-    requireDataDir(config);
+    requireStore(config);
     const path = socketPath(config.dataDir);
     if (!config.databaseUrl && existsSync(path)) {
       if (readsPassword(argv)) password = await readPassword(undefined);

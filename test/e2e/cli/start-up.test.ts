@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +51,7 @@ describe('latchkey serve: start-up failures', () => {
     oneLine(await latchkey({ LATCHKEY_DATA_DIR: file, LATCHKEY_LOG_LEVEL: 'silent' }, ['client', 'list']), /^latchkey: cannot use the data directory .* \(LATCHKEY_DATA_DIR\): /);
   });
 
-  test('a store command where there is no data directory: one line saying where it looked, and nothing is created', async () => {
+  test('a store command where there is no store: one line saying where it looked, and nothing is created', async () => {
     // The default ./data read from another working directory, as an operator in the wrong directory would.
     const relative = `no-data-here-${randomBytes(4).toString('hex')}`;
     oneLine(
@@ -61,8 +61,12 @@ describe('latchkey serve: start-up failures', () => {
     assert.equal(existsSync(join(ROOT, relative)), false, 'no new store made in the working directory');
     const absolute = join(dir, 'never-started');
     const add = await latchkey({ LATCHKEY_DATA_DIR: absolute, LATCHKEY_LOG_LEVEL: 'silent' }, ['client', 'create', '--name', 'Notes', '--redirect-uri', 'https://notes.example.com/cb']);
-    oneLine(add, /^latchkey: no data directory at \S+never-started: .*latchkey migrate makes a new one\)$/);
+    oneLine(add, /^latchkey: no data directory at \S+never-started: .*latchkey migrate makes a new store\)$/);
     assert.equal(existsSync(absolute), false);
+    // An existing directory with no store in it (a new volume, say) is no store either.
+    mkdirSync(absolute);
+    oneLine(await latchkey({ LATCHKEY_DATA_DIR: absolute, LATCHKEY_LOG_LEVEL: 'silent' }, ['user', 'list']), /^latchkey: no Latchkey store in \S+never-started: /);
+    assert.deepEqual(readdirSync(absolute), [], 'nothing made in it');
     // `latchkey migrate` makes it, and the same command then works.
     assert.equal((await latchkey({ LATCHKEY_DATA_DIR: absolute, LATCHKEY_LOG_LEVEL: 'silent' }, ['migrate'])).code, 0);
     const listed = await latchkey({ LATCHKEY_DATA_DIR: absolute, LATCHKEY_LOG_LEVEL: 'silent' }, ['client', 'list', '--json']);
