@@ -75,6 +75,7 @@ export async function saveFlowState(ctx: Context, deps: InteractionDeps, state: 
 /** An email address as typed: bounded before anything is done with it (RFC 5321 §4.5.3.1: 254 in practice, 320 at most). */
 export const emailField = z.string().trim().min(1).max(320);
 export const codeField = z.string().trim().min(1).max(64);
+export const newPasswordField = z.string().min(1).max(4096);
 
 /**
  * The canonical address a form posted, or undefined when it is not one: the one parse a
@@ -86,7 +87,6 @@ export function postedAddress(ctx: Context): string | undefined {
   const email = parsed.success ? canonicalEmail(parsed.data) : '';
   return looksLikeEmail(email) ? email : undefined;
 }
-export const newPasswordField = z.string().min(1).max(4096);
 
 /** The field a page shows in error: it gets aria-invalid, aria-describedby and autofocus. */
 export interface FieldError {
