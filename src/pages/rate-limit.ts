@@ -61,9 +61,10 @@ export interface RateLimitOptions {
 
 export class RateLimited extends AppError {
   readonly retryAfterSeconds: number;
-  constructor(retryAfterSeconds: number) {
+  /** `says` words the refusal for the route, given how long to wait ("60 minutes"). */
+  constructor(retryAfterSeconds: number, says = (wait: string) => `Too many attempts in a short time. Wait ${wait} and try again.`) {
     const wait = retryAfterSeconds < 90 ? `${retryAfterSeconds} seconds` : `${Math.ceil(retryAfterSeconds / 60)} minutes`;
-    super('rate_limited', `Too many attempts in a short time. Wait ${wait} and try again.`, {
+    super('rate_limited', says(wait), {
       status: 429,
       headers: { 'Retry-After': String(retryAfterSeconds) },
     });
@@ -197,6 +198,9 @@ export function mailLimit(limits: RateLimits, options: MailLimitOptions): Middle
             ];
     charges.push({ scope: 'global', key: 'all' });
     const refusal = await charge(limits, 'code-mail', charges);
+    // The same words whichever budget refused, and whether or not the address has an
+    // account: they point to the mail already sent, the likeliest way on.
+    if (refusal instanceof RateLimited) throw new RateLimited(refusal.retryAfterSeconds, (wait) => `We cannot send more mail for this right now. If we sent you a code a little while ago, use the latest one; otherwise wait ${wait} and try again.`);
     if (refusal) throw refusal;
     await next();
   };

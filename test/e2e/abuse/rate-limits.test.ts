@@ -184,10 +184,13 @@ abuseSuite('abuse: mail-sending steps', { ...ENV, LATCHKEY_SIGNUP: 'open', LATCH
   test('from one network, two mails to one address an hour, whatever the step, the spelling or the padding', async () => {
     // Padded past the 320 characters an address may have: trimmed, it is the same address, and is counted as such.
     const spellings = ['frank@example.com', `${' '.repeat(330)}FRANK@example.com`, 'ｆｒａｎｋ@Example.com'];
-    const statuses: number[] = [];
-    for (const [i, email] of spellings.entries()) statuses.push((await post(i % 2 ? 'reset' : 'sign-up', email, '198.51.100.200')).status);
+    const pages = [];
+    for (const [i, email] of spellings.entries()) pages.push(await post(i % 2 ? 'reset' : 'sign-up', email, '198.51.100.200'));
+    const statuses = pages.map((p) => p.status);
     assert.deepEqual(statuses.map((st) => st < 400), [true, true, false], `statuses ${statuses}`);
     assert.equal(statuses[2], 429, 'the third mail to the same address from the same network is refused');
+    // A readable page that points to the mail already sent.
+    assert.match(pages[2]!.html, /We cannot send more mail for this right now\. If we sent you a code a little while ago, use the latest one; otherwise wait \d+ minutes and try again\./);
     // The same network may still mail another address.
     assert.ok((await post('reset', 'grace@example.com', '198.51.100.200')).status < 400);
   });
