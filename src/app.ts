@@ -97,7 +97,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
     onError: (err) => logger.warn({ err }, 'could not record client secret use'),
   });
   const directory = createClientDirectory(clients, resources, { ttlSeconds: config.clientCacheSeconds });
-  const adapters = createAdapters(db, ephemeral, { Client: createClientAdapter(clients, directory, clock) }, { currentRequest: engineRequest, readAlong: [accountReadAlong] });
+  const adapters = createAdapters(db, ephemeral, { Client: createClientAdapter(clients, directory, clock) }, { currentRequest: engineRequest, readAlong: [accountReadAlong], refreshReuseGraceSeconds: config.refreshReuseGraceSeconds });
   const keys = await loadOrCreateKeys(db, stores.keyEncryptionKey, clock());
   await ensureAdminResource(db, config.issuer); // the admin API is a resource Latchkey defines itself
   const accountModels = createAccountModels(db);
@@ -225,7 +225,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
       }),
     ]),
   );
-  rotateInOneCommit(provider, adapters.rotations); // last: right around the engine (refresh-rotation.ts)
+  rotateInOneCommit(provider, adapters.rotations, config.refreshReuseGraceSeconds); // last: right around the engine (refresh-rotation.ts)
 
   return {
     app: provider,

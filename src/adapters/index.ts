@@ -29,6 +29,7 @@ export function createAdapters(
   {
     currentRequest = () => undefined,
     readAlong = [],
+    refreshReuseGraceSeconds = 0,
     ...deps
   }: {
     clock?: Clock;
@@ -36,6 +37,8 @@ export function createAdapters(
     currentRequest?: () => object | undefined;
     /** Rows of other tables a refresh token's lookup reads along (read-ahead.ts). */
     readAlong?: readonly ReadAlong[];
+    /** LATCHKEY_REFRESH_REUSE_GRACE_SECONDS (sql-adapter.ts `reuseGraceSeconds`). */
+    refreshReuseGraceSeconds?: number;
   } = {},
 ): Adapters {
   const cache = new Map<string, Adapter>();
@@ -48,7 +51,7 @@ export function createAdapters(
     // Refresh tokens are looked up for every access token presented; see createMissCache.
     if (DURABLE_MODELS.has(model)) {
       // The refresh grant reads the token, then its grant and account: one statement (read-ahead.ts).
-      return createSqlAdapter(db, model, model === 'RefreshToken' ? { missCacheSeconds: 60, rotation: rotations, readAhead, grantAhead: true, readAlong, ...deps } : { readAhead, ...deps });
+      return createSqlAdapter(db, model, model === 'RefreshToken' ? { missCacheSeconds: 60, rotation: rotations, readAhead, grantAhead: true, readAlong, reuseGraceSeconds: refreshReuseGraceSeconds, ...deps } : { readAhead, ...deps });
     }
     return ephemeral.adapterFor(model);
   }

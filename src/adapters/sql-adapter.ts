@@ -73,10 +73,18 @@ export interface SqlAdapterOptions {
    */
   grantAhead?: boolean;
   readAlong?: readonly ReadAlong[];
+  /**
+   * A token consumed less than this many seconds ago is not found (LATCHKEY_REFRESH_REUSE_GRACE_SECONDS):
+   * the engine then answers invalid_grant without revoking the grant, which it does for a
+   * token it finds consumed.
+   */
+  reuseGraceSeconds?: number;
 }
 
 export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptions = {}): Adapter {
-  const misses = options.missCacheSeconds ? createMissCache(options.missCacheSeconds, options.clock ?? systemClock) : undefined;
+  const clock = options.clock ?? systemClock;
+  const misses = options.missCacheSeconds ? createMissCache(options.missCacheSeconds, clock) : undefined;
+  const grace = (options.reuseGraceSeconds ?? 0) * 1000;
   function revive(row: Row | undefined, jti: string): AdapterPayload | undefined {
     if (!row) return undefined;
     // The row is this lookup's own (parsed from this query's answer, or read ahead for it alone).
@@ -122,6 +130,7 @@ export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptio
       if (misses?.has(hash)) return undefined;
       const row = await findRow(hash);
       if (!row) misses?.add(hash);
+      if (grace && row?.consumed_at && clock().getTime() - row.consumed_at.getTime() < grace) return undefined;
       return revive(row, id);
     },
 

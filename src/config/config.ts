@@ -34,6 +34,8 @@ export interface Config {
   /** Whether people may create their own accounts (LATCHKEY_SIGNUP). */
   readonly signup: 'open' | 'closed';
   readonly ttl: { readonly session: number; readonly accessToken: number; readonly refreshToken: number };
+  /** LATCHKEY_REFRESH_REUSE_GRACE_SECONDS: a rotated refresh token's reuse within it is refused without revoking the grant. */
+  readonly refreshReuseGraceSeconds: number;
   readonly sessions: { readonly idleSeconds: number | undefined; readonly maxPerAccount: number | undefined };
   /** The admin console (/admin): required acr, idle and absolute session lifetimes (seconds). */
   readonly admin: { readonly acr: 'pwd' | 'phr' | 'phrh'; readonly idleSeconds: number; readonly ttlSeconds: number };
@@ -173,6 +175,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       accessToken: e.LATCHKEY_ACCESS_TOKEN_TTL_SECONDS,
       refreshToken: e.LATCHKEY_REFRESH_TOKEN_TTL_SECONDS,
     }),
+    refreshReuseGraceSeconds: e.LATCHKEY_REFRESH_REUSE_GRACE_SECONDS,
     sessions: Object.freeze({ idleSeconds: e.LATCHKEY_SESSION_IDLE_SECONDS, maxPerAccount: e.LATCHKEY_MAX_SESSIONS }),
     admin: Object.freeze({ acr: e.LATCHKEY_ADMIN_ACR, idleSeconds: e.LATCHKEY_ADMIN_IDLE_SECONDS, ttlSeconds: e.LATCHKEY_ADMIN_TTL_SECONDS }),
     sweepIntervalSeconds: e.LATCHKEY_SWEEP_INTERVAL_SECONDS,

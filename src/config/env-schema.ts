@@ -63,6 +63,12 @@ export const envSchema = z.object({
   LATCHKEY_MAX_SESSIONS: z.coerce.number().int().positive().optional(),
   LATCHKEY_ACCESS_TOKEN_TTL_SECONDS: duration.default(600),
   LATCHKEY_REFRESH_TOKEN_TTL_SECONDS: duration.default(30 * 24 * 3600),
+  /**
+   * Seconds after a refresh token was rotated in which the same token again gets
+   * invalid_grant without the grant being revoked (two tabs of one app refreshing at
+   * once); 0, the default: every reuse revokes the grant (RFC 9700 §4.14.2).
+   */
+  LATCHKEY_REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(0),
   LATCHKEY_SWEEP_INTERVAL_SECONDS: duration.default(600),
   /** Audit events older than this are deleted by the periodic sweep. */
   LATCHKEY_AUDIT_RETENTION_DAYS: z.coerce.number().int().positive().default(365),

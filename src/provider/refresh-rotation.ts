@@ -18,10 +18,12 @@ import { revokeGrant } from './oidc-internals.js';
  *   (RFC 6749 §5.2) and the grant revoked with every token issued under it, the winner's
  *   new ones too (RFC 9700 §4.14.2: the server cannot tell which party replayed, so it
  *   revokes). Otherwise a stolen token sent alongside the client's own refresh would
- *   keep its chain alive whenever it arrived before the winner's commit.
+ *   keep its chain alive whenever it arrived before the winner's commit. With a reuse
+ *   grace (LATCHKEY_REFRESH_REUSE_GRACE_SECONDS) the loser gets invalid_grant and the
+ *   grant stays, as a reuse within the grace after the commit does (sql-adapter.ts).
  * In the last two the access token already saved was never handed out: it is deleted.
  */
-export function rotateInOneCommit(provider: Provider, rotations: RotationCommits): void {
+export function rotateInOneCommit(provider: Provider, rotations: RotationCommits, reuseGraceSeconds = 0): void {
   const tokenPath = provider.pathFor('token');
   // Only a request that rotated goes on to the commit; every other one costs one promise here.
   provider.use((ctx, next) =>
@@ -44,8 +46,9 @@ export function rotateInOneCommit(provider: Provider, rotations: RotationCommits
     }
     await forgetAccessToken(ctx);
     // What the engine's refresh grant does for a used token, which it never reaches when
-    // the token was still unused as it read it.
-    if (refusal instanceof errors.InvalidGrant) await revokeGrant(ctx, ctx.oidc.entities.RefreshToken?.grantId);
+    // the token was still unused as it read it. Not within a reuse grace: the other
+    // request used it while this one ran, so within any grace (two tabs at once).
+    if (refusal instanceof errors.InvalidGrant && reuseGraceSeconds === 0) await revokeGrant(ctx, ctx.oidc.entities.RefreshToken?.grantId);
     ctx.status = refusal.status;
     ctx.body = { error: refusal.error, error_description: refusal.error_description };
   }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { oidc, redeem, signIn, tokenEndpoint, userAgentFor } from '../../helpers/rp.js';
+import { after, before, describe, test } from 'node:test';
+import { backends, type OpenBackend } from '../../helpers/backends.js';
+import { startLatchkey, type TestLatchkey } from '../../helpers/latchkey.js';
+import { oidc, redeem, relyingParty, signIn, tokenEndpoint, userAgentFor, type TestRp } from '../../helpers/rp.js';
 import { codeFlowSuite } from './setup.js';
 
 codeFlowSuite('code flow: refresh tokens', (s) => {
@@ -38,3 +40,56 @@ codeFlowSuite('code flow: refresh tokens', (s) => {
     assert.equal((await oidc.tokenIntrospection(s.rp.config, String(won.access_token))).active, false);
   });
 });
+
+// LATCHKEY_REFRESH_REUSE_GRACE_SECONDS: two tabs of one app refreshing with the same token.
+for (const backend of backends()) {
+  describe(`code flow: refresh tokens, with a reuse grace (${backend.name})`, () => {
+    let open: OpenBackend;
+    let lk: TestLatchkey;
+    let rp: TestRp;
+    let alice: { email: string; password: string };
+    before(async () => {
+      open = await backend.open();
+      lk = await startLatchkey(open, { LATCHKEY_REFRESH_REUSE_GRACE_SECONDS: '60' });
+      rp = await relyingParty(lk, await lk.createClient({ name: 'Notes' }));
+      alice = await lk.createUser({ email: 'alice@example.com', name: 'Alice Example' });
+    });
+    after(async () => {
+      await lk?.close();
+      await open?.close();
+    });
+    const refresh = (token: string) => tokenEndpoint(lk, { grant_type: 'refresh_token', refresh_token: token }, { id: rp.clientId, secret: rp.clientSecret! });
+    async function heldToken(): Promise<string> {
+      const ua = userAgentFor(rp);
+      const { callback, started } = await signIn(ua, rp, alice, { scope: 'openid offline_access', prompt: 'consent' });
+      return (await redeem(rp, callback, started)).refresh_token!;
+    }
+
+    test('several refreshes at once: one rotates, the others get invalid_grant, and the grant stays', async () => {
+      const held = await heldToken();
+      const results = await Promise.all(Array.from({ length: 5 }, () => refresh(held)));
+      assert.equal(results.filter((r) => r.status === 200).length, 1, JSON.stringify(results.map((r) => [r.status, r.body.error])));
+      for (const r of results.filter((r) => r.status !== 200)) assert.equal(r.body.error, 'invalid_grant');
+      const won = results.find((r) => r.status === 200)!.body;
+      assert.equal((await oidc.tokenIntrospection(rp.config, String(won.access_token))).active, true);
+      assert.equal((await refresh(String(won.refresh_token))).status, 200, "the winner's refresh token goes on working");
+    });
+
+    test('the rotated token again within the grace: invalid_grant, the grant stays; after the grace: the grant is revoked', async () => {
+      const first = await heldToken();
+      const second = await refresh(first);
+      assert.equal(second.status, 200);
+      const again = await refresh(first);
+      assert.equal(again.status, 400);
+      assert.equal(again.body.error, 'invalid_grant');
+      assert.equal((await oidc.tokenIntrospection(rp.config, String(second.body.access_token))).active, true);
+      // The rotation as if it had been two minutes ago (the grace is 60 s): a replay like any other.
+      await open.db.query(`UPDATE oidc_models SET consumed_at = now() - interval '2 minutes' WHERE model = 'RefreshToken' AND consumed_at IS NOT NULL`);
+      const late = await refresh(first);
+      assert.equal(late.body.error, 'invalid_grant');
+      const third = await refresh(String(second.body.refresh_token));
+      assert.equal(third.body.error, 'invalid_grant', 'the grant was revoked with every token under it (RFC 9700 §4.14.2)');
+      assert.equal((await oidc.tokenIntrospection(rp.config, String(second.body.access_token))).active, false);
+    });
+  });
+}
