@@ -16,13 +16,15 @@ import { consumeModel, rotateModel } from './sql-adapter.js';
  * A failure before or during that commit leaves the old token as it was; the atomic
  * "mark used if still unused" in the commit lets exactly one of several requests with
  * the same token win, whenever each of them started; the others are replays, and revoke
- * the grant (provider/refresh-rotation.ts).
+ * the grant, unless a reuse grace is set (provider/refresh-rotation.ts).
  */
 export interface RotationWrites {
   /** In a rotation: remembers that `id` is to be marked used at the commit (true). Otherwise false. */
   claim(model: string, id: string): boolean;
   /** The successor of the token claimed in this rotation: held for the commit (true). Otherwise false. */
   defer(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): boolean;
+  /** Whether the current request is a token request (the only one that can rotate). */
+  inTokenRequest(): boolean;
 }
 
 // One token used, one successor: the engine's refresh grant. Anything beyond that in a
@@ -77,6 +79,7 @@ export function createRotationCommits(db: Db, currentRequest: () => object | und
       pending.claim = { model, idHash: sha256(id) };
       return true;
     },
+    inTokenRequest: () => current() !== undefined,
     defer(model, id, payload, expiresIn) {
       const pending = current();
       if (pending?.claim?.model !== model || pending.successor) return false;

@@ -10,6 +10,8 @@ import type { ReadAhead, ReadAlong } from './read-ahead.js';
 interface Row {
   payload: AdapterPayload;
   consumed_at: Date | null;
+  /** Seconds since consumed_at by the database's own clock (the one that wrote it); null when unused. */
+  consumed_ago?: number | null;
 }
 
 interface WithGrant extends Row {
@@ -25,8 +27,9 @@ const LIVE = live();
 // A grant's id_hash worked out in SQL from a token row's grant_id: SHA-256, base64url,
 // as sha256() in common/hash.ts (PostgreSQL 11+ and PGlite alike).
 const GRANT_HASH = "rtrim(translate(encode(sha256(convert_to(t.grant_id, 'UTF8')), 'base64'), '+/', '-_'), '=')";
+const CONSUMED_AGO = (t = '') => `EXTRACT(EPOCH FROM now() - ${t}consumed_at)::float8 AS consumed_ago`;
 /** A token with its grant, and the rows `along` adds (read-ahead.ts). */
-const findWithGrant = (along: readonly ReadAlong[]) => `SELECT t.payload, t.consumed_at, t.grant_id, g.payload AS grant_payload, g.consumed_at AS grant_consumed_at
+const findWithGrant = (along: readonly ReadAlong[]) => `SELECT t.payload, t.consumed_at, ${CONSUMED_AGO('t.')}, t.grant_id, g.payload AS grant_payload, g.consumed_at AS grant_consumed_at
   ${along.map((a) => `, ${a.columns}`).join('')}
   FROM oidc_models t LEFT JOIN oidc_models g ON g.model = 'Grant' AND g.id_hash = ${GRANT_HASH} AND ${live('g.')}
   ${along.map((a) => a.join).join('\n  ')}
@@ -74,17 +77,17 @@ export interface SqlAdapterOptions {
   grantAhead?: boolean;
   readAlong?: readonly ReadAlong[];
   /**
-   * A token consumed less than this many seconds ago is not found (LATCHKEY_REFRESH_REUSE_GRACE_SECONDS):
-   * the engine then answers invalid_grant without revoking the grant, which it does for a
-   * token it finds consumed.
+   * In a token request (`rotation.inTokenRequest`), a token consumed less than this many
+   * seconds ago is not found (LATCHKEY_REFRESH_REUSE_GRACE_SECONDS): the refresh grant then
+   * answers invalid_grant without revoking the grant, as it does for a token it finds
+   * consumed. Revocation and introspection still find it (a revocation revokes the grant).
    */
   reuseGraceSeconds?: number;
 }
 
 export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptions = {}): Adapter {
-  const clock = options.clock ?? systemClock;
-  const misses = options.missCacheSeconds ? createMissCache(options.missCacheSeconds, clock) : undefined;
-  const grace = (options.reuseGraceSeconds ?? 0) * 1000;
+  const misses = options.missCacheSeconds ? createMissCache(options.missCacheSeconds, options.clock ?? systemClock) : undefined;
+  const grace = options.reuseGraceSeconds ?? 0;
   function revive(row: Row | undefined, jti: string): AdapterPayload | undefined {
     if (!row) return undefined;
     // The row is this lookup's own (parsed from this query's answer, or read ahead for it alone).
@@ -96,7 +99,7 @@ export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptio
   const withGrant = findWithGrant(along);
   async function findRow(hash: string): Promise<Row | undefined> {
     if (!options.grantAhead || !readAhead?.active) {
-      const { rows } = await db.query<Row>(`SELECT payload, consumed_at FROM oidc_models WHERE model = $1 AND id_hash = $2 AND ${LIVE}`, [model, hash]);
+      const { rows } = await db.query<Row>(`SELECT payload, consumed_at, ${CONSUMED_AGO()} FROM oidc_models WHERE model = $1 AND id_hash = $2 AND ${LIVE}`, [model, hash]);
       return rows[0];
     }
     const { rows } = await db.query<WithGrant>(withGrant, [model, hash]);
@@ -130,7 +133,7 @@ export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptio
       if (misses?.has(hash)) return undefined;
       const row = await findRow(hash);
       if (!row) misses?.add(hash);
-      if (grace && row?.consumed_at && clock().getTime() - row.consumed_at.getTime() < grace) return undefined;
+      if (grace && row?.consumed_ago != null && row.consumed_ago < grace && options.rotation?.inTokenRequest()) return undefined;
       return revive(row, id);
     },
 

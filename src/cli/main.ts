@@ -2,7 +2,6 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import dotenv from 'dotenv';
 import { parseConfig, type Config } from '../config/config.js';
-import { pgliteDataExists } from '../storage/pglite-data.js';
 import { localContext } from './context.js';
 import { describeFailure } from './failure.js';
 import { buildProgram, runProgram, STORE_COMMANDS } from './program.js';
@@ -25,21 +24,24 @@ const readsPassword = (args: string[]) =>
  * LATCHKEY_DATA_DIR (the default is ./data) is read from the working directory, so the
  * command run from another directory, or on an empty volume, would silently make a new,
  * empty store there, and a client added to it would never reach the running server.
- * Only `serve` and `migrate` make a store. A path that is not a directory, or cannot be
- * read, goes on to the store's own one-line refusal (storage/data-dir-lock.ts).
+ * Only `serve` and `migrate` make a store. A path that is not a directory, or that this
+ * user cannot read, goes on to the store's own one-line refusal (storage/data-dir-lock.ts).
  */
 function requireStore(config: Config): void {
   if (config.databaseUrl) return;
   const where = isAbsolute(config.dataDir) ? config.dataDir : `${resolve(config.dataDir)} (LATCHKEY_DATA_DIR=${config.dataDir}, from the current directory)`;
   const hint = 'run this in the directory Latchkey runs in, or set LATCHKEY_DATA_DIR to the one it uses (latchkey migrate makes a new store)';
-  let isDirectory: boolean;
-  try {
-    isDirectory = statSync(config.dataDir).isDirectory();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`no data directory at ${where}: ${hint}`);
-    return;
-  }
-  if (isDirectory && !pgliteDataExists(join(config.dataDir, 'pglite'))) throw new UsageError(`no Latchkey store in ${where}: ${hint}`);
+  const missing = (path: string) => {
+    try {
+      statSync(path);
+      return false;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'ENOENT';
+    }
+  };
+  if (missing(config.dataDir)) throw new UsageError(`no data directory at ${where}: ${hint}`);
+  // PG_VERSION is what initdb writes first (storage/pglite.ts pgliteDataExists).
+  if (statSync(config.dataDir).isDirectory() && missing(join(config.dataDir, 'pglite', 'PG_VERSION'))) throw new UsageError(`no Latchkey store in ${where}: ${hint}`);
 }
 
 /**
@@ -64,7 +66,15 @@ async function main(): Promise<number> {
   }
   const local = localContext();
   const ctx = password === undefined ? local : { ...local, config: local.config, readPassword: async (flag: string | undefined) => flag ?? password! };
-  return runProgram(buildProgram(ctx, serverCommands), ctx, argv, (err) => (err instanceof Error ? (err.stack ?? err.message) : String(err)));
+  const program = buildProgram(ctx, serverCommands);
+  // Again where a store command's action is about to run, whatever the command line looked
+  // like above (`latchkey -- user list`, `-h` as an option's value).
+  program.hook('preAction', (_, action) => {
+    let group = action;
+    while (group.parent && group.parent !== program) group = group.parent;
+    if (STORE_COMMANDS.has(group.name())) requireStore(ctx.config);
+  });
+  return runProgram(program, ctx, argv, (err) => (err instanceof Error ? (err.stack ?? err.message) : String(err)));
 }
 
 try {

@@ -118,7 +118,8 @@ export function signUpStep(deps: InteractionDeps): StepRoute[] {
 
   return [
     { method: 'get', path: '/sign-up', handlers: [...page, (ctx) => startPage(ctx, { email: '', name: '' })] },
-    { method: 'post', path: '/sign-up', handlers: [...post, addressMailLimit(deps, postedAddress), start] },
+    // Counted only when the whole form would mail: a post refused for its name costs no budget.
+    { method: 'post', path: '/sign-up', handlers: [...post, addressMailLimit(deps, (ctx) => (startForm.safeParse(ctx.request.body).success ? postedAddress(ctx) : undefined)), start] },
     { method: 'get', path: '/sign-up/code', handlers: [...page, requireSignUp, showCode] },
     { method: 'post', path: '/sign-up/code', handlers: [...post, requireSignUp, codeLimit(deps.limits, (ctx) => `${signedUpEmail(ctx)}:${flowOf(ctx)}`), checkCode] },
     { method: 'post', path: '/sign-up/resend', handlers: [...post, requireSignUp, addressMailLimit(deps, (ctx) => flowState(ctx, 'sign-up')!.email), resend] },

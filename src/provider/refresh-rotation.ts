@@ -46,8 +46,8 @@ export function rotateInOneCommit(provider: Provider, rotations: RotationCommits
     }
     await forgetAccessToken(ctx);
     // What the engine's refresh grant does for a used token, which it never reaches when
-    // the token was still unused as it read it. Not within a reuse grace: the other
-    // request used it while this one ran, so within any grace (two tabs at once).
+    // the token was still unused as it read it. Not with a reuse grace set: the other
+    // request used it while this one ran, moments ago (two tabs at once).
     if (refusal instanceof errors.InvalidGrant && reuseGraceSeconds === 0) await revokeGrant(ctx, ctx.oidc.entities.RefreshToken?.grantId);
     ctx.status = refusal.status;
     ctx.body = { error: refusal.error, error_description: refusal.error_description };

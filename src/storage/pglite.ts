@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Db, QueryResult } from './db.js';
@@ -24,7 +25,10 @@ function wrap(q: Queryable) {
   };
 }
 
-export { pgliteDataExists } from './pglite-data.js';
+/** Whether a database was created in this directory before (initdb writes PG_VERSION). */
+export function pgliteDataExists(dataDir: string): boolean {
+  return existsSync(join(dataDir, 'PG_VERSION'));
+}
 
 /** Embedded Postgres (WASM) in a directory: single-process, for development and demos. */
 export async function createPgliteDb(dataDir: string | undefined): Promise<Db> {

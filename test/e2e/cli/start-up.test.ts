@@ -63,6 +63,9 @@ describe('latchkey serve: start-up failures', () => {
     const add = await latchkey({ LATCHKEY_DATA_DIR: absolute, LATCHKEY_LOG_LEVEL: 'silent' }, ['client', 'create', '--name', 'Notes', '--redirect-uri', 'https://notes.example.com/cb']);
     oneLine(add, /^latchkey: no data directory at \S+never-started: .*latchkey migrate makes a new store\)$/);
     assert.equal(existsSync(absolute), false);
+    // However the command line is spelled: commander runs `-- user list` as `user list`.
+    oneLine(await latchkey({ LATCHKEY_DATA_DIR: absolute, LATCHKEY_LOG_LEVEL: 'silent' }, ['--', 'user', 'list']), /^latchkey: no data directory at \S+never-started: /);
+    assert.equal(existsSync(absolute), false);
     // An existing directory with no store in it (a new volume, say) is no store either.
     mkdirSync(absolute);
     oneLine(await latchkey({ LATCHKEY_DATA_DIR: absolute, LATCHKEY_LOG_LEVEL: 'silent' }, ['user', 'list']), /^latchkey: no Latchkey store in \S+never-started: /);

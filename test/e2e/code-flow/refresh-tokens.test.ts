@@ -75,6 +75,16 @@ for (const backend of backends()) {
       assert.equal((await refresh(String(won.refresh_token))).status, 200, "the winner's refresh token goes on working");
     });
 
+    test('revoking the rotated token within the grace still revokes the grant', async () => {
+      const first = await heldToken();
+      const second = await refresh(first);
+      assert.equal(second.status, 200);
+      // What an app does when the person signs out in the tab that still holds the old token.
+      await oidc.tokenRevocation(rp.config, first, { token_type_hint: 'refresh_token' });
+      assert.equal((await refresh(String(second.body.refresh_token))).body.error, 'invalid_grant');
+      assert.equal((await oidc.tokenIntrospection(rp.config, String(second.body.access_token))).active, false);
+    });
+
     test('the rotated token again within the grace: invalid_grant, the grant stays; after the grace: the grant is revoked', async () => {
       const first = await heldToken();
       const second = await refresh(first);
