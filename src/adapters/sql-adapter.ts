@@ -27,7 +27,9 @@ const LIVE = live();
 // A grant's id_hash worked out in SQL from a token row's grant_id: SHA-256, base64url,
 // as sha256() in common/hash.ts (PostgreSQL 11+ and PGlite alike).
 const GRANT_HASH = "rtrim(translate(encode(sha256(convert_to(t.grant_id, 'UTF8')), 'base64'), '+/', '-_'), '=')";
-const CONSUMED_AGO = (t = '') => `EXTRACT(EPOCH FROM now() - ${t}consumed_at)::float8 AS consumed_ago`;
+// date_part, not EXTRACT(… FROM …): a FROM here would be read as the statement's table by
+// the store-call metrics (ops/instrument-stores.ts), which label each query by its table.
+const CONSUMED_AGO = (t = '') => `date_part('epoch', now() - ${t}consumed_at)::float8 AS consumed_ago`;
 /** A token with its grant, and the rows `along` adds (read-ahead.ts). */
 const findWithGrant = (along: readonly ReadAlong[]) => `SELECT t.payload, t.consumed_at, ${CONSUMED_AGO('t.')}, t.grant_id, g.payload AS grant_payload, g.consumed_at AS grant_consumed_at
   ${along.map((a) => `, ${a.columns}`).join('')}

@@ -4,6 +4,9 @@ import { createMetrics } from '../../src/ops/metrics.js';
 import { instrumentDb, instrumentEphemeral } from '../../src/ops/instrument-stores.js';
 import { createMemoryStore } from '../../src/storage/memory.js';
 import type { Db } from '../../src/storage/db.js';
+import { createReadAhead } from '../../src/adapters/read-ahead.js';
+import { createRotationCommits } from '../../src/adapters/rotation-commit.js';
+import { createSqlAdapter } from '../../src/adapters/sql-adapter.js';
 
 const counted = async (metrics: ReturnType<typeof createMetrics>, name: string, labels: string) =>
   Number(new RegExp(`^${name}\\{${labels}\\} (\\d+)$`, 'm').exec((await metrics.scrape()).body)?.[1] ?? 0);
@@ -68,4 +71,28 @@ test('store calls are counted by operation, a transaction with its BEGIN, COMMIT
   assert.equal(await counted(metrics, 'latchkey_store_calls_total', 'store="ephemeral",operation="adapterFor:Interaction.find"'), 1);
   assert.equal(await counted(metrics, 'latchkey_store_calls_total', 'store="ephemeral",operation="failureLimiter:login-email.check"'), 1);
   await store.close();
+});
+
+test('a token lookup is counted under its table, with and without its grant read along', async () => {
+  const metrics = createMetrics();
+  const inner: Db = {
+    kind: 'postgres',
+    query: async () => ({ rows: [], rowCount: 0 }),
+    exec: async () => {},
+    transaction: (fn) => fn(inner),
+    close: async () => {},
+  };
+  const db = instrumentDb(inner, metrics);
+  // Outside a request the plain lookup; inside a token request the one that reads the grant along.
+  let request: object | undefined;
+  const rotations = createRotationCommits(db, () => request);
+  const adapter = createSqlAdapter(db, 'RefreshToken', { rotation: rotations, readAhead: createReadAhead(() => request), grantAhead: true, reuseGraceSeconds: 10 });
+  await adapter.find('outside-a-request');
+  request = {};
+  await rotations.run(request, async () => {
+    await adapter.find('in-a-token-request');
+  });
+  // Both statements compute how long ago a token was used; that must not read as a table.
+  assert.equal(await counted(metrics, 'latchkey_store_calls_total', 'store="database",operation="select oidc_models"'), 2);
+  assert.doesNotMatch((await metrics.scrape()).body, /operation="select now"/);
 });
