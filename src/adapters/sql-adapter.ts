@@ -29,9 +29,9 @@ const LIVE = live();
 const GRANT_HASH = "rtrim(translate(encode(sha256(convert_to(t.grant_id, 'UTF8')), 'base64'), '+/', '-_'), '=')";
 // date_part, not EXTRACT(… FROM …): a FROM here would be read as the statement's table by
 // the store-call metrics (ops/instrument-stores.ts), which label each query by its table.
-const CONSUMED_AGO = (t = '') => `date_part('epoch', now() - ${t}consumed_at)::float8 AS consumed_ago`;
+const CONSUMED_AGO = (t = '') => `, date_part('epoch', now() - ${t}consumed_at)::float8 AS consumed_ago`;
 /** A token with its grant, and the rows `along` adds (read-ahead.ts). */
-const findWithGrant = (along: readonly ReadAlong[]) => `SELECT t.payload, t.consumed_at, ${CONSUMED_AGO('t.')}, t.grant_id, g.payload AS grant_payload, g.consumed_at AS grant_consumed_at
+const findWithGrant = (along: readonly ReadAlong[], age: string) => `SELECT t.payload, t.consumed_at${age}, t.grant_id, g.payload AS grant_payload, g.consumed_at AS grant_consumed_at
   ${along.map((a) => `, ${a.columns}`).join('')}
   FROM oidc_models t LEFT JOIN oidc_models g ON g.model = 'Grant' AND g.id_hash = ${GRANT_HASH} AND ${live('g.')}
   ${along.map((a) => a.join).join('\n  ')}
@@ -98,10 +98,13 @@ export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptio
 
   const { readAhead } = options;
   const along = options.readAlong ?? [];
-  const withGrant = findWithGrant(along);
+  // The token's age is read only where a reuse grace asks for it.
+  const age = (t?: string) => (grace ? CONSUMED_AGO(t) : '');
+  const plain = `SELECT payload, consumed_at${age()} FROM oidc_models WHERE model = $1 AND id_hash = $2 AND ${LIVE}`;
+  const withGrant = findWithGrant(along, age('t.'));
   async function findRow(hash: string): Promise<Row | undefined> {
     if (!options.grantAhead || !readAhead?.active) {
-      const { rows } = await db.query<Row>(`SELECT payload, consumed_at, ${CONSUMED_AGO()} FROM oidc_models WHERE model = $1 AND id_hash = $2 AND ${LIVE}`, [model, hash]);
+      const { rows } = await db.query<Row>(plain, [model, hash]);
       return rows[0];
     }
     const { rows } = await db.query<WithGrant>(withGrant, [model, hash]);

@@ -31,17 +31,18 @@ function requireStore(config: Config): void {
   if (config.databaseUrl) return;
   const where = isAbsolute(config.dataDir) ? config.dataDir : `${resolve(config.dataDir)} (LATCHKEY_DATA_DIR=${config.dataDir}, from the current directory)`;
   const hint = 'run this in the directory Latchkey runs in, or set LATCHKEY_DATA_DIR to the one it uses (latchkey migrate makes a new store)';
-  const missing = (path: string) => {
+  // Undefined when nothing is there; null when it cannot be read, which the store reports itself.
+  const look = (path: string) => {
     try {
-      statSync(path);
-      return false;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'ENOENT';
+      return statSync(path, { throwIfNoEntry: false });
+    } catch {
+      return null;
     }
   };
-  if (missing(config.dataDir)) throw new UsageError(`no data directory at ${where}: ${hint}`);
+  const dir = look(config.dataDir);
+  if (dir === undefined) throw new UsageError(`no data directory at ${where}: ${hint}`);
   // PG_VERSION is what initdb writes first (storage/pglite.ts pgliteDataExists).
-  if (statSync(config.dataDir).isDirectory() && missing(join(config.dataDir, 'pglite', 'PG_VERSION'))) throw new UsageError(`no Latchkey store in ${where}: ${hint}`);
+  if (dir?.isDirectory() && look(join(config.dataDir, 'pglite', 'PG_VERSION')) === undefined) throw new UsageError(`no Latchkey store in ${where}: ${hint}`);
 }
 
 /**
@@ -52,7 +53,6 @@ async function main(): Promise<number> {
   let password: string | undefined;
   if (STORE_COMMANDS.has(argv[0] ?? '') && !argv.includes('--help') && !argv.includes('-h')) {
     const config = parseConfig(process.env);
-    requireStore(config);
     const path = socketPath(config.dataDir);
     if (!config.databaseUrl && existsSync(path)) {
       if (readsPassword(argv)) password = await readPassword(undefined);
@@ -67,8 +67,9 @@ async function main(): Promise<number> {
   const local = localContext();
   const ctx = password === undefined ? local : { ...local, config: local.config, readPassword: async (flag: string | undefined) => flag ?? password! };
   const program = buildProgram(ctx, serverCommands);
-  // Again where a store command's action is about to run, whatever the command line looked
-  // like above (`latchkey -- user list`, `-h` as an option's value).
+  // Where a store command's action is about to run, however the command line is spelled
+  // (`latchkey -- user list`, `-h` as an option's value). A command handed over above
+  // found the running server's socket, so its store exists.
   program.hook('preAction', (_, action) => {
     let group = action;
     while (group.parent && group.parent !== program) group = group.parent;

@@ -11,6 +11,18 @@ import { createSqlAdapter } from '../../src/adapters/sql-adapter.js';
 const counted = async (metrics: ReturnType<typeof createMetrics>, name: string, labels: string) =>
   Number(new RegExp(`^${name}\\{${labels}\\} (\\d+)$`, 'm').exec((await metrics.scrape()).body)?.[1] ?? 0);
 
+/** A database that answers every statement with no rows. */
+function emptyDb(): Db {
+  const db: Db = {
+    kind: 'postgres',
+    query: async () => ({ rows: [], rowCount: 0 }),
+    exec: async () => {},
+    transaction: (fn) => fn(db),
+    close: async () => {},
+  };
+  return db;
+}
+
 function failingDb(code: string | undefined): Db {
   const fail = async (): Promise<never> => {
     throw Object.assign(new Error('boom'), code ? { code } : {});
@@ -43,14 +55,7 @@ test('a refused attempt counts as a rate-limit refusal under its limiter name; t
 
 test('store calls are counted by operation, a transaction with its BEGIN, COMMIT and statements', async () => {
   const metrics = createMetrics();
-  const inner: Db = {
-    kind: 'postgres',
-    query: async () => ({ rows: [], rowCount: 0 }),
-    exec: async () => {},
-    transaction: (fn) => fn(inner),
-    close: async () => {},
-  };
-  const db = instrumentDb(inner, metrics);
+  const db = instrumentDb(emptyDb(), metrics);
   await db.query('SELECT 1');
   await db.transaction(async (tx) => {
     await tx.query('SELECT payload FROM oidc_models WHERE id_hash = $1', ['secret-looking']);
@@ -75,14 +80,7 @@ test('store calls are counted by operation, a transaction with its BEGIN, COMMIT
 
 test('a token lookup is counted under its table, with and without its grant read along', async () => {
   const metrics = createMetrics();
-  const inner: Db = {
-    kind: 'postgres',
-    query: async () => ({ rows: [], rowCount: 0 }),
-    exec: async () => {},
-    transaction: (fn) => fn(inner),
-    close: async () => {},
-  };
-  const db = instrumentDb(inner, metrics);
+  const db = instrumentDb(emptyDb(), metrics);
   // Outside a request the plain lookup; inside a token request the one that reads the grant along.
   let request: object | undefined;
   const rotations = createRotationCommits(db, () => request);
