@@ -6,6 +6,7 @@
 // is the price of those.
 import { generateKeyPairSync } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../src/accounts/passwords.js';
+import { storeAdapters } from './baseline-stores.js';
 
 // The engine as published (the npm alias `oidc-provider-published`, which patch-package
 // leaves alone): plain oidc-provider, what an operator would build on instead of Latchkey.
@@ -21,7 +22,12 @@ const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const PASSWORD = 'correct horse battery staple';
 const passwordHash = await hashPassword(PASSWORD);
 
+// BENCH_BASELINE_STORES=postgres-redis (fair.ts): the engine's models on real stores (baseline-stores.ts).
+const stores = process.env.BASELINE_DATABASE_URL;
+const adapter = stores ? await storeAdapters(stores, process.env.BASELINE_REDIS_URL!, process.env.BASELINE_REDIS_PREFIX!) : undefined;
+
 const provider = new Provider(issuer, {
+  ...(adapter ? { adapter } : {}),
   clients: [
     {
       client_id: 'baseline',

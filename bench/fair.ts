@@ -16,7 +16,7 @@ import { createAccountsRepo } from '../src/accounts/accounts-repo.js';
 import { createClientRegistry } from '../src/clients/registry.js';
 import { createResourcesRepo } from '../src/clients/resources-repo.js';
 import { basicAuth } from '../test/helpers/client-auth.js';
-import { cpuSecondsOf, freePort, median, freshStores, idleCpuOf, measure, printMeasured, resetPeak, ROOT, rssOf, sample, SECONDS, startLatchkey, startProcess, stop, summarize, WARMUP_SECONDS, type Measured, type Sample, type Stores } from './lib.js';
+import { cpuSecondsOf, freePort, median, freshStores, REDIS_URL, idleCpuOf, measure, printMeasured, resetPeak, ROOT, rssOf, sample, SECONDS, startLatchkey, startProcess, stop, summarize, WARMUP_SECONDS, type Measured, type Sample, type Stores } from './lib.js';
 import { ACCOUNTS, emailOf, PASSWORD, RESOURCE, targetRatio, WORKLOADS, type Target, type Workload } from './workloads.js';
 import { roundTrips, type RoundTrips } from './round-trips.js';
 import { seedLarge } from './seed-large.js';
@@ -24,6 +24,8 @@ import { report, type Result } from './report.js';
 
 const REDIRECT_URI = 'http://localhost:8099/callback';
 const only = process.env.BENCH_ONLY;
+const onStores = process.env.BENCH_BASELINE_STORES === 'postgres-redis';
+const BASELINE = onStores ? 'oidc-provider (stores)' : 'oidc-provider';
 const chosen = WORKLOADS.filter((w) => (!only || only === 'fair' || only === w.group) && (!process.env.BENCH_NAME || w.name.startsWith(process.env.BENCH_NAME)));
 
 async function jwksUriOf(issuer: string): Promise<string> {
@@ -176,6 +178,9 @@ export async function fairBench(): Promise<void> {
   process.stdout.write(process.env.BENCH_BASELINE_ENGINE === 'installed'
     ? '  baseline: oidc-provider as Latchkey runs it, with its patches (BENCH_BASELINE_ENGINE=installed)\n'
     : '  baseline: oidc-provider as published (oidc-provider-published; BENCH_BASELINE_ENGINE=installed for the patched one)\n');
+  process.stdout.write(onStores
+    ? '  its models on Postgres + Redis, split as Latchkey splits them, one call per adapter call (BENCH_BASELINE_STORES=postgres-redis; baseline-stores.ts)\n'
+    : '  its models in memory (BENCH_BASELINE_STORES=postgres-redis puts them on the stores Latchkey runs on)\n');
   execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
   const results: Result[] = [];
   let argon2: number | undefined;
@@ -193,7 +198,10 @@ export async function fairBench(): Promise<void> {
     const baseline = await startProcess(
       // BENCH_BASELINE_NODE_ARGS: flags for the baseline, e.g. a profile to compare with Latchkey's.
       [...(process.env.BENCH_BASELINE_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'bench/baseline-provider.ts'],
-      { PORT: String(basePort), BASELINE_SECRET: secret, BASELINE_RESOURCE: RESOURCE, BASELINE_REDIRECT_URI: REDIRECT_URI },
+      {
+        PORT: String(basePort), BASELINE_SECRET: secret, BASELINE_RESOURCE: RESOURCE, BASELINE_REDIRECT_URI: REDIRECT_URI,
+        ...(onStores ? { BASELINE_DATABASE_URL: stores.databaseUrl, BASELINE_REDIS_URL: REDIS_URL, BASELINE_REDIS_PREFIX: `${stores.redisPrefix}baseline:` } : {}),
+      },
       `${baseIssuer}/.well-known/openid-configuration`,
       '0',
     );
@@ -203,7 +211,7 @@ export async function fairBench(): Promise<void> {
     let server: ChildProcess | undefined;
     try {
       const baseTarget: Target = {
-        label: 'oidc-provider', issuer: baseIssuer, machineAuth: basicAuth('baseline', secret), web: { id: 'web', secret },
+        label: BASELINE, issuer: baseIssuer, machineAuth: basicAuth('baseline', secret), web: { id: 'web', secret },
         redirectUri: REDIRECT_URI, jwksUri: await jwksUriOf(baseIssuer),
       };
       server = await startLatchkey(stores, port, '0', env);
@@ -238,5 +246,5 @@ export async function fairBench(): Promise<void> {
     execFileSync('taskset', ['-a', '-cp', '0,1', String(process.pid)], { stdio: 'ignore' });
     await stores.close();
   }
-  report(results, chosen, { argon2, targetRatio });
+  report(results, chosen, { argon2, targetRatio, baseline: BASELINE });
 }
