@@ -5,7 +5,7 @@ import { CLI_ACTOR, cliAdminDeps } from './admin-deps.js';
 import { createOneTimeCodes } from '../accounts/one-time-codes.js';
 import { systemClock } from '../common/clock.js';
 import { createOutbox } from '../mail/outbox.js';
-import { loadOrCreateKeyFile } from '../storage/key-file.js';
+import { storeKeyEncryptionKey } from './store-key.js';
 import type { FailureLimiter } from '../storage/ephemeral-store.js';
 import type { CliContext } from './context.js';
 import { printJson, UsageError } from './shared.js';
@@ -31,9 +31,9 @@ export async function inviteUser(ctx: CliContext, opts: { email: string; name: s
   if (opts.password !== undefined) throw new UsageError('--invite: an invited account has no password (the link creates its passkey)');
   if (opts.emailVerified) throw new UsageError('--invite: the address is verified by the invitation itself');
   const { config } = ctx;
-  // The same key the server uses for one-time codes, or the link would not check there.
-  const secret = config.keyEncryptionKey ?? loadOrCreateKeyFile(config.dataDir).key;
   const { account, inviteUrl: url } = await ctx.withDb(async (db) => {
+    // The same key the server uses for one-time codes, or the link would not check there.
+    const secret = await storeKeyEncryptionKey(config, db);
     const outbox = createOutbox(db);
     // The admin service (admin/service/users-write.ts), as the console and API invite.
     return createUser(

@@ -4,7 +4,7 @@ import { AppError } from '../common/errors.js';
 import { parseDuration } from '../common/duration.js';
 import { DEFAULT_ACTIVATE_AFTER_SECONDS, METADATA_MAX_AGE_SECONDS, minimumActivateAfterSeconds, rotateKeys, rotationPolicy, type RotationResult } from '../provider/key-rotation.js';
 import type { Db } from '../storage/db.js';
-import { loadOrCreateKeyFile } from '../storage/key-file.js';
+import { storeKeyEncryptionKey } from './store-key.js';
 
 /** What `keys rotate` needs of the CLI: the config, the durable store, and where to write. */
 export interface KeysRotateContext {
@@ -49,9 +49,8 @@ export function addKeysRotate(keys: Command, ctx: KeysRotateContext): void {
           `--activate-after: at least ${minimum}s (relying parties may cache /jwks for ${METADATA_MAX_AGE_SECONDS}s, and processes read the keys every ${config.keyRotation.reloadSeconds}s)`,
         );
       }
-      // The same key-encryption key the server uses: the variable, else the embedded key file.
-      const kek = config.keyEncryptionKey ?? loadOrCreateKeyFile(config.dataDir).key;
-      const result = await ctx.withDb(async (db) => rotateKeys(db, kek, new Date(), await rotationPolicy(db, config, activateAfterSeconds)));
+      // The same key-encryption key the server uses, checked against the store's keys.
+      const result = await ctx.withDb(async (db) => rotateKeys(db, await storeKeyEncryptionKey(config, db), new Date(), await rotationPolicy(db, config, activateAfterSeconds)));
       if (!result) throw new Error('rotation did not run');
       const shown = view(result);
       if (opts.json) return ctx.out(`${JSON.stringify(shown)}\n`);

@@ -8,8 +8,10 @@ import { ownerOnlyDataDir } from './data-dir-lock.js';
  * starts with no setup. Returns `created: true` the first time, so the caller can warn
  * once that production should take the key from LATCHKEY_KEY_ENCRYPTION_KEY.
  */
+export const KEY_FILE_NAME = 'key-encryption.key';
+
 export function loadOrCreateKeyFile(dataDir: string): { key: Buffer; created: boolean; path: string } {
-  const path = join(dataDir, 'key-encryption.key');
+  const path = join(dataDir, KEY_FILE_NAME);
   if (existsSync(path)) {
     const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64url');
     if (key.length !== 32) throw new Error(`${path} does not hold a 32-byte base64url key`);

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { cliSuite, latchkey } from './setup.js';
+import { cliSuite, latchkey, stderrLines } from './setup.js';
 
 interface Rotation {
   added: Array<{ kid: string; use: string; alg: string | null; activates_at: string }>;
@@ -39,4 +43,39 @@ cliSuite('latchkey keys rotate', { migrated: true }, (c) => {
     assert.equal(third.code, 1);
     assert.match(third.stderr, /^latchkey: a rotation is already scheduled: key \S+ starts signing at /m);
   });
+});
+
+// Run with the server stopped, a command works on the store itself and must seal with the
+// key the server uses (cli/store-key.ts): any other key is refused before anything is written.
+test('keys rotate and user create --invite refuse a key-encryption key the store was not sealed with', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-kek-'));
+  try {
+    const server = { LATCHKEY_DATA_DIR: dir, LATCHKEY_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
+    assert.equal((await latchkey(server, ['migrate'])).code, 0);
+    const sealed = await latchkey(server, ['keys', 'rotate', '--json']);
+    assert.equal(sealed.code, 0, sealed.stderr);
+    const keysBefore = (await latchkey(server, ['keys', 'list', '--json'])).stdout;
+
+    // The shell lacks the variable the server runs with: no key file is made to fill in.
+    const without = await latchkey({ LATCHKEY_DATA_DIR: dir }, ['keys', 'rotate']);
+    assert.equal(without.code, 1);
+    assert.deepEqual(stderrLines(without.stderr), [
+      `latchkey: this store's keys were sealed with LATCHKEY_KEY_ENCRYPTION_KEY, not with a key file (no ${join(dir, 'key-encryption.key')}): set it to the key Latchkey runs with`,
+    ]);
+    assert.equal(existsSync(join(dir, 'key-encryption.key')), false);
+
+    const other = { LATCHKEY_DATA_DIR: dir, LATCHKEY_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
+    for (const args of [['keys', 'rotate'], ['user', 'create', '--invite', '--email', 'alice@example.com', '--name', 'Alice']]) {
+      const wrong = await latchkey(other, args);
+      assert.equal(wrong.code, 1, args.join(' '));
+      assert.match(stderrLines(wrong.stderr).join('\n'), /^latchkey: key \S+ cannot be decrypted: LATCHKEY_KEY_ENCRYPTION_KEY is not the key it was stored with$/);
+    }
+    assert.equal((await latchkey(server, ['keys', 'list', '--json'])).stdout, keysBefore, 'no key was added');
+    assert.deepEqual(JSON.parse((await latchkey(server, ['user', 'list', '--json'])).stdout), [], 'nobody was invited');
+
+    const rotated = await latchkey(server, ['keys', 'rotate']);
+    assert.equal(rotated.code, 0, rotated.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
