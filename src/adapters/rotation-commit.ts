@@ -23,8 +23,12 @@ export interface RotationWrites {
   claim(model: string, id: string): boolean;
   /** The successor of the token claimed in this rotation: held for the commit (true). Otherwise false. */
   defer(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): boolean;
-  /** Whether the current request is a token request (the only one that can rotate). */
-  inTokenRequest(): boolean;
+  /**
+   * A used token found again within the reuse grace: in a token request (the only one
+   * that can rotate), remembers it for the request's audit record and answers true (the
+   * lookup then finds nothing). Otherwise false.
+   */
+  reusedWithinGrace(payload: AdapterPayload): boolean;
 }
 
 // One token used, one successor: the engine's refresh grant. Anything beyond that in a
@@ -32,23 +36,27 @@ export interface RotationWrites {
 interface Pending {
   claim?: { model: string; idHash: string };
   successor?: { id: string; payload: AdapterPayload; expiresIn: number | undefined };
+  graced?: AdapterPayload;
 }
 
-export interface Rotation {
+/** What a token request did with a refresh token, when it did anything. */
+export interface TokenRequestOutcome {
   /**
-   * Writes the rotation in one transaction: true when done, false when another request
-   * used the token first (nothing is written then). A store failure rejects, and
-   * nothing is written either.
+   * When it marked a token used: writes the rotation in one transaction, true when done,
+   * false when another request used the token first (nothing is written then). A store
+   * failure rejects, and nothing is written either.
    */
-  commit(): Promise<boolean>;
+  commit?: () => Promise<boolean>;
+  /** When it presented a used token within the reuse grace: that token. */
+  reusedWithinGrace?: AdapterPayload;
 }
 
 export interface RotationCommits extends RotationWrites {
   /**
    * Runs `fn` (the engine's handling of the token request `request`) with its rotation
-   * deferred: the rotation to commit when the request marked a token used, else undefined.
+   * deferred: what it did with a refresh token, else undefined.
    */
-  run(request: object, fn: () => Promise<void>): Promise<Rotation | undefined>;
+  run(request: object, fn: () => Promise<void>): Promise<TokenRequestOutcome | undefined>;
 }
 
 /** `currentRequest` finds the request the adapter is called for (provider/oidc-internals engineRequest). */
@@ -79,7 +87,12 @@ export function createRotationCommits(db: Db, currentRequest: () => object | und
       pending.claim = { model, idHash: sha256(id) };
       return true;
     },
-    inTokenRequest: () => current() !== undefined,
+    reusedWithinGrace(payload) {
+      const pending = current();
+      if (!pending) return false;
+      pending.graced = payload;
+      return true;
+    },
     defer(model, id, payload, expiresIn) {
       const pending = current();
       if (pending?.claim?.model !== model || pending.successor) return false;
@@ -102,8 +115,9 @@ export function createRotationCommits(db: Db, currentRequest: () => object | und
       return handled.then(
         () => {
           holder[slot] = undefined;
-          const { claim, successor } = pending;
-          return claim ? { commit: () => commit(claim, successor) } : undefined;
+          const { claim, successor, graced } = pending;
+          if (claim) return { commit: () => commit(claim, successor) };
+          return graced ? { reusedWithinGrace: graced } : undefined;
         },
         (err: unknown) => {
           holder[slot] = undefined;

@@ -79,7 +79,7 @@ export interface SqlAdapterOptions {
   grantAhead?: boolean;
   readAlong?: readonly ReadAlong[];
   /**
-   * In a token request (`rotation.inTokenRequest`), a token consumed less than this many
+   * In a token request (`rotation.reusedWithinGrace`), a token consumed less than this many
    * seconds ago is not found (LATCHKEY_REFRESH_REUSE_GRACE_SECONDS): the refresh grant then
    * answers invalid_grant without revoking the grant, as it does for a token it finds
    * consumed. Revocation and introspection still find it (a revocation revokes the grant).
@@ -138,7 +138,7 @@ export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptio
       if (misses?.has(hash)) return undefined;
       const row = await findRow(hash);
       if (!row) misses?.add(hash);
-      if (grace && row?.consumed_ago != null && row.consumed_ago < grace && options.rotation?.inTokenRequest()) return undefined;
+      if (grace && row?.consumed_ago != null && row.consumed_ago < grace && options.rotation?.reusedWithinGrace(row.payload)) return undefined;
       return revive(row, id);
     },
 

@@ -65,14 +65,19 @@ export const acrLabel = (acr: unknown): string => (typeof acr === 'string' && AC
  * | passkey.user_handle_mismatch   | sign_ins{method=passkey,outcome=failure}        |
  * | passkey.counter_regressed      | sign_ins{method=passkey,outcome=failure}        |
  * | passkey.backup_eligibility_changed | sign_ins{method=passkey,outcome=failure}    |
+ * | refresh_token.reused           | refresh_token_reuse{outcome=revoked}            |
+ * | refresh_token.reused_in_grace  | refresh_token_reuse{outcome=graced}             |
  */
-export const AUDIT_COUNTERS: Readonly<Record<string, ReadonlyArray<{ counter: 'signIns'; method: string; outcome: string } | { counter: 'lockouts' }>>> = {
+type AuditEffect = { counter: 'signIns'; method: string; outcome: string } | { counter: 'lockouts' } | { counter: 'refreshReuse'; outcome: 'revoked' | 'graced' };
+export const AUDIT_COUNTERS: Readonly<Record<string, readonly AuditEffect[]>> = {
   'login.failed': [{ counter: 'signIns', method: 'password', outcome: 'failure' }],
   'account.locked': [{ counter: 'signIns', method: 'password', outcome: 'locked' }, { counter: 'lockouts' }],
   'passkey.wrong_account': [{ counter: 'signIns', method: 'passkey', outcome: 'failure' }],
   'passkey.user_handle_mismatch': [{ counter: 'signIns', method: 'passkey', outcome: 'failure' }],
   'passkey.counter_regressed': [{ counter: 'signIns', method: 'passkey', outcome: 'failure' }],
   'passkey.backup_eligibility_changed': [{ counter: 'signIns', method: 'passkey', outcome: 'failure' }],
+  'refresh_token.reused': [{ counter: 'refreshReuse', outcome: 'revoked' }],
+  'refresh_token.reused_in_grace': [{ counter: 'refreshReuse', outcome: 'graced' }],
 };
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
@@ -95,6 +100,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   const stepUps = new Counter({ name: 'latchkey_step_ups_total', help: 'Step-ups completed, by the acr reached', labelNames: ['acr'] as const, registers });
   const lockouts = new Counter({ name: 'latchkey_lockouts_total', help: 'Accounts locked after repeated failed sign-ins', registers });
+  const refreshReuse = new Counter({
+    name: 'latchkey_refresh_token_reuse_total',
+    help: 'Used refresh tokens presented again: revoked (the grant with it, RFC 9700 §4.14.2), graced (within LATCHKEY_REFRESH_REUSE_GRACE_SECONDS)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
   const tokensIssued = slotCounter({
     name: 'latchkey_tokens_issued_total',
     help: 'Successful token endpoint requests, by grant type',
@@ -176,6 +187,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     observeAudit(event) {
       for (const effect of AUDIT_COUNTERS[event.type] ?? []) {
         if (effect.counter === 'lockouts') lockouts.inc();
+        else if (effect.counter === 'refreshReuse') refreshReuse.inc({ outcome: effect.outcome });
         else signIns.inc({ method: effect.method, outcome: effect.outcome });
       }
     },

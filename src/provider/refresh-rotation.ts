@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import type { Rotation, RotationCommits } from '../adapters/rotation-commit.js';
+import type { RotationCommits, TokenRequestOutcome } from '../adapters/rotation-commit.js';
+import type { AuditEvent } from '../audit/audit-log.js';
 import { StoreUnavailableError } from '../storage/store-outage.js';
 import { revokeGrant } from './oidc-internals.js';
 
@@ -22,20 +23,40 @@ import { revokeGrant } from './oidc-internals.js';
  *   grace (LATCHKEY_REFRESH_REUSE_GRACE_SECONDS) the loser gets invalid_grant and the
  *   grant stays, as a reuse within the grace after the commit does (sql-adapter.ts).
  * In the last two the access token already saved was never handed out: it is deleted.
+ *
+ * Every used token presented again goes to the audit log, `refresh_token.reused` when the
+ * grant was revoked for it (here or by the engine) and `refresh_token.reused_in_grace`
+ * when the grace spared it, and from there to latchkey_refresh_token_reuse_total: either
+ * may be a stolen token, and an operator sees it there.
  */
-export function rotateInOneCommit(provider: Provider, rotations: RotationCommits, reuseGraceSeconds = 0): void {
+export function rotateInOneCommit(
+  provider: Provider,
+  rotations: RotationCommits,
+  { reuseGraceSeconds = 0, record }: { reuseGraceSeconds?: number; record: (event: AuditEvent) => Promise<void> },
+): void {
   const tokenPath = provider.pathFor('token');
-  // Only a request that rotated goes on to the commit; every other one costs one promise here.
+  // Only a refused request or one that rotated goes on; every other one costs one promise here.
   provider.use((ctx, next) =>
-    ctx.method === 'POST' && ctx.path === tokenPath
-      ? rotations.run(ctx, next).then((rotation) => (rotation && ctx.status === 200 ? commitRotation(ctx as KoaContextWithOIDC, rotation) : undefined))
-      : next(),
+    ctx.method === 'POST' && ctx.path === tokenPath ? rotations.run(ctx, next).then((outcome) => settle(ctx as KoaContextWithOIDC, outcome)) : next(),
   );
 
-  async function commitRotation(ctx: KoaContextWithOIDC, rotation: Rotation): Promise<void> {
+  function settle(ctx: KoaContextWithOIDC, outcome: TokenRequestOutcome | undefined): Promise<void> | undefined {
+    if (outcome?.commit) return ctx.status === 200 ? commitRotation(ctx, outcome.commit) : undefined;
+    if (outcome?.reusedWithinGrace) return reused(ctx, outcome.reusedWithinGrace, false);
+    // The engine's own finding (a used token, after any grace): it revoked the grant.
+    const token = ctx.status === 400 ? ctx.oidc?.entities.RefreshToken : undefined;
+    return token?.consumed ? reused(ctx, token, true) : undefined;
+  }
+
+  function reused(ctx: KoaContextWithOIDC, token: { accountId?: unknown; clientId?: unknown }, revoked: boolean): Promise<void> {
+    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    return record({ type: revoked ? 'refresh_token.reused' : 'refresh_token.reused_in_grace', accountId: text(token.accountId), clientId: text(token.clientId), ip: ctx.ip });
+  }
+
+  async function commitRotation(ctx: KoaContextWithOIDC, commit: () => Promise<boolean>): Promise<void> {
     let refusal: errors.OIDCProviderError;
     try {
-      if (await rotation.commit()) return;
+      if (await commit()) return;
       refusal = new errors.InvalidGrant('refresh token already used');
     } catch (err) {
       if (!(err instanceof StoreUnavailableError)) {
@@ -48,7 +69,10 @@ export function rotateInOneCommit(provider: Provider, rotations: RotationCommits
     // What the engine's refresh grant does for a used token, which it never reaches when
     // the token was still unused as it read it. Not with a reuse grace set: the other
     // request used it while this one ran, moments ago (two tabs at once).
-    if (refusal instanceof errors.InvalidGrant && reuseGraceSeconds === 0) await revokeGrant(ctx, ctx.oidc.entities.RefreshToken?.grantId);
+    if (refusal instanceof errors.InvalidGrant) {
+      if (reuseGraceSeconds === 0) await revokeGrant(ctx, ctx.oidc.entities.RefreshToken?.grantId);
+      await reused(ctx, ctx.oidc.entities.RefreshToken ?? {}, reuseGraceSeconds === 0);
+    }
     ctx.status = refusal.status;
     ctx.body = { error: refusal.error, error_description: refusal.error_description };
   }

@@ -15,12 +15,16 @@ test('route labels come from a fixed set: engine route names, page areas, else "
 
 test('audit events turn into counters by the documented map; unknown types count nothing', async () => {
   const metrics = createMetrics();
-  for (const type of ['login.failed', 'account.locked', 'passkey.wrong_account', 'passkey.renamed', 'client.created']) metrics.observeAudit({ type });
+  for (const type of ['login.failed', 'account.locked', 'passkey.wrong_account', 'passkey.renamed', 'client.created', 'refresh_token.reused', 'refresh_token.reused_in_grace', 'refresh_token.reused']) {
+    metrics.observeAudit({ type });
+  }
   const text = (await metrics.scrape()).body;
   assert.match(text, /^latchkey_sign_ins_total\{method="password",outcome="failure"\} 1$/m);
   assert.match(text, /^latchkey_sign_ins_total\{method="password",outcome="locked"\} 1$/m);
   assert.match(text, /^latchkey_sign_ins_total\{method="passkey",outcome="failure"\} 1$/m);
   assert.match(text, /^latchkey_lockouts_total 1$/m);
+  assert.match(text, /^latchkey_refresh_token_reuse_total\{outcome="revoked"\} 2$/m);
+  assert.match(text, /^latchkey_refresh_token_reuse_total\{outcome="graced"\} 1$/m);
   assert.ok(Object.keys(AUDIT_COUNTERS).every((type) => /^[a-z_]+\.[a-z_]+$/.test(type)));
 });
 
