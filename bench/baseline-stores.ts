@@ -1,10 +1,11 @@
 // A second baseline (BENCH_BASELINE_STORES=postgres-redis): the same plain oidc-provider,
 // its models on the stores Latchkey runs on, split as Latchkey splits them (DESIGN.md
 // "Storage": sessions, grants and refresh tokens in Postgres, the rest in Redis), through
-// the adapter an operator building on the engine would write first: one statement or
-// command per adapter call, nothing batched, read ahead or deferred. Latchkey's ratio to
-// this one is what its own layers cost; this one's ratio to the in-memory baseline is
-// what real stores cost the engine itself.
+// the adapter an operator building on the engine would write first: one round trip per
+// adapter call (a save is one MULTI), nothing batched across calls, read ahead, deferred
+// or cached. Latchkey's ratio to this one is what its own layers (and its engine
+// patches) cost or save; this one against the in-memory baseline
+// (BENCH_BASELINE_STORES=compare) is what real stores cost the engine itself.
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
@@ -16,8 +17,9 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS baseline_models (
 CREATE INDEX IF NOT EXISTS baseline_models_grant ON baseline_models (grant_id);
 CREATE INDEX IF NOT EXISTS baseline_models_uid ON baseline_models (model, uid)`;
 
-// Kept as a hash with its own `consumed` field, so a consume is one command.
-const CONSUMABLE = new Set(['AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+// Kept as a hash with its own `consumed` field, so a consume is one command: every model
+// the engine consumes (BaseModel#consume callers in oidc-provider 9).
+const CONSUMABLE = new Set(['AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PushedAuthorizationRequest', 'PreAuthorizedCode']);
 
 const expiry = (expiresIn: number | undefined) => (expiresIn ? new Date(Date.now() + expiresIn * 1000) : null);
 
@@ -67,7 +69,8 @@ function redisAdapter(redis: Redis, model: string): Adapter {
       if (expiresIn) multi.expire(key(id), expiresIn);
       if (payload.grantId) {
         multi.rpush(grantKey(payload.grantId), key(id));
-        if (expiresIn) multi.expire(grantKey(payload.grantId), expiresIn);
+        // The grant's list lives as long as its longest-lived entry: set when new, only ever extended (Redis 7).
+        if (expiresIn) multi.expire(grantKey(payload.grantId), expiresIn, 'NX').expire(grantKey(payload.grantId), expiresIn, 'GT');
       }
       await multi.exec();
     },

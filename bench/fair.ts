@@ -24,7 +24,10 @@ import { report, type Result } from './report.js';
 
 const REDIRECT_URI = 'http://localhost:8099/callback';
 const only = process.env.BENCH_ONLY;
-const onStores = process.env.BENCH_BASELINE_STORES === 'postgres-redis';
+// postgres-redis: the baseline's models on the stores (baseline-stores.ts); compare: the
+// engine in memory against the engine on the stores, paired, without Latchkey.
+const storesMode = process.env.BENCH_BASELINE_STORES;
+const onStores = storesMode === 'postgres-redis';
 const BASELINE = onStores ? 'oidc-provider (stores)' : 'oidc-provider';
 const chosen = WORKLOADS.filter((w) => (!only || only === 'fair' || only === w.group) && (!process.env.BENCH_NAME || w.name.startsWith(process.env.BENCH_NAME)));
 
@@ -172,14 +175,67 @@ async function floor(ours: Side, jwks: Workload): Promise<void> {
   }
 }
 
+/** Plain oidc-provider (baseline-provider.ts) on core 0: its models in memory, or on `stores` (baseline-stores.ts). */
+async function startBaseline(stores: Stores, secret: string, models: 'memory' | 'stores'): Promise<{ server: ChildProcess; target: Target }> {
+  const port = await freePort();
+  const issuer = `http://localhost:${port}`;
+  const server = await startProcess(
+    // BENCH_BASELINE_NODE_ARGS: flags for the baseline, e.g. a profile to compare with Latchkey's.
+    [...(process.env.BENCH_BASELINE_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'bench/baseline-provider.ts'],
+    {
+      PORT: String(port), BASELINE_SECRET: secret, BASELINE_RESOURCE: RESOURCE, BASELINE_REDIRECT_URI: REDIRECT_URI,
+      ...(models === 'stores' ? { BASELINE_DATABASE_URL: stores.databaseUrl, BASELINE_REDIS_URL: REDIS_URL, BASELINE_REDIS_PREFIX: `${stores.redisPrefix}baseline:` } : {}),
+    },
+    `${issuer}/.well-known/openid-configuration`,
+    '0',
+  );
+  const target: Target = {
+    label: models === 'stores' ? 'oidc-provider (stores)' : 'oidc-provider', issuer, machineAuth: basicAuth('baseline', secret), web: { id: 'web', secret },
+    redirectUri: REDIRECT_URI, jwksUri: await jwksUriOf(issuer),
+  };
+  return { server, target };
+}
+
+/**
+ * BENCH_BASELINE_STORES=compare: what the stores alone cost the engine, measured directly
+ * (the engine in memory against the same engine on Postgres + Redis, paired as above),
+ * rather than worked out from two runs against Latchkey whose machine may have drifted.
+ */
+async function storesCost(stores: Stores): Promise<void> {
+  const secret = randomBytes(32).toString('base64url');
+  const memory = await startBaseline(stores, secret, 'memory');
+  const onStores = await startBaseline(stores, secret, 'stores');
+  try {
+    const [memIdle, storesIdle] = [await idleCpuOf(memory.server.pid!), await idleCpuOf(onStores.server.pid!)];
+    const results = await runPaired({ ...memory, idleCpu: memIdle! }, { ...onStores, idleCpu: storesIdle! }, chosen);
+    process.stdout.write('\n  the engine on Postgres + Redis against the engine in memory, per core (workloads without a store call: the method\'s own spread)\n');
+    for (const r of results.filter((x) => x.pairedPerCoreRatio !== undefined)) process.stdout.write(`  ${r.workload.padEnd(36)} ${r.pairedPerCoreRatio!.toFixed(2)}\n`);
+  } finally {
+    await stop(memory.server);
+    await stop(onStores.server);
+  }
+}
+
 export async function fairBench(): Promise<void> {
   if (!chosen.length) return;
+  if (storesMode === 'compare') {
+    process.stdout.write('\nThe stores\' cost to the engine: oidc-provider as published, in memory and on Postgres + Redis (baseline-stores.ts), on core 0, load on core 1\n');
+    execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
+    const stores = await freshStores();
+    try {
+      await storesCost(stores);
+    } finally {
+      execFileSync('taskset', ['-a', '-cp', '0,1', String(process.pid)], { stdio: 'ignore' });
+      await stores.close();
+    }
+    return;
+  }
   process.stdout.write('\nThe fair benchmark: servers on core 0, load on core 1\n');
   process.stdout.write(process.env.BENCH_BASELINE_ENGINE === 'installed'
     ? '  baseline: oidc-provider as Latchkey runs it, with its patches (BENCH_BASELINE_ENGINE=installed)\n'
     : '  baseline: oidc-provider as published (oidc-provider-published; BENCH_BASELINE_ENGINE=installed for the patched one)\n');
   process.stdout.write(onStores
-    ? '  its models on Postgres + Redis, split as Latchkey splits them, one call per adapter call (BENCH_BASELINE_STORES=postgres-redis; baseline-stores.ts)\n'
+    ? '  its models on Postgres + Redis, split as Latchkey splits them, one round trip per adapter call (BENCH_BASELINE_STORES=postgres-redis; baseline-stores.ts)\n'
     : '  its models in memory (BENCH_BASELINE_STORES=postgres-redis puts them on the stores Latchkey runs on)\n');
   execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
   const results: Result[] = [];
@@ -192,28 +248,12 @@ export async function fairBench(): Promise<void> {
       argon2 = Number(/RATE ([\d.]+)/.exec(out.stdout)![1]);
     }
 
-    const secret = randomBytes(32).toString('base64url');
-    const basePort = await freePort();
-    const baseIssuer = `http://localhost:${basePort}`;
-    const baseline = await startProcess(
-      // BENCH_BASELINE_NODE_ARGS: flags for the baseline, e.g. a profile to compare with Latchkey's.
-      [...(process.env.BENCH_BASELINE_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'bench/baseline-provider.ts'],
-      {
-        PORT: String(basePort), BASELINE_SECRET: secret, BASELINE_RESOURCE: RESOURCE, BASELINE_REDIRECT_URI: REDIRECT_URI,
-        ...(onStores ? { BASELINE_DATABASE_URL: stores.databaseUrl, BASELINE_REDIS_URL: REDIS_URL, BASELINE_REDIS_PREFIX: `${stores.redisPrefix}baseline:` } : {}),
-      },
-      `${baseIssuer}/.well-known/openid-configuration`,
-      '0',
-    );
+    const { server: baseline, target: baseTarget } = await startBaseline(stores, randomBytes(32).toString('base64url'), onStores ? 'stores' : 'memory');
     const port = await freePort();
     const { target, metricsPort } = await latchkeyTarget(stores, port);
     const env = { LATCHKEY_METRICS_PORT: String(metricsPort) };
     let server: ChildProcess | undefined;
     try {
-      const baseTarget: Target = {
-        label: BASELINE, issuer: baseIssuer, machineAuth: basicAuth('baseline', secret), web: { id: 'web', secret },
-        redirectUri: REDIRECT_URI, jwksUri: await jwksUriOf(baseIssuer),
-      };
       server = await startLatchkey(stores, port, '0', env);
       target.jwksUri = await jwksUriOf(target.issuer);
       // Both idle CPUs are read while both run, as they will during the slices.

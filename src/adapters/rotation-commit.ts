@@ -39,14 +39,17 @@ interface Pending {
   graced?: AdapterPayload;
 }
 
+export type CommitResult = 'rotated' | 'used' | 'gone';
+
 /** What a token request did with a refresh token, when it did anything. */
 export interface TokenRequestOutcome {
   /**
-   * When it marked a token used: writes the rotation in one transaction, true when done,
-   * false when another request used the token first (nothing is written then). A store
-   * failure rejects, and nothing is written either.
+   * When it marked a token used: writes the rotation in one transaction. `rotated` when
+   * done; `used` when another request used the token first, `gone` when it was deleted
+   * meanwhile (a sign-out, a revocation): nothing is written then. A store failure
+   * rejects, and nothing is written either.
    */
-  commit?: () => Promise<boolean>;
+  commit?: () => Promise<CommitResult>;
   /** When it presented a used token within the reuse grace: that token. */
   reusedWithinGrace?: AdapterPayload;
 }
@@ -67,17 +70,21 @@ export function createRotationCommits(db: Db, currentRequest: () => object | und
   type Holder = { [slot]?: Pending | undefined };
   const current = () => (currentRequest() as Holder | undefined)?.[slot];
 
-  async function commit(claim: NonNullable<Pending['claim']>, successor: Pending['successor']): Promise<boolean> {
+  async function commit(claim: NonNullable<Pending['claim']>, successor: Pending['successor']): Promise<CommitResult> {
     // In an explicit transaction although one statement: a statement sent to a server
     // that stopped answering waits in its socket and would still run (and commit) when it
     // goes on, after the client was told 503. Inside BEGIN … COMMIT, a statement that
     // times out is rolled back with the dropped connection; only a COMMIT in flight at
     // that moment remains undecided.
-    return db.transaction((tx) =>
+    const done = await db.transaction((tx) =>
       successor
         ? rotateModel(tx, claim.model, claim.idHash, successor.id, successor.payload, successor.expiresIn)
         : consumeModel(tx, claim.model, claim.idHash),
     );
+    if (done) return 'rotated';
+    // Only a lost commit asks: a replay, or a token deleted while this request ran.
+    const { rowCount } = await db.query('SELECT 1 FROM oidc_models WHERE model = $1 AND id_hash = $2', [claim.model, claim.idHash]);
+    return rowCount > 0 ? 'used' : 'gone';
   }
 
   return {

@@ -18,17 +18,17 @@ import { KEY_FILE_NAME, loadOrCreateKeyFile } from '../storage/key-file.js';
 export async function storeKeyEncryptionKey(config: Config, db: Db): Promise<Buffer> {
   const { rows } = await db.query<{ kid: string; private_enc: string }>('SELECT kid, private_enc FROM keys ORDER BY created_at LIMIT 1');
   const sealed = rows[0];
-  let kek = config.keyEncryptionKey;
-  if (!kek) {
-    const file = join(config.dataDir, KEY_FILE_NAME);
-    if (sealed && !existsSync(file)) {
-      throw new AppError('keys.no_key_file', `this store's keys were sealed with LATCHKEY_KEY_ENCRYPTION_KEY, not with a key file (no ${file}): set it to the key Latchkey runs with`, {
-        status: 500,
-        expose: true,
-      });
+  const file = join(config.dataDir, KEY_FILE_NAME);
+  const refuse = (what: string) =>
+    new AppError('keys.wrong_key_encryption_key', `${what} does not open this store's key ${sealed?.kid}: set LATCHKEY_KEY_ENCRYPTION_KEY to the key Latchkey runs with`, { status: 500, expose: true });
+  if (!config.keyEncryptionKey && sealed && !existsSync(file)) throw refuse(`LATCHKEY_KEY_ENCRYPTION_KEY is not set and no key file (${file})`);
+  const kek = config.keyEncryptionKey ?? loadOrCreateKeyFile(config.dataDir).key;
+  if (sealed) {
+    try {
+      decryptKey(kek, sealed.private_enc, sealed.kid);
+    } catch {
+      throw refuse(config.keyEncryptionKey ? 'LATCHKEY_KEY_ENCRYPTION_KEY' : `the key file ${file}`);
     }
-    kek = loadOrCreateKeyFile(config.dataDir).key;
   }
-  if (sealed) decryptKey(kek, sealed.private_enc, sealed.kid);
   return kek;
 }

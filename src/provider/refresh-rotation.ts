@@ -1,6 +1,6 @@
 import type Provider from 'oidc-provider';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import type { RotationCommits, TokenRequestOutcome } from '../adapters/rotation-commit.js';
+import type { CommitResult, RotationCommits, TokenRequestOutcome } from '../adapters/rotation-commit.js';
 import type { AuditEvent } from '../audit/audit-log.js';
 import { StoreUnavailableError } from '../storage/store-outage.js';
 import { revokeGrant } from './oidc-internals.js';
@@ -24,10 +24,12 @@ import { revokeGrant } from './oidc-internals.js';
  *   grant stays, as a reuse within the grace after the commit does (sql-adapter.ts).
  * In the last two the access token already saved was never handed out: it is deleted.
  *
- * Every used token presented again goes to the audit log, `refresh_token.reused` when the
- * grant was revoked for it (here or by the engine) and `refresh_token.reused_in_grace`
- * when the grace spared it, and from there to latchkey_refresh_token_reuse_total: either
- * may be a stolen token, and an operator sees it there.
+ * A used token presented again at the token endpoint by the client it was issued to goes
+ * to the audit log, `refresh_token.reused` when the grant was revoked for it (here or by
+ * the engine) and `refresh_token.reused_in_grace` when the grace spared it, and from
+ * there to latchkey_refresh_token_reuse_total: either may be a stolen token, and an
+ * operator sees it there. A token refused for anything else (unknown, expired, another
+ * client's, its account gone) is not a reuse.
  */
 export function rotateInOneCommit(
   provider: Provider,
@@ -42,10 +44,14 @@ export function rotateInOneCommit(
 
   function settle(ctx: KoaContextWithOIDC, outcome: TokenRequestOutcome | undefined): Promise<void> | undefined {
     if (outcome?.commit) return ctx.status === 200 ? commitRotation(ctx, outcome.commit) : undefined;
-    if (outcome?.reusedWithinGrace) return reused(ctx, outcome.reusedWithinGrace, false);
-    // The engine's own finding (a used token, after any grace): it revoked the grant.
-    const token = ctx.status === 400 ? ctx.oidc?.entities.RefreshToken : undefined;
-    return token?.consumed ? reused(ctx, token, true) : undefined;
+    const graced = outcome?.reusedWithinGrace;
+    // Within the grace the token is "not found" before the engine checks its client.
+    if (graced) return graced.clientId === ctx.oidc?.client?.clientId ? reused(ctx, graced, false) : undefined;
+    // The engine's own finding: the token, its client and its account checked out
+    // (the Account entity is set right before the check), and it was used already, by
+    // another request (this one claimed nothing): the engine revoked the grant.
+    const entities = ctx.status === 400 ? ctx.oidc?.entities : undefined;
+    return entities?.Account && entities.RefreshToken?.consumed ? reused(ctx, entities.RefreshToken, true) : undefined;
   }
 
   function reused(ctx: KoaContextWithOIDC, token: { accountId?: unknown; clientId?: unknown }, revoked: boolean): Promise<void> {
@@ -53,10 +59,12 @@ export function rotateInOneCommit(
     return record({ type: revoked ? 'refresh_token.reused' : 'refresh_token.reused_in_grace', accountId: text(token.accountId), clientId: text(token.clientId), ip: ctx.ip });
   }
 
-  async function commitRotation(ctx: KoaContextWithOIDC, commit: () => Promise<boolean>): Promise<void> {
+  async function commitRotation(ctx: KoaContextWithOIDC, commit: () => Promise<CommitResult>): Promise<void> {
     let refusal: errors.OIDCProviderError;
+    let result: CommitResult | undefined;
     try {
-      if (await commit()) return;
+      result = await commit();
+      if (result === 'rotated') return;
       refusal = new errors.InvalidGrant('refresh token already used');
     } catch (err) {
       if (!(err instanceof StoreUnavailableError)) {
@@ -71,7 +79,7 @@ export function rotateInOneCommit(
     // request used it while this one ran, moments ago (two tabs at once).
     if (refusal instanceof errors.InvalidGrant) {
       if (reuseGraceSeconds === 0) await revokeGrant(ctx, ctx.oidc.entities.RefreshToken?.grantId);
-      await reused(ctx, ctx.oidc.entities.RefreshToken ?? {}, reuseGraceSeconds === 0);
+      if (result === 'used') await reused(ctx, ctx.oidc.entities.RefreshToken ?? {}, reuseGraceSeconds === 0);
     }
     ctx.status = refusal.status;
     ctx.body = { error: refusal.error, error_description: refusal.error_description };

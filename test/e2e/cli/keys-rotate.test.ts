@@ -43,6 +43,14 @@ cliSuite('latchkey keys rotate', { migrated: true }, (c) => {
     assert.equal(third.code, 1);
     assert.match(third.stderr, /^latchkey: a rotation is already scheduled: key \S+ starts signing at /m);
   });
+
+  test('another key-encryption key than the store was sealed with is refused, and nothing is written', async () => {
+    const before = (await latchkey(c.env, ['keys', 'list', '--json'])).stdout;
+    const other = await latchkey({ ...c.env, LATCHKEY_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') }, ['keys', 'rotate', '--activate-after', '2h']);
+    assert.equal(other.code, 1);
+    assert.match(stderrLines(other.stderr).join('\n'), /^latchkey: LATCHKEY_KEY_ENCRYPTION_KEY does not open this store's key \S+: /);
+    assert.equal((await latchkey(c.env, ['keys', 'list', '--json'])).stdout, before);
+  });
 });
 
 // Run with the server stopped, a command works on the store itself and must seal with the
@@ -59,16 +67,19 @@ test('keys rotate and user create --invite refuse a key-encryption key the store
     // The shell lacks the variable the server runs with: no key file is made to fill in.
     const without = await latchkey({ LATCHKEY_DATA_DIR: dir }, ['keys', 'rotate']);
     assert.equal(without.code, 1);
-    assert.deepEqual(stderrLines(without.stderr), [
-      `latchkey: this store's keys were sealed with LATCHKEY_KEY_ENCRYPTION_KEY, not with a key file (no ${join(dir, 'key-encryption.key')}): set it to the key Latchkey runs with`,
-    ]);
+    const kid = (JSON.parse(sealed.stdout) as Rotation).added.map((k) => k.kid);
+    const [line, ...rest] = stderrLines(without.stderr);
+    assert.deepEqual(rest, []);
+    assert.match(line!, /^latchkey: LATCHKEY_KEY_ENCRYPTION_KEY is not set and no key file \((.+)\) does not open this store's key (\S+): set LATCHKEY_KEY_ENCRYPTION_KEY to the key Latchkey runs with$/);
+    assert.ok(line!.includes(`(${join(dir, 'key-encryption.key')})`));
+    assert.ok(kid.some((k) => line!.includes(` key ${k}:`)), 'names a key of this store');
     assert.equal(existsSync(join(dir, 'key-encryption.key')), false);
 
     const other = { LATCHKEY_DATA_DIR: dir, LATCHKEY_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
     for (const args of [['keys', 'rotate'], ['user', 'create', '--invite', '--email', 'alice@example.com', '--name', 'Alice']]) {
       const wrong = await latchkey(other, args);
       assert.equal(wrong.code, 1, args.join(' '));
-      assert.match(stderrLines(wrong.stderr).join('\n'), /^latchkey: key \S+ cannot be decrypted: LATCHKEY_KEY_ENCRYPTION_KEY is not the key it was stored with$/);
+      assert.match(stderrLines(wrong.stderr).join('\n'), /^latchkey: LATCHKEY_KEY_ENCRYPTION_KEY does not open this store's key \S+: set LATCHKEY_KEY_ENCRYPTION_KEY to the key Latchkey runs with$/);
     }
     assert.equal((await latchkey(server, ['keys', 'list', '--json'])).stdout, keysBefore, 'no key was added');
     assert.deepEqual(JSON.parse((await latchkey(server, ['user', 'list', '--json'])).stdout), [], 'nobody was invited');
