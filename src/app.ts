@@ -225,7 +225,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
       }),
     ]),
   );
-  rotateInOneCommit(provider, adapters.rotations, { reuseGraceSeconds: config.refreshReuseGraceSeconds, record: (e) => audit.record(e).catch((err: unknown) => logger.error({ err }, 'audit record failed')) }); // last: right around the engine (refresh-rotation.ts)
+  rotateInOneCommit(provider, adapters.rotations, { reuseGraceSeconds: config.refreshReuseGraceSeconds, record: (e) => audit.record(e).catch((err: unknown) => logger.error({ err }, 'audit record failed')), seen: ephemeral.kv('refresh-reuse') }); // last: right around the engine (refresh-rotation.ts)
 
   return {
     app: provider,

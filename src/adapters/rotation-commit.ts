@@ -28,7 +28,7 @@ export interface RotationWrites {
    * that can rotate), remembers it for the request's audit record and answers true (the
    * lookup then finds nothing). Otherwise false.
    */
-  reusedWithinGrace(payload: AdapterPayload): boolean;
+  reusedWithinGrace(payload: AdapterPayload, idHash: string): boolean;
 }
 
 // One token used, one successor: the engine's refresh grant. Anything beyond that in a
@@ -36,7 +36,7 @@ export interface RotationWrites {
 interface Pending {
   claim?: { model: string; idHash: string };
   successor?: { id: string; payload: AdapterPayload; expiresIn: number | undefined };
-  graced?: AdapterPayload;
+  graced?: { payload: AdapterPayload; idHash: string };
 }
 
 export type CommitResult = 'rotated' | 'used' | 'gone';
@@ -52,6 +52,8 @@ export interface TokenRequestOutcome {
   commit?: () => Promise<CommitResult>;
   /** When it presented a used token within the reuse grace: that token. */
   reusedWithinGrace?: AdapterPayload;
+  /** The presented token's id hash (common/hash.ts). */
+  idHash: string;
 }
 
 export interface RotationCommits extends RotationWrites {
@@ -94,10 +96,10 @@ export function createRotationCommits(db: Db, currentRequest: () => object | und
       pending.claim = { model, idHash: sha256(id) };
       return true;
     },
-    reusedWithinGrace(payload) {
+    reusedWithinGrace(payload, idHash) {
       const pending = current();
       if (!pending) return false;
-      pending.graced = payload;
+      pending.graced = { payload, idHash };
       return true;
     },
     defer(model, id, payload, expiresIn) {
@@ -123,8 +125,8 @@ export function createRotationCommits(db: Db, currentRequest: () => object | und
         () => {
           holder[slot] = undefined;
           const { claim, successor, graced } = pending;
-          if (claim) return { commit: () => commit(claim, successor) };
-          return graced ? { reusedWithinGrace: graced } : undefined;
+          if (claim) return { commit: () => commit(claim, successor), idHash: claim.idHash };
+          return graced ? { reusedWithinGrace: graced.payload, idHash: graced.idHash } : undefined;
         },
         (err: unknown) => {
           holder[slot] = undefined;

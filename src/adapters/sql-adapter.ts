@@ -138,7 +138,7 @@ export function createSqlAdapter(db: Db, model: string, options: SqlAdapterOptio
       if (misses?.has(hash)) return undefined;
       const row = await findRow(hash);
       if (!row) misses?.add(hash);
-      if (grace && row?.consumed_ago != null && row.consumed_ago < grace && options.rotation?.reusedWithinGrace(row.payload)) return undefined;
+      if (grace && row?.consumed_ago != null && row.consumed_ago < grace && options.rotation?.reusedWithinGrace(row.payload, hash)) return undefined;
       return revive(row, id);
     },
 

@@ -2,6 +2,7 @@ import type Provider from 'oidc-provider';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { CommitResult, RotationCommits, TokenRequestOutcome } from '../adapters/rotation-commit.js';
 import type { AuditEvent } from '../audit/audit-log.js';
+import type { EphemeralKv } from '../storage/ephemeral-store.js';
 import { StoreUnavailableError } from '../storage/store-outage.js';
 import { revokeGrant } from './oidc-internals.js';
 
@@ -29,12 +30,13 @@ import { revokeGrant } from './oidc-internals.js';
  * the engine) and `refresh_token.reused_in_grace` when the grace spared it, and from
  * there to latchkey_refresh_token_reuse_total: either may be a stolen token, and an
  * operator sees it there. A token refused for anything else (unknown, expired, another
- * client's, its account gone) is not a reuse.
+ * client's, its account gone) is not a reuse. Within the grace one token is recorded once
+ * (`seen`): an app retrying in a loop would otherwise write a row per attempt.
  */
 export function rotateInOneCommit(
   provider: Provider,
   rotations: RotationCommits,
-  { reuseGraceSeconds = 0, record }: { reuseGraceSeconds?: number; record: (event: AuditEvent) => Promise<void> },
+  { reuseGraceSeconds = 0, record, seen }: { reuseGraceSeconds?: number; record: (event: AuditEvent) => Promise<void>; seen: EphemeralKv },
 ): void {
   const tokenPath = provider.pathFor('token');
   // Only a refused request or one that rotated goes on; every other one costs one promise here.
@@ -43,10 +45,10 @@ export function rotateInOneCommit(
   );
 
   function settle(ctx: KoaContextWithOIDC, outcome: TokenRequestOutcome | undefined): Promise<void> | undefined {
-    if (outcome?.commit) return ctx.status === 200 ? commitRotation(ctx, outcome.commit) : undefined;
+    if (outcome?.commit) return ctx.status === 200 ? commitRotation(ctx, outcome.commit, outcome.idHash) : undefined;
     const graced = outcome?.reusedWithinGrace;
     // Within the grace the token is "not found" before the engine checks its client.
-    if (graced) return graced.clientId === ctx.oidc?.client?.clientId ? reused(ctx, graced, false) : undefined;
+    if (graced) return graced.clientId === ctx.oidc?.client?.clientId ? reusedInGrace(ctx, graced, outcome.idHash) : undefined;
     // The engine's own finding: the token, its client and its account checked out
     // (the Account entity is set right before the check), and it was used already, by
     // another request (this one claimed nothing): the engine revoked the grant.
@@ -59,7 +61,12 @@ export function rotateInOneCommit(
     return record({ type: revoked ? 'refresh_token.reused' : 'refresh_token.reused_in_grace', accountId: text(token.accountId), clientId: text(token.clientId), ip: ctx.ip });
   }
 
-  async function commitRotation(ctx: KoaContextWithOIDC, commit: () => Promise<CommitResult>): Promise<void> {
+  async function reusedInGrace(ctx: KoaContextWithOIDC, token: { accountId?: unknown; clientId?: unknown }, idHash: string): Promise<void> {
+    // A store that cannot say records it again: a duplicate row over a missing one.
+    if (await seen.claim(idHash, reuseGraceSeconds).catch(() => true)) await reused(ctx, token, false);
+  }
+
+  async function commitRotation(ctx: KoaContextWithOIDC, commit: () => Promise<CommitResult>, idHash: string): Promise<void> {
     let refusal: errors.OIDCProviderError;
     let result: CommitResult | undefined;
     try {
@@ -79,7 +86,8 @@ export function rotateInOneCommit(
     // request used it while this one ran, moments ago (two tabs at once).
     if (refusal instanceof errors.InvalidGrant) {
       if (reuseGraceSeconds === 0) await revokeGrant(ctx, ctx.oidc.entities.RefreshToken?.grantId);
-      if (result === 'used') await reused(ctx, ctx.oidc.entities.RefreshToken ?? {}, reuseGraceSeconds === 0);
+      const token = ctx.oidc.entities.RefreshToken ?? {};
+      if (result === 'used') await (reuseGraceSeconds === 0 ? reused(ctx, token, true) : reusedInGrace(ctx, token, idHash));
     }
     ctx.status = refusal.status;
     ctx.body = { error: refusal.error, error_description: refusal.error_description };

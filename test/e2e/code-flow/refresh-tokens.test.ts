@@ -94,7 +94,8 @@ for (const backend of backends()) {
       const results = await Promise.all(Array.from({ length: 5 }, () => refresh(held)));
       assert.equal(results.filter((r) => r.status === 200).length, 1, JSON.stringify(results.map((r) => [r.status, r.body.error])));
       for (const r of results.filter((r) => r.status !== 200)) assert.equal(r.body.error, 'invalid_grant');
-      assert.deepEqual((await reuseSeen(lk, open, since)).records.map((r) => r.type), Array(4).fill('refresh_token.reused_in_grace'));
+      // Four presentations of one used token within the grace: one record, whichever way each lost.
+      assert.deepEqual((await reuseSeen(lk, open, since)).records.map((r) => r.type), ['refresh_token.reused_in_grace']);
       const won = results.find((r) => r.status === 200)!.body;
       assert.equal((await oidc.tokenIntrospection(rp.config, String(won.access_token))).active, true);
       assert.equal((await refresh(String(won.refresh_token))).status, 200, "the winner's refresh token goes on working");
@@ -119,6 +120,8 @@ for (const backend of backends()) {
       const again = await refresh(first);
       assert.equal(again.status, 400);
       assert.equal(again.body.error, 'invalid_grant');
+      // An app retrying in a loop: still one record for the token within the grace.
+      assert.equal((await refresh(first)).body.error, 'invalid_grant');
       const graced = await reuseSeen(lk, open, since);
       assert.deepEqual(graced.records, [{ type: 'refresh_token.reused_in_grace', client_id: rp.clientId, account_id: alice.id }]);
       assert.deepEqual([graced.graced - before.graced, graced.revoked - before.revoked], [1, 0]);
