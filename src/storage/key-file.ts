@@ -3,13 +3,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ownerOnlyDataDir } from './data-dir-lock.js';
 
+export const KEY_FILE_NAME = 'key-encryption.key';
+
 /**
  * Embedded mode only: a generated key-encryption key in the data directory, so a clone
  * starts with no setup. Returns `created: true` the first time, so the caller can warn
  * once that production should take the key from LATCHKEY_KEY_ENCRYPTION_KEY.
  */
-export const KEY_FILE_NAME = 'key-encryption.key';
-
 export function loadOrCreateKeyFile(dataDir: string): { key: Buffer; created: boolean; path: string } {
   const path = join(dataDir, KEY_FILE_NAME);
   if (existsSync(path)) {
