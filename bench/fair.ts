@@ -28,7 +28,7 @@ const only = process.env.BENCH_ONLY;
 // engine in memory against the engine on the stores, paired, without Latchkey.
 const storesMode = process.env.BENCH_BASELINE_STORES;
 const onStores = storesMode === 'postgres-redis';
-const BASELINE = onStores ? 'oidc-provider (stores)' : 'oidc-provider';
+const baselineLabel = (models: 'memory' | 'stores') => (models === 'stores' ? 'oidc-provider (stores)' : 'oidc-provider');
 const chosen = WORKLOADS.filter((w) => (!only || only === 'fair' || only === w.group) && (!process.env.BENCH_NAME || w.name.startsWith(process.env.BENCH_NAME)));
 
 async function jwksUriOf(issuer: string): Promise<string> {
@@ -190,7 +190,7 @@ async function startBaseline(stores: Stores, secret: string, models: 'memory' | 
     '0',
   );
   const target: Target = {
-    label: models === 'stores' ? 'oidc-provider (stores)' : 'oidc-provider', issuer, machineAuth: basicAuth('baseline', secret), web: { id: 'web', secret },
+    label: baselineLabel(models), issuer, machineAuth: basicAuth('baseline', secret), web: { id: 'web', secret },
     redirectUri: REDIRECT_URI, jwksUri: await jwksUriOf(issuer),
   };
   return { server, target };
@@ -286,5 +286,6 @@ export async function fairBench(): Promise<void> {
     execFileSync('taskset', ['-a', '-cp', '0,1', String(process.pid)], { stdio: 'ignore' });
     await stores.close();
   }
-  report(results, chosen, { argon2, targetRatio, baseline: BASELINE });
+  // The targets are set against the engine in memory: against the stores baseline the ratios are reported, not judged.
+  report(results, chosen, { argon2, baseline: baselineLabel(onStores ? 'stores' : 'memory'), ...(onStores ? {} : { targetRatio }) });
 }
