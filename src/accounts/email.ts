@@ -19,3 +19,26 @@ export function canonicalEmail(input: string): string {
 export function looksLikeEmail(canonical: string): boolean {
   return canonical.length <= 320 && /^[^\s@<>()[\]\\,;:"\p{Cc}]+@[^\s@<>()[\]\\,;:"\p{Cc}]+\.[^\s@<>()[\]\\,;:"\p{Cc}.]+$/u.test(canonical);
 }
+
+// Providers that ignore dots in the local part, and their second name for the same mailboxes.
+const DOTLESS_DOMAINS: Readonly<Record<string, string>> = { 'gmail.com': 'gmail.com', 'googlemail.com': 'gmail.com' };
+
+/**
+ * The mailbox a canonical address delivers to, as far as the common conventions tell:
+ * the sub-address dropped (`alice+news@` → `alice@`: RFC 5233's `+` separator, which
+ * Gmail, Outlook, iCloud, Fastmail and Proton all honour) and, at Gmail, the dots and the
+ * domain's second name. Only for counting mail (pages/rate-limit.ts mailLimit): each
+ * spelling stays its own address for accounts and lookups, but a flood of mail through
+ * `alice+1@`, `alice+2@`… lands in one inbox, so it spends one budget.
+ */
+export function mailboxOf(canonical: string): string {
+  const at = canonical.lastIndexOf('@');
+  if (at <= 0) return canonical;
+  const domain = canonical.slice(at + 1);
+  const plus = canonical.indexOf('+');
+  let local = plus > 0 && plus < at ? canonical.slice(0, plus) : canonical.slice(0, at);
+  const dotless = DOTLESS_DOMAINS[domain];
+  if (dotless === undefined) return `${local}@${domain}`;
+  local = local.replaceAll('.', '');
+  return `${local || canonical.slice(0, at)}@${dotless}`;
+}

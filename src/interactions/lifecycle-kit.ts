@@ -1,6 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
-import { canonicalEmail, looksLikeEmail } from '../accounts/email.js';
+import { canonicalEmail, looksLikeEmail, mailboxOf } from '../accounts/email.js';
 import type { OneTimeCodes } from '../accounts/one-time-codes.js';
 import type { PasswordPolicy } from '../accounts/password-policy.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -112,14 +112,15 @@ export function codeThrottled(ctx: Context, retryAfterSeconds: number): FieldErr
 
 /**
  * The mail limit of a step that mails `emailOf(ctx)` (a canonical address; undefined when
- * the request names none): counted per address, with the owner's known browsers (a device
- * cookie that signed in to the address's account) on a budget strangers cannot spend.
+ * the request names none): counted per mailbox (every sub-address of it together,
+ * accounts/email.ts `mailboxOf`), with the owner's known browsers (a device cookie that
+ * signed in to the address's account) on a budget strangers cannot spend.
  */
 export function addressMailLimit(deps: InteractionDeps, emailOf: (ctx: Context) => string | undefined): Middleware {
   return mailLimit(deps.limits, {
     to: (ctx) => {
       const email = emailOf(ctx);
-      return email === undefined ? undefined : accountKey(email);
+      return email === undefined ? undefined : accountKey(mailboxOf(email));
     },
     owner: (ctx) =>
       isOwnerBrowser(ctx, deps.provider.issuer, async () => (await deps.accounts.findByEmail(emailOf(ctx)!))?.id).catch(

@@ -163,7 +163,7 @@ export const MAIL_BUDGETS = {
 } as const satisfies Record<string, Budget>;
 
 export interface MailLimitOptions {
-  /** The recipient: an account id, or `accountKey(email)`; undefined counts nothing but the client address. */
+  /** The recipient: an account id, or `accountKey(mailboxOf(email))`; undefined counts nothing but the client address. */
   to: (ctx: Context) => string | undefined;
   /** Whether the request provably comes from the recipient's owner (a browser that signed in to the account, a signed-in session). */
   owner?: (ctx: Context) => Promise<boolean>;

@@ -53,6 +53,18 @@ test('canonical email: trim, NFKC, locale-independent case fold', async () => {
   assert.equal(canonicalEmail('ﬁona@example.com'), 'fiona@example.com', 'the ligature fi is two letters');
 });
 
+test('the mailbox an address delivers to: sub-address dropped, and at Gmail the dots and the second domain name', async () => {
+  const { canonicalEmail, mailboxOf } = await import('../../src/accounts/email.js');
+  const mailbox = (raw: string) => mailboxOf(canonicalEmail(raw));
+  assert.equal(mailbox('hana+news@example.com'), 'hana@example.com');
+  assert.equal(mailbox('Hana+a+b@Example.com'), 'hana@example.com', 'everything from the first +');
+  assert.equal(mailbox('h.ana@example.com'), 'h.ana@example.com', 'dots count outside Gmail');
+  assert.equal(mailbox('H.a.n.a+x@googlemail.com'), 'hana@gmail.com');
+  assert.equal(mailbox('hana@gmail.com'), 'hana@gmail.com');
+  assert.equal(mailbox('+news@example.com'), '+news@example.com', 'nothing before the +: the local part stays');
+  assert.equal(mailbox('hana@sub+domain.example'), 'hana@sub+domain.example', 'a + in the domain is not a sub-address');
+});
+
 test('a plausible address: one plain address, nothing a mail header reads otherwise (RFC 5322 §3.4)', async () => {
   const { looksLikeEmail } = await import('../../src/accounts/email.js');
   for (const ok of ['alice@example.com', 'a.b+tag@sub.example.co.uk', 'jürgen@bücher.example']) assert.equal(looksLikeEmail(ok), true, ok);

@@ -195,6 +195,22 @@ abuseSuite('abuse: mail-sending steps', { ...ENV, LATCHKEY_SIGNUP: 'open', LATCH
     assert.ok((await post('reset', 'grace@example.com', '198.51.100.200')).status < 400);
   });
 
+  test('every sub-address of one mailbox spends that mailbox\'s budget, and at Gmail every dotted spelling too', async () => {
+    // From four networks, so no per-network budget is what refuses: only the mailbox's own.
+    const spellings = ['hana+1@example.com', 'hana+shop@example.com', 'Hana@example.com', 'hana+2@example.com'];
+    const statuses: number[] = [];
+    for (const [i, email] of spellings.entries()) statuses.push((await post(i % 2 ? 'reset' : 'sign-up', email, `198.51.100.${i + 11}`)).status);
+    assert.deepEqual(statuses.map((st) => st < 400), [true, true, true, false], `statuses ${statuses}`);
+    assert.equal(statuses[3], 429, 'the fourth mail to the same inbox is refused, whatever its sub-address');
+    // Another mailbox whose name starts the same is its own.
+    assert.ok((await post('sign-up', 'hanako+1@example.com', '198.51.100.19')).status < 400);
+
+    const gmail = ['i.van@gmail.com', 'ivan+x@googlemail.com', 'I.V.A.N@gmail.com', 'ivan@gmail.com'];
+    const fromGmail: number[] = [];
+    for (const [i, email] of gmail.entries()) fromGmail.push((await post('sign-up', email, `198.51.100.${i + 21}`)).status);
+    assert.deepEqual(fromGmail.map((st) => st < 400), [true, true, true, false], `statuses ${fromGmail}`);
+  });
+
   test("strangers together send at most three mails to an address an hour, and never spend what the owner's known browser may ask for", async () => {
     const dora = await s.lk.createUser({ email: 'dora@example.com' });
     const home = userAgentWith(s.rp, () => ({ 'x-forwarded-for': '198.51.100.99' }));
