@@ -13,8 +13,9 @@ export interface AuditEvent {
 
 export interface AuditLogOptions {
   /**
-   * Sees every event once it is stored (ops/metrics.ts turns known types into counters).
-   * Called synchronously; it must not throw, and an event whose insert failed is not seen.
+   * Sees every event as it is recorded (ops/metrics.ts turns known types into counters),
+   * whether or not its insert succeeded: the event happened all the same, and a counter
+   * must not go quiet while the database does. Called synchronously; it must not throw.
    */
   onRecord?: (event: AuditEvent) => void;
 }
@@ -25,6 +26,7 @@ const USER_AGENT_MAX = 512;
 export function createAuditLog(db: Db, options: AuditLogOptions = {}) {
   return {
     async record(event: AuditEvent): Promise<void> {
+      options.onRecord?.(event);
       await db.query('INSERT INTO audit_events (type, account_id, client_id, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6)', [
         event.type,
         event.accountId ?? null,
@@ -33,7 +35,6 @@ export function createAuditLog(db: Db, options: AuditLogOptions = {}) {
         event.userAgent ? event.userAgent.slice(0, USER_AGENT_MAX) : null,
         JSON.stringify(event.detail ?? {}),
       ]);
-      options.onRecord?.(event);
     },
     /** Drops events older than `days`, so the table does not grow without bound. */
     async prune(days: number): Promise<number> {

@@ -28,6 +28,17 @@ test('audit events turn into counters by the documented map; unknown types count
   assert.ok(Object.keys(AUDIT_COUNTERS).every((type) => /^[a-z_]+\.[a-z_]+$/.test(type)));
 });
 
+test('an audit event is counted even when the database refuses its record', async () => {
+  const { createAuditLog } = await import('../../src/audit/audit-log.js');
+  const metrics = createMetrics();
+  const down = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  const db = { kind: 'postgres', query: () => Promise.reject(down), exec: () => Promise.reject(down), transaction: () => Promise.reject(down), close: async () => {} } as const;
+  const audit = createAuditLog(db, { onRecord: (event) => metrics.observeAudit(event) });
+  await assert.rejects(audit.record({ type: 'account.locked', accountId: 'acc_1' }), /ECONNREFUSED/, 'the caller still hears of the failure');
+  const text = (await metrics.scrape()).body;
+  assert.match(text, /^latchkey_lockouts_total 1$/m);
+});
+
 test('two Latchkeys in one process keep separate registries', async () => {
   const a = createMetrics();
   const b = createMetrics();
