@@ -27,6 +27,7 @@ import { createPasskeyCeremonies } from './passkeys/ceremonies.js';
 import { loadAttestationTrust } from './passkeys/attestation-trust.js';
 import { interactionPages } from './interactions/index.js';
 import { createSignInRecord } from './interactions/sign-in-record.js';
+import { rememberBrowser } from './interactions/device-cookie.js';
 import { accountPages } from './account-ui/routes.js';
 import { invitePages } from './account-ui/invite.js';
 import { adminConsole } from './admin/console/routes.js';
@@ -202,6 +203,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
           mailer,
           passwordPolicy: config.passwordPolicy,
           idleSeconds: config.sessions.idleSeconds,
+          rememberBrowser: (ctx, account) => rememberBrowser(ctx, config.issuer, account),
         },
         codes,
         mailer,

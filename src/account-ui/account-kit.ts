@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AccountModels } from '../adapters/account-models.js';
 import type { AccountsRepo } from '../accounts/accounts-repo.js';
+import type { DeviceAccount } from '../accounts/device-token.js';
 import { describeDevice } from '../common/device.js';
 import type { PasswordLogin } from '../accounts/password-login.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -29,6 +30,11 @@ export interface AccountRouteDeps {
   audit: AuditLog;
   clock: Clock;
   guard: SignedInGuard;
+  /**
+   * Remembers the account on this browser with its new password (interactions/device-cookie.ts
+   * `rememberBrowser`, handed in by app.ts): a change makes every browser a stranger.
+   */
+  rememberBrowser: (ctx: Context, account: DeviceAccount) => void;
 }
 
 export type AccountRouter = Router;

@@ -34,7 +34,7 @@ type Field = 'current' | 'password';
  *   sign-in rather than new consent; their access tokens end with their short lifetime.
  */
 export function changePasswordRoutes(router: AccountRouter, deps: AccountRouteDeps & { passwordPolicy: PasswordPolicy }): void {
-  const { guard, accounts, passkeys, passwordLogin, mailer, audit, clock, db } = deps;
+  const { guard, accounts, passkeys, passwordLogin, mailer, audit, clock, db, rememberBrowser } = deps;
   const form = formBody();
 
   async function needsPasskey(me: SignedIn): Promise<boolean> {
@@ -86,7 +86,10 @@ export function changePasswordRoutes(router: AccountRouter, deps: AccountRouteDe
     const problem = await checkNewPassword(input.password, { email: me.account.email, name: me.account.name }, deps.passwordPolicy);
     if (problem) return show(ctx, me, { field: 'password', message: problem }, 400);
 
-    await accounts.changePassword(me.account.id, await hashPassword(input.password), clock());
+    const changedAt = clock();
+    await accounts.changePassword(me.account.id, await hashPassword(input.password), changedAt);
+    // The owner's browser stays known to the account; every other one is a stranger now.
+    rememberBrowser(ctx, { id: me.account.id, passwordChangedAt: changedAt });
     const ended = await revokeByAccount(db, me.account.id, { keepSessionUid: me.sessionUid, keepGrants: true });
     await audit.record({
       type: 'password.changed',

@@ -20,18 +20,33 @@ export const MAX_ACCOUNTS_PER_DEVICE = 5;
 const ID = /^[A-Za-z0-9_-]{22}$/;
 const TAG = /^[A-Za-z0-9_-]{22}$/;
 
-export function accountTag(accountId: string): string {
+/** What a device cookie knows an account by: its id, and the password it signed in with. */
+export interface DeviceAccount {
+  id: string;
+  /** When the password last changed (accounts-repo.ts); null or absent when it never has. */
+  passwordChangedAt?: Date | null | undefined;
+}
+
+/**
+ * The account's tag in device cookies, bound to its password: a change or a reset turns
+ * every browser that knew the account into a stranger again, so a browser that signed in
+ * with a password its owner has since replaced (the one who stole it, say) keeps neither
+ * the owner's failure and mail budgets nor a sign-in without the "new sign-in" mail. An
+ * account whose password never changed keeps the tag it had before the binding.
+ */
+export function accountTag(account: DeviceAccount): string {
+  const changed = account.passwordChangedAt?.getTime();
   // 128 bits of SHA-256: enough to tell accounts apart, and the cookie's signature vouches for it.
-  return sha256(`latchkey device account\0${accountId}`).slice(0, 22);
+  return sha256(changed ? `latchkey device account\0${account.id}\0${changed}` : `latchkey device account\0${account.id}`).slice(0, 22);
 }
 
-export function knowsAccount(device: KnownDevice | undefined, accountId: string): boolean {
-  return Boolean(device?.accounts.includes(accountTag(accountId)));
+export function knowsAccount(device: KnownDevice | undefined, account: DeviceAccount): boolean {
+  return Boolean(device?.accounts.includes(accountTag(account)));
 }
 
-/** This device (or a new one) with `accountId` remembered first. */
-export function rememberAccount(device: KnownDevice | undefined, accountId: string): KnownDevice {
-  const tag = accountTag(accountId);
+/** This device (or a new one) with `account` remembered first. */
+export function rememberAccount(device: KnownDevice | undefined, account: DeviceAccount): KnownDevice {
+  const tag = accountTag(account);
   const others = (device?.accounts ?? []).filter((t) => t !== tag);
   return { id: device?.id ?? randomBytes(16).toString('base64url'), accounts: [tag, ...others].slice(0, MAX_ACCOUNTS_PER_DEVICE) };
 }

@@ -86,7 +86,7 @@ export function createPasswordLogin(deps: PasswordLoginDeps) {
     // OWASP device cookies: a browser that signed in to this account before has a budget
     // of its own; every other browser shares the account's "unknown devices" budget, so
     // a stranger's guesses lock strangers out but not the owner's known browser.
-    const known = account !== undefined && knowsAccount(input.device, account.id);
+    const known = account !== undefined && knowsAccount(input.device, account);
     const budget = known ? knownDevice : unknownDevices;
     const budgetKey = known ? sha256(`${input.device!.id}\0${account.id}`) : emailKey;
     const budgetName = known ? 'known-device' : 'unknown-devices';

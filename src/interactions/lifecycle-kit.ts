@@ -123,7 +123,7 @@ export function addressMailLimit(deps: InteractionDeps, emailOf: (ctx: Context) 
       return email === undefined ? undefined : accountKey(mailboxOf(email));
     },
     owner: (ctx) =>
-      isOwnerBrowser(ctx, deps.provider.issuer, async () => (await deps.accounts.findByEmail(emailOf(ctx)!))?.id).catch(
+      isOwnerBrowser(ctx, deps.provider.issuer, async () => (await deps.accounts.findByEmail(emailOf(ctx)!)) ?? undefined).catch(
         // Counted as a stranger's request then, the stricter budget: never a pass.
         () => false,
       ),

@@ -9,6 +9,7 @@ import { sha256 } from '../common/hash.js';
 import { requireCsrf } from '../pages/csrf.js';
 import { accountKey, codeLimit } from '../pages/rate-limit.js';
 import { flowOf, interactionState, loadInteraction, passwordVersion, type InteractionDeps } from './context.js';
+import { rememberBrowser } from './device-cookie.js';
 import { redirectTo } from './finish.js';
 import { addressMailLimit, CODE_NOT_RIGHT, codeField, codeThrottled, postedAddress, flowState, newPasswordField, renderFlowPage, saveFlowState, type FieldError, type FlowState } from './lifecycle-kit.js';
 import { advance, expectStep, form, type Handler, type StepRoute } from './step-kit.js';
@@ -114,6 +115,9 @@ export function resetPasswordStep(deps: InteractionDeps): StepRoute[] {
     await mailer.send({ to: account.email, template: 'password-changed', data: { reset: true, name: account.name, device: describeDevice(ctx.get('user-agent')), ip: ctx.ip } });
     // Only the password: the mailed code is not a second factor for acr (DESIGN.md "Assurance").
     const changed = { ...account, passwordChangedAt: changedAt };
+    // The reset made every browser a stranger to the account; this one proved the mailbox
+    // and chose the password, and the mail just sent names it, so it is not announced again.
+    rememberBrowser(ctx, deps.provider.issuer, changed);
     redirectTo(ctx, await advance(ctx, deps, { accountId: account.id, factors: [{ type: 'pwd', at: epochSeconds(deps.clock) }], passwordVersion: passwordVersion(changed) }, changed));
   }
 

@@ -44,20 +44,19 @@ function methodOf(factors: readonly Factor[]): string {
 export function createSignInRecord({ accounts, audit, mailer, issuer }: SignInRecordDeps) {
   return async function recordSignIn(ctx: Context, interaction: Interaction, login: FinishedLogin): Promise<void> {
     const device = readDevice(ctx, issuer);
-    const known = knowsAccount(device, login.accountId);
+    // The account as it is now: its tag in the cookie is bound to its current password.
+    const account = login.account?.id === login.accountId ? login.account : await accounts.findById(login.accountId);
+    const known = account !== undefined && knowsAccount(device, account);
     const userAgent = ctx.get('User-Agent') || undefined;
     const stepUp = interaction.session?.accountId === login.accountId && !interaction.prompt.reasons.some((r) => FULL_SIGN_IN.has(r));
     const method = methodOf(login.factors);
 
-    if (!known) {
-      const account = login.account?.id === login.accountId ? login.account : await accounts.findById(login.accountId);
-      if (account) {
-        await mailer.send({
-          to: account.email,
-          template: 'new-sign-in',
-          data: { method, name: account.name, device: describeDevice(userAgent), ip: ctx.ip },
-        });
-      }
+    if (!known && account) {
+      await mailer.send({
+        to: account.email,
+        template: 'new-sign-in',
+        data: { method, name: account.name, device: describeDevice(userAgent), ip: ctx.ip },
+      });
     }
     await audit.record({
       type: stepUp ? 'login.step_up' : 'login.succeeded',
@@ -67,7 +66,7 @@ export function createSignInRecord({ accounts, audit, mailer, issuer }: SignInRe
       userAgent,
       detail: { method, acr: login.assurance.acr, amr: login.assurance.amr, newDevice: !known },
     });
-    writeDevice(ctx, issuer, rememberAccount(device, login.accountId));
+    writeDevice(ctx, issuer, rememberAccount(device, account ?? { id: login.accountId }));
   };
 }
 

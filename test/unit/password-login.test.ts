@@ -85,7 +85,7 @@ test('50 parallel guesses: no more argon2 checks than the allowance, one at a ti
 
 test('a known device has its own budget: a stranger locks strangers out, not the owner', async () => {
   const { login, alice, checks } = await setup(3);
-  const ownerDevice = rememberAccount(undefined, alice.id);
+  const ownerDevice = rememberAccount(undefined, alice);
   for (let i = 0; i < 5; i += 1) await login({ email: alice.email, password: `stranger ${i}`, ip: '198.51.100.7' });
   const stranger = await login({ email: alice.email, password: 'correct horse battery', ip: '198.51.100.7' });
   assert.equal(stranger.ok === false && stranger.reason, 'locked');
@@ -93,7 +93,7 @@ test('a known device has its own budget: a stranger locks strangers out, not the
   assert.equal((await login({ email: alice.email, password: 'correct horse battery', ip, device: ownerDevice })).ok, true);
   assert.equal(checks(), before + 1);
   // A device cookie for another account counts as an unknown device.
-  const otherDevice = rememberAccount(undefined, 'sub-someone-else');
+  const otherDevice = rememberAccount(undefined, { id: 'sub-someone-else' });
   const other = await login({ email: alice.email, password: 'correct horse battery', ip, device: otherDevice });
   assert.equal(other.ok === false && other.reason, 'locked');
 });

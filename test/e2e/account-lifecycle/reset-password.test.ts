@@ -79,6 +79,32 @@ lifecycleSuite('forgot password', (s) => {
     assert.equal((await oldUa.submit(oldRefused, '/password', { email: user.email, password: user.password })).status, 401, 'the old password no longer works');
   });
 
+  test('a reset makes every browser that knew the account a stranger again, except the one that reset', async () => {
+    const user = await s.lk.createUser({ email: 'nadia@example.com', name: 'Nadia Example' });
+    const signedIns = async () => (await createAuditLog(s.open.db).list({ accountId: user.id, type: 'login.succeeded' })).map((e) => e.detail?.newDevice);
+    // Someone with the stolen password signs in: their browser now knows the account.
+    const thief = userAgentFor(s.rp);
+    await s.pastOffer(thief, await submitPassword(thief, await thief.go((await startAuthorization(s.rp)).url.toString()), user));
+    await s.mailTo(user.email, 'New sign-in to your account');
+
+    const { ua, codePage } = await requestReset(user.email);
+    const code = s.codeIn(await s.mailTo(user.email, 'Your code to reset your password'));
+    const done = await s.pastOffer(ua, await ua.submit(codePage, '/reset/code', { code, password: NEW_PASSWORD }));
+    assert.equal(done.status, 0, 'the reset signs in');
+    assert.deepEqual(await signedIns(), [true, false], 'the browser that reset is not announced as new: the reset mail named it');
+
+    // Should the thief learn the new password too, their browser is a stranger: the owner hears of it.
+    const again = await s.pastOffer(thief, await submitPassword(thief, await thief.go((await startAuthorization(s.rp)).url.toString()), { email: user.email, password: NEW_PASSWORD }));
+    assert.equal(again.status, 0);
+    assert.deepEqual(await signedIns(), [true, false, true], "the thief's browser signs in as a new one");
+    await s.mailTo(user.email, 'New sign-in to your account');
+
+    // The owner's browser stays known to the account with its new password.
+    const owner = await s.pastOffer(ua, await submitPassword(ua, await ua.go((await startAuthorization(s.rp, { prompt: 'login' })).url.toString()), { email: user.email, password: NEW_PASSWORD }));
+    assert.equal(owner.status, 0);
+    assert.deepEqual(await signedIns(), [true, false, true, false]);
+  });
+
   test('a sign-in started with the old password cannot finish after a reset, even paused at the passkey offer', async () => {
     const user = await s.lk.createUser({ email: 'rosa.paused@example.com', name: 'Rosa Example' });
     // Someone with the stolen password signs in and waits at the passkey offer.

@@ -44,6 +44,14 @@ accountSuite('account page: change password', (s) => {
     assert.match(refused.url, /\/interaction\//, 'the old password no longer signs in');
     assert.match(refused.html, /name="password"/);
     assert.equal((await s.accountPage(s.browser(), { email: alice.email, password: NEW_PASSWORD })).status, 200, 'the new one does');
+
+    // The browser that changed it stays known to the account; the phone, which knew it by
+    // the old password, is a stranger now: its next sign-in is announced as a new one.
+    const before = (await s.auditOf(alice.id, 'login.succeeded')).length;
+    await signIn(laptop, s.notes, { email: alice.email, password: NEW_PASSWORD }, { prompt: 'login' });
+    await signIn(phone, s.notes, { email: alice.email, password: NEW_PASSWORD });
+    const newDevice = (await s.auditOf(alice.id, 'login.succeeded')).slice(before).map((e) => e.detail?.newDevice);
+    assert.deepEqual(newDevice, [false, true]);
   });
 
   test('with a passkey on the account, a fresh passkey is needed too', async () => {
