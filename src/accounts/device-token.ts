@@ -27,28 +27,57 @@ export interface DeviceAccount {
   passwordChangedAt?: Date | null | undefined;
 }
 
+// A tag is 22 characters (128 bits of SHA-256: enough to tell accounts apart, and the
+// cookie's signature vouches for it). Once the password has changed, its first half
+// names the account and its second the password, so a browser that signed in with an
+// earlier password is still recognised as one that knew the account.
+const HALF = 11;
+const accountOnlyTag = (id: string) => sha256(`latchkey device account\0${id}`).slice(0, 2 * HALF);
+const accountHalf = (id: string) => sha256(`latchkey device account id\0${id}`).slice(0, HALF);
+const passwordHalf = (id: string, changedAt: number) => sha256(`latchkey device password\0${id}\0${changedAt}`).slice(0, HALF);
+
 /**
- * The account's tag in device cookies, bound to its password: a change or a reset turns
- * every browser that knew the account into a stranger again, so a browser that signed in
- * with a password its owner has since replaced (the one who stole it, say) keeps neither
- * the owner's failure and mail budgets nor a sign-in without the "new sign-in" mail. An
- * account whose password never changed keeps the tag it had before the binding.
+ * The account's tag in device cookies, bound to its current password: an account whose
+ * password never changed keeps the tag it had before the binding (so no cookie set then
+ * is dropped); after a change or a reset, the tag is new.
  */
 export function accountTag(account: DeviceAccount): string {
-  const changed = account.passwordChangedAt?.getTime();
-  // 128 bits of SHA-256: enough to tell accounts apart, and the cookie's signature vouches for it.
-  return sha256(changed ? `latchkey device account\0${account.id}\0${changed}` : `latchkey device account\0${account.id}`).slice(0, 22);
+  const changedAt = account.passwordChangedAt?.getTime();
+  return changedAt ? accountHalf(account.id) + passwordHalf(account.id, changedAt) : accountOnlyTag(account.id);
 }
 
+/** Any tag this browser holds for the account, whichever password it signed in with. */
+const tagsOf = (device: KnownDevice | undefined, id: string) => {
+  const old = accountOnlyTag(id);
+  const half = accountHalf(id);
+  return (device?.accounts ?? []).filter((t) => t === old || t.startsWith(half));
+};
+
+/**
+ * Whether this browser signed in to the account with its current password: the owner's
+ * known browser, which gets the owner's mail budget and signs in without the "new sign-in"
+ * mail. A change or a reset ends that for every browser (the one who stole the old
+ * password included) until it signs in with the new one.
+ */
 export function knowsAccount(device: KnownDevice | undefined, account: DeviceAccount): boolean {
   return Boolean(device?.accounts.includes(accountTag(account)));
 }
 
-/** This device (or a new one) with `account` remembered first. */
+/**
+ * Whether this browser ever signed in to the account, with any of its passwords: it keeps
+ * a failure budget of its own (accounts/password-login.ts), so strangers' guesses after a
+ * change cannot lock out the owner's other browsers. All a thief's browser keeps of it is
+ * a few guesses of its own against the new password.
+ */
+export function knewAccount(device: KnownDevice | undefined, account: DeviceAccount): boolean {
+  return tagsOf(device, account.id).length > 0;
+}
+
+/** This device (or a new one) with `account` remembered first, in place of any older tag of it. */
 export function rememberAccount(device: KnownDevice | undefined, account: DeviceAccount): KnownDevice {
-  const tag = accountTag(account);
-  const others = (device?.accounts ?? []).filter((t) => t !== tag);
-  return { id: device?.id ?? randomBytes(16).toString('base64url'), accounts: [tag, ...others].slice(0, MAX_ACCOUNTS_PER_DEVICE) };
+  const earlier = new Set(tagsOf(device, account.id));
+  const others = (device?.accounts ?? []).filter((t) => !earlier.has(t));
+  return { id: device?.id ?? randomBytes(16).toString('base64url'), accounts: [accountTag(account), ...others].slice(0, MAX_ACCOUNTS_PER_DEVICE) };
 }
 
 export function encodeDevice(device: KnownDevice): string {

@@ -2,7 +2,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { sha256 } from '../common/hash.js';
 import type { EphemeralKv, FailureLimiter } from '../storage/ephemeral-store.js';
 import type { Account, AccountsRepo } from './accounts-repo.js';
-import { knowsAccount, type KnownDevice } from './device-token.js';
+import { knewAccount, type KnownDevice } from './device-token.js';
 import { passwordLockoutKey } from './password-lockout.js';
 import { dummyVerify, hashPassword, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.js';
 import { withinMaxLength } from './password-policy.js';
@@ -83,10 +83,11 @@ export function createPasswordLogin(deps: PasswordLoginDeps) {
     if (ip.blockedFor) return { ok: false, reason: 'throttled', retryAfterSeconds: ip.blockedFor };
     const who = { ip: input.ip, clientId: input.clientId, userAgent: input.userAgent };
 
-    // OWASP device cookies: a browser that signed in to this account before has a budget
-    // of its own; every other browser shares the account's "unknown devices" budget, so
-    // a stranger's guesses lock strangers out but not the owner's known browser.
-    const known = account !== undefined && knowsAccount(input.device, account);
+    // OWASP device cookies: a browser that signed in to this account before (with any of
+    // its passwords: device-token.ts `knewAccount`) has a budget of its own; every other
+    // browser shares the account's "unknown devices" budget, so a stranger's guesses lock
+    // strangers out but not the owner's known browser.
+    const known = account !== undefined && knewAccount(input.device, account);
     const budget = known ? knownDevice : unknownDevices;
     const budgetKey = known ? sha256(`${input.device!.id}\0${account.id}`) : emailKey;
     const budgetName = known ? 'known-device' : 'unknown-devices';

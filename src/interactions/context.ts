@@ -121,7 +121,7 @@ export async function decideStep(deps: InteractionDeps, state: InteractionState,
     if (pending.passwordVersion !== undefined && pending.passwordVersion !== passwordVersion(account)) throw interactionExpired('password changed');
   }
   const dismissedAt = account?.passkeyOfferDismissedAt;
-  return nextStep({
+  const step = nextStep({
     requirement,
     reasons: interaction.prompt.reasons,
     ...(sessionAccount ? { session: { accountId: sessionAccount, factors: session?.accountId === sessionAccount ? session.factors : [] } } : {}),
@@ -130,4 +130,5 @@ export async function decideStep(deps: InteractionDeps, state: InteractionState,
     offerDismissed: Boolean(dismissedAt && now - Math.floor(dismissedAt.getTime() / 1000) < OFFER_DISMISSED_SECONDS),
     now,
   });
+  return step.kind === 'finish' && account ? { ...step, account } : step;
 }

@@ -112,9 +112,10 @@ export function codeThrottled(ctx: Context, retryAfterSeconds: number): FieldErr
 
 /**
  * The mail limit of a step that mails `emailOf(ctx)` (a canonical address; undefined when
- * the request names none): counted per mailbox (every sub-address of it together,
- * accounts/email.ts `mailboxOf`), with the owner's known browsers (a device cookie that
- * signed in to the address's account) on a budget strangers cannot spend.
+ * the request names none): strangers' requests counted per mailbox (every sub-address of
+ * it together, accounts/email.ts `mailboxOf`), the owner's known browsers (a device cookie
+ * that signed in to the address's account with its current password) per address, on a
+ * budget strangers cannot spend.
  */
 export function addressMailLimit(deps: InteractionDeps, emailOf: (ctx: Context) => string | undefined): Middleware {
   return mailLimit(deps.limits, {
@@ -122,6 +123,7 @@ export function addressMailLimit(deps: InteractionDeps, emailOf: (ctx: Context) 
       const email = emailOf(ctx);
       return email === undefined ? undefined : accountKey(mailboxOf(email));
     },
+    ownerKey: (ctx) => accountKey(emailOf(ctx)!),
     owner: (ctx) =>
       isOwnerBrowser(ctx, deps.provider.issuer, async () => (await deps.accounts.findByEmail(emailOf(ctx)!)) ?? undefined).catch(
         // Counted as a stranger's request then, the stricter budget: never a pass.

@@ -1,3 +1,4 @@
+import type { Account } from '../accounts/accounts-repo.js';
 import type { Passkey } from '../passkeys/passkeys-repo.js';
 import { assuranceFor, FRESH_SECONDS, isFresh, type Acr, type Factor } from '../provider/assurance.js';
 import { meets, type AcrRequirement } from '../provider/acr-policy.js';
@@ -48,7 +49,8 @@ export type Step =
   | { kind: 'enrol'; pending: PendingLogin; freshForSeconds: number; stage: EnrolStage; createForSeconds: number }
   /** no_attested_key: phrh asked, and no passkey of the account is hardware-attested. */
   | { kind: 'unmet'; why: 'no_passkey' | 'no_attested_key' | 'unknown_acr' }
-  | { kind: 'finish'; pending: PendingLogin };
+  /** `account`: the row decideStep (context.ts) read for it, passed on so the finish need not read it again. */
+  | { kind: 'finish'; pending: PendingLogin; account?: Account };
 
 export interface StepInput {
   requirement: AcrRequirement;

@@ -21,7 +21,7 @@ export function showStep(deps: InteractionDeps): StepRoute[] {
           // Nothing left to ask, or an enrol offer whose password is no longer fresh enough
           // to bind a passkey: the sign-in ends here.
           if (step.kind === 'finish' || (step.kind === 'enrol' && step.freshForSeconds <= 0)) {
-            return redirectTo(ctx, await finishLogin(ctx, deps, step.pending));
+            return redirectTo(ctx, await finishLogin(ctx, deps, step.pending, step.kind === 'finish' ? step.account : undefined));
           }
           return renderStep(ctx, deps, step);
         },

@@ -44,7 +44,7 @@ function methodOf(factors: readonly Factor[]): string {
 export function createSignInRecord({ accounts, audit, mailer, issuer }: SignInRecordDeps) {
   return async function recordSignIn(ctx: Context, interaction: Interaction, login: FinishedLogin): Promise<void> {
     const device = readDevice(ctx, issuer);
-    // The account as it is now: its tag in the cookie is bound to its current password.
+    // The account row this request read (else read now): its tag in the cookie is bound to its password.
     const account = login.account?.id === login.accountId ? login.account : await accounts.findById(login.accountId);
     const known = account !== undefined && knowsAccount(device, account);
     const userAgent = ctx.get('User-Agent') || undefined;
@@ -66,7 +66,8 @@ export function createSignInRecord({ accounts, audit, mailer, issuer }: SignInRe
       userAgent,
       detail: { method, acr: login.assurance.acr, amr: login.assurance.amr, newDevice: !known },
     });
-    writeDevice(ctx, issuer, rememberAccount(device, account ?? { id: login.accountId }));
+    // An account gone meanwhile is not remembered: the sign-in fails on with it anyway.
+    if (account) writeDevice(ctx, issuer, rememberAccount(device, account));
   };
 }
 

@@ -55,7 +55,7 @@ export function jsonStep(deps: InteractionDeps, kind: Step['kind']): Handler[] {
 export async function advance(ctx: Context, deps: InteractionDeps, pending: PendingLogin, loaded?: Account): Promise<string> {
   const state = interactionState(ctx);
   const step = await decideStep(deps, { ...state, pending }, loaded);
-  if (step.kind === 'finish') return finishLogin(ctx, deps, step.pending, loaded);
+  if (step.kind === 'finish') return finishLogin(ctx, deps, step.pending, step.account ?? loaded);
   return keepPending(ctx, deps.provider, state.interaction, pending);
 }
 

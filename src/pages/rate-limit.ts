@@ -167,6 +167,12 @@ export interface MailLimitOptions {
   to: (ctx: Context) => string | undefined;
   /** Whether the request provably comes from the recipient's owner (a browser that signed in to the account, a signed-in session). */
   owner?: (ctx: Context) => Promise<boolean>;
+  /**
+   * The owner's budget's key where not `to`: the exact address (`accountKey(email)`) where
+   * `to` is its whole mailbox, so the owners of `alice@` and of `alice+work@` do not spend
+   * each other's budget, while strangers spend the mailbox's together.
+   */
+  ownerKey?: (ctx: Context) => string;
   /** The owner's budget where not `MAIL_BUDGETS.recipientFromOwner` (a route only the owner can reach, and no code a stranger could type). */
   ownerBudget?: Budget;
 }
@@ -190,7 +196,7 @@ export function mailLimit(limits: RateLimits, options: MailLimitOptions): Middle
       to === undefined
         ? [{ scope: 'ip', key: ip, budget: MAIL_BUDGETS.ip }]
         : owner
-          ? [{ scope: 'recipient-owner', key: to, budget: options.ownerBudget ?? MAIL_BUDGETS.recipientFromOwner }]
+          ? [{ scope: 'recipient-owner', key: options.ownerKey?.(ctx) ?? to, budget: options.ownerBudget ?? MAIL_BUDGETS.recipientFromOwner }]
           : [
               { scope: 'ip', key: ip, budget: MAIL_BUDGETS.ip },
               { scope: 'recipient-ip', key: `${to}\0${ip}`, budget: MAIL_BUDGETS.recipientFromAddress },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { accountTag, decodeDevice, encodeDevice, knowsAccount, MAX_ACCOUNTS_PER_DEVICE, rememberAccount } from '../../src/accounts/device-token.js';
+import { accountTag, decodeDevice, encodeDevice, knewAccount, knowsAccount, MAX_ACCOUNTS_PER_DEVICE, rememberAccount } from '../../src/accounts/device-token.js';
 
 test('a device cookie names a random device and hashed accounts, newest first, a few at most', () => {
   const one = rememberAccount(undefined, { id: 'sub-alice' });
@@ -24,15 +24,21 @@ test('malformed device cookie values name no device', () => {
   }
 });
 
-test('a device knows an account by its current password: a change or a reset makes it a stranger', () => {
+test('a device knows an account by its current password: a change or a reset makes it a stranger, that once knew it', () => {
   const before = { id: 'sub-alice', passwordChangedAt: null };
   const device = rememberAccount(undefined, before);
   assert.ok(knowsAccount(device, before));
   const changed = { id: 'sub-alice', passwordChangedAt: new Date('2026-12-02T10:00:00Z') };
-  assert.ok(!knowsAccount(device, changed), 'the browser that knew the old password is a stranger');
-  const again = rememberAccount(device, changed);
+  assert.ok(!knowsAccount(device, changed), 'the browser that knew the old password is a stranger to the new one');
+  assert.ok(knewAccount(device, changed), 'but still one that signed in to the account (its own failure budget)');
+  assert.ok(!knewAccount(device, { id: 'sub-bob' }), 'not to another account');
+  const again = rememberAccount(rememberAccount(device, { id: 'sub-bob' }), changed);
   assert.ok(knowsAccount(again, changed), 'signed in with the new one, it is known again');
-  assert.ok(!knowsAccount(again, { ...changed, passwordChangedAt: new Date('2026-12-02T10:00:01Z') }), 'and a stranger after the next change');
+  assert.equal(again.accounts.length, 2, "the account's older tag gave way to the new one");
+  const next = { ...changed, passwordChangedAt: new Date('2026-12-02T10:00:01Z') };
+  assert.ok(!knowsAccount(again, next) && knewAccount(again, next), 'a stranger after the next change, that once knew it');
+  assert.equal(rememberAccount(again, next).accounts.length, 2);
+  assert.ok(!knewAccount(again, { id: 'sub-carol', passwordChangedAt: changed.passwordChangedAt }));
   // Cookies set before tags were bound to the password still name an account that never changed it.
   assert.equal(accountTag({ id: 'sub-alice' }), accountTag(before));
 });

@@ -98,6 +98,14 @@ test('a known device has its own budget: a stranger locks strangers out, not the
   assert.equal(other.ok === false && other.reason, 'locked');
 });
 
+test("after a password change, a browser that knew the account keeps its own budget: strangers' guesses do not lock it out", async () => {
+  const { login, alice } = await setup(3);
+  const laptop = rememberAccount(undefined, alice);
+  alice.passwordChangedAt = new Date('2026-12-02T10:00:00Z');
+  for (let i = 0; i < 5; i += 1) await login({ email: alice.email, password: `stranger ${i}`, ip: '198.51.100.7' });
+  assert.equal((await login({ email: alice.email, password: 'correct horse battery', ip, device: laptop })).ok, true);
+});
+
 test('a password the policy accepts signs in, though it has more UTF-16 units than PASSWORD_MAX_LENGTH', async () => {
   const { alice, login } = await setup();
   // 41 + 120 code points, 281 UTF-16 units: the policy counts code points after NFKC (password-policy.ts).

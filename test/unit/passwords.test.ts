@@ -63,6 +63,7 @@ test('the mailbox an address delivers to: sub-address dropped, and at Gmail the 
   assert.equal(mailbox('hana@gmail.com'), 'hana@gmail.com');
   assert.equal(mailbox('+news@example.com'), '+news@example.com', 'nothing before the +: the local part stays');
   assert.equal(mailbox('hana@sub+domain.example'), 'hana@sub+domain.example', 'a + in the domain is not a sub-address');
+  assert.equal(mailbox('hana+x@bücher.example'), mailbox('hana@xn--bcher-kva.example'), 'an IDN and its ASCII form are one domain');
 });
 
 test('a plausible address: one plain address, nothing a mail header reads otherwise (RFC 5322 §3.4)', async () => {

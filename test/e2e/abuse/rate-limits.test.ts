@@ -218,7 +218,7 @@ abuseSuite('abuse: mail-sending steps', { ...ENV, LATCHKEY_SIGNUP: 'open', LATCH
     // The whole sign-in, the passkey offer declined: the device cookie comes with its end.
     assert.equal((await submitPassword(home, first, dora)).status, 0, 'dora signs in and is back at the app');
 
-    const spellings = ['dora@example.com', 'DORA@example.com', ' Dora@Example.com', 'ｄｏｒａ@example.com'];
+    const spellings = ['dora@example.com', 'DORA+shop@example.com', ' Dora@Example.com', 'ｄｏｒａ+news@example.com'];
     const statuses: number[] = [];
     for (const [i, email] of spellings.entries()) statuses.push((await post(i % 2 ? 'reset' : 'sign-up', email, `198.51.100.${i + 1}`)).status);
     assert.deepEqual(statuses.map((st) => st < 400), [true, true, true, false], `statuses ${statuses}`);

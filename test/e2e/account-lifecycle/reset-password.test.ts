@@ -93,6 +93,14 @@ lifecycleSuite('forgot password', (s) => {
     assert.equal(done.status, 0, 'the reset signs in');
     assert.deepEqual(await signedIns(), [true, false], 'the browser that reset is not announced as new: the reset mail named it');
 
+    // The thief's browser no longer spends the owner's mail budget: a stranger's, the reset above included.
+    const resetFrom = async (browser: UserAgent) => {
+      const page = await browser.go((await startAuthorization(s.rp)).url.toString());
+      const link = /href="(\/interaction\/[^"]+\/reset)"/.exec(page.html)![1]!;
+      return (await browser.submit(await browser.go(new URL(link, s.lk.issuer).toString()), '/reset', { email: user.email })).status;
+    };
+    assert.deepEqual([await resetFrom(thief), await resetFrom(thief)], [200, 429], 'two mails an hour from one network to a mailbox, as for any stranger');
+
     // Should the thief learn the new password too, their browser is a stranger: the owner hears of it.
     const again = await s.pastOffer(thief, await submitPassword(thief, await thief.go((await startAuthorization(s.rp)).url.toString()), { email: user.email, password: NEW_PASSWORD }));
     assert.equal(again.status, 0);
