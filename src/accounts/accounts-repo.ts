@@ -25,6 +25,16 @@ export interface Account {
   isAdmin?: boolean;
 }
 
+/**
+ * The version of the account's password a `pwd` factor is checked against: when it last
+ * changed (ms), 0 when it never has. A sign-in records the version its password check
+ * saw, and ends if the version moved before it finished (interactions/context.ts
+ * decideStep, provider/find-account.ts at the resume).
+ */
+export function passwordVersion(account: Pick<Account, 'passwordChangedAt'>): number {
+  return account.passwordChangedAt?.getTime() ?? 0;
+}
+
 interface AccountRow {
   id: string;
   email: string;

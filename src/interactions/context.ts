@@ -1,7 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import type { Context, Next } from 'koa';
-import type { Account, AccountsRepo } from '../accounts/accounts-repo.js';
+import { passwordVersion, type Account, type AccountsRepo } from '../accounts/accounts-repo.js';
 import type { PasswordLogin } from '../accounts/password-login.js';
 import type { PasskeyProof } from '../accounts/passkey-proof.js';
 import type { Mailer } from '../mail/mailer.js';
@@ -94,11 +94,6 @@ export function loadInteraction(provider: Provider) {
     } satisfies InteractionState;
     await next();
   };
-}
-
-/** The version of the account's password a `pwd` factor is recorded against (PendingLogin.passwordVersion). */
-export function passwordVersion(account: Account): number {
-  return account.passwordChangedAt?.getTime() ?? 0;
 }
 
 /**

@@ -27,12 +27,15 @@ export async function loginResult(
   ctx: Context,
   provider: Provider,
   interaction: Interaction,
-  login: { accountId: string; factors: Factor[]; firstParty: boolean; record?: RecordSignIn; account?: Account | undefined },
+  login: { accountId: string; factors: Factor[]; passwordVersion?: number | undefined; firstParty: boolean; record?: RecordSignIn; account?: Account | undefined },
 ): Promise<string> {
   const { acr, amr, ts } = assuranceFor(login.factors);
   // Audit, device cookie and new-device mail (sign-in-record.ts).
   await login.record?.(ctx, interaction, { accountId: login.accountId, factors: login.factors, assurance: { acr, amr, ts }, account: login.account });
-  const value: InteractionResults = { login: { accountId: login.accountId, acr, amr, ts, remember: true, factors: login.factors } };
+  // The password version goes along: the engine's resume checks it once more
+  // (provider/find-account.ts), as a reset may come between this answer and that request.
+  const passwordVersion = login.passwordVersion === undefined ? {} : { passwordVersion: login.passwordVersion };
+  const value: InteractionResults = { login: { accountId: login.accountId, acr, amr, ts, remember: true, factors: login.factors, ...passwordVersion } };
   if (login.firstParty) value.consent = { grantId: await saveGrant(provider, interaction, login.accountId) };
   return result(ctx, provider, value);
 }

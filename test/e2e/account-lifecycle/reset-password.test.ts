@@ -5,7 +5,7 @@ import { ATTEMPTS_PER_CODE } from '../../../src/accounts/one-time-codes.js';
 import { createAuditLog } from '../../../src/audit/audit-log.js';
 import { createPasskeysRepo } from '../../../src/passkeys/passkeys-repo.js';
 import { isEnrolOffer, isLoginPage, oidc, redeem, signIn, startAuthorization, submitPassword, userAgentFor } from '../../helpers/rp.js';
-import type { Page, UserAgent } from '../../helpers/user-agent.js';
+import { UserAgent, type Page } from '../../helpers/user-agent.js';
 import { lifecycleSuite, STRONG_PASSWORD, visibleText } from './setup.js';
 
 lifecycleSuite('forgot password', (s) => {
@@ -111,6 +111,30 @@ lifecycleSuite('forgot password', (s) => {
     const owner = await s.pastOffer(ua, await submitPassword(ua, await ua.go((await startAuthorization(s.rp, { prompt: 'login' })).url.toString()), { email: user.email, password: NEW_PASSWORD }));
     assert.equal(owner.status, 0);
     assert.deepEqual(await signedIns(), [true, false, true, false]);
+  });
+
+  test('a sign-in whose old password was checked before a reset cannot be resumed after it', async () => {
+    const user = await s.lk.createUser({ email: 'paula.held@example.com', name: 'Paula Example' });
+    // The thief's browser checks the stolen password and stops before the engine's resume,
+    // holding the sign-in that the password finished.
+    let hold = true;
+    const app = new URL(s.rp.redirectUri);
+    const thief = new UserAgent((u) => (hold && u.pathname.startsWith('/auth/')) || (u.origin === app.origin && u.pathname === app.pathname));
+    const started = await startAuthorization(s.rp);
+    const held = await s.pastOffer(thief, await submitPassword(thief, await thief.go(started.url.toString()), user));
+    assert.equal(held.status, 0);
+    assert.match(new URL(held.url).pathname, /^\/auth\//, 'held at the resume');
+
+    const { ua, codePage } = await requestReset(user.email);
+    const code = s.codeIn(await s.mailTo(user.email, 'Your code to reset your password'));
+    assert.equal((await s.pastOffer(ua, await ua.submit(codePage, '/reset/code', { code, password: NEW_PASSWORD }))).status, 0);
+
+    hold = false;
+    const resumed = new URL((await thief.go(held.url)).url);
+    assert.equal(resumed.searchParams.get('error'), 'access_denied', `the app gets an error, not a code: ${resumed}`);
+    assert.equal(resumed.searchParams.get('code'), null);
+    assert.match(resumed.searchParams.get('error_description') ?? '', /password changed/);
+    assert.ok(isLoginPage(await thief.go((await startAuthorization(s.rp)).url.toString())), 'and the browser holds no session');
   });
 
   test('a sign-in started with the old password cannot finish after a reset, even paused at the passkey offer', async () => {
