@@ -181,7 +181,7 @@ export async function createLatchkey(config: Config, stores: Stores, logger: Log
           audit,
           signup: config.signup,
           passwordPolicy: config.passwordPolicy,
-          revokeAccount: (accountId) => revokeByAccount(db, accountId),
+          revokeAccount: (accountId, options) => revokeByAccount(db, accountId, options),
           clearPasswordLockout: createClearPasswordLockout(unknownDevices),
           decoyMail: async (data) => {
             await renderMail(mailSiteOf(config), 'one-time-code', data, clock());

@@ -18,8 +18,8 @@ export interface LifecycleDeps {
   /** LATCHKEY_SIGNUP. */
   signup: 'open' | 'closed';
   passwordPolicy: PasswordPolicy;
-  /** Ends every session, grant and refresh token of the account (adapters/revoke-by-account.ts). */
-  revokeAccount(accountId: string): Promise<unknown>;
+  /** Ends every session (but `keepSessionUid`), grant and refresh token of the account (adapters/revoke-by-account.ts). */
+  revokeAccount(accountId: string, options?: { keepSessionUid?: string }): Promise<unknown>;
   /** Clears the password-lockout counter of an address (accounts/password-lockout.ts). */
   clearPasswordLockout(email: string): Promise<void>;
   /**

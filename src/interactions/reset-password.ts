@@ -108,8 +108,12 @@ export function resetPasswordStep(deps: InteractionDeps): StepRoute[] {
 
     const changedAt = deps.clock();
     await deps.accounts.changePassword(account.id, await hashPassword(parsed.data.password), changedAt);
-    // Whoever held the old password (or a session made with it) is out: sessions, grants, refresh tokens.
-    await deps.lifecycle.revokeAccount(account.id);
+    // Whoever held the old password (or a session made with it) is out: sessions, grants,
+    // refresh tokens. Except this browser's own session, when the reset started from it
+    // (prompt=login): the engine finishes the sign-in on it, as a new one, and refuses to
+    // without it.
+    const own = interactionState(ctx).interaction.session;
+    await deps.lifecycle.revokeAccount(account.id, own?.accountId === account.id && own.uid ? { keepSessionUid: own.uid } : {});
     await codes.revokeAll(account.id);
     await deps.lifecycle.clearPasswordLockout(account.email);
     await audit.record({ type: 'password.reset', accountId: account.id, ip: ctx.ip });

@@ -8,6 +8,7 @@ import { requireCsrf } from '../pages/csrf.js';
 import { rateLimit } from '../pages/rate-limit.js';
 import { passkeyVerifyBody } from '../passkeys/response-schemas.js';
 import { interactionState, loadInteraction, type InteractionDeps } from './context.js';
+import { passwordVersion } from '../accounts/accounts-repo.js';
 import { redirectTo } from './finish.js';
 import { flowState, newPasswordField, renderFlowPage, type FieldError, type FlowState } from './lifecycle-kit.js';
 import { requireSignUpOpen } from './sign-up.js';
@@ -70,7 +71,7 @@ export function signUpFinishStep(deps: InteractionDeps): StepRoute[] {
       emailVerified: true,
     });
     await created(ctx, account.id, 'password');
-    redirectTo(ctx, await advance(ctx, deps, { accountId: account.id, factors: [{ type: 'pwd', at: epochSeconds(deps.clock) }] }, account));
+    redirectTo(ctx, await advance(ctx, deps, { accountId: account.id, factors: [{ type: 'pwd', at: epochSeconds(deps.clock) }], passwordVersion: passwordVersion(account) }, account));
   }
 
   async function passkeyOptions(ctx: Context) {

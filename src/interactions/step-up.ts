@@ -35,7 +35,10 @@ export function stepUpStep(deps: InteractionDeps): StepRoute[] {
     if (!step.allow.some((p) => p.id === passkey.id)) {
       throw new PasskeyError('passkey.invalid', 'This app needs a passkey that stays on one device, such as a security key.');
     }
-    ctx.body = { redirect: await advance(ctx, deps, { accountId: step.accountId, factors: [...step.carried, { type: 'passkey', ...verified }] }) };
+    // A password checked in this sign-in keeps its version, which the resume checks again.
+    const checked = interactionState(ctx).pending;
+    const version = checked?.accountId === step.accountId && checked.passwordVersion !== undefined ? { passwordVersion: checked.passwordVersion } : {};
+    ctx.body = { redirect: await advance(ctx, deps, { accountId: step.accountId, factors: [...step.carried, { type: 'passkey', ...verified }], ...version }) };
   }
 
   return [

@@ -66,7 +66,7 @@ export function createProvider({ config, adapters, accounts, keys, directory, la
   const configuration: Configuration = {
     adapter: adapters.factory,
     clients: [accountClientMetadata(config.issuer), adminClientMetadata(config.issuer)],
-    findAccount: createFindAccount(accounts, adapters.readAhead),
+    findAccount: createFindAccount(accounts, adapters.readAhead, audit),
     jwks: engineSigningKeys(keys.jwks),
     cookies: {
       keys: cookieSigner(keys.cookieKeys),

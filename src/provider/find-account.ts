@@ -1,7 +1,8 @@
-import { errors, type FindAccount, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors, type FindAccount } from 'oidc-provider';
 import { passwordVersion, type Account, type AccountsRepo } from '../accounts/accounts-repo.js';
 import type { ReadAhead } from '../adapters/read-ahead.js';
-import { tokenExtra } from './oidc-internals.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { discardSignedInSession, resumedPasswordVersion, tokenExtra } from './oidc-internals.js';
 
 /**
  * Claims per scope, as OIDC Core §5.4. `openid` also carries acr, amr and auth_time so
@@ -14,16 +15,29 @@ export const CLAIMS = {
   profile: ['name'],
 } as const;
 
-/** `readAhead`: the account a refresh token's lookup read with it, in this request (read-ahead.ts). */
-export function createFindAccount(accounts: AccountsRepo, readAhead?: ReadAhead): FindAccount {
+/**
+ * `readAhead`: the account a refresh token's lookup read with it, in this request
+ * (read-ahead.ts). `audit`: where a refused resume is recorded.
+ *
+ * At the engine's resume of a sign-in, the password version its check saw must still be
+ * the account's: a reset or change after the password step answered and before the
+ * browser came back (a thief holding that answer, or a check that read the account just
+ * before a reset) would otherwise open a session the reset cannot have ended (OWASP ASVS
+ * 5.0 V7.4.3: end sessions after a credential change). Such a resume ends unsaved, with
+ * access_denied for the app.
+ */
+export function createFindAccount(accounts: AccountsRepo, readAhead?: ReadAhead, audit?: AuditLog): FindAccount {
   return async (ctx, sub, token) => {
     const ahead = readAhead?.take<Account>('Account', sub);
     const account = ahead === undefined ? await accounts.findById(sub) : (ahead ?? undefined);
     if (!account) return undefined;
-    if (checkedOldPassword(ctx, account)) {
-      // The session this request just signed in ends with it (the engine saves it otherwise).
-      await ctx.oidc.session?.destroy();
-      throw new errors.AccessDenied('the password changed before this sign-in finished: sign in again');
+    const checked = resumedPasswordVersion(ctx);
+    if (checked !== undefined && checked !== passwordVersion(account)) {
+      discardSignedInSession(ctx);
+      // Recorded where it can be (a failed insert is counted as a store error): the refusal stands either way.
+      await audit?.record({ type: 'login.refused', accountId: account.id, clientId: ctx.oidc.client?.clientId, ip: ctx.ip, detail: { reason: 'password_changed' } }).catch(() => undefined);
+      // The words of any sign-in to start again; the reason is the owner's to read, in the audit log.
+      throw new errors.AccessDenied('the sign-in could not be completed: sign in again');
     }
     // At userinfo the access token carries the sign-in's strength (extraTokenClaims).
     const strength = tokenExtra(token);
@@ -42,15 +56,3 @@ export function createFindAccount(accounts: AccountsRepo, readAhead?: ReadAhead)
   };
 }
 
-/**
- * At the engine's resume of a sign-in: whether its password was checked against a version
- * the account no longer has. A reset or change after the password step's answer and
- * before the browser came back (a thief holding that answer, or a check that read the
- * account just before a reset) would otherwise open a session the reset cannot have
- * ended (OWASP ASVS 5.0 V7.4.3: end sessions after a credential change).
- */
-function checkedOldPassword(ctx: KoaContextWithOIDC, account: Account): boolean {
-  if (ctx.oidc?.route !== 'resume') return false;
-  const checked = (ctx.oidc.result as { login?: { passwordVersion?: unknown } } | undefined)?.login?.passwordVersion;
-  return typeof checked === 'number' && checked !== passwordVersion(account);
-}

@@ -58,6 +58,28 @@ export function keepSessionFactors(provider: Provider): void {
   });
 }
 
+/**
+ * At the engine's resume of a finished sign-in: the password version its password check
+ * saw (interactions/finish.ts puts it in the login result), else undefined. Any other
+ * request: undefined.
+ */
+export function resumedPasswordVersion(ctx: KoaContextWithOIDC): number | undefined {
+  if (ctx.oidc?.route !== 'resume') return undefined;
+  const version = (ctx.oidc.result as { login?: { passwordVersion?: unknown } } | undefined)?.login?.passwordVersion;
+  return typeof version === 'number' ? version : undefined;
+}
+
+/**
+ * Drops the session this request signed in, unsaved: the engine saves a changed session
+ * at the end of every request, errors included, unless it is marked destroyed. Marked
+ * only, with no store call, so nothing here can fail and leave it saved; the id it would
+ * have been saved under was never stored.
+ */
+export function discardSignedInSession(ctx: KoaContextWithOIDC): void {
+  const session = ctx.oidc?.session as unknown as { destroyed?: boolean } | undefined;
+  if (session) session.destroyed = true;
+}
+
 export interface SessionMetaOptions {
   /** Latchkey's clock: created, last-seen and idle decisions. */
   now: () => number;

@@ -133,8 +133,25 @@ lifecycleSuite('forgot password', (s) => {
     const resumed = new URL((await thief.go(held.url)).url);
     assert.equal(resumed.searchParams.get('error'), 'access_denied', `the app gets an error, not a code: ${resumed}`);
     assert.equal(resumed.searchParams.get('code'), null);
-    assert.match(resumed.searchParams.get('error_description') ?? '', /password changed/);
+    assert.match(resumed.searchParams.get('error_description') ?? '', /sign in again/);
     assert.ok(isLoginPage(await thief.go((await startAuthorization(s.rp)).url.toString())), 'and the browser holds no session');
+    const refused = await createAuditLog(s.open.db).list({ accountId: user.id, type: 'login.refused' });
+    assert.deepEqual(refused.map((e) => e.detail?.reason), ['password_changed'], 'the owner can read why in the audit log');
+  });
+
+  test('a browser already signed in to the account can reset its password from prompt=login and is signed in with the new one', async () => {
+    const user = await s.lk.createUser({ email: 'ines.signed-in@example.com', name: 'Ines Example' });
+    const ua = userAgentFor(s.rp);
+    await signIn(ua, s.rp, user);
+    const started = await startAuthorization(s.rp, { prompt: 'login' });
+    const page = await ua.go(started.url.toString());
+    assert.ok(isLoginPage(page));
+    const link = /href="(\/interaction\/[^"]+\/reset)"/.exec(page.html)![1]!;
+    const codePage = await ua.submit(await ua.go(new URL(link, s.lk.issuer).toString()), '/reset', { email: user.email });
+    const code = s.codeIn(await s.mailTo(user.email, 'Your code to reset your password'));
+    const done = await s.pastOffer(ua, await ua.submit(codePage, '/reset/code', { code, password: NEW_PASSWORD }));
+    assert.equal(done.status, 0, `back at the app, not ${done.url}\n${done.html.slice(0, 600)}`);
+    assert.equal((await redeem(s.rp, new URL(done.url), started)).claims()?.sub, user.id);
   });
 
   test('a sign-in started with the old password cannot finish after a reset, even paused at the passkey offer', async () => {
