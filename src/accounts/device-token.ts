@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '../common/hash.js';
+import { passwordVersion } from './accounts-repo.js';
 
 /**
  * What a browser's device cookie names (OWASP Authentication Cheat Sheet, "Slow down
@@ -34,7 +35,7 @@ export interface DeviceAccount {
 const HALF = 11;
 const accountOnlyTag = (id: string) => sha256(`latchkey device account\0${id}`).slice(0, 2 * HALF);
 const accountHalf = (id: string) => sha256(`latchkey device account id\0${id}`).slice(0, HALF);
-const passwordHalf = (id: string, changedAt: number) => sha256(`latchkey device password\0${id}\0${changedAt}`).slice(0, HALF);
+const passwordHalf = (id: string, version: number) => sha256(`latchkey device password\0${id}\0${version}`).slice(0, HALF);
 
 /**
  * The account's tag in device cookies, bound to its current password: an account whose
@@ -42,8 +43,8 @@ const passwordHalf = (id: string, changedAt: number) => sha256(`latchkey device 
  * is dropped); after a change or a reset, the tag is new.
  */
 export function accountTag(account: DeviceAccount): string {
-  const changedAt = account.passwordChangedAt?.getTime();
-  return changedAt ? accountHalf(account.id) + passwordHalf(account.id, changedAt) : accountOnlyTag(account.id);
+  const version = passwordVersion(account);
+  return version ? accountHalf(account.id) + passwordHalf(account.id, version) : accountOnlyTag(account.id);
 }
 
 /** Any tag this browser holds for the account, whichever password it signed in with. */

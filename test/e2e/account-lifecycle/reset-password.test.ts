@@ -11,13 +11,16 @@ import { lifecycleSuite, STRONG_PASSWORD, visibleText } from './setup.js';
 lifecycleSuite('forgot password', (s) => {
   const NEW_PASSWORD = 'marble lantern drifts over seven ferries';
 
-  async function requestReset(email: string, extra: Record<string, string> = {}) {
-    const { ua, page, started } = await s.atSignIn(extra);
+  /** From `page` (a sign-in page in `ua`), its link to the reset, followed, and `email` posted there. */
+  async function resetFrom(ua: UserAgent, page: Page, email: string): Promise<Page> {
     const link = /href="(\/interaction\/[^"]+\/reset)"/.exec(page.html)?.[1];
     assert.ok(link, 'the sign-in page links to the reset');
-    const form = await ua.go(new URL(link, s.lk.issuer).toString());
-    const codePage = await ua.submit(form, '/reset', { email });
-    return { ua, started, codePage };
+    return ua.submit(await ua.go(new URL(link, s.lk.issuer).toString()), '/reset', { email });
+  }
+
+  async function requestReset(email: string, extra: Record<string, string> = {}) {
+    const { ua, page, started } = await s.atSignIn(extra);
+    return { ua, started, codePage: await resetFrom(ua, page, email) };
   }
 
   async function wrongPassword(ua: UserAgent, email: string): Promise<Page> {
@@ -94,12 +97,8 @@ lifecycleSuite('forgot password', (s) => {
     assert.deepEqual(await signedIns(), [true, false], 'the browser that reset is not announced as new: the reset mail named it');
 
     // The thief's browser no longer spends the owner's mail budget: a stranger's, the reset above included.
-    const resetFrom = async (browser: UserAgent) => {
-      const page = await browser.go((await startAuthorization(s.rp)).url.toString());
-      const link = /href="(\/interaction\/[^"]+\/reset)"/.exec(page.html)![1]!;
-      return (await browser.submit(await browser.go(new URL(link, s.lk.issuer).toString()), '/reset', { email: user.email })).status;
-    };
-    assert.deepEqual([await resetFrom(thief), await resetFrom(thief)], [200, 429], 'two mails an hour from one network to a mailbox, as for any stranger');
+    const thiefResets = async () => (await resetFrom(thief, await thief.go((await startAuthorization(s.rp)).url.toString()), user.email)).status;
+    assert.deepEqual([await thiefResets(), await thiefResets()], [200, 429], 'two mails an hour from one network to a mailbox, as for any stranger');
 
     // Should the thief learn the new password too, their browser is a stranger: the owner hears of it.
     const again = await s.pastOffer(thief, await submitPassword(thief, await thief.go((await startAuthorization(s.rp)).url.toString()), { email: user.email, password: NEW_PASSWORD }));
@@ -146,8 +145,7 @@ lifecycleSuite('forgot password', (s) => {
     const started = await startAuthorization(s.rp, { prompt: 'login' });
     const page = await ua.go(started.url.toString());
     assert.ok(isLoginPage(page));
-    const link = /href="(\/interaction\/[^"]+\/reset)"/.exec(page.html)![1]!;
-    const codePage = await ua.submit(await ua.go(new URL(link, s.lk.issuer).toString()), '/reset', { email: user.email });
+    const codePage = await resetFrom(ua, page, user.email);
     const code = s.codeIn(await s.mailTo(user.email, 'Your code to reset your password'));
     const done = await s.pastOffer(ua, await ua.submit(codePage, '/reset/code', { code, password: NEW_PASSWORD }));
     assert.equal(done.status, 0, `back at the app, not ${done.url}\n${done.html.slice(0, 600)}`);
